@@ -1,0 +1,50 @@
+import { base64url } from 'jose'
+import { CHECKS_CONTRACT } from './generated/contract.js'
+import { parseStrictJsonObject } from './json-strict.js'
+
+const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** Decodes canonical, unpadded base64url only: the re-encoding must give back the same text. */
+export function decodeCanonicalBase64url(segment: string): Uint8Array | null {
+  if (!BASE64URL_SEGMENT.test(segment) || segment.length % 4 === 1) return null
+  let bytes: Uint8Array
+  try {
+    bytes = base64url.decode(segment)
+  } catch {
+    return null
+  }
+  return base64url.encode(bytes) === segment ? bytes : null
+}
+
+function decodeJsonSegment(segment: string): Record<string, unknown> | null {
+  const bytes = decodeCanonicalBase64url(segment)
+  if (!bytes) return null
+  let text: string
+  try {
+    text = utf8.decode(bytes)
+  } catch {
+    return null
+  }
+  // A BOM is not JSON whitespace; TextDecoder would otherwise hide it.
+  if (text.charCodeAt(0) === 0xfeff) return null
+  return parseStrictJsonObject(text, CHECKS_CONTRACT.limits.maxJsonDepth)
+}
+
+export interface ParsedCompactJws {
+  readonly protectedHeader: Record<string, unknown>
+  readonly payload: Record<string, unknown>
+}
+
+/** Stage `syntax` of contract/checks.json. Returns null when the assertion is malformed. */
+export function parseCompactJws(token: string): ParsedCompactJws | null {
+  const segments = token.split('.')
+  if (segments.length !== 3) return null
+  const [headerSegment, payloadSegment, signatureSegment] = segments as [string, string, string]
+  if (!decodeCanonicalBase64url(signatureSegment)) return null
+  const protectedHeader = decodeJsonSegment(headerSegment)
+  if (!protectedHeader) return null
+  const payload = decodeJsonSegment(payloadSegment)
+  if (!payload) return null
+  return { protectedHeader, payload }
+}

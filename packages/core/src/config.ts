@@ -1,0 +1,284 @@
+import { isLoopbackHost, parseAddressRange, type AddressRange } from './addresses.js'
+import { TrustedProxyAuthError, type ConfigProblem } from './errors.js'
+import { ENV_CONTRACT, PRESETS_CONTRACT, type OptionName } from './generated/contract.js'
+import { applyPreset } from './presets.js'
+
+export type EnvInput = Readonly<Record<string, string | undefined>>
+
+type Variable = (typeof ENV_CONTRACT.variables)[number]
+
+/** A `name` or `name=value` rule (required claims, required headers). */
+export interface NameValueRule {
+  readonly name: string
+  readonly value: string | null
+}
+
+/** Options given in code; each overrides the TRUSTED_PROXY_* variable of the same meaning. */
+export interface TrustedProxyAuthOptions {
+  assertionHeader?: string
+  jwksUrl?: string
+  issuer?: string | readonly string[]
+  audience?: string | readonly string[]
+  algorithms?: string | readonly string[]
+  clockTolerance?: number
+  maxAge?: number | null
+  requiredClaims?: string | readonly string[]
+  mode?: 'required' | 'optional'
+  trustedAddresses?: string | readonly string[]
+  requiredHeaders?: string | readonly string[]
+  allowedUsers?: string | readonly string[]
+  allowedGroups?: string | readonly string[]
+  claimSubject?: string
+  claimEmail?: string
+  claimName?: string
+  claimGroups?: string
+  /** Seconds. */
+  jwksTimeout?: number
+  /** Seconds. */
+  jwksCacheTtl?: number
+  /** Seconds. */
+  jwksCooldown?: number
+  maxAssertionBytes?: number
+  preset?: string | null
+  configFile?: string | null
+  [option: string]: unknown
+}
+
+/** The validated, immutable configuration a verifier runs on. */
+export interface TrustedProxyAuthConfig {
+  readonly assertionHeader: string
+  readonly jwksUrl: string
+  readonly issuer: readonly string[]
+  readonly audience: readonly string[]
+  readonly algorithms: readonly string[]
+  readonly clockTolerance: number
+  readonly maxAge: number | null
+  readonly requiredClaims: readonly NameValueRule[]
+  readonly mode: 'required' | 'optional'
+  readonly trustedAddresses: readonly AddressRange[]
+  readonly requiredHeaders: readonly NameValueRule[]
+  readonly allowedUsers: readonly string[]
+  readonly allowedGroups: readonly string[]
+  readonly claimSubject: string
+  readonly claimEmail: string
+  readonly claimName: string
+  readonly claimGroups: string
+  readonly jwksTimeout: number
+  readonly jwksCacheTtl: number
+  readonly jwksCooldown: number
+  readonly maxAssertionBytes: number
+  readonly preset: string | null
+  /** Settings a preset adds beyond the common contract (see contract/presets.json). */
+  readonly presetQuirks: Readonly<Record<string, unknown>>
+  readonly [setting: string]: unknown
+}
+
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const INTEGER = /^-?[0-9]+$/
+const DECIMAL = /^-?[0-9]+(\.[0-9]+)?$/
+
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+}
+
+/** Turns an option or file value into the string form an environment variable would have. */
+function asSettingText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined
+  if (Array.isArray(value)) return value.map(String).join(',')
+  return String(value)
+}
+
+// Looked up lazily so that the verifier also loads on fetch runtimes without `node:fs` (Hono on workers).
+function readTextFile(path: string): string {
+  const fs = globalThis.process?.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined
+  if (!fs) throw new Error('no file system')
+  return fs.readFileSync(path, 'utf8')
+}
+
+function readConfigFile(path: string, problems: ConfigProblem[]): Record<string, string> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readTextFile(path))
+  } catch {
+    problems.push({ variable: 'TRUSTED_PROXY_CONFIG_FILE', message: 'cannot be read as a JSON file' })
+    return {}
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    problems.push({ variable: 'TRUSTED_PROXY_CONFIG_FILE', message: 'must hold a JSON object' })
+    return {}
+  }
+  const settings: Record<string, string> = {}
+  for (const [name, value] of Object.entries(parsed)) {
+    const text = asSettingText(value)
+    if (text !== undefined) settings[name] = text
+  }
+  return settings
+}
+
+function parseNameValueRules(variable: string, items: string[], problems: ConfigProblem[], isName: (name: string) => boolean): NameValueRule[] {
+  const rules: NameValueRule[] = []
+  for (const item of items) {
+    const at = item.indexOf('=')
+    const name = (at === -1 ? item : item.slice(0, at)).trim()
+    const value = at === -1 ? null : item.slice(at + 1).trim()
+    if (!isName(name)) {
+      problems.push({ variable, message: `has an invalid entry "${name}"` })
+      continue
+    }
+    rules.push({ name, value })
+  }
+  return rules
+}
+
+function checkUrl(variable: string, text: string, problems: ConfigProblem[]): void {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    problems.push({ variable, message: 'must be an absolute URL' })
+    return
+  }
+  if (url.protocol === 'https:') return
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return
+  problems.push({ variable, message: 'must use https (plain http only for loopback hosts)' })
+}
+
+function parseValue(variable: Variable, text: string, problems: ConfigProblem[]): unknown {
+  const name = variable.name
+  switch (variable.type) {
+    case 'string':
+    case 'path':
+      return text.trim()
+    case 'url':
+      checkUrl(name, text.trim(), problems)
+      return text.trim()
+    case 'list':
+      return splitList(text)
+    case 'cidr-list': {
+      const ranges: AddressRange[] = []
+      for (const item of splitList(text)) {
+        const range = parseAddressRange(item)
+        if (range) ranges.push(range)
+        else problems.push({ variable: name, message: `has an invalid address or CIDR range "${item}"` })
+      }
+      return ranges
+    }
+    case 'integer':
+    case 'number': {
+      const trimmed = text.trim()
+      if (!(variable.type === 'integer' ? INTEGER : DECIMAL).test(trimmed)) {
+        problems.push({ variable: name, message: `must be ${variable.type === 'integer' ? 'a whole number' : 'a number'}` })
+        return undefined
+      }
+      const value = Number(trimmed)
+      const { minimum, maximum } = variable as { minimum?: number; maximum?: number }
+      if ((minimum !== undefined && value < minimum) || (maximum !== undefined && value > maximum)) {
+        problems.push({ variable: name, message: `must be between ${minimum ?? '-'} and ${maximum ?? '-'}` })
+        return undefined
+      }
+      return value
+    }
+    case 'enum': {
+      const trimmed = text.trim()
+      const allowed = (variable as { allowedValues?: readonly string[] }).allowedValues ?? []
+      if (!allowed.includes(trimmed)) {
+        problems.push({ variable: name, message: `must be one of ${allowed.join(', ')}` })
+        return undefined
+      }
+      return trimmed
+    }
+  }
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0)
+}
+
+/** Cross-setting rules the per-variable types cannot express. */
+function checkPolicy(settings: Record<string, unknown>, problems: ConfigProblem[]): void {
+  const algorithms = settings['algorithms']
+  if (Array.isArray(algorithms)) {
+    const allowed = ENV_CONTRACT.variables.find((v) => v.option === 'algorithms')?.allowedValues ?? []
+    for (const alg of algorithms as string[]) {
+      if (/^HS/i.test(alg) || alg.toLowerCase() === 'none') {
+        problems.push({ variable: 'TRUSTED_PROXY_ALGORITHMS', message: `"${alg}" is not allowed: only asymmetric algorithms are accepted` })
+      } else if (!(allowed as readonly string[]).includes(alg)) {
+        problems.push({ variable: 'TRUSTED_PROXY_ALGORITHMS', message: `"${alg}" is not a supported algorithm` })
+      }
+    }
+  }
+  const header = settings['assertionHeader']
+  if (typeof header === 'string' && header !== '' && !HTTP_TOKEN.test(header)) {
+    problems.push({ variable: 'TRUSTED_PROXY_ASSERTION_HEADER', message: 'must be a valid HTTP header name' })
+  }
+  for (const option of ['claimSubject', 'claimEmail', 'claimName', 'claimGroups']) {
+    if (settings[option] === '') {
+      const variable = ENV_CONTRACT.variables.find((v) => v.option === option)
+      problems.push({ variable: variable?.name ?? option, message: 'must not be empty' })
+    }
+  }
+}
+
+/**
+ * Reads the TRUSTED_PROXY_* settings from `env` (default `process.env`), an optional JSON config file
+ * and `overrides` (which win), validates them against contract/env.json and returns the frozen
+ * configuration. Every problem is reported at once in a single `invalid_config` error.
+ */
+export function loadConfig(env: EnvInput = globalThis.process?.env ?? {}, overrides: TrustedProxyAuthOptions = {}): TrustedProxyAuthConfig {
+  const problems: ConfigProblem[] = []
+  const known = new Set<string>(ENV_CONTRACT.variables.map((v) => v.name))
+  const knownOptions = new Set<string>(ENV_CONTRACT.variables.map((v) => v.option))
+
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('TRUSTED_PROXY_') && !known.has(name) && env[name] !== undefined) {
+      problems.push({ variable: name, message: 'is not a known setting' })
+    }
+  }
+  for (const option of Object.keys(overrides)) {
+    if (!knownOptions.has(option) && overrides[option] !== undefined) {
+      problems.push({ variable: option, message: 'is not a known option' })
+    }
+  }
+
+  const optionText = (option: OptionName): string | undefined => asSettingText(overrides[option])
+  const configFilePath = optionText('configFile') ?? env['TRUSTED_PROXY_CONFIG_FILE']
+  const fileSettings = configFilePath ? readConfigFile(configFilePath, problems) : {}
+  for (const name of Object.keys(fileSettings)) {
+    if (!known.has(name)) problems.push({ variable: name, message: 'is not a known setting (in TRUSTED_PROXY_CONFIG_FILE)' })
+  }
+
+  // Explicit settings (code, environment, file) in that precedence; a preset only fills what is left.
+  const explicit: Record<string, string> = {}
+  for (const variable of ENV_CONTRACT.variables) {
+    const text = optionText(variable.option) ?? env[variable.name] ?? fileSettings[variable.name]
+    if (text !== undefined) explicit[variable.name] = text
+  }
+  const presetName = explicit['TRUSTED_PROXY_PRESET']?.trim() || null
+  if (presetName !== null && !(presetName in PRESETS_CONTRACT.presets)) {
+    problems.push({ variable: 'TRUSTED_PROXY_PRESET', message: `"${presetName}" is not a known preset` })
+  }
+  const { settings: merged, quirks } = applyPreset(presetName, explicit, problems)
+
+  const settings: Record<string, unknown> = {}
+  for (const variable of ENV_CONTRACT.variables) {
+    const text = merged[variable.name]
+    let value: unknown = text === undefined ? variable.default : parseValue(variable, text, problems)
+    if (variable.type === 'cidr-list' && Array.isArray(value) && value.length === 0) value = []
+    if (variable.required && isEmpty(value) && !(text !== undefined && value === undefined)) {
+      problems.push({ variable: variable.name, message: 'is required' })
+    }
+    settings[variable.option] = value
+  }
+  checkPolicy(settings, problems)
+
+  settings['requiredClaims'] = parseNameValueRules('TRUSTED_PROXY_REQUIRED_CLAIMS', (settings['requiredClaims'] as string[] | undefined) ?? [], problems, (n) => n !== '')
+  settings['requiredHeaders'] = parseNameValueRules('TRUSTED_PROXY_REQUIRED_HEADERS', (settings['requiredHeaders'] as string[] | undefined) ?? [], problems, (n) => HTTP_TOKEN.test(n))
+  settings['preset'] = presetName
+  settings['presetQuirks'] = Object.freeze({ ...quirks })
+
+  if (problems.length > 0) throw new TrustedProxyAuthError('invalid_config', { problems })
+  return Object.freeze(settings) as TrustedProxyAuthConfig
+}

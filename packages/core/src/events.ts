@@ -1,0 +1,16 @@
+import type { ErrorCode } from './errors.js'
+
+/**
+ * What the library reports through the `onEvent` hook, for logs and metrics. Events never carry
+ * the assertion, claim values or key material: only kids, codes, counts and durations.
+ */
+export type TrustedProxyAuthEvent =
+  | { type: 'jwks_fetch_ok'; url: string; durationMs: number; keyCount: number; ignoredCount: number }
+  | { type: 'jwks_fetch_failed'; url: string; durationMs: number; reason: string }
+  | { type: 'jwks_key_ignored'; kid: string | null; reason: string }
+  | { type: 'jwks_stale_served'; ageSeconds: number }
+  | { type: 'unknown_kid'; kid: string; refetched: boolean }
+  | { type: 'verify_ok'; subject: string; issuer: string }
+  | { type: 'verify_failed'; code: ErrorCode }
+
+export type EventListener = (event: TrustedProxyAuthEvent) => void

@@ -1,0 +1,267 @@
+import { TrustedProxyAuthError } from './errors.js'
+import type { EventListener } from './events.js'
+import { hasPrivateMaterial, unusableReason, type PublicJwk } from './key-set.js'
+
+const MAX_JWKS_BYTES = 1024 * 1024
+/** Background retry delays while keys cannot be loaded; the last one repeats. */
+export const RETRY_SCHEDULE_MS = [5_000, 10_000, 30_000, 60_000] as const
+
+export interface KeyStoreOptions {
+  url: string
+  timeoutMs: number
+  cacheTtlMs: number
+  cooldownMs: number
+  maxStaleMs: number
+  fetch: typeof fetch
+  onEvent: EventListener
+  /** Milliseconds since the epoch; injectable for tests. */
+  clock: () => number
+  /** 0..1, spreads retries of many instances; injectable so tests are exact. */
+  random: () => number
+}
+
+export interface KeyStatus {
+  state: 'loading' | 'ready' | 'stale' | 'unavailable'
+  keyCount: number
+  lastFetchAt: number | null
+  lastSuccessAt: number | null
+  lastError: string | null
+  nextRetryAt: number | null
+  fetchCount: number
+}
+
+class FetchFailure extends Error {}
+
+/**
+ * The key set behind one JWKS URL: cached, refreshed ahead of expiry, refetched once on an unknown kid
+ * (the cooldown counts only from the previous kid-triggered refetch, so a freshly rotated key works at
+ * once while a flood of random kids costs one fetch per cooldown), fetched once for any number of
+ * concurrent callers, retried in the background with backoff, and served stale for a bounded time
+ * through an outage.
+ */
+export class RemoteKeyStore {
+  private members: PublicJwk[] = []
+  private kids = new Set<string>()
+  private loaded = false
+  private freshUntil = 0
+  private successAt: number | null = null
+  private lastFetchAt: number | null = null
+  private lastError: string | null = null
+  private failures = 0
+  private fetchCount = 0
+  private inflight: Promise<void> | null = null
+  private lastKidRefetchAt = Number.NEGATIVE_INFINITY
+  private unknownKids = new Map<string, number>()
+  private timer: ReturnType<typeof setTimeout> | null = null
+  private nextRetryAt: number | null = null
+  private closed = false
+  private readyWaiters: Array<() => void> = []
+
+  constructor(private readonly options: KeyStoreOptions) {}
+
+  /** Starts the first load in the background; the application does not wait for it. */
+  start(): void {
+    void this.refresh().catch(() => undefined)
+  }
+
+  close(): void {
+    this.closed = true
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+  }
+
+  ready(): Promise<void> {
+    if (this.loaded) return Promise.resolve()
+    return new Promise((resolve) => this.readyWaiters.push(resolve))
+  }
+
+  status(): KeyStatus {
+    const now = this.options.clock()
+    let state: KeyStatus['state'] = 'loading'
+    if (this.loaded) state = now < this.freshUntil ? 'ready' : this.usable(now) ? 'stale' : 'unavailable'
+    else if (this.failures > 0) state = 'unavailable'
+    return {
+      state,
+      keyCount: this.members.length,
+      lastFetchAt: this.lastFetchAt,
+      lastSuccessAt: this.successAt,
+      lastError: this.lastError,
+      nextRetryAt: this.nextRetryAt,
+      fetchCount: this.fetchCount,
+    }
+  }
+
+  /** The members published with `kid` (or all of them without a kid); throws jwks_unavailable. */
+  async membersFor(kid: string | undefined): Promise<PublicJwk[]> {
+    await this.ensureUsable()
+    if (kid !== undefined && !this.kids.has(kid)) await this.refetchForUnknownKid(kid)
+    return kid === undefined ? [...this.members] : this.members.filter((member) => member.kid === kid)
+  }
+
+  private usable(now: number): boolean {
+    return this.loaded && now < this.freshUntil + this.options.maxStaleMs
+  }
+
+  private unavailable(): TrustedProxyAuthError {
+    const now = this.options.clock()
+    const retryAfter = this.nextRetryAt === null ? 1 : Math.max(1, Math.ceil((this.nextRetryAt - now) / 1000))
+    return new TrustedProxyAuthError('jwks_unavailable', { retryAfter })
+  }
+
+  private async ensureUsable(): Promise<void> {
+    const now = this.options.clock()
+    if (this.loaded && now < this.freshUntil) return
+    if (this.usable(now)) {
+      // Past freshness: answer from the last good set and refresh behind the request.
+      this.options.onEvent({ type: 'jwks_stale_served', ageSeconds: Math.round((now - (this.successAt ?? now)) / 1000) })
+      if (!this.inflight && this.nextRetryAt === null) void this.refresh().catch(() => undefined)
+      return
+    }
+    // Nothing usable: join a fetch already under way, or start one unless a retry is scheduled.
+    if (!this.inflight && this.nextRetryAt === null) void this.refresh().catch(() => undefined)
+    if (this.inflight) await this.inflight.catch(() => undefined)
+    if (!this.usable(this.options.clock())) throw this.unavailable()
+  }
+
+  private async refetchForUnknownKid(kid: string): Promise<void> {
+    const now = this.options.clock()
+    const knownMissUntil = this.unknownKids.get(kid)
+    if (knownMissUntil !== undefined && now < knownMissUntil) {
+      this.options.onEvent({ type: 'unknown_kid', kid, refetched: false })
+      return
+    }
+    if (this.inflight) {
+      await this.inflight.catch(() => undefined)
+    } else if (now - this.lastKidRefetchAt >= this.options.cooldownMs) {
+      this.lastKidRefetchAt = now
+      this.options.onEvent({ type: 'unknown_kid', kid, refetched: true })
+      await this.refresh().catch(() => undefined)
+    } else {
+      this.options.onEvent({ type: 'unknown_kid', kid, refetched: false })
+    }
+    if (!this.kids.has(kid)) {
+      if (this.unknownKids.size > 10_000) this.unknownKids.clear()
+      this.unknownKids.set(kid, this.lastKidRefetchAt + this.options.cooldownMs)
+    }
+  }
+
+  /** One fetch for every concurrent caller. */
+  private refresh(): Promise<void> {
+    if (this.closed) return Promise.reject(new FetchFailure('closed'))
+    if (!this.inflight) {
+      this.inflight = this.fetchOnce().finally(() => {
+        this.inflight = null
+      })
+    }
+    return this.inflight
+  }
+
+  private async fetchOnce(): Promise<void> {
+    const started = this.options.clock()
+    this.fetchCount++
+    this.lastFetchAt = started
+    try {
+      const { members, ttlMs } = await this.download()
+      this.install(members, ttlMs)
+      this.failures = 0
+      this.lastError = null
+      this.options.onEvent({ type: 'jwks_fetch_ok', url: this.options.url, durationMs: this.options.clock() - started, keyCount: members.length, ignoredCount: this.ignoredCount })
+      this.schedule(Math.max(1000, ttlMs * (0.8 + 0.1 * this.options.random())), 'refresh')
+    } catch (error) {
+      const reason = error instanceof FetchFailure ? error.message : 'request failed'
+      this.failures++
+      this.lastError = reason
+      this.options.onEvent({ type: 'jwks_fetch_failed', url: this.options.url, durationMs: this.options.clock() - started, reason })
+      const base = RETRY_SCHEDULE_MS[Math.min(this.failures - 1, RETRY_SCHEDULE_MS.length - 1)]!
+      this.schedule(base * (0.9 + 0.2 * this.options.random()), 'retry')
+      throw error
+    }
+  }
+
+  private ignoredCount = 0
+
+  private install(all: PublicJwk[], ttlMs: number): void {
+    const usable: PublicJwk[] = []
+    this.ignoredCount = 0
+    for (const member of all) {
+      const reason = unusableReason(member)
+      if (reason) {
+        this.ignoredCount++
+        this.options.onEvent({ type: 'jwks_key_ignored', kid: typeof member.kid === 'string' ? member.kid : null, reason })
+      } else {
+        usable.push(member)
+      }
+    }
+    this.members = usable
+    this.kids = new Set(usable.flatMap((member) => (typeof member.kid === 'string' ? [member.kid] : [])))
+    this.unknownKids.clear()
+    this.loaded = true
+    this.successAt = this.options.clock()
+    this.freshUntil = this.successAt + ttlMs
+    for (const resolve of this.readyWaiters.splice(0)) resolve()
+  }
+
+  private schedule(delayMs: number, kind: 'refresh' | 'retry'): void {
+    if (this.closed) return
+    if (this.timer) clearTimeout(this.timer)
+    this.nextRetryAt = kind === 'retry' ? this.options.clock() + delayMs : null
+    this.timer = setTimeout(() => {
+      this.timer = null
+      this.nextRetryAt = null
+      void this.refresh().catch(() => undefined)
+    }, delayMs)
+    // Background refreshes must never keep a process (or a CLI) alive.
+    ;(this.timer as { unref?: () => void }).unref?.()
+  }
+
+  private async download(): Promise<{ members: PublicJwk[]; ttlMs: number }> {
+    let response: Response
+    try {
+      response = await this.options.fetch(this.options.url, {
+        redirect: 'manual',
+        headers: { accept: 'application/jwk-set+json, application/json' },
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      })
+    } catch (error) {
+      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
+      throw new FetchFailure(timedOut ? 'timed out' : 'request failed')
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => undefined)
+      throw new FetchFailure(`HTTP status ${response.status}`)
+    }
+    let text: string
+    try {
+      text = await response.text()
+    } catch {
+      throw new FetchFailure('body could not be read')
+    }
+    if (text.length > MAX_JWKS_BYTES) throw new FetchFailure('key set too large')
+    let document: unknown
+    try {
+      document = JSON.parse(text)
+    } catch {
+      throw new FetchFailure('not JSON')
+    }
+    const keys = (document as { keys?: unknown } | null)?.keys
+    if (!Array.isArray(keys) || keys.some((key) => key === null || typeof key !== 'object' || Array.isArray(key))) {
+      throw new FetchFailure('not a JSON Web Key Set')
+    }
+    if ((keys as PublicJwk[]).some(hasPrivateMaterial)) {
+      // The signing key has leaked: refuse the whole set and forget the old one, failing closed.
+      this.members = []
+      this.kids = new Set()
+      this.loaded = false
+      throw new FetchFailure('key set publishes private key material')
+    }
+    return { members: keys as PublicJwk[], ttlMs: this.ttlFrom(response.headers.get('cache-control')) }
+  }
+
+  /** Cache-Control max-age is honoured between the cooldown and the configured TTL. */
+  private ttlFrom(cacheControl: string | null): number {
+    const match = cacheControl ? /(?:^|,)\s*max-age\s*=\s*(\d+)/i.exec(cacheControl) : null
+    if (!match) return this.options.cacheTtlMs
+    const maxAgeMs = Number(match[1]) * 1000
+    return Math.min(this.options.cacheTtlMs, Math.max(maxAgeMs, this.options.cooldownMs, 1000))
+  }
+}

@@ -1,0 +1,66 @@
+import type { NameValueRule } from './config.js'
+import { TrustedProxyAuthError } from './errors.js'
+
+/** Fetch `Headers`, Node's `IncomingHttpHeaders`/`headersDistinct`, or raw `[name, value]` pairs. */
+export type HeadersInput =
+  | Headers
+  | Readonly<Record<string, string | readonly string[] | undefined>>
+  | ReadonlyArray<readonly [string, string]>
+
+function isHeaders(input: HeadersInput): input is Headers {
+  return typeof (input as Headers).get === 'function' && typeof (input as Headers).forEach === 'function'
+}
+
+/** Every value sent under `name` (case-insensitive), each repetition kept apart where the input allows. */
+export function headerValues(input: HeadersInput, name: string): string[] {
+  const wanted = name.toLowerCase()
+  if (isHeaders(input)) {
+    const value = input.get(wanted)
+    return value === null ? [] : [value]
+  }
+  const values: string[] = []
+  if (Array.isArray(input)) {
+    for (const [key, value] of input as ReadonlyArray<readonly [string, string]>) {
+      if (key.toLowerCase() === wanted) values.push(value)
+    }
+    return values
+  }
+  for (const [key, value] of Object.entries(input as Record<string, string | readonly string[] | undefined>)) {
+    if (key.toLowerCase() !== wanted || value === undefined) continue
+    if (typeof value === 'string') values.push(value)
+    else values.push(...value)
+  }
+  return values
+}
+
+const BEARER = /^bearer +/i
+
+/**
+ * Stage `header_extraction`: the one assertion in the configured header, or null when absent.
+ * Repeated or comma-joined values are refused rather than picking one, since an attacker-supplied
+ * copy next to the proxy's is exactly what a proxy that fails to strip the header produces.
+ */
+export function extractAssertion(input: HeadersInput, headerName: string): string | null {
+  const values = headerValues(input, headerName)
+  if (values.length === 0) return null
+  if (values.length > 1) throw new TrustedProxyAuthError('malformed_assertion')
+  let value = values[0]!
+  if (headerName.toLowerCase() === 'authorization') {
+    const prefix = BEARER.exec(value)
+    if (prefix) value = value.slice(prefix[0].length)
+    else if (/^bearer$/i.test(value.trim())) value = ''
+  }
+  if (value.trim() === '') return null
+  if (value.includes(',')) throw new TrustedProxyAuthError('malformed_assertion')
+  return value
+}
+
+/** Stage `required_headers`. */
+export function checkRequiredHeaders(input: HeadersInput, rules: readonly NameValueRule[]): void {
+  for (const rule of rules) {
+    const values = headerValues(input, rule.name)
+    if (values.length !== 1 || (rule.value !== null && values[0] !== rule.value)) {
+      throw new TrustedProxyAuthError('missing_required_header')
+    }
+  }
+}
