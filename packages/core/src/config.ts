@@ -1,3 +1,4 @@
+import type * as NodeFs from 'node:fs'
 import { isLoopbackHost, parseAddressRange, type AddressRange } from './addresses.js'
 import { TrustedProxyAuthError, type ConfigProblem } from './errors.js'
 import { ENV_CONTRACT, PRESETS_CONTRACT, type OptionName } from './generated/contract.js'
@@ -38,6 +39,8 @@ export interface TrustedProxyAuthOptions {
   jwksCacheTtl?: number
   /** Seconds. */
   jwksCooldown?: number
+  /** Seconds. */
+  jwksMaxStale?: number
   maxAssertionBytes?: number
   preset?: string | null
   configFile?: string | null
@@ -66,6 +69,7 @@ export interface TrustedProxyAuthConfig {
   readonly jwksTimeout: number
   readonly jwksCacheTtl: number
   readonly jwksCooldown: number
+  readonly jwksMaxStale: number
   readonly maxAssertionBytes: number
   readonly preset: string | null
   /** Settings a preset adds beyond the common contract (see contract/presets.json). */
@@ -91,9 +95,11 @@ function asSettingText(value: unknown): string | undefined {
   return String(value)
 }
 
+type NodeFileSystem = typeof NodeFs
+
 // Looked up lazily so that the verifier also loads on fetch runtimes without `node:fs` (Hono on workers).
 function readTextFile(path: string): string {
-  const fs = globalThis.process?.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined
+  const fs = globalThis.process?.getBuiltinModule?.('node:fs') as NodeFileSystem | undefined
   if (!fs) throw new Error('no file system')
   return fs.readFileSync(path, 'utf8')
 }

@@ -59,7 +59,7 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     timeoutMs: config.jwksTimeout * 1000,
     cacheTtlMs: config.jwksCacheTtl * 1000,
     cooldownMs: config.jwksCooldown * 1000,
-    maxStaleMs: ((config['jwksMaxStale'] as number | undefined) ?? 3600) * 1000,
+    maxStaleMs: config.jwksMaxStale * 1000,
     fetch: dependencies.fetch ?? globalThis.fetch.bind(globalThis),
     onEvent: emit,
     clock: dependencies.clock ?? Date.now,

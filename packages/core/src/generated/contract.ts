@@ -218,6 +218,16 @@ export const ENV_CONTRACT = {
       "example": "30"
     },
     {
+      "name": "TRUSTED_PROXY_JWKS_MAX_STALE",
+      "option": "jwksMaxStale",
+      "type": "integer",
+      "minimum": 0,
+      "required": false,
+      "default": 3600,
+      "description": "Seconds past freshness during which the last good key set is still used while refetches fail (an outage of the key endpoint). After that, requests get 503 `jwks_unavailable` until a fetch succeeds.",
+      "example": "86400"
+    },
+    {
       "name": "TRUSTED_PROXY_MAX_ASSERTION_BYTES",
       "option": "maxAssertionBytes",
       "type": "integer",

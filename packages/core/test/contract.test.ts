@@ -1,0 +1,60 @@
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { renderContract } from '../scripts/generate-contract.mjs'
+import { ERROR_CODES } from '../src/index.js'
+
+const contractDir = join(import.meta.dirname, '..', '..', '..', 'contract')
+const readJson = (...parts: string[]): Record<string, unknown> => JSON.parse(readFileSync(join(contractDir, ...parts), 'utf8'))
+
+describe('contract/', () => {
+  it('generated TypeScript matches contract/*.json (run `npm run generate` in packages/core when this fails)', () => {
+    const committed = readFileSync(join(import.meta.dirname, '..', 'src', 'generated', 'contract.ts'), 'utf8')
+    expect(committed).toBe(renderContract())
+  })
+
+  const schemaFor: Record<string, string> = {
+    'env.json': 'env.schema.json',
+    'errors.json': 'errors.schema.json',
+    'checks.json': 'checks.schema.json',
+    'presets.json': 'presets.schema.json',
+  }
+  for (const file of readdirSync(contractDir).filter((name) => name in schemaFor)) {
+    it(`${file} is valid against schema/${schemaFor[file]}`, () => {
+      const ajv = new Ajv2020({ allErrors: true, strict: false })
+      const validate = ajv.compile(readJson('schema', schemaFor[file]!))
+      const valid = validate(readJson(file))
+      expect(validate.errors ?? []).toEqual([])
+      expect(valid).toBe(true)
+    })
+  }
+
+  it('identity.schema.json is a valid JSON Schema 2020-12', () => {
+    const ajv = new Ajv2020({ strict: true })
+    expect(() => ajv.compile(readJson('identity.schema.json'))).not.toThrow()
+  })
+
+  it('has exactly the error codes the project promises', () => {
+    expect([...ERROR_CODES].sort()).toEqual(
+      [
+        'missing_assertion', 'malformed_assertion', 'assertion_too_large', 'unsupported_algorithm', 'unknown_key',
+        'invalid_signature', 'expired', 'not_yet_valid', 'issuer_mismatch', 'audience_mismatch', 'missing_claim',
+        'claim_mismatch', 'untrusted_source', 'missing_required_header', 'forbidden_user', 'jwks_unavailable', 'invalid_config',
+      ].sort(),
+    )
+  })
+
+  it('every code a check stage can produce exists, and every request error belongs to a stage', () => {
+    const checks = readJson('checks.json') as { stages: Array<{ codes: string[] }> }
+    const staged = new Set(checks.stages.flatMap((stage) => stage.codes))
+    for (const code of staged) expect(ERROR_CODES).toContain(code)
+    for (const code of ERROR_CODES.filter((c) => c !== 'invalid_config')) expect(staged.has(code)).toBe(true)
+  })
+
+  it('env variable names and option names are unique', () => {
+    const env = readJson('env.json') as { variables: Array<{ name: string; option: string }> }
+    expect(new Set(env.variables.map((v) => v.name)).size).toBe(env.variables.length)
+    expect(new Set(env.variables.map((v) => v.option)).size).toBe(env.variables.length)
+  })
+})

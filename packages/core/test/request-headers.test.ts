@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest'
+import type { TrustedProxyAuthError } from '../src/index.js'
+import { extractAssertion, headerValues } from '../src/request-headers.js'
+import { isTrustedPeer, parseAddressRange, type AddressRange } from '../src/addresses.js'
+
+const codeOf = (run: () => unknown): string => {
+  try {
+    run()
+  } catch (error) {
+    return (error as TrustedProxyAuthError).code
+  }
+  return 'none'
+}
+
+describe('headerValues', () => {
+  it('reads Fetch Headers, Node header records and raw pairs case-insensitively', () => {
+    expect(headerValues(new Headers({ 'X-A': '1' }), 'x-a')).toEqual(['1'])
+    expect(headerValues({ 'x-a': ['1', '2'] }, 'X-A')).toEqual(['1', '2'])
+    expect(headerValues([['X-a', '1'], ['x-A', '2'], ['other', '3']], 'x-a')).toEqual(['1', '2'])
+  })
+})
+
+describe('extractAssertion', () => {
+  it('returns null for an absent or blank header', () => {
+    expect(extractAssertion([], 'X-A')).toBeNull()
+    expect(extractAssertion([['x-a', '   ']], 'X-A')).toBeNull()
+  })
+  it('refuses repeated and comma-joined values instead of picking one', () => {
+    expect(codeOf(() => extractAssertion([['x-a', 'a.b.c'], ['X-A', 'd.e.f']], 'x-a'))).toBe('malformed_assertion')
+    expect(codeOf(() => extractAssertion(new Headers([['x-a', 'a.b.c'], ['x-a', 'd.e.f']]), 'x-a'))).toBe('malformed_assertion')
+  })
+  it('removes a case-insensitive Bearer scheme only from Authorization', () => {
+    expect(extractAssertion([['authorization', 'bEaReR a.b.c']], 'Authorization')).toBe('a.b.c')
+    expect(extractAssertion([['authorization', 'a.b.c']], 'Authorization')).toBe('a.b.c')
+    expect(extractAssertion([['authorization', 'Bearer']], 'Authorization')).toBeNull()
+    expect(extractAssertion([['x-a', 'Bearer a.b.c']], 'X-A')).toBe('Bearer a.b.c')
+  })
+})
+
+describe('isTrustedPeer', () => {
+  const ranges = ['10.0.0.0/8', '::1', 'fd00::/8'].map((text) => parseAddressRange(text)) as AddressRange[]
+  it.each([
+    ['10.1.2.3', true],
+    ['::ffff:10.1.2.3', true],
+    ['11.0.0.1', false],
+    ['::1', true],
+    ['fd12::5', true],
+    ['fe80::1', false],
+    ['not-an-ip', false],
+    [undefined, false],
+  ])('%s → %s', (peer, trusted) => {
+    expect(isTrustedPeer(peer, ranges)).toBe(trusted)
+  })
+})
