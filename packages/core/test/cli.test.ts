@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const cli = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js')
+
+interface CliResult {
+  code: number
+  stdout: string
+  json: { ok: boolean; identity?: Record<string, unknown> | null; error?: { code: string; status: number; message: string; problems?: unknown[] } }
+}
+
+function runCli(args: string[], env: Record<string, string>, stdin?: string): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [cli, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env } }, (error, stdout) => {
+      const code = error ? Number((error as { code?: number }).code ?? 1) : 0
+      let json: CliResult['json'] = { ok: false }
+      try {
+        json = JSON.parse(stdout)
+      } catch {
+        // --help prints text
+      }
+      resolve({ code, stdout, json })
+    })
+    if (stdin !== undefined) child.stdin?.end(stdin)
+    else child.stdin?.end()
+  })
+}
+
+let server: Server
+let env: Record<string, string>
+let token: string
+
+beforeAll(async () => {
+  const { publicKey, privateKey } = await generateKeyPair('ES256')
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'cli-key', alg: 'ES256', use: 'sig' }
+  server = createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json')
+    res.end(JSON.stringify({ keys: [jwk] }))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  env = {
+    TRUSTED_PROXY_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`,
+    TRUSTED_PROXY_ISSUER: 'https://proxy.example',
+    TRUSTED_PROXY_AUDIENCE: 'app',
+    TRUSTED_PROXY_ASSERTION_HEADER: 'X-Assertion',
+  }
+  token = await new SignJWT({ email: 'ann@example.com', tenant: 'acme' })
+    .setProtectedHeader({ alg: 'ES256', kid: 'cli-key' })
+    .setIssuer('https://proxy.example')
+    .setAudience('app')
+    .setSubject('ann')
+    .setIssuedAt(1_700_000_000)
+    .setExpirationTime(1_700_000_300)
+    .sign(privateKey)
+})
+
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+describe('trusted-proxy-auth verify', () => {
+  it('prints the identity and exits 0 for a valid token against a loopback JWKS', async () => {
+    const result = await runCli(['verify', token, '--now', '1700000100'], env)
+    expect(result.code).toBe(0)
+    expect(result.json.ok).toBe(true)
+    expect(result.json.identity).toMatchObject({ subject: 'ann', email: 'ann@example.com', audience: ['app'] })
+  })
+
+  it('reads the token from standard input with -', async () => {
+    const result = await runCli(['verify', '-', '--now', '1700000100'], env, `${token}\n`)
+    expect(result.json.identity).toMatchObject({ subject: 'ann' })
+  })
+
+  it('exits 1 with the contract code when rejected, and never prints the token', async () => {
+    const result = await runCli(['verify', token, '--now', '1800000000'], env)
+    expect(result.code).toBe(1)
+    expect(result.json.error).toEqual({ code: 'expired', status: 401, message: 'the identity assertion has expired' })
+    expect(result.stdout).not.toContain(token.split('.')[1])
+  })
+
+  it('lets flags override the environment', async () => {
+    const wrongAudience = await runCli(['verify', token, '--now', '1700000100', '--audience', 'other'], env)
+    expect(wrongAudience.json.error?.code).toBe('audience_mismatch')
+    const claimRule = await runCli(['verify', token, '--now', '1700000100', '--require-claim', 'tenant=globex'], env)
+    expect(claimRule.json.error?.code).toBe('claim_mismatch')
+  })
+
+  it('verifies a whole request with --header and --remote-address', async () => {
+    const trusted = { ...env, TRUSTED_PROXY_TRUSTED_ADDRESSES: '127.0.0.1' }
+    const ok = await runCli(['verify', '--header', `x-assertion: ${token}`, '--remote-address', '::ffff:127.0.0.1', '--now', '1700000100'], trusted)
+    expect(ok.json.identity).toMatchObject({ subject: 'ann' })
+    const outside = await runCli(['verify', '--header', `x-assertion: ${token}`, '--remote-address', '192.0.2.1', '--now', '1700000100'], trusted)
+    expect(outside.json.error?.code).toBe('untrusted_source')
+  })
+
+  it('exits 2 with invalid_config listing every problem', async () => {
+    const result = await runCli(['verify', token], { TRUSTED_PROXY_ALGORITHMS: 'HS256', TRUSTED_PROXY_JWKS_URL: 'http://example.com/jwks' })
+    expect(result.code).toBe(2)
+    expect(result.json.error?.code).toBe('invalid_config')
+    const variables = (result.json.error?.problems as Array<{ variable: string }>).map((p) => p.variable)
+    expect(variables).toEqual(expect.arrayContaining(['TRUSTED_PROXY_ALGORITHMS', 'TRUSTED_PROXY_JWKS_URL', 'TRUSTED_PROXY_ISSUER']))
+  })
+
+  it('exits 2 on usage errors and 0 with --help', async () => {
+    expect((await runCli(['verify'], env)).code).toBe(2)
+    expect((await runCli(['verify', '--unknown-flag', 'x'], env)).json.error?.code).toBe('invalid_config')
+    const help = await runCli(['verify', '--help'], env)
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('--require-claim')
+  })
+})
