@@ -48,6 +48,7 @@ export function unusableReason(jwk: PublicJwk): string | null {
   if (jwk.kty === 'RSA' && rsaModulusBits(jwk.n) < MIN_RSA_BITS) return `RSA modulus under ${MIN_RSA_BITS} bits`
   if (jwk.kty === 'EC' && !['P-256', 'P-384', 'P-521'].includes(jwk.crv as string)) return 'unsupported curve'
   if (jwk.kty === 'OKP' && jwk.crv !== 'Ed25519') return 'unsupported curve'
+  if (typeof jwk.alg === 'string' && !fitsAlgorithm(jwk, jwk.alg)) return 'alg does not fit the key type'
   return null
 }
 

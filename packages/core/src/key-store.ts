@@ -18,6 +18,25 @@ export interface KeyStoreOptions {
   clock: () => number
   /** 0..1, spreads retries of many instances; injectable so tests are exact. */
   random: () => number
+  scheduler: Scheduler
+}
+
+/** Where background refreshes and retries are scheduled; tests inject a manual clock. */
+export interface Scheduler {
+  setTimeout(callback: () => void, delayMs: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+export const realScheduler: Scheduler = {
+  setTimeout(callback, delayMs) {
+    const handle = setTimeout(callback, delayMs)
+    // Background refreshes must never keep a process (or a CLI) alive.
+    ;(handle as { unref?: () => void }).unref?.()
+    return handle
+  },
+  clearTimeout(handle) {
+    clearTimeout(handle as ReturnType<typeof setTimeout>)
+  },
 }
 
 export interface KeyStatus {
@@ -31,6 +50,11 @@ export interface KeyStatus {
 }
 
 class FetchFailure extends Error {}
+
+/** `nominalMs` spread by ±`spread` (a fraction) so that many instances do not refetch in lock step. */
+function jittered(nominalMs: number, spread: number, random: number): number {
+  return Math.round(nominalMs * (1 + spread * (2 * random - 1)))
+}
 
 /**
  * The key set behind one JWKS URL: cached, refreshed ahead of expiry, refetched once on an unknown kid
@@ -52,7 +76,7 @@ export class RemoteKeyStore {
   private inflight: Promise<void> | null = null
   private lastKidRefetchAt = Number.NEGATIVE_INFINITY
   private unknownKids = new Map<string, number>()
-  private timer: ReturnType<typeof setTimeout> | null = null
+  private timer: unknown = null
   private nextRetryAt: number | null = null
   private closed = false
   private readyWaiters: Array<() => void> = []
@@ -66,7 +90,7 @@ export class RemoteKeyStore {
 
   close(): void {
     this.closed = true
-    if (this.timer) clearTimeout(this.timer)
+    if (this.timer !== null) this.options.scheduler.clearTimeout(this.timer)
     this.timer = null
   }
 
@@ -166,14 +190,14 @@ export class RemoteKeyStore {
       this.failures = 0
       this.lastError = null
       this.options.onEvent({ type: 'jwks_fetch_ok', url: this.options.url, durationMs: this.options.clock() - started, keyCount: members.length, ignoredCount: this.ignoredCount })
-      this.schedule(Math.max(1000, ttlMs * (0.8 + 0.1 * this.options.random())), 'refresh')
+      this.schedule(Math.max(1000, jittered(ttlMs * 0.85, 0.05, this.options.random())), 'refresh')
     } catch (error) {
       const reason = error instanceof FetchFailure ? error.message : 'request failed'
       this.failures++
       this.lastError = reason
       this.options.onEvent({ type: 'jwks_fetch_failed', url: this.options.url, durationMs: this.options.clock() - started, reason })
       const base = RETRY_SCHEDULE_MS[Math.min(this.failures - 1, RETRY_SCHEDULE_MS.length - 1)]!
-      this.schedule(base * (0.9 + 0.2 * this.options.random()), 'retry')
+      this.schedule(jittered(base, 0.1, this.options.random()), 'retry')
       throw error
     }
   }
@@ -203,15 +227,13 @@ export class RemoteKeyStore {
 
   private schedule(delayMs: number, kind: 'refresh' | 'retry'): void {
     if (this.closed) return
-    if (this.timer) clearTimeout(this.timer)
+    if (this.timer !== null) this.options.scheduler.clearTimeout(this.timer)
     this.nextRetryAt = kind === 'retry' ? this.options.clock() + delayMs : null
-    this.timer = setTimeout(() => {
+    this.timer = this.options.scheduler.setTimeout(() => {
       this.timer = null
       this.nextRetryAt = null
       void this.refresh().catch(() => undefined)
     }, delayMs)
-    // Background refreshes must never keep a process (or a CLI) alive.
-    ;(this.timer as { unref?: () => void }).unref?.()
   }
 
   private async download(): Promise<{ members: PublicJwk[]; ttlMs: number }> {
@@ -227,7 +249,8 @@ export class RemoteKeyStore {
       throw new FetchFailure(timedOut ? 'timed out' : 'request failed')
     }
     if (response.status !== 200) {
-      await response.body?.cancel().catch(() => undefined)
+      // Not awaited: some fetch implementations never settle cancel() on an unread body.
+      void response.body?.cancel().catch(() => undefined)
       throw new FetchFailure(`HTTP status ${response.status}`)
     }
     let text: string

@@ -7,7 +7,7 @@ import { TrustedProxyAuthError } from './errors.js'
 import type { EventListener, TrustedProxyAuthEvent } from './events.js'
 import { mapIdentity, type TrustedIdentity } from './identity.js'
 import { fitsAlgorithm, type PublicJwk } from './key-set.js'
-import { RemoteKeyStore, type KeyStatus } from './key-store.js'
+import { RemoteKeyStore, realScheduler, type KeyStatus, type Scheduler } from './key-store.js'
 import { checkRequiredHeaders, extractAssertion, type HeadersInput } from './request-headers.js'
 
 export interface VerifyOptions {
@@ -27,6 +27,8 @@ export interface VerifierDependencies {
   /** Milliseconds since the epoch, for the key cache (tests inject fake clocks). */
   clock?: () => number
   random?: () => number
+  /** Where background key refreshes run (tests drive a manual clock through it). */
+  scheduler?: Scheduler
 }
 
 export interface Verifier {
@@ -64,6 +66,7 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     onEvent: emit,
     clock: dependencies.clock ?? Date.now,
     random: dependencies.random ?? Math.random,
+    scheduler: dependencies.scheduler ?? realScheduler,
   })
   keyStore.start()
 

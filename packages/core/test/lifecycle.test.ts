@@ -1,0 +1,145 @@
+import { generateKeyPairSync } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
+import { delay, http, HttpResponse } from 'msw'
+import { setupServer } from 'msw/node'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createVerifier, loadConfig, TrustedProxyAuthError, type Verifier } from '../src/index.js'
+import { ManualClock } from './manual-clock.js'
+
+const lifecycleDir = join(import.meta.dirname, '..', '..', '..', 'test-vectors', 'lifecycle')
+const JWKS_URL = 'https://keys.lifecycle.test/jwks.json'
+const CLAIMS_NOW = 1_700_000_000
+
+interface Step {
+  comment?: string
+  serve?: { keys?: string[]; invalidMembers?: string[]; cacheControl?: string; status?: number; contentType?: string; body?: string; hang?: true }
+  start?: true
+  advance?: number
+  verify?: { key: string; kid?: string | null; concurrent?: number; distinctKids?: number }
+  expect?: string
+  fetches?: number
+  status?: string
+}
+
+interface Script {
+  description: string
+  config: Record<string, string>
+  keys: string[]
+  steps: Step[]
+}
+
+const scripts = readdirSync(lifecycleDir)
+  .filter((name) => name.endsWith('.json'))
+  .map((name) => ({ name, script: JSON.parse(readFileSync(join(lifecycleDir, name), 'utf8')) as Script }))
+
+let served: Step['serve'] = { status: 404, body: '' }
+let fetchCount = 0
+const publicMembers = new Map<string, JWK>()
+const privateMembers = new Map<string, JWK>()
+const signingKeys = new Map<string, CryptoKey>()
+let invalidMembers: Record<string, JWK> = {}
+
+const server = setupServer(
+  http.get(JWKS_URL, async () => {
+    fetchCount++
+    const current = served ?? {}
+    if (current.hang) {
+      await delay('infinite')
+    }
+    if (current.keys) {
+      const members = current.keys.map((name) => publicMembers.get(name)!)
+      const extra = (current.invalidMembers ?? []).map((kind) => (kind === 'private' ? privateMembers.get(current.keys![0]!)! : invalidMembers[kind]!))
+      const headers: Record<string, string> = current.cacheControl ? { 'cache-control': current.cacheControl } : {}
+      return HttpResponse.json({ keys: [...members, ...extra] }, { headers })
+    }
+    return new HttpResponse(current.body ?? '', { status: current.status ?? 200, headers: { 'content-type': current.contentType ?? 'text/plain' } })
+  }),
+)
+
+async function keyPair(name: string): Promise<void> {
+  if (publicMembers.has(name)) return
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true })
+  publicMembers.set(name, { ...(await exportJWK(publicKey)), kid: name, alg: 'ES256', use: 'sig' })
+  privateMembers.set(name, { ...(await exportJWK(privateKey)), kid: `${name}-private`, alg: 'ES256', use: 'sig' })
+  signingKeys.set(name, privateKey)
+}
+
+beforeAll(async () => {
+  server.listen({ onUnhandledRequest: 'error' })
+  const ec = await exportJWK((await generateKeyPair('ES256', { extractable: true })).publicKey)
+  // jose refuses to create weak keys, which is the point; node:crypto makes the one this test must see ignored.
+  const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }) as JWK
+  invalidMembers = {
+    oct: { kty: 'oct', kid: 'oct-1', k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQ', alg: 'HS256' },
+    'use-enc': { ...ec, kid: 'enc-1', use: 'enc' },
+    'key-ops-sign': { ...ec, kid: 'ops-1', key_ops: ['sign'] },
+    'rsa-1024': { ...rsa1024, kid: 'rsa-1024', alg: 'RS256' },
+    'alg-mismatch': { ...ec, kid: 'mismatch-1', alg: 'RS256' },
+  }
+})
+afterAll(() => server.close())
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
+async function outcome(verifier: Verifier, token: string): Promise<string> {
+  try {
+    await verifier.verifyAssertion(token, { now: CLAIMS_NOW })
+    return 'ok'
+  } catch (error) {
+    if (error instanceof TrustedProxyAuthError) return error.code
+    throw error
+  }
+}
+
+describe.each(scripts)('lifecycle $name', ({ script }) => {
+  it(script.description, { timeout: 60_000 }, async () => {
+    for (const name of script.keys) await keyPair(name)
+    served = { status: 404, body: '' }
+    fetchCount = 0
+    const clock = new ManualClock()
+    const config = loadConfig({ ...script.config, TRUSTED_PROXY_JWKS_URL: JWKS_URL })
+    let verifier: Verifier | null = null
+    const sign = (key: string, kid: string | null): Promise<string> =>
+      new SignJWT({ sub: 'lifecycle-user' })
+        .setProtectedHeader(kid === null ? { alg: 'ES256' } : { alg: 'ES256', kid })
+        .setIssuer(config.issuer[0]!)
+        .setAudience(config.audience[0]!)
+        .setIssuedAt(CLAIMS_NOW)
+        .setExpirationTime(CLAIMS_NOW + 3600)
+        .sign(signingKeys.get(key)!)
+
+    try {
+      for (const [index, step] of script.steps.entries()) {
+        const where = `step ${index}${step.comment ? ` (${step.comment})` : ''}`
+        if (step.serve) served = step.serve
+        if (step.start) {
+          verifier = createVerifier(config, { clock: clock.now, scheduler: clock, random: () => 0.5 })
+          await settle()
+        }
+        if (step.advance !== undefined) await clock.advance(Math.round(step.advance * 1000), settle)
+        if (step.verify) {
+          const { key, concurrent = 1, distinctKids } = step.verify
+          const kid = step.verify.kid === undefined ? key : step.verify.kid
+          if (distinctKids) {
+            for (let i = 1; i <= distinctKids; i++) {
+              expect(await outcome(verifier!, await sign(key, `${kid}-${i}`)), where).toBe(step.expect)
+            }
+          } else {
+            const token = await sign(key, kid)
+            const results = await Promise.all(Array.from({ length: concurrent }, () => outcome(verifier!, token)))
+            expect(new Set(results), where).toEqual(new Set([step.expect]))
+          }
+          await settle()
+        }
+        if (step.status) expect(verifier!.status().state, where).toBe(step.status)
+        if (step.fetches !== undefined) expect(fetchCount, where).toBe(step.fetches)
+      }
+    } finally {
+      verifier?.close()
+    }
+  })
+})
