@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
+import { Ajv2020 } from 'ajv/dist/2020.js'
 import { join } from 'node:path'
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
 import { delay, http, HttpResponse } from 'msw'
@@ -94,6 +95,13 @@ async function outcome(verifier: Verifier, token: string): Promise<string> {
     throw error
   }
 }
+
+it('every lifecycle script follows test-vectors/schema/lifecycle.schema.json', () => {
+  const schema = JSON.parse(readFileSync(join(lifecycleDir, '..', 'schema', 'lifecycle.schema.json'), 'utf8'))
+  const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema)
+  expect(scripts.length).toBeGreaterThanOrEqual(9)
+  for (const { name, script } of scripts) expect(validate(script) ? name : [name, validate.errors]).toBe(name)
+})
 
 describe.each(scripts)('lifecycle $name', ({ script }) => {
   it(script.description, { timeout: 60_000 }, async () => {

@@ -1,0 +1,120 @@
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
+import { http, HttpResponse } from 'msw'
+import { setupServer } from 'msw/node'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createVerifier, loadConfig, toProblemDetails, TrustedProxyAuthError, type TrustedProxyAuthEvent } from '../src/index.js'
+
+const JWKS_URL = 'https://keys.verifier.test/jwks.json'
+const NOW = 1_700_000_000
+let publicJwk: JWK
+let privateKey: CryptoKey
+let jwksStatus = 200
+
+const server = setupServer(
+  http.get(JWKS_URL, () => (jwksStatus === 200 ? HttpResponse.json({ keys: [publicJwk] }) : new HttpResponse('down', { status: jwksStatus }))),
+)
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('ES256', { extractable: true })
+  privateKey = pair.privateKey
+  publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }
+  server.listen({ onUnhandledRequest: 'error' })
+})
+afterEach(() => {
+  jwksStatus = 200
+})
+afterAll(() => server.close())
+
+const env = {
+  TRUSTED_PROXY_ASSERTION_HEADER: 'X-Assertion',
+  TRUSTED_PROXY_JWKS_URL: JWKS_URL,
+  TRUSTED_PROXY_ISSUER: 'https://proxy.example',
+  TRUSTED_PROXY_AUDIENCE: 'app',
+}
+
+const sign = (claims: Record<string, unknown> = {}): Promise<string> =>
+  new SignJWT({ sub: 'user-1', ...claims })
+    .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+    .setIssuer('https://proxy.example')
+    .setAudience('app')
+    .setIssuedAt(NOW)
+    .setExpirationTime(NOW + 300)
+    .sign(privateKey)
+
+describe('createVerifier', () => {
+  it('reports events for logs and metrics without ever carrying the assertion', async () => {
+    const events: TrustedProxyAuthEvent[] = []
+    const verifier = createVerifier(loadConfig(env), { onEvent: (event) => events.push(event) })
+    const token = await sign()
+    await verifier.verifyAssertion(token, { now: NOW })
+    await expect(verifier.verifyAssertion(token, { now: NOW + 10_000 })).rejects.toMatchObject({ code: 'expired' })
+    verifier.close()
+    expect(events.map((event) => event.type)).toEqual(['jwks_fetch_ok', 'verify_ok', 'verify_failed'])
+    const serialized = JSON.stringify(events)
+    for (const segment of token.split('.')) expect(serialized).not.toContain(segment)
+  })
+
+  it('keeps authenticating when the event hook throws', async () => {
+    const verifier = createVerifier(loadConfig(env), {
+      onEvent: () => {
+        throw new Error('metrics backend down')
+      },
+    })
+    await expect(verifier.verifyAssertion(await sign(), { now: NOW })).resolves.toMatchObject({ subject: 'user-1' })
+    verifier.close()
+  })
+
+  it('answers jwks_unavailable with a Retry-After hint while keys cannot be loaded', async () => {
+    jwksStatus = 500
+    const verifier = createVerifier(loadConfig(env))
+    const error = await verifier.verifyAssertion(await sign(), { now: NOW }).catch((caught: unknown) => caught)
+    verifier.close()
+    expect(error).toBeInstanceOf(TrustedProxyAuthError)
+    expect(error).toMatchObject({ code: 'jwks_unavailable', status: 503 })
+    expect((error as TrustedProxyAuthError).retryAfter).toBeGreaterThanOrEqual(1)
+    const problem = toProblemDetails(error)
+    expect(problem.status).toBe(503)
+    expect(Number(problem.headers['retry-after'])).toBeGreaterThanOrEqual(1)
+  })
+
+  it('maps __proto__ and constructor claims as plain data without polluting prototypes', async () => {
+    const verifier = createVerifier(loadConfig(env))
+    const token = await sign(JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}}'))
+    const identity = await verifier.verifyAssertion(token, { now: NOW })
+    verifier.close()
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
+    expect(Object.prototype.hasOwnProperty.call(identity.claims, '__proto__')).toBe(true)
+    expect(Object.isFrozen(identity)).toBe(true)
+  })
+
+  it('exposes key health through ready() and status()', async () => {
+    const verifier = createVerifier(loadConfig(env))
+    await verifier.ready()
+    expect(verifier.status()).toMatchObject({ state: 'ready', keyCount: 1, lastError: null, fetchCount: 1 })
+    verifier.close()
+  })
+})
+
+describe('toProblemDetails', () => {
+  it('builds an RFC 9457 body with the contract status and a WWW-Authenticate challenge, never the token', () => {
+    const problem = toProblemDetails(new TrustedProxyAuthError('invalid_signature'), '/orders')
+    expect(problem.status).toBe(401)
+    expect(problem.headers['content-type']).toBe('application/problem+json')
+    expect(problem.headers['www-authenticate']).toBe('Bearer realm="trusted-proxy", error="invalid_token"')
+    expect(problem.body).toEqual({
+      type: expect.stringMatching(/errors\.md#invalid_signature$/),
+      title: 'Invalid signature',
+      status: 401,
+      detail: 'the identity assertion signature is invalid',
+      code: 'invalid_signature',
+      instance: '/orders',
+    })
+  })
+
+  it('answers 403 for forbidden_user and hides unexpected errors behind a generic 500', () => {
+    expect(toProblemDetails(new TrustedProxyAuthError('forbidden_user')).status).toBe(403)
+    const unexpected = toProblemDetails(new Error('secret internals'))
+    expect(unexpected.status).toBe(500)
+    expect(JSON.stringify(unexpected.body)).not.toContain('secret internals')
+  })
+})
