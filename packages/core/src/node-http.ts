@@ -1,0 +1,33 @@
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { toProblemDetails } from './problem-details.js'
+import type { TrustedIdentity } from './identity.js'
+import type { Verifier, VerifyOptions } from './verifier.js'
+
+/**
+ * Header pairs exactly as received. Node's `req.headers` joins repeated custom headers with ", " and
+ * keeps only the first `Authorization`, which would hide a second, attacker-supplied assertion.
+ */
+export function rawHeaderPairs(req: Pick<IncomingMessage, 'rawHeaders'>): Array<[string, string]> {
+  const pairs: Array<[string, string]> = []
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) pairs.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!])
+  return pairs
+}
+
+/** Verifies a Node request (HTTP or a WebSocket `upgrade`) with the socket peer as the source address. */
+export function verifyNodeRequest(verifier: Verifier, req: IncomingMessage, options?: VerifyOptions): Promise<TrustedIdentity | null> {
+  return verifier.verifyRequest({ headers: rawHeaderPairs(req), remoteAddress: req.socket.remoteAddress ?? null }, options)
+}
+
+/**
+ * Answers a refused WebSocket upgrade with a real HTTP status and problem body, then closes the socket,
+ * so clients see 401/403/503 instead of an accepted connection closed with 1008.
+ */
+export function rejectUpgrade(socket: Duplex, error: unknown): void {
+  const problem = toProblemDetails(error)
+  const body = JSON.stringify(problem.body)
+  const reason = problem.status === 403 ? 'Forbidden' : problem.status === 503 ? 'Service Unavailable' : problem.status === 401 ? 'Unauthorized' : 'Internal Server Error'
+  const headers = { ...problem.headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' }
+  const head = [`HTTP/1.1 ${problem.status} ${reason}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)].join('\r\n')
+  socket.end(`${head}\r\n\r\n${body}`)
+}
