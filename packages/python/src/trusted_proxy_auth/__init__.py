@@ -1,0 +1,40 @@
+"""trusted-proxy-auth: verify the signed identity assertion an identity-aware proxy forwards.
+
+Configuration comes from the TRUSTED_PROXY_* environment variables of the shared contract; keyword
+overrides (snake_case) win::
+
+    from trusted_proxy_auth import TrustedProxyAuth
+
+    auth = TrustedProxyAuth()  # reads TRUSTED_PROXY_* from the environment
+    identity = auth.verify_request(request_headers, remote_addr=peer_address)
+"""
+
+from __future__ import annotations
+
+from ._key_store import KeyStatus
+from .config import NameValueRule, TrustedProxyAuthConfig, load_config
+from .errors import ConfigProblem, TrustedProxyAuthError, error_codes
+from .identity import Identity
+from .problem_details import PROBLEM_CONTENT_TYPE, ProblemResponse, to_problem_details
+from .request_headers import HeadersInput, header_values
+from .verifier import TrustedProxyAuth
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PROBLEM_CONTENT_TYPE",
+    "ConfigProblem",
+    "HeadersInput",
+    "Identity",
+    "KeyStatus",
+    "NameValueRule",
+    "ProblemResponse",
+    "TrustedProxyAuth",
+    "TrustedProxyAuthConfig",
+    "TrustedProxyAuthError",
+    "__version__",
+    "error_codes",
+    "header_values",
+    "load_config",
+    "to_problem_details",
+]

@@ -1,0 +1,66 @@
+"""Stage `syntax` of contract/checks.json: three canonical base64url segments, strict JSON objects."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ._contract import max_json_depth
+from ._json_strict import parse_strict_json_object
+
+_BASE64URL_SEGMENT = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
+
+
+def decode_canonical_base64url(segment: str) -> bytes | None:
+    """Decodes canonical, unpadded base64url only: re-encoding must give back the same text."""
+    if not _BASE64URL_SEGMENT.fullmatch(segment) or len(segment) % 4 == 1:
+        return None
+    try:
+        data = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return data if base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii") == segment else None
+
+
+def _decode_json_segment(segment: str) -> dict[str, Any] | None:
+    data = decode_canonical_base64url(segment)
+    if data is None:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    # A BOM is not JSON whitespace.
+    if text.startswith("\ufeff"):
+        return None
+    return parse_strict_json_object(text, max_json_depth())
+
+
+@dataclass(frozen=True)
+class ParsedCompactJws:
+    protected_header: dict[str, Any]
+    payload: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
+
+
+def parse_compact_jws(token: str) -> ParsedCompactJws | None:
+    """Returns None when the assertion is malformed."""
+    segments = token.split(".")
+    if len(segments) != 3:
+        return None
+    header_segment, payload_segment, signature_segment = segments
+    signature = decode_canonical_base64url(signature_segment)
+    if signature is None:
+        return None
+    protected_header = _decode_json_segment(header_segment)
+    if protected_header is None:
+        return None
+    payload = _decode_json_segment(payload_segment)
+    if payload is None:
+        return None
+    signing_input = f"{header_segment}.{payload_segment}".encode("ascii")
+    return ParsedCompactJws(protected_header, payload, signing_input, signature)

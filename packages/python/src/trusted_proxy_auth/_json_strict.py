@@ -1,0 +1,86 @@
+"""Strict JSON objects: no duplicate member names, bounded nesting, no non-finite numbers."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, NoReturn
+
+
+class _Rejected(ValueError):
+    pass
+
+
+def json_nesting_depth(text: str) -> int:
+    """Nesting depth of a JSON text, measured without parsing so that absurdly deep input is refused
+    before Python's recursive decoder could raise RecursionError."""
+    depth = 0
+    deepest = 0
+    in_string = False
+    index = 0
+    length = len(text)
+    while index < length:
+        char = text[index]
+        if in_string:
+            if char == "\\":
+                index += 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "}]":
+            depth -= 1
+        index += 1
+    return deepest
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in result:
+            raise _Rejected("duplicate member name")
+        result[name] = value
+    return result
+
+
+def _reject_constant(_name: str) -> NoReturn:
+    raise _Rejected("NaN and Infinity are not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Rejected("number out of range")
+    return value
+
+
+def _finite_int(text: str) -> int | float:
+    # JavaScript reads every number as a double: an integer literal beyond its range is Infinity there,
+    # so both languages refuse it. int() itself refuses more than 4300 digits (ValueError).
+    value = int(text)
+    if abs(value) >= 2**1024 - 2**970:
+        raise _Rejected("number out of range")
+    return value
+
+
+def parse_strict_json_object(text: str, max_depth: int) -> dict[str, Any] | None:
+    """Parses a JSON object strictly: duplicate member names (at any depth), nesting beyond `max_depth`,
+    numbers that overflow a double, NaN/Infinity and anything but an object at the top are refused (None).
+    Parsers disagree on duplicates (first-wins vs last-wins), so accepting them would let a proxy and
+    this library read different claims from the same signed bytes."""
+    if json_nesting_depth(text) > max_depth:
+        return None
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_object_without_duplicates,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+            parse_int=_finite_int,
+        )
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None

@@ -1,0 +1,416 @@
+"""The key set behind one JWKS URL, fetched with httpx (sync and async) and cached.
+
+Rules shared with the TypeScript key store: only HTTP 200 counts, redirects are never followed, a
+request never waits longer than the timeout, the set is fresh for the cache TTL (Cache-Control max-age
+honoured between the cooldown and the TTL), an unknown `kid` triggers one refetch per cooldown, one
+fetch serves every concurrent caller, failed fetches back off (5 s, 10 s, 30 s, then 60 s), the last good
+set is served stale for a bounded time through an outage, and a set publishing private key material is
+refused whole. Work happens on the request path (no background timers yet); the state lives in one
+object so that background refresh can be added without changing callers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import re
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+
+from ._key_set import KeyMember, has_private_material, unusable_reason
+from .errors import TrustedProxyAuthError
+
+MAX_JWKS_BYTES = 1024 * 1024
+#: Delays before another fetch is tried after consecutive failures; the last one repeats.
+RETRY_SCHEDULE_SECONDS = (5.0, 10.0, 30.0, 60.0)
+_ACCEPT = "application/jwk-set+json, application/json"
+_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*(\d+)", re.IGNORECASE | re.ASCII)
+_MAX_REMEMBERED_MISSES = 10_000
+
+EventListener = Callable[[dict[str, Any]], None]
+KeyState = Literal["loading", "ready", "stale", "unavailable"]
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """A snapshot of the key cache for health endpoints; times are seconds since the epoch."""
+
+    state: KeyState
+    key_count: int
+    last_fetch_at: float | None
+    last_success_at: float | None
+    last_error: str | None
+    next_retry_at: float | None
+    fetch_count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The same shape (camelCase, milliseconds) as the TypeScript `KeyStatus`."""
+
+        def millis(value: float | None) -> int | None:
+            return None if value is None else round(value * 1000)
+
+        return {
+            "state": self.state,
+            "keyCount": self.key_count,
+            "lastFetchAt": millis(self.last_fetch_at),
+            "lastSuccessAt": millis(self.last_success_at),
+            "lastError": self.last_error,
+            "nextRetryAt": millis(self.next_retry_at),
+            "fetchCount": self.fetch_count,
+        }
+
+
+class _FetchFailure(Exception):
+    """A key set that could not be obtained; the message is a short reason without key material."""
+
+
+@dataclass(frozen=True)
+class _Download:
+    members: list[dict[str, Any]]
+    ttl: float
+
+
+def _reject_constant(_name: str) -> Any:
+    raise ValueError("not JSON")
+
+
+class KeyStore:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float,
+        cache_ttl: float,
+        cooldown: float,
+        max_stale: float,
+        clock: Callable[[], float] = time.time,
+        transport: httpx.BaseTransport | None = None,
+        async_transport: httpx.AsyncBaseTransport | None = None,
+        on_event: EventListener | None = None,
+    ) -> None:
+        self._url = url
+        self._timeout = timeout
+        self._cache_ttl = cache_ttl
+        self._cooldown = cooldown
+        self._max_stale = max_stale
+        self._clock = clock
+        self._transport = transport
+        self._async_transport = async_transport
+        self._on_event = on_event
+
+        self._members: list[KeyMember] = []
+        self._kids: set[str] = set()
+        self._loaded = False
+        self._fresh_until = 0.0
+        self._success_at: float | None = None
+        self._last_fetch_at: float | None = None
+        self._last_error: str | None = None
+        self._failures = 0
+        self._fetch_count = 0
+        self._next_retry_at: float | None = None
+        self._last_kid_refetch_at = -math.inf
+        self._unknown_kids: dict[str, float] = {}
+        # Bumped after every fetch; a caller that waited on the lock sees that another did its work.
+        self._generation = 0
+        self._thread_lock = threading.Lock()
+        self._loop_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    # -- public -----------------------------------------------------------------------------------
+
+    def status(self) -> KeyStatus:
+        now = self._clock()
+        state: KeyState = "loading"
+        if self._loaded:
+            state = "ready" if now < self._fresh_until else "stale" if self._usable(now) else "unavailable"
+        elif self._failures > 0:
+            state = "unavailable"
+        return KeyStatus(
+            state=state,
+            key_count=len(self._members),
+            last_fetch_at=self._last_fetch_at,
+            last_success_at=self._success_at,
+            last_error=self._last_error,
+            next_retry_at=self._next_retry_at,
+            fetch_count=self._fetch_count,
+        )
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def members_for(self, kid: str | None) -> list[KeyMember]:
+        """The usable members published with `kid` (all of them without a kid); raises jwks_unavailable."""
+        self._ensure_usable()
+        if kid is not None and kid not in self._kids:
+            self._refetch_for_unknown_kid(kid)
+        return self._select(kid)
+
+    async def amembers_for(self, kid: str | None) -> list[KeyMember]:
+        await self._aensure_usable()
+        if kid is not None and kid not in self._kids:
+            await self._arefetch_for_unknown_kid(kid)
+        return self._select(kid)
+
+    def load(self) -> None:
+        """Loads the key set now unless a fresh one is cached; raises jwks_unavailable on failure."""
+        self._ensure_usable()
+
+    async def aload(self) -> None:
+        await self._aensure_usable()
+
+    # -- decisions shared by both paths ---------------------------------------------------------
+
+    def _select(self, kid: str | None) -> list[KeyMember]:
+        return [member for member in self._members if kid is None or member.kid == kid]
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        if self._on_event is None:
+            return
+        try:
+            self._on_event(event)
+        except Exception:  # noqa: BLE001, S110 - a failing log hook must never decide authentication
+            pass
+
+    def _usable(self, now: float) -> bool:
+        return self._loaded and now < self._fresh_until + self._max_stale
+
+    def _may_fetch(self, now: float) -> bool:
+        return self._next_retry_at is None or now >= self._next_retry_at
+
+    def _unavailable(self) -> TrustedProxyAuthError:
+        now = self._clock()
+        retry_after = 1 if self._next_retry_at is None else max(1, math.ceil(self._next_retry_at - now))
+        return TrustedProxyAuthError("jwks_unavailable", retry_after=retry_after)
+
+    def _needs_fetch(self) -> bool:
+        """True when a fetch should happen before answering; raises nothing."""
+        now = self._clock()
+        if self._loaded and now < self._fresh_until:
+            return False
+        if self._usable(now):
+            age = now - (self._success_at if self._success_at is not None else now)
+            self._emit({"type": "jwks_stale_served", "age_seconds": round(age)})
+        return self._may_fetch(now)
+
+    def _kid_refetch_decision(self, kid: str) -> bool:
+        """Whether an unknown kid may trigger a refetch now (at most one per cooldown)."""
+        now = self._clock()
+        known_miss_until = self._unknown_kids.get(kid)
+        if known_miss_until is not None and now < known_miss_until:
+            self._emit({"type": "unknown_kid", "kid": kid, "refetched": False})
+            return False
+        if now - self._last_kid_refetch_at >= self._cooldown:
+            self._last_kid_refetch_at = now
+            self._emit({"type": "unknown_kid", "kid": kid, "refetched": True})
+            return True
+        self._emit({"type": "unknown_kid", "kid": kid, "refetched": False})
+        return False
+
+    def _remember_miss(self, kid: str) -> None:
+        if kid not in self._kids:
+            if len(self._unknown_kids) > _MAX_REMEMBERED_MISSES:
+                self._unknown_kids.clear()
+            self._unknown_kids[kid] = self._last_kid_refetch_at + self._cooldown
+
+    def _begin_fetch(self) -> float:
+        started = self._clock()
+        self._fetch_count += 1
+        self._last_fetch_at = started
+        return started
+
+    def _succeeded(self, download: _Download, started: float) -> None:
+        members: list[KeyMember] = []
+        ignored = 0
+        for jwk in download.members:
+            reason = unusable_reason(jwk)
+            if reason is None:
+                members.append(KeyMember(jwk))
+            else:
+                ignored += 1
+                kid = jwk.get("kid")
+                self._emit({"type": "jwks_key_ignored", "kid": kid if isinstance(kid, str) else None, "reason": reason})
+        self._members = members
+        self._kids = {member.kid for member in members if member.kid is not None}
+        self._unknown_kids.clear()
+        self._loaded = True
+        self._success_at = self._clock()
+        self._fresh_until = self._success_at + download.ttl
+        self._failures = 0
+        self._last_error = None
+        self._next_retry_at = None
+        self._emit(
+            {
+                "type": "jwks_fetch_ok",
+                "url": self._url,
+                "duration_ms": round((self._clock() - started) * 1000),
+                "key_count": len(members),
+                "ignored_count": ignored,
+            }
+        )
+
+    def _failed(self, reason: str, started: float) -> None:
+        self._failures += 1
+        self._last_error = reason
+        delay = RETRY_SCHEDULE_SECONDS[min(self._failures, len(RETRY_SCHEDULE_SECONDS)) - 1]
+        self._next_retry_at = self._clock() + delay
+        self._emit(
+            {
+                "type": "jwks_fetch_failed",
+                "url": self._url,
+                "duration_ms": round((self._clock() - started) * 1000),
+                "reason": reason,
+            }
+        )
+
+    def _ttl_from(self, cache_control: str | None) -> float:
+        """Cache-Control max-age is honoured between the cooldown and the configured TTL."""
+        match = _MAX_AGE.search(cache_control) if cache_control else None
+        if match is None:
+            return self._cache_ttl
+        return min(self._cache_ttl, max(float(match.group(1)), self._cooldown, 1.0))
+
+    def _parse(self, status: int, cache_control: str | None, body: bytes) -> _Download:
+        if status != 200:
+            raise _FetchFailure(f"HTTP status {status}")
+        if len(body) > MAX_JWKS_BYTES:
+            raise _FetchFailure("key set too large")
+        try:
+            document = json.loads(body.decode("utf-8-sig", errors="replace"), parse_constant=_reject_constant)
+        except (ValueError, RecursionError):
+            raise _FetchFailure("not JSON") from None
+        keys = document.get("keys") if isinstance(document, dict) else None
+        if not isinstance(keys, list) or not all(isinstance(key, dict) for key in keys):
+            raise _FetchFailure("not a JSON Web Key Set")
+        if any(has_private_material(key) for key in keys):
+            # The signing key has leaked: refuse the whole set and forget the old one, failing closed.
+            self._members = []
+            self._kids = set()
+            self._loaded = False
+            raise _FetchFailure("key set publishes private key material")
+        return _Download(members=keys, ttl=self._ttl_from(cache_control))
+
+    def _client_options(self) -> dict[str, Any]:
+        return {
+            "timeout": httpx.Timeout(self._timeout),
+            "follow_redirects": False,
+            "headers": {"accept": _ACCEPT},
+        }
+
+    # -- synchronous path ---------------------------------------------------------------------------
+
+    def _ensure_usable(self) -> None:
+        if self._needs_fetch():
+            self._refresh()
+        if not self._usable(self._clock()):
+            raise self._unavailable()
+
+    def _refetch_for_unknown_kid(self, kid: str) -> None:
+        if self._thread_lock.locked():
+            # A fetch is under way: its result is as new as a refetch would be.
+            with self._thread_lock:
+                pass
+        elif self._kid_refetch_decision(kid):
+            self._refresh()
+        self._remember_miss(kid)
+
+    def _refresh(self) -> None:
+        generation = self._generation
+        with self._thread_lock:
+            if generation != self._generation:
+                return
+            started = self._begin_fetch()
+            try:
+                self._succeeded(self._download(), started)
+            except _FetchFailure as failure:
+                self._failed(str(failure), started)
+            finally:
+                self._generation += 1
+
+    def _download(self) -> _Download:
+        try:
+            with (
+                httpx.Client(transport=self._transport, **self._client_options()) as client,
+                client.stream("GET", self._url) as response,
+            ):
+                if response.status_code != 200:
+                    raise _FetchFailure(f"HTTP status {response.status_code}")
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_JWKS_BYTES:
+                        raise _FetchFailure("key set too large")
+                return self._parse(response.status_code, response.headers.get("cache-control"), bytes(body))
+        except _FetchFailure:
+            raise
+        except httpx.TimeoutException:
+            raise _FetchFailure("timed out") from None
+        except Exception:  # noqa: BLE001 - whatever went wrong, no keys were obtained
+            raise _FetchFailure("request failed") from None
+
+    # -- asynchronous path (never blocks the event loop) ----------------------------------------
+
+    def _loop_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._loop_locks.get(loop)
+        if lock is None:
+            lock = self._loop_locks[loop] = asyncio.Lock()
+        return lock
+
+    async def _aensure_usable(self) -> None:
+        if self._needs_fetch():
+            await self._arefresh()
+        if not self._usable(self._clock()):
+            raise self._unavailable()
+
+    async def _arefetch_for_unknown_kid(self, kid: str) -> None:
+        lock = self._loop_lock()
+        if lock.locked():
+            async with lock:
+                pass
+        elif self._kid_refetch_decision(kid):
+            await self._arefresh()
+        self._remember_miss(kid)
+
+    async def _arefresh(self) -> None:
+        generation = self._generation
+        async with self._loop_lock():
+            if generation != self._generation:
+                return
+            started = self._begin_fetch()
+            try:
+                self._succeeded(await self._adownload(), started)
+            except _FetchFailure as failure:
+                self._failed(str(failure), started)
+            finally:
+                self._generation += 1
+
+    async def _adownload(self) -> _Download:
+        try:
+            async with (
+                httpx.AsyncClient(transport=self._async_transport, **self._client_options()) as client,
+                client.stream("GET", self._url) as response,
+            ):
+                if response.status_code != 200:
+                    raise _FetchFailure(f"HTTP status {response.status_code}")
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_JWKS_BYTES:
+                        raise _FetchFailure("key set too large")
+                return self._parse(response.status_code, response.headers.get("cache-control"), bytes(body))
+        except _FetchFailure:
+            raise
+        except httpx.TimeoutException:
+            raise _FetchFailure("timed out") from None
+        except Exception:  # noqa: BLE001 - whatever went wrong, no keys were obtained
+            raise _FetchFailure("request failed") from None
+

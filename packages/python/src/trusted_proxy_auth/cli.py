@@ -1,0 +1,181 @@
+"""The `trusted-proxy-auth` command line: the same arguments, output and exit codes as the TypeScript CLI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any, NoReturn, TextIO
+
+from .config import load_config
+from .errors import ConfigProblem, TrustedProxyAuthError
+from .verifier import TrustedProxyAuth
+
+EXIT_OK = 0
+EXIT_REJECTED = 1
+EXIT_USAGE = 2
+
+_NOW = re.compile(r"[0-9]+(\.[0-9]+)?", re.ASCII)
+_EPILOG = """\
+Output: one JSON object on stdout.
+  {"ok":true,"identity":{...}}            exit 0
+  {"ok":false,"error":{"code",...}}       exit 1 (rejected)
+  {"ok":false,"error":{"code":"invalid_config","problems":[...]}}  exit 2
+
+Example:
+  TRUSTED_PROXY_JWKS_URL=https://auth.example.com/jwks.json TRUSTED_PROXY_ISSUER=https://auth.example.com \\
+  TRUSTED_PROXY_AUDIENCE=my-app TRUSTED_PROXY_ASSERTION_HEADER=X-Assertion trusted-proxy-auth verify "$TOKEN"
+"""
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _HelpShown(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports problems as exceptions instead of printing and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        raise _HelpShown
+
+
+def _usage_error(message: str) -> TrustedProxyAuthError:
+    return TrustedProxyAuthError("invalid_config", problems=[ConfigProblem("arguments", message)])
+
+
+def _build_parser(stdout: TextIO) -> tuple[_Parser, _Parser]:
+    program = _Parser(
+        prog="trusted-proxy-auth",
+        description="Verify signed identity assertions forwarded by an identity-aware proxy.\n"
+        "Configuration comes from TRUSTED_PROXY_* environment variables; flags override them.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    commands = program.add_subparsers(dest="command", parser_class=_Parser)
+    verify = commands.add_parser(
+        "verify",
+        help="verify one assertion (TOKEN, or - to read it from standard input) or a whole request (--header)",
+        description="verify one assertion (TOKEN, or - to read it from standard input) or a whole request (--header)",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    verify.add_argument("token", nargs="?", help="the assertion, or - for standard input")
+    verify.add_argument("--now", metavar="SECONDS", help="current time as Unix seconds (default: the system clock)")
+    verify.add_argument("--issuer", metavar="LIST", help="accepted issuers, comma-separated (TRUSTED_PROXY_ISSUER)")
+    verify.add_argument(
+        "--audience", metavar="LIST", help="accepted audiences, comma-separated (TRUSTED_PROXY_AUDIENCE)"
+    )
+    verify.add_argument("--jwks-url", metavar="URL", help="key set URL (TRUSTED_PROXY_JWKS_URL)")
+    verify.add_argument("--algorithms", metavar="LIST", help="accepted algorithms (TRUSTED_PROXY_ALGORITHMS)")
+    verify.add_argument(
+        "--require-claim",
+        metavar="RULE",
+        action="append",
+        help="claim rule name or name=value, repeatable (TRUSTED_PROXY_REQUIRED_CLAIMS)",
+    )
+    verify.add_argument(
+        "--header", metavar="HEADER", action="append", help='request header "Name: value", repeatable; verifies a request'
+    )
+    verify.add_argument("--remote-address", metavar="IP", help="socket peer address of the request")
+    verify.add_argument("--config-file", metavar="PATH", help="JSON settings file (TRUSTED_PROXY_CONFIG_FILE)")
+    for parser in (program, verify):
+        parser.print_help = lambda file=None, parser=parser: stdout.write(parser.format_help())  # type: ignore[method-assign]
+    return program, verify
+
+
+def _parse_header(text: str) -> tuple[str, str]:
+    colon = text.find(":")
+    if colon <= 0:
+        raise _usage_error('--header must look like "Name: value"')
+    return text[:colon].strip(), text[colon + 1 :].lstrip(" \t")
+
+
+def _json(value: Any) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    return text + "\n"
+
+
+def _verify(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO) -> dict[str, Any]:
+    now: float | None = None
+    if args.now is not None:
+        if not _NOW.fullmatch(args.now):
+            raise _usage_error("--now must be a number of seconds since the epoch")
+        now = float(args.now) if "." in args.now else int(args.now)
+    overrides: dict[str, Any] = {}
+    for option in ("issuer", "audience", "jwks_url", "algorithms", "config_file"):
+        if getattr(args, option) is not None:
+            overrides[option] = getattr(args, option)
+    if args.require_claim is not None:
+        overrides["required_claims"] = args.require_claim
+
+    headers = [_parse_header(text) for text in args.header or []]
+    as_request = bool(headers) or args.remote_address is not None
+    if as_request and args.token is not None:
+        raise _usage_error("give either a TOKEN or --header/--remote-address, not both")
+    if not as_request and args.token is None:
+        raise _usage_error("a TOKEN (or - for standard input) is required")
+
+    config = load_config(env, **overrides)
+    token = stdin.read().strip() if args.token == "-" else args.token
+    auth = TrustedProxyAuth(config)
+    try:
+        if as_request:
+            identity = auth.verify_request(headers, args.remote_address, now=now)
+        else:
+            identity = auth.verify_assertion(token or "", now=now)
+    finally:
+        auth.close()
+    return {"ok": True, "identity": None if identity is None else identity.to_dict()}
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Runs the command line and returns the exit code. Never prints the token."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    program, _ = _build_parser(out)
+    if not argv:
+        out.write(program.format_help())
+        return EXIT_USAGE
+    try:
+        args = program.parse_args(list(argv))
+        if args.command != "verify":
+            raise _UsageError("unknown command")
+        out.write(_json(_verify(args, os.environ if env is None else env, stdin or sys.stdin)))
+        return EXIT_OK
+    except _HelpShown:
+        return EXIT_OK
+    except _UsageError as usage:
+        out.write(_json({"ok": False, "error": _usage_error(str(usage)).to_dict()}))
+        return EXIT_USAGE
+    except TrustedProxyAuthError as error:
+        out.write(_json({"ok": False, "error": error.to_dict()}))
+        return EXIT_USAGE if error.code == "invalid_config" else EXIT_REJECTED
+    except Exception:  # noqa: BLE001 - never print internals (they could hold the token)
+        err.write("unexpected failure\n")
+        return EXIT_REJECTED
+
+
+def main() -> int:
+    return run(sys.argv[1:])

@@ -1,0 +1,300 @@
+"""Loads and validates the TRUSTED_PROXY_* settings against contract/env.json."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from ._contract import EnvVariable, env_variables, presets, snake_case, variable_for_option
+from ._text import js_trim
+from .addresses import IPNetwork, is_loopback_host, parse_address_range
+from .errors import ConfigProblem, TrustedProxyAuthError
+
+HTTP_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_INTEGER = re.compile(r"-?[0-9]+")
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_HMAC_ALGORITHM = re.compile(r"HS", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class NameValueRule:
+    """A `name` or `name=value` rule (required claims, required headers)."""
+
+    name: str
+    value: str | None
+
+
+@dataclass(frozen=True)
+class TrustedProxyAuthConfig:
+    """The validated, immutable configuration a verifier runs on (one field per contract option)."""
+
+    assertion_header: str
+    jwks_url: str
+    issuer: tuple[str, ...]
+    audience: tuple[str, ...]
+    algorithms: tuple[str, ...]
+    clock_tolerance: int
+    max_age: int | None
+    required_claims: tuple[NameValueRule, ...]
+    mode: Literal["required", "optional"]
+    trusted_addresses: tuple[IPNetwork, ...]
+    required_headers: tuple[NameValueRule, ...]
+    allowed_users: tuple[str, ...]
+    allowed_groups: tuple[str, ...]
+    claim_subject: str
+    claim_email: str
+    claim_name: str
+    claim_groups: str
+    jwks_timeout: float
+    jwks_cache_ttl: int
+    jwks_cooldown: int
+    jwks_max_stale: int
+    max_assertion_bytes: int
+    preset: str | None
+    config_file: str | None
+    #: Settings a preset adds beyond the common contract (see contract/presets.json).
+    preset_quirks: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _split_list(text: str) -> list[str]:
+    return [item for item in (js_trim(part) for part in text.split(",")) if item != ""]
+
+
+def _number_text(value: float) -> str:
+    """Numbers as JavaScript's String() writes them, so `30.0` is the whole number `30`."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    return str(value)
+
+
+def _setting_text(value: object) -> str | None:
+    """Turns an option or file value into the string form an environment variable would have."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(text for text in (_setting_text(item) for item in value) if text is not None)
+    if isinstance(value, (int, float)):
+        return _number_text(value)
+    return str(value)
+
+
+def _read_config_file(path: str, problems: list[ConfigProblem]) -> dict[str, str]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            parsed = json.load(handle)
+    except (OSError, ValueError):
+        problems.append(ConfigProblem("TRUSTED_PROXY_CONFIG_FILE", "cannot be read as a JSON file"))
+        return {}
+    if not isinstance(parsed, dict):
+        problems.append(ConfigProblem("TRUSTED_PROXY_CONFIG_FILE", "must hold a JSON object"))
+        return {}
+    settings: dict[str, str] = {}
+    for name, value in parsed.items():
+        text = _setting_text(value)
+        if text is not None:
+            settings[name] = text
+    return settings
+
+
+def _check_url(variable: str, text: str, problems: list[ConfigProblem]) -> None:
+    try:
+        url = urlsplit(text)
+        hostname = url.hostname
+    except ValueError:
+        problems.append(ConfigProblem(variable, "must be an absolute URL"))
+        return
+    scheme = url.scheme.lower()
+    if not scheme or (scheme in ("http", "https") and not hostname):
+        problems.append(ConfigProblem(variable, "must be an absolute URL"))
+        return
+    if scheme == "https":
+        return
+    if scheme == "http" and hostname is not None and is_loopback_host(hostname):
+        return
+    problems.append(ConfigProblem(variable, "must use https (plain http only for loopback hosts)"))
+
+
+def _bound_text(bound: float | None) -> str:
+    return "-" if bound is None else _number_text(bound)
+
+
+def _parse_value(variable: EnvVariable, text: str, problems: list[ConfigProblem]) -> Any:
+    name = variable["name"]
+    kind = variable["type"]
+    if kind in ("string", "path"):
+        return js_trim(text)
+    if kind == "url":
+        _check_url(name, js_trim(text), problems)
+        return js_trim(text)
+    if kind == "list":
+        return _split_list(text)
+    if kind == "cidr-list":
+        ranges: list[IPNetwork] = []
+        for item in _split_list(text):
+            network = parse_address_range(item)
+            if network is None:
+                problems.append(ConfigProblem(name, f'has an invalid address or CIDR range "{item}"'))
+            else:
+                ranges.append(network)
+        return ranges
+    if kind in ("integer", "number"):
+        trimmed = js_trim(text)
+        if not (_INTEGER if kind == "integer" else _DECIMAL).fullmatch(trimmed):
+            problems.append(ConfigProblem(name, f"must be {'a whole number' if kind == 'integer' else 'a number'}"))
+            return None
+        value: float = int(trimmed) if kind == "integer" else float(trimmed)
+        minimum, maximum = variable.get("minimum"), variable.get("maximum")
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            problems.append(ConfigProblem(name, f"must be between {_bound_text(minimum)} and {_bound_text(maximum)}"))
+            return None
+        return value
+    if kind == "enum":
+        trimmed = js_trim(text)
+        allowed = variable.get("allowedValues", [])
+        if trimmed not in allowed:
+            problems.append(ConfigProblem(name, f"must be one of {', '.join(allowed)}"))
+            return None
+        return trimmed
+    raise ValueError(f"contract type {kind} is not implemented")
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or value == "" or (isinstance(value, list) and len(value) == 0)
+
+
+def _check_policy(settings: dict[str, Any], problems: list[ConfigProblem]) -> None:
+    """Cross-setting rules the per-variable types cannot express."""
+    algorithms = settings.get("algorithms")
+    if isinstance(algorithms, list):
+        variable = variable_for_option("algorithms")
+        allowed = variable.get("allowedValues", [])
+        for alg in algorithms:
+            if _HMAC_ALGORITHM.match(alg) or alg.lower() == "none":
+                problems.append(
+                    ConfigProblem(variable["name"], f'"{alg}" is not allowed: only asymmetric algorithms are accepted')
+                )
+            elif alg not in allowed:
+                problems.append(ConfigProblem(variable["name"], f'"{alg}" is not a supported algorithm'))
+    header = settings.get("assertionHeader")
+    if isinstance(header, str) and header != "" and not HTTP_TOKEN.fullmatch(header):
+        problems.append(
+            ConfigProblem(variable_for_option("assertionHeader")["name"], "must be a valid HTTP header name")
+        )
+    for option in ("claimSubject", "claimEmail", "claimName", "claimGroups"):
+        if settings.get(option) == "":
+            problems.append(ConfigProblem(variable_for_option(option)["name"], "must not be empty"))
+
+
+def _parse_rules(variable: str, items: list[str], problems: list[ConfigProblem], header: bool) -> list[NameValueRule]:
+    rules: list[NameValueRule] = []
+    for item in items:
+        name, equals, value = item.partition("=")
+        name = js_trim(name)
+        valid = HTTP_TOKEN.fullmatch(name) is not None if header else name != ""
+        if not valid:
+            problems.append(ConfigProblem(variable, f'has an invalid entry "{name}"'))
+            continue
+        rules.append(NameValueRule(name, js_trim(value) if equals else None))
+    return rules
+
+
+def _apply_preset(
+    preset_name: str | None, explicit: dict[str, str], problems: list[ConfigProblem]
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Fills the settings a preset provides under the explicit ones (contract/presets.json)."""
+    preset = presets().get(preset_name) if preset_name is not None else None
+    if not isinstance(preset, dict):
+        return dict(explicit), {}
+    merged = dict(explicit)
+    for name, value in dict(preset.get("settings", {})).items():
+        text = _setting_text(value)
+        if name not in merged and text is not None:
+            merged[name] = text
+    return merged, dict(preset.get("quirks", {}))
+
+
+def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> TrustedProxyAuthConfig:
+    """Reads TRUSTED_PROXY_* settings from `env` (default `os.environ`), an optional JSON config file and
+    `overrides` (snake_case option names, which win), validates them against contract/env.json and returns
+    the frozen configuration. Every problem is reported at once in one `invalid_config` error.
+    """
+    environment: Mapping[str, str] = os.environ if env is None else env
+    variables = env_variables()
+    problems: list[ConfigProblem] = []
+    known = {variable["name"] for variable in variables}
+    option_of = {snake_case(variable["option"]): variable for variable in variables}
+
+    for name, value in environment.items():
+        if name.startswith("TRUSTED_PROXY_") and name not in known and value is not None:
+            problems.append(ConfigProblem(name, "is not a known setting"))
+    for option, value in overrides.items():
+        if option not in option_of and value is not None:
+            problems.append(ConfigProblem(option, "is not a known option"))
+
+    by_name = {variable["name"]: snake_case(variable["option"]) for variable in variables}
+
+    def option_text(variable_name: str) -> str | None:
+        return _setting_text(overrides.get(by_name[variable_name]))
+
+    config_file_path = option_text("TRUSTED_PROXY_CONFIG_FILE")
+    if config_file_path is None:
+        config_file_path = environment.get("TRUSTED_PROXY_CONFIG_FILE")
+    file_settings = _read_config_file(config_file_path, problems) if config_file_path else {}
+    for name in file_settings:
+        if name not in known:
+            problems.append(ConfigProblem(name, "is not a known setting (in TRUSTED_PROXY_CONFIG_FILE)"))
+
+    # Explicit settings (code, environment, file) in that precedence; a preset only fills what is left.
+    explicit: dict[str, str] = {}
+    for variable in variables:
+        name = variable["name"]
+        text = option_text(name)
+        if text is None:
+            text = environment.get(name)
+        if text is None:
+            text = file_settings.get(name)
+        if text is not None:
+            explicit[name] = text
+    preset_name = js_trim(explicit.get("TRUSTED_PROXY_PRESET", "")) or None
+    if preset_name is not None and preset_name not in presets():
+        problems.append(ConfigProblem("TRUSTED_PROXY_PRESET", f'"{preset_name}" is not a known preset'))
+    merged, quirks = _apply_preset(preset_name, explicit, problems)
+
+    settings: dict[str, Any] = {}
+    for variable in variables:
+        text = merged.get(variable["name"])
+        value = variable["default"] if text is None else _parse_value(variable, text, problems)
+        if isinstance(value, list):
+            value = list(value)
+        if variable["required"] and _is_empty(value) and not (text is not None and value is None):
+            problems.append(ConfigProblem(variable["name"], "is required"))
+        settings[variable["option"]] = value
+    _check_policy(settings, problems)
+
+    settings["requiredClaims"] = _parse_rules(
+        "TRUSTED_PROXY_REQUIRED_CLAIMS", settings.get("requiredClaims") or [], problems, header=False
+    )
+    settings["requiredHeaders"] = _parse_rules(
+        "TRUSTED_PROXY_REQUIRED_HEADERS", settings.get("requiredHeaders") or [], problems, header=True
+    )
+    settings["preset"] = preset_name
+
+    if problems:
+        raise TrustedProxyAuthError("invalid_config", problems=problems)
+
+    values = {snake_case(option): tuple(v) if isinstance(v, list) else v for option, v in settings.items()}
+    values["preset_quirks"] = dict(quirks)
+    return TrustedProxyAuthConfig(**values)
+
+
+def config_field_names() -> tuple[str, ...]:
+    """Field names of TrustedProxyAuthConfig (a test checks they are exactly the contract's options)."""
+    return tuple(f.name for f in fields(TrustedProxyAuthConfig))

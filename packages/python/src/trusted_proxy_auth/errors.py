@@ -1,0 +1,74 @@
+"""The one exception the library raises for a rejected request or configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._contract import ErrorEntry, errors_by_code
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One problem found in the configuration; `variable` names the TRUSTED_PROXY_* setting."""
+
+    variable: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"variable": self.variable, "message": self.message}
+
+
+def error_entry(code: str) -> ErrorEntry:
+    try:
+        return errors_by_code()[code]
+    except KeyError:
+        raise ValueError(f"unknown error code {code}") from None
+
+
+def error_codes() -> tuple[str, ...]:
+    """Every stable error code of contract/errors.json, in contract order."""
+    return tuple(errors_by_code())
+
+
+class TrustedProxyAuthError(Exception):
+    """A rejected assertion, request or configuration.
+
+    Its message is the contract's fixed text for `code`: it never carries the assertion, a claim
+    value or key material, so it is safe to log. A lower-level cause, if any, is chained as
+    `__cause__` for debugging only.
+    """
+
+    code: str
+    status: int
+    #: Every configuration problem, for `invalid_config`.
+    problems: tuple[ConfigProblem, ...] | None
+    #: Seconds a client should wait, for `jwks_unavailable`.
+    retry_after: int | None
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        problems: list[ConfigProblem] | tuple[ConfigProblem, ...] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        entry = error_entry(code)
+        super().__init__(entry["message"])
+        self.code = code
+        self.status = entry["status"]
+        self.problems = tuple(problems) if problems is not None else None
+        self.retry_after = retry_after
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+    def __repr__(self) -> str:
+        return f"TrustedProxyAuthError(code={self.code!r}, status={self.status})"
+
+    def to_dict(self) -> dict[str, object]:
+        """`{"code", "status", "message"}` (+ `problems`), as the CLI prints it."""
+        body: dict[str, object] = {"code": self.code, "status": self.status, "message": self.message}
+        if self.problems is not None:
+            body["problems"] = [problem.to_dict() for problem in self.problems]
+        return body

@@ -1,0 +1,72 @@
+"""The verified identity every integration exposes (contract/identity.schema.json)."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .config import TrustedProxyAuthConfig
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the proxy says the user is, after every check passed.
+
+    `subject` is the stable user id (scoped by `issuer`); `email` is exactly as signed (never case-folded
+    or normalised), so never link accounts on it unless `email_verified` is true.
+    """
+
+    subject: str
+    email: str | None
+    email_verified: bool | None
+    name: str | None
+    groups: tuple[str, ...]
+    issuer: str
+    audience: tuple[str, ...]
+    issued_at: float | None
+    expires_at: float
+    claims: dict[str, Any] = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly the camelCase JSON object of contract/identity.schema.json."""
+        return {
+            "subject": self.subject,
+            "email": self.email,
+            "emailVerified": self.email_verified,
+            "name": self.name,
+            "groups": list(self.groups),
+            "issuer": self.issuer,
+            "audience": list(self.audience),
+            "issuedAt": self.issued_at,
+            "expiresAt": self.expires_at,
+            "claims": copy.deepcopy(self.claims),
+        }
+
+
+def as_string_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def map_identity(payload: dict[str, Any], config: TrustedProxyAuthConfig) -> Identity:
+    """Maps verified claims to the identity (checks.json `identityMapping`); claim types were checked."""
+    email = payload.get(config.claim_email)
+    name = payload.get(config.claim_name)
+    iat = payload.get("iat")
+    return Identity(
+        subject=payload[config.claim_subject],
+        email=email if isinstance(email, str) else None,
+        email_verified=None if "email_verified" not in payload else payload["email_verified"] is True,
+        name=name if isinstance(name, str) else None,
+        groups=tuple(as_string_list(payload.get(config.claim_groups))),
+        issuer=payload["iss"],
+        audience=tuple(as_string_list(payload.get("aud"))),
+        issued_at=iat if isinstance(iat, (int, float)) and not isinstance(iat, bool) else None,
+        expires_at=payload["exp"],
+        claims=payload,
+    )

@@ -1,0 +1,76 @@
+"""Stages `required_headers` and `header_extraction`: reading the assertion from request headers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Union
+
+from ._text import js_trim
+from .config import NameValueRule
+from .errors import TrustedProxyAuthError
+
+HeaderName = Union[str, bytes]
+#: Raw `(name, value)` pairs (ASGI's byte pairs included), or a mapping of names to one value or a list.
+HeadersInput = Union[
+    Iterable[tuple[HeaderName, HeaderName]],
+    Mapping[str, Union[str, list[str], tuple[str, ...], None]],
+]
+
+_BEARER = re.compile(r"bearer +", re.IGNORECASE | re.ASCII)
+_BEARER_ONLY = re.compile(r"bearer", re.IGNORECASE | re.ASCII)
+
+
+def _text(value: HeaderName) -> str:
+    # HTTP header bytes are ISO-8859-1 on the wire (ASGI passes them undecoded).
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
+def header_values(headers: HeadersInput, name: str) -> list[str]:
+    """Every value sent under `name` (case-insensitive), each repetition kept apart where the input allows."""
+    wanted = name.lower()
+    values: list[str] = []
+    if isinstance(headers, Mapping):
+        items: Iterable[tuple[object, object]] = headers.items()
+    else:
+        items = headers
+    for key, value in items:
+        if not isinstance(key, (str, bytes)) or _text(key).lower() != wanted or value is None:
+            continue
+        if isinstance(value, (str, bytes)):
+            values.append(_text(value))
+        elif isinstance(value, (list, tuple)):
+            values.extend(_text(item) for item in value)
+    return values
+
+
+def extract_assertion(headers: HeadersInput, header_name: str) -> str | None:
+    """The one assertion in the configured header, or None when absent or empty.
+
+    Repeated or comma-joined values are refused rather than picking one: an attacker-supplied copy next to
+    the proxy's is exactly what a proxy that fails to strip the header produces.
+    """
+    values = header_values(headers, header_name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise TrustedProxyAuthError("malformed_assertion")
+    value = values[0]
+    if header_name.lower() == "authorization":
+        prefix = _BEARER.match(value)
+        if prefix:
+            value = value[prefix.end() :]
+        elif _BEARER_ONLY.fullmatch(js_trim(value)):
+            value = ""
+    if js_trim(value) == "":
+        return None
+    if "," in value:
+        raise TrustedProxyAuthError("malformed_assertion")
+    return value
+
+
+def check_required_headers(headers: HeadersInput, rules: tuple[NameValueRule, ...]) -> None:
+    for rule in rules:
+        values = header_values(headers, rule.name)
+        if len(values) != 1 or (rule.value is not None and values[0] != rule.value):
+            raise TrustedProxyAuthError("missing_required_header")
