@@ -1,0 +1,15 @@
+/**
+ * `@mieweb/trusted-proxy-auth-express`: Express middleware that verifies the signed identity assertion
+ * an identity-aware proxy forwards and exposes `req.user` / `req.trustedIdentity`.
+ * @module
+ */
+import './user-type.js'
+
+export { trustedProxyAuth } from './middleware.js'
+export type { ExpressTrustedProxyAuthOptions, TrustedProxyAuthMiddleware } from './middleware.js'
+export type { TrustedProxyAuthRegister, TrustedProxyUser } from './user-type.js'
+export type { VerifierSource } from './verifier-from-options.js'
+export { authenticateUpgrade } from './upgrade.js'
+export type { UpgradeAuthentication } from './upgrade.js'
+export { TrustedProxyAuthError, isTrustedProxyAuthError, toProblemDetails } from '@mieweb/trusted-proxy-auth'
+export type { TrustedIdentity, TrustedProxyAuthOptions, Verifier } from '@mieweb/trusted-proxy-auth'

@@ -1,0 +1,72 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import {
+  isTrustedProxyAuthError,
+  rawHeaderPairs,
+  toProblemDetails,
+  type TrustedIdentity,
+  type TrustedProxyAuthError,
+  type TrustedProxyAuthOptions,
+  type Verifier,
+} from '@mieweb/trusted-proxy-auth'
+import { peerAddress } from './peer-address.js'
+import type { TrustedProxyUser } from './user-type.js'
+import { verifierFromOptions, type VerifierSource } from './verifier-from-options.js'
+
+export interface ExpressTrustedProxyAuthOptions extends TrustedProxyAuthOptions, VerifierSource {
+  /** Loads or creates the application's own user for a verified identity; the result becomes `req.user`. */
+  resolveUser?: (identity: TrustedIdentity, req: Request) => TrustedProxyUser | Promise<TrustedProxyUser>
+  /**
+   * Answers a rejected request instead of the default problem response. Call `next(error)` to hand it
+   * to your Express error handler, or send a response yourself.
+   */
+  onError?: (error: TrustedProxyAuthError, req: Request, res: Response, next: NextFunction) => void | Promise<void>
+  /** Requests for which authentication is skipped (health checks). Mounting the route before the middleware does the same. */
+  unless?: (req: Request) => boolean
+}
+
+export type TrustedProxyAuthMiddleware = RequestHandler & {
+  /** The verifier behind the middleware, e.g. for `authenticateUpgrade` or `close()` in tests. */
+  readonly verifier: Verifier
+}
+
+const ADAPTER_KEYS = ['resolveUser', 'onError', 'unless'] as const
+
+function sendProblem(res: Response, error: TrustedProxyAuthError): void {
+  const problem = toProblemDetails(error)
+  // end() rather than send(): send() would append a charset parameter to the problem media type.
+  res.status(problem.status).set(problem.headers).end(JSON.stringify(problem.body))
+}
+
+/**
+ * Express middleware that verifies the assertion of every request it sees and exposes the identity as
+ * `req.trustedIdentity` and the application user as `req.user`. With no options it is configured by
+ * the TRUSTED_PROXY_* environment variables; options override them. Invalid configuration throws here,
+ * at start-up, with every problem listed.
+ */
+export function trustedProxyAuth(options: ExpressTrustedProxyAuthOptions = {}): TrustedProxyAuthMiddleware {
+  const { resolveUser, onError, unless } = options
+  const verifier = verifierFromOptions(options, ADAPTER_KEYS)
+
+  const middleware = async function trustedProxyAuthMiddleware(req: Request, res: Response, next: NextFunction): Promise<void> {
+    if (unless?.(req)) return next()
+    let identity: TrustedIdentity | null
+    try {
+      // Raw header pairs, because req.headers joins repeated headers and keeps only one Authorization.
+      identity = await verifier.verifyRequest({ headers: rawHeaderPairs(req), remoteAddress: peerAddress(req) })
+    } catch (error) {
+      if (!isTrustedProxyAuthError(error)) return next(error)
+      if (onError) return onError(error, req, res, next)
+      return sendProblem(res, error)
+    }
+    req.trustedIdentity = identity
+    if (identity) {
+      try {
+        req.user = resolveUser ? await resolveUser(identity, req) : (identity as TrustedProxyUser)
+      } catch (error) {
+        return next(error)
+      }
+    }
+    next()
+  }
+  return Object.assign(middleware, { verifier })
+}

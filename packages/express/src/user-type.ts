@@ -1,0 +1,28 @@
+import type { TrustedIdentity } from '@mieweb/trusted-proxy-auth'
+
+/**
+ * Augment this interface to give `req.user` the type your `resolveUser` returns:
+ *
+ * ```ts
+ * declare module '@mieweb/trusted-proxy-auth-express' {
+ *   interface TrustedProxyAuthRegister { user: AppUser }
+ * }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by the application through declaration merging
+export interface TrustedProxyAuthRegister {}
+
+/** What `req.user` holds: the registered application user, else the verified identity. */
+export type TrustedProxyUser = TrustedProxyAuthRegister extends { user: infer User } ? User : TrustedIdentity
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express types its request through this global namespace
+  namespace Express {
+    interface Request {
+      /** The application user: `resolveUser(identity)` when given, else the identity; absent when unauthenticated. */
+      user?: TrustedProxyUser
+      /** The verified identity; null in mode `optional` when no assertion was sent, absent on routes that opted out. */
+      trustedIdentity?: TrustedIdentity | null
+    }
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * `@mieweb/trusted-proxy-auth-fastify`: Fastify plugin (and route-level `onRequest` hook) that verifies
+ * the signed identity assertion an identity-aware proxy forwards and exposes `request.user`.
+ * @module
+ */
+import './user-type.js'
+import { fastifyTrustedProxyAuth } from './plugin.js'
+
+export { fastifyTrustedProxyAuth, trustedProxyAuth } from './plugin.js'
+export type { FastifyTrustedProxyAuthOptions, TrustedProxyAuthPlugin } from './plugin.js'
+export type { TrustedProxyAuthRegister, TrustedProxyUser } from './user-type.js'
+export type { VerifierSource } from './verifier-from-options.js'
+export { authenticateUpgrade } from './upgrade.js'
+export type { UpgradeAuthentication } from './upgrade.js'
+export { TrustedProxyAuthError, isTrustedProxyAuthError, toProblemDetails } from '@mieweb/trusted-proxy-auth'
+export type { TrustedIdentity, TrustedProxyAuthOptions, Verifier } from '@mieweb/trusted-proxy-auth'
+export default fastifyTrustedProxyAuth

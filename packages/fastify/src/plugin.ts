@@ -1,0 +1,108 @@
+import type { FastifyInstance, FastifyPluginOptions, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import {
+  ENV_CONTRACT,
+  isTrustedProxyAuthError,
+  rawHeaderPairs,
+  toProblemDetails,
+  TrustedProxyAuthError,
+  type TrustedIdentity,
+  type TrustedProxyAuthOptions,
+  type Verifier,
+} from '@mieweb/trusted-proxy-auth'
+import type { TrustedProxyUser } from './user-type.js'
+import { verifierFromOptions, type VerifierSource } from './verifier-from-options.js'
+
+export interface FastifyTrustedProxyAuthOptions extends TrustedProxyAuthOptions, VerifierSource {
+  /** Loads or creates the application's own user for a verified identity; the result becomes `request.user`. */
+  resolveUser?: (identity: TrustedIdentity, request: FastifyRequest) => TrustedProxyUser | Promise<TrustedProxyUser>
+  /**
+   * Answers a rejected request instead of the default problem response. It must send a reply
+   * (`reply.code(…).send(…)`) or throw to hand the error to Fastify's error handler.
+   */
+  onError?: (error: TrustedProxyAuthError, request: FastifyRequest, reply: FastifyReply) => void | Promise<void>
+  /**
+   * `true` (default): registering adds an `onRequest` hook to every route of the scope it is registered in.
+   * `false`: registering only declares `request.user`; put the plugin in a route's `onRequest` yourself.
+   */
+  global?: boolean
+}
+
+/** Both a Fastify plugin (`app.register(auth)`) and an `onRequest` hook (`{ onRequest: auth }`). */
+export interface TrustedProxyAuthPlugin {
+  (instance: FastifyInstance, options: FastifyPluginOptions): Promise<void>
+  (request: FastifyRequest, reply: FastifyReply): Promise<unknown>
+  /** The verifier behind the plugin, e.g. for `authenticateUpgrade`. */
+  readonly verifier: Verifier
+}
+
+export const PLUGIN_NAME = '@mieweb/trusted-proxy-auth-fastify'
+const ADAPTER_KEYS = ['resolveUser', 'onError', 'global'] as const
+const OPTION_NAMES = new Set<string>([...ENV_CONTRACT.variables.map((variable) => variable.option), ...ADAPTER_KEYS, 'verifier', 'env', 'onEvent'])
+
+function isFastifyInstance(value: unknown): value is FastifyInstance {
+  return typeof (value as FastifyInstance).decorateRequest === 'function' && typeof (value as FastifyInstance).addHook === 'function'
+}
+
+/**
+ * Verifies the assertion and exposes the identity as `request.trustedIdentity` and the application user
+ * as `request.user`. With no options it is configured by the TRUSTED_PROXY_* environment variables;
+ * options override them, and invalid configuration throws here with every problem listed.
+ *
+ * Register it (`app.register(trustedProxyAuth())`) to protect every route of that scope (encapsulation is
+ * respected: sibling scopes are untouched) and opt a route out with `config: { trustedProxyAuth: false }`;
+ * or register it with `global: false` and use it as a route's `onRequest` hook.
+ */
+export function trustedProxyAuth(options: FastifyTrustedProxyAuthOptions = {}): TrustedProxyAuthPlugin {
+  const { resolveUser, onError } = options
+  const verifier = verifierFromOptions(options, ADAPTER_KEYS)
+
+  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    if (request.routeOptions.config.trustedProxyAuth === false) return
+    let identity: TrustedIdentity | null
+    try {
+      // Raw header pairs, because Node's parsed headers join repeats and keep only one Authorization.
+      identity = await verifier.verifyRequest({ headers: rawHeaderPairs(request.raw), remoteAddress: request.ip })
+    } catch (error) {
+      if (!isTrustedProxyAuthError(error)) throw error
+      if (onError) {
+        await onError(error, request, reply)
+        return reply
+      }
+      const problem = toProblemDetails(error)
+      // Returning the reply tells Fastify the request was answered here.
+      return reply.code(problem.status).headers(problem.headers).send(JSON.stringify(problem.body))
+    }
+    request.trustedIdentity = identity
+    if (identity) request.user = resolveUser ? await resolveUser(identity, request) : (identity as TrustedProxyUser)
+    return undefined
+  }
+
+  async function install(instance: FastifyInstance, registerOptions: FastifyPluginOptions): Promise<void> {
+    const misplaced = Object.keys(registerOptions ?? {}).filter((key) => OPTION_NAMES.has(key))
+    if (misplaced.length > 0) {
+      throw new TrustedProxyAuthError('invalid_config', {
+        problems: misplaced.map((key) => ({ variable: key, message: 'belongs in trustedProxyAuth(options), not in register options' })),
+      })
+    }
+    instance.decorateRequest('user', null)
+    instance.decorateRequest('trustedIdentity', null)
+    if (options.global !== false) instance.addHook('onRequest', authenticate)
+    if (!options.verifier) instance.addHook('onClose', async () => verifier.close())
+  }
+
+  function pluginOrHook(first: FastifyInstance | FastifyRequest, second: FastifyPluginOptions | FastifyReply): Promise<unknown> {
+    return isFastifyInstance(first) ? install(first, second as FastifyPluginOptions) : authenticate(first, second as FastifyReply)
+  }
+
+  const plugin = fp(pluginOrHook as (instance: FastifyInstance, options: FastifyPluginOptions) => Promise<void>, { fastify: '5.x', name: PLUGIN_NAME })
+  return Object.assign(plugin, { verifier }) as unknown as TrustedProxyAuthPlugin
+}
+
+/** The plugin with its options given at registration: `app.register(fastifyTrustedProxyAuth, { mode: 'optional' })`. */
+export const fastifyTrustedProxyAuth = fp(
+  async (instance: FastifyInstance, options: FastifyTrustedProxyAuthOptions) => {
+    await trustedProxyAuth(options)(instance, {})
+  },
+  { fastify: '5.x', name: PLUGIN_NAME },
+)

@@ -1,0 +1,11 @@
+/**
+ * `@mieweb/trusted-proxy-auth-hono`: Hono middleware, for every runtime Hono runs on, that verifies the
+ * signed identity assertion an identity-aware proxy forwards and exposes `c.var.user`.
+ * @module
+ */
+export { trustedProxyAuth } from './middleware.js'
+export type { HonoTrustedProxyAuthOptions, TrustedProxyAuthMiddleware } from './middleware.js'
+export type { TrustedProxyAuthRegister, TrustedProxyAuthVariables, TrustedProxyUser } from './variables.js'
+export type { VerifierSource } from './verifier-from-options.js'
+export { TrustedProxyAuthError, isTrustedProxyAuthError, toProblemDetails } from '@mieweb/trusted-proxy-auth'
+export type { TrustedIdentity, TrustedProxyAuthOptions, Verifier } from '@mieweb/trusted-proxy-auth'

@@ -1,0 +1,73 @@
+import type { Context, MiddlewareHandler } from 'hono'
+import { env as runtimeEnv } from 'hono/adapter'
+import type { GetConnInfo } from 'hono/conninfo'
+import {
+  isTrustedProxyAuthError,
+  toProblemDetails,
+  type EnvInput,
+  type TrustedIdentity,
+  type TrustedProxyAuthError,
+  type TrustedProxyAuthOptions,
+  type Verifier,
+} from '@mieweb/trusted-proxy-auth'
+import { peerAddress } from './peer-address.js'
+import type { TrustedProxyAuthVariables, TrustedProxyUser } from './variables.js'
+import { verifierFromOptions, type VerifierSource } from './verifier-from-options.js'
+
+export interface HonoTrustedProxyAuthOptions extends TrustedProxyAuthOptions, Omit<VerifierSource, 'env'> {
+  /**
+   * Where TRUSTED_PROXY_* variables come from. Default: `process.env` where the runtime has one (Node,
+   * Bun, Deno); elsewhere (Cloudflare Workers) the request's bindings through `hono/adapter`'s `env(c)`.
+   * A function is called once, on the first request, and the verifier it yields is kept.
+   */
+  env?: EnvInput | ((c: Context) => EnvInput)
+  /** The runtime's connection-info helper, e.g. `getConnInfo` from `@hono/node-server/conninfo`; see README. */
+  getConnInfo?: GetConnInfo
+  /** Loads or creates the application's own user for a verified identity; the result becomes `c.var.user`. */
+  resolveUser?: (identity: TrustedIdentity, c: Context) => TrustedProxyUser | Promise<TrustedProxyUser>
+  /** Builds the response for a rejected request instead of the default problem response. */
+  onError?: (error: TrustedProxyAuthError, c: Context) => Response | Promise<Response>
+}
+
+export type TrustedProxyAuthMiddleware = MiddlewareHandler<{ Variables: TrustedProxyAuthVariables }> & {
+  /** The verifier, once built (at once, unless `env` comes from the request's bindings). */
+  readonly verifier: Verifier | undefined
+}
+
+const ADAPTER_KEYS = ['getConnInfo', 'resolveUser', 'onError'] as const
+
+function problemResponse(error: unknown): Response {
+  const problem = toProblemDetails(error)
+  return new Response(JSON.stringify(problem.body), { status: problem.status, headers: problem.headers })
+}
+
+/**
+ * Hono middleware that verifies the assertion and sets `c.var.trustedIdentity` and `c.var.user`. It uses
+ * only fetch-standard APIs, so it runs on every runtime Hono runs on. With no options it is configured by
+ * the TRUSTED_PROXY_* environment variables; options override them. Invalid configuration throws here
+ * (or, with bindings-based env, on the first request as a 500 problem).
+ */
+export function trustedProxyAuth(options: HonoTrustedProxyAuthOptions = {}): TrustedProxyAuthMiddleware {
+  const { getConnInfo, resolveUser, onError } = options
+  const processEnv = globalThis.process?.env as EnvInput | undefined
+  const envSource = options.env ?? (options.verifier || processEnv ? processEnv : (c: Context) => runtimeEnv(c) as EnvInput)
+  const build = (env: EnvInput | undefined): Verifier =>
+    verifierFromOptions({ ...options, env: options.verifier ? undefined : env }, ADAPTER_KEYS)
+
+  let verifier: Verifier | undefined = typeof envSource === 'function' ? undefined : build(envSource)
+
+  const middleware: MiddlewareHandler<{ Variables: TrustedProxyAuthVariables }> = async function trustedProxyAuthMiddleware(c, next) {
+    let identity: TrustedIdentity | null
+    try {
+      verifier ??= build((envSource as (c: Context) => EnvInput)(c))
+      identity = await verifier.verifyRequest({ headers: c.req.raw.headers, remoteAddress: peerAddress(c, getConnInfo) })
+    } catch (error) {
+      if (!isTrustedProxyAuthError(error)) throw error
+      return onError ? onError(error, c) : problemResponse(error)
+    }
+    c.set('trustedIdentity', identity)
+    c.set('user', identity ? (resolveUser ? await resolveUser(identity, c) : (identity as TrustedProxyUser)) : null)
+    await next()
+  }
+  return Object.defineProperty(middleware, 'verifier', { get: () => verifier, enumerable: true }) as TrustedProxyAuthMiddleware
+}

@@ -1,0 +1,34 @@
+import type { TrustedIdentity } from '@mieweb/trusted-proxy-auth'
+
+/**
+ * Augment this interface to give `c.var.user` the type your `resolveUser` returns:
+ *
+ * ```ts
+ * declare module '@mieweb/trusted-proxy-auth-hono' {
+ *   interface TrustedProxyAuthRegister { user: AppUser }
+ * }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by the application through declaration merging
+export interface TrustedProxyAuthRegister {}
+
+/** What `c.var.user` holds: the registered application user, else the verified identity. */
+export type TrustedProxyUser = TrustedProxyAuthRegister extends { user: infer User } ? User : TrustedIdentity
+
+/**
+ * The context variables the middleware sets: `new Hono<{ Variables: TrustedProxyAuthVariables }>()`.
+ * Used as route middleware (`app.get('/me', trustedProxyAuth(), (c) => …)`) Hono infers them by itself.
+ */
+export type TrustedProxyAuthVariables = {
+  /** The application user: `resolveUser(identity)` when given, else the identity; null when unauthenticated (mode `optional`). */
+  user: TrustedProxyUser | null
+  /** The verified identity; null in mode `optional` when no assertion was sent. */
+  trustedIdentity: TrustedIdentity | null
+}
+
+declare module 'hono' {
+  // `user` is left out on purpose: it is a common name other middleware types differently.
+  interface ContextVariableMap {
+    trustedIdentity: TrustedIdentity | null
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * `@mieweb/trusted-proxy-auth-koa`: Koa middleware that verifies the signed identity assertion an
+ * identity-aware proxy forwards and exposes `ctx.state.user`.
+ * @module
+ */
+import './user-type.js'
+
+export { trustedProxyAuth } from './middleware.js'
+export type { KoaTrustedProxyAuthOptions, TrustedProxyAuthMiddleware } from './middleware.js'
+export type { TrustedProxyAuthRegister, TrustedProxyAuthState, TrustedProxyUser } from './user-type.js'
+export type { VerifierSource } from './verifier-from-options.js'
+export { authenticateUpgrade } from './upgrade.js'
+export type { UpgradeAuthentication } from './upgrade.js'
+export { TrustedProxyAuthError, isTrustedProxyAuthError, toProblemDetails } from '@mieweb/trusted-proxy-auth'
+export type { TrustedIdentity, TrustedProxyAuthOptions, Verifier } from '@mieweb/trusted-proxy-auth'

@@ -1,0 +1,64 @@
+import type { Context, Middleware, Next } from 'koa'
+import {
+  isTrustedProxyAuthError,
+  rawHeaderPairs,
+  toProblemDetails,
+  type TrustedIdentity,
+  type TrustedProxyAuthError,
+  type TrustedProxyAuthOptions,
+  type Verifier,
+} from '@mieweb/trusted-proxy-auth'
+import { peerAddress } from './peer-address.js'
+import type { TrustedProxyAuthState, TrustedProxyUser } from './user-type.js'
+import { verifierFromOptions, type VerifierSource } from './verifier-from-options.js'
+
+export interface KoaTrustedProxyAuthOptions extends TrustedProxyAuthOptions, VerifierSource {
+  /** Loads or creates the application's own user for a verified identity; the result becomes `ctx.state.user`. */
+  resolveUser?: (identity: TrustedIdentity, ctx: Context) => TrustedProxyUser | Promise<TrustedProxyUser>
+  /** Answers a rejected request instead of the default problem response (set `ctx.status`/`ctx.body`, or throw). */
+  onError?: (error: TrustedProxyAuthError, ctx: Context) => void | Promise<void>
+  /** Requests for which authentication is skipped (health checks). Using it per router or route does the same. */
+  unless?: (ctx: Context) => boolean
+}
+
+export type TrustedProxyAuthMiddleware = Middleware<TrustedProxyAuthState> & {
+  /** The verifier behind the middleware, e.g. for `authenticateUpgrade`. */
+  readonly verifier: Verifier
+}
+
+const ADAPTER_KEYS = ['resolveUser', 'onError', 'unless'] as const
+
+function answerProblem(ctx: Context, error: TrustedProxyAuthError): void {
+  const problem = toProblemDetails(error)
+  ctx.status = problem.status
+  // Headers first: Koa picks text/plain for a string body only when no Content-Type is set yet.
+  ctx.set(problem.headers)
+  ctx.body = JSON.stringify(problem.body)
+}
+
+/**
+ * Koa middleware that verifies the assertion and exposes the identity as `ctx.state.trustedIdentity` and
+ * the application user as `ctx.state.user`. With no options it is configured by the TRUSTED_PROXY_*
+ * environment variables; options override them, and invalid configuration throws here with every problem listed.
+ */
+export function trustedProxyAuth(options: KoaTrustedProxyAuthOptions = {}): TrustedProxyAuthMiddleware {
+  const { resolveUser, onError, unless } = options
+  const verifier = verifierFromOptions(options, ADAPTER_KEYS)
+
+  const middleware = async function trustedProxyAuthMiddleware(ctx: Context, next: Next): Promise<void> {
+    if (unless?.(ctx)) return next()
+    let identity: TrustedIdentity | null
+    try {
+      // Raw header pairs, because ctx.headers joins repeated headers and keeps only one Authorization.
+      identity = await verifier.verifyRequest({ headers: rawHeaderPairs(ctx.req), remoteAddress: peerAddress(ctx) })
+    } catch (error) {
+      if (!isTrustedProxyAuthError(error)) throw error
+      if (onError) return onError(error, ctx)
+      return answerProblem(ctx, error)
+    }
+    ctx.state.trustedIdentity = identity
+    if (identity) ctx.state.user = resolveUser ? await resolveUser(identity, ctx) : (identity as TrustedProxyUser)
+    return next()
+  }
+  return Object.assign(middleware as Middleware<TrustedProxyAuthState>, { verifier })
+}
