@@ -255,6 +255,24 @@ export const ENV_CONTRACT = {
       "default": null,
       "description": "Path of a JSON file whose object holds any of these variables by name (string, number or array values). Environment variables win over the file; options in code win over both.",
       "example": "/etc/trusted-proxy-auth.json"
+    },
+    {
+      "name": "TRUSTED_PROXY_AWS_ALB_ARN",
+      "option": "awsAlbArn",
+      "type": "string",
+      "required": false,
+      "default": null,
+      "description": "ARN of the AWS Application Load Balancer whose assertions are accepted. Used only by preset `aws-alb`, where it is required: the JOSE header `signer` must equal it exactly, and its region selects the key host. A configuration error with any other preset.",
+      "example": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/my-alb/50dc6c495c0c9188"
+    },
+    {
+      "name": "TRUSTED_PROXY_SHARED_SECRET",
+      "option": "sharedSecret",
+      "type": "string",
+      "required": false,
+      "default": null,
+      "description": "HMAC secret (at least 32 bytes) for a proxy that signs with a shared secret instead of a published key. Used only by preset `authentik`, where it is required (the proxy provider's client secret); then only HS256 is accepted and no key set is used. A configuration error with any other preset. Never logged or printed.",
+      "example": "the-proxy-providers-client-secret-of-at-least-32-bytes"
     }
   ]
 } as const
@@ -560,7 +578,626 @@ export const CHECKS_CONTRACT = {
 } as const
 
 export const PRESETS_CONTRACT: { readonly presets: Readonly<Record<string, unknown>> } = {
-  "presets": {}
+  "description": "Proxy presets selected with TRUSTED_PROXY_PRESET. A preset fills defaults (assertion header, algorithms, claim mapping), says where the keys come from, and switches on named quirks for one proxy's token shape. Both languages apply this file as data; the rules below are the whole semantics.",
+  "rules": [
+    "A preset is selected with TRUSTED_PROXY_PRESET (option `preset`). A name that is not a key of `presets` is invalid_config on TRUSTED_PROXY_PRESET.",
+    "Precedence, highest first: options in code, environment variables, TRUSTED_PROXY_CONFIG_FILE, the preset's `defaults`, the contract defaults of env.json. A preset only fills variables no explicit source set; the filled text is parsed and validated exactly like an explicit value.",
+    "`jwksUrl` applies only when TRUSTED_PROXY_JWKS_URL is not set explicitly, except rule `forbidden` (setting it is invalid_config) and rule `kidTemplate` (an explicit value must itself be a `{kid}` template). See `jwksUrlRules`.",
+    "Every variable in `requires` must be set explicitly, else invalid_config on that variable with the message `is required by preset <name>`. Every variable in `forbids` must not be set by any source, else invalid_config on that variable with the message `must not be set with preset <name>`.",
+    "A variable named in a quirk's `settings` is invalid_config (message `is only used by preset(s) <names>`) when the selected preset, or the absence of a preset, does not switch that quirk on. Such settings are never silently ignored.",
+    "Quirks are fixed by the preset: configuration cannot switch a quirk on or off or change its parameters. A quirk changes only what its `rules` say; every other check of checks.json runs unchanged and in the same order, with the same error codes.",
+    "Keys, key URLs, issuers and audiences never come from the assertion. The only value from an assertion that ever reaches a URL is the `kid` of a `kidTemplate` rule, after the `kidUuid` quirk has accepted it.",
+    "The resulting configuration records the preset name (TypeScript `config.preset`, Python `config.preset`) and its quirks with their parameters (TypeScript `config.presetQuirks`, Python `config.preset_quirks`), so adapters and the CLI can report them.",
+    "`hints`, `recipe` and `example` are documentation and test-vector material; implementations do not read them. `example` imitates each proxy's real token shape with fake values."
+  ],
+  "jwksUrlRules": {
+    "fixed": [
+      "The preset's `url` is used as TRUSTED_PROXY_JWKS_URL when that variable is not set. It is the vendor's single public key endpoint, the same for every customer."
+    ],
+    "template": [
+      "When TRUSTED_PROXY_JWKS_URL is not set, it is built once at configuration time by replacing `{issuer}` in `template` with the configured issuer; `{issuer}` is the only placeholder.",
+      "This needs exactly one TRUSTED_PROXY_ISSUER value, and it must be an origin: `https://` followed by a host and an optional `:port`, with no user information, no path (not even a trailing `/`), no query and no fragment. Otherwise TRUSTED_PROXY_JWKS_URL is invalid_config with the message `is required: it cannot be derived from TRUSTED_PROXY_ISSUER`.",
+      "The built URL is then validated exactly like an explicit TRUSTED_PROXY_JWKS_URL and used as a normal key set URL."
+    ],
+    "kidTemplate": [
+      "Keys are not published as a key set but one per `kid`: the key URL is `template` with `{region}` replaced at configuration time and `{kid}` replaced at request time by the assertion's `kid`, only after the `kidUuid` quirk has accepted it.",
+      "`{region}` is the fourth `:`-separated field of TRUSTED_PROXY_AWS_ALB_ARN. It is only derived when the ARN's partition (second field) is exactly `aws`; for any other partition (`aws-us-gov`, `aws-cn`, ...) TRUSTED_PROXY_JWKS_URL must be set explicitly, else it is invalid_config with the message `is required for this partition`.",
+      "An explicit TRUSTED_PROXY_JWKS_URL replaces the template. It must contain `{kid}` exactly once and no other `{` or `}`, and with `{kid}` replaced by `00000000-0000-0000-0000-000000000000` it must pass TRUSTED_PROXY_JWKS_URL's URL rules; otherwise invalid_config on TRUSTED_PROXY_JWKS_URL.",
+      "With `keyFormat` `pem-spki`, a usable answer is status 200 with a body of at most 16 KiB holding exactly one PEM `PUBLIC KEY` (SubjectPublicKeyInfo) block. The key becomes the only candidate for that kid, as a JWK with `kid` = the assertion's kid and no `alg`/`use`/`key_ops`, and the usual usability rules of stage key_lookup apply (ES256 needs an EC P-256 key). A private key block is refused.",
+      "Each kid's key is cached on its own: fresh for TRUSTED_PROXY_JWKS_CACHE_TTL (Cache-Control `max-age` honoured between TRUSTED_PROXY_JWKS_COOLDOWN and that TTL), then refetched on the next request that needs it, and served stale for up to TRUSTED_PROXY_JWKS_MAX_STALE seconds past freshness while refetches fail. At most 64 kids are cached; the least recently used is evicted. Concurrent requests for one kid share one fetch.",
+      "A kid that is not cached is fetched at once, as long as fewer than 2 fetches for uncached kids started in the last TRUSTED_PROXY_JWKS_COOLDOWN seconds; otherwise the request fails with unknown_key and nothing is fetched. This bounds what a flood of random valid-looking kids can cost.",
+      "Answer 404 or 403 for a kid: unknown_key, and that kid is answered unknown_key without a fetch for TRUSTED_PROXY_JWKS_COOLDOWN seconds. A time-out (TRUSTED_PROXY_JWKS_TIMEOUT), any other status, a redirect (never followed) or a body that is not one usable public key: jwks_unavailable (503 with Retry-After), unless a stale copy of that kid's key may still be served.",
+      "Nothing can be loaded before the first assertion names a kid: ready() resolves at once, and status() is `ready` with keyCount = the number of cached kids."
+    ],
+    "discovery": [
+      "When TRUSTED_PROXY_JWKS_URL is not set, the key set URL is found by OpenID Connect Discovery. This needs exactly one TRUSTED_PROXY_ISSUER value that passes TRUSTED_PROXY_JWKS_URL's URL rules (https, or http for loopback hosts); otherwise TRUSTED_PROXY_JWKS_URL is invalid_config with the message `is required: it cannot be discovered from TRUSTED_PROXY_ISSUER`.",
+      "The discovery URL is the issuer with one trailing `/` removed, followed by `/.well-known/openid-configuration`.",
+      "The discovery document is fetched like a key set: same time-out, redirects never followed, at most 1 MiB. It must be a JSON object whose `issuer` is exactly the configured issuer and whose `jwks_uri` is a string passing TRUSTED_PROXY_JWKS_URL's URL rules. Anything else is a failed key load.",
+      "Discovery is the first step of loading keys: a key load refetches the discovery document when the last good one is older than TRUSTED_PROXY_JWKS_CACHE_TTL (or there is none), then fetches `jwks_uri`. A failure of either step is a failed key load, with the usual background retries, stale serving and jwks_unavailable; a fetch count includes both requests."
+    ],
+    "required": [
+      "TRUSTED_PROXY_JWKS_URL must be set (the common `is required` invalid_config otherwise). `hint` says where this proxy publishes its keys. The URL is not derived because it lives on a host only the operator can name; it is never taken from the assertion's `iss` or `aud`."
+    ],
+    "forbidden": [
+      "TRUSTED_PROXY_JWKS_URL must not be set (invalid_config with the message `must not be set with preset <name>`): this preset verifies with a key that is not published in a key set (see its quirks), and no key set is ever fetched."
+    ]
+  },
+  "quirks": {
+    "subjectOptional": {
+      "summary": "Machine callers (Cloudflare Access service tokens) carry an empty `sub`; their identity is another claim.",
+      "settings": [],
+      "parameters": {
+        "fallbackClaim": "the claim that becomes the subject when the subject claim is absent or empty"
+      },
+      "rules": [
+        "Stage claim_types: the fallback claim, when present, must be a string (else malformed_assertion). A subject claim that is present and not a string is still malformed_assertion.",
+        "Stage claim_presence: when the subject claim (TRUSTED_PROXY_CLAIM_SUBJECT) is absent or the empty string, the fallback claim must be a non-empty string (else missing_claim), and it becomes identity.subject.",
+        "A subject claim that is a non-empty string is used as usual; the fallback claim is then ignored.",
+        "TRUSTED_PROXY_ALLOWED_USERS matches the resulting subject, so a service token can be allowed by its client id (`<id>.access`). Applications that must serve people only add the email claim to TRUSTED_PROXY_REQUIRED_CLAIMS, which rejects service tokens with missing_claim.",
+        "Nothing else changes: signature, issuer, audience and time checks apply to service tokens exactly as to user tokens."
+      ]
+    },
+    "paddedBase64url": {
+      "summary": "AWS ALB pads every base64url segment with `=` and signs the padded text.",
+      "settings": [],
+      "parameters": {},
+      "rules": [
+        "Stage syntax: a segment is accepted when it is canonical unpadded base64url, or canonical unpadded base64url followed by exactly the one or two `=` that bring its length to a multiple of 4. Any other `=` (three of them, padding on a segment whose unpadded length is already a multiple of 4, `=` before the end of a segment) is malformed_assertion.",
+        "Padding is removed only to decode a segment. The signing input is the received text up to (not including) the second `.`, byte for byte with its padding: the proxy signed the padded form.",
+        "The size limit (TRUSTED_PROXY_MAX_ASSERTION_BYTES) counts the assertion as received, padding included.",
+        "Without this quirk any `=` in an assertion is malformed_assertion."
+      ]
+    },
+    "kidUuid": {
+      "summary": "The `kid` goes into a key URL, so it must be a UUID before anything is looked up or fetched.",
+      "settings": [],
+      "parameters": {},
+      "rules": [
+        "Stage key_lookup, before any cache lookup or fetch: `kid` must be present and match `^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`; otherwise unknown_key, and nothing is fetched.",
+        "The kid is inserted into the key URL exactly as received (it holds only hex digits and `-`) and is compared case-sensitively with cached kids."
+      ]
+    },
+    "albSignerHeader": {
+      "summary": "Every ALB in a region signs with the same regional keys; the JOSE header `signer` names the load balancer that minted the assertion and must be yours.",
+      "settings": [
+        "TRUSTED_PROXY_AWS_ALB_ARN"
+      ],
+      "parameters": {},
+      "rules": [
+        "TRUSTED_PROXY_AWS_ALB_ARN is required and must match `^arn:(aws|aws-[a-z]+(-[a-z]+)*):elasticloadbalancing:([a-z]{2}(-[a-z]+)+-[0-9]+):([0-9]{12}):loadbalancer/app/([A-Za-z0-9-]{1,32})/([0-9a-f]{1,32})$` (else invalid_config).",
+        "Stage claim_types: the JOSE header member `signer`, when present, must be a string (else malformed_assertion).",
+        "Stage claim_presence: `signer` must be present (else missing_claim).",
+        "Stage claim_values, before the issuer check: `signer` must equal TRUSTED_PROXY_AWS_ALB_ARN exactly (else issuer_mismatch). Without this check an assertion minted by any other load balancer in the region, including another AWS customer's, would verify."
+      ]
+    },
+    "albClientHeader": {
+      "summary": "ALB assertions have no `aud`; the JOSE header `client` (the OIDC client id) is the audience binding.",
+      "settings": [],
+      "parameters": {},
+      "rules": [
+        "Stage claim_types: the JOSE header member `client`, when present, must be a string (else malformed_assertion).",
+        "Stage claim_presence: `client` must be present (else missing_claim).",
+        "Stage claim_values, in place of the `aud` check: `client` must equal one TRUSTED_PROXY_AUDIENCE value exactly (else audience_mismatch).",
+        "identity.audience is `[client]`."
+      ]
+    },
+    "albHeaderClaims": {
+      "summary": "ALB puts `iss` and `exp` in the JOSE header; the payload is the IdP's userinfo answer and may repeat them.",
+      "settings": [],
+      "parameters": {},
+      "rules": [
+        "Stage claim_types: header `iss`, when present, must be a string and header `exp` a finite number (else malformed_assertion). The payload members keep their usual type rules.",
+        "Issuer: header `iss` when present, else payload `iss`. When both are present they must be equal (else issuer_mismatch, stage claim_values). Neither present: missing_claim. The result is compared with TRUSTED_PROXY_ISSUER and becomes identity.issuer.",
+        "Expiry: the earlier of header `exp` and payload `exp`, among those present. Neither present: missing_claim. The result is checked in stage claim_time and becomes identity.expiresAt.",
+        "The payload carries no `iat`, so TRUSTED_PROXY_MAX_AGE cannot be used (the aws-alb preset forbids it)."
+      ]
+    },
+    "noAudClaim": {
+      "summary": "The payload has no `aud`; the audience is bound by another member instead.",
+      "settings": [],
+      "parameters": {},
+      "requiresQuirks": [
+        "albClientHeader"
+      ],
+      "rules": [
+        "Stage claim_presence: the payload `aud` claim is not required.",
+        "Stage claim_values: the payload `aud` is not compared with TRUSTED_PROXY_AUDIENCE; the `client` header is (albClientHeader).",
+        "A payload `aud`, when present, must still be a string or an array of strings (else malformed_assertion) and is otherwise ignored."
+      ]
+    },
+    "emailVerifiedString": {
+      "summary": "Cognito's userinfo answer sends `email_verified` as the string \"true\" or \"false\".",
+      "settings": [],
+      "parameters": {},
+      "rules": [
+        "identity.emailVerified is true for the JSON boolean true or the exact string \"true\", false for the JSON boolean false, the exact string \"false\" or any other value, and null when `email_verified` is absent.",
+        "identity.claims keeps the value exactly as signed."
+      ]
+    },
+    "kidOptionalTryAll": {
+      "summary": "Teleport signs without a `kid` and publishes keys without one; every key of the right type is a candidate, and rotation must still work.",
+      "settings": [],
+      "parameters": {},
+      "rules": [
+        "Stage key_lookup: an assertion without `kid` has as candidates every usable member of the key set for its `alg`, with or without a `kid`, in the order published. It verifies when any candidate verifies the signature.",
+        "When no candidate verifies (or there is none), the key set is refetched once, with the same cooldown, single flight and event as an unknown kid, and the new candidates are tried. Still none usable: unknown_key; usable but none verifies: invalid_signature.",
+        "An assertion with a `kid` follows the common rule: only members with exactly that kid are candidates."
+      ]
+    },
+    "sharedSecretHS256": {
+      "summary": "authentik's proxy outpost signs with HS256 and the provider's client secret; this is offered only through an explicit shared secret, never next to a key set.",
+      "settings": [
+        "TRUSTED_PROXY_SHARED_SECRET"
+      ],
+      "parameters": {},
+      "rules": [
+        "TRUSTED_PROXY_SHARED_SECRET is required. The HMAC key is its UTF-8 bytes as configured (surrounding whitespace trimmed like every string setting; never base64-decoded). Fewer than 32 bytes is invalid_config: RFC 7518 section 3.2 requires a key at least as long as the hash output.",
+        "The only accepted `alg` is exactly `HS256`; every other value, including every asymmetric algorithm, is unsupported_algorithm. TRUSTED_PROXY_ALGORITHMS must not be set (invalid_config), so the asymmetric allow-list and a shared secret are never combined.",
+        "There is no key set: TRUSTED_PROXY_JWKS_URL must not be set, nothing is ever fetched, ready() resolves at once, status() is `ready` with keyCount 1, and jwks_unavailable never occurs. A `kid` header, if present, is ignored.",
+        "Stage key_lookup has the secret as its single candidate; stage signature compares the HMAC in constant time (the JOSE library's comparison) and fails with invalid_signature.",
+        "The secret is a credential: it is never logged, printed by the CLI, or included in events, status() or configuration problems (a problem names TRUSTED_PROXY_SHARED_SECRET, never its value).",
+        "Outside this quirk HS* stays forbidden everywhere, and key material from a key set is never used as an HMAC secret."
+      ]
+    }
+  },
+  "presets": {
+    "cloudflare-access": {
+      "title": "Cloudflare Access",
+      "summary": "Cloudflare Zero Trust Access application token: RS256, keys at the team domain's /cdn-cgi/access/certs, `aud` an array holding the application's AUD tag; service-token requests have an empty `sub` and a `common_name`.",
+      "defaults": {
+        "TRUSTED_PROXY_ASSERTION_HEADER": "Cf-Access-Jwt-Assertion",
+        "TRUSTED_PROXY_ALGORITHMS": "RS256"
+      },
+      "jwksUrl": {
+        "rule": "template",
+        "template": "{issuer}/cdn-cgi/access/certs"
+      },
+      "requires": [],
+      "quirks": {
+        "subjectOptional": {
+          "fallbackClaim": "common_name"
+        }
+      },
+      "hints": {
+        "TRUSTED_PROXY_ISSUER": "https://<team-name>.cloudflareaccess.com (your team domain, no trailing slash)",
+        "TRUSTED_PROXY_AUDIENCE": "the application's Application Audience (AUD) tag: 64 hex characters"
+      },
+      "recipe": "docs/proxies/cloudflare-access.md",
+      "example": {
+        "header": {
+          "alg": "RS256",
+          "kid": "3f1c9a7e5b2d4c6a8e0f1a3b5c7d9e1f2a4b6c8d0e2f4a6b8c0d2e4f6a8b0c2d",
+          "typ": "JWT"
+        },
+        "payload": {
+          "aud": [
+            "4714c1358e65fe4b408ad6d432a5f878f08194bdb4752441fd56faefa9b2b6f2"
+          ],
+          "email": "alice@example.com",
+          "exp": 1767312000,
+          "iat": 1767225600,
+          "nbf": 1767225600,
+          "iss": "https://example-team.cloudflareaccess.com",
+          "type": "app",
+          "identity_nonce": "6ei69kawdKzMIAPF",
+          "sub": "7335d417-61da-459d-899c-0a01c76a2f94",
+          "country": "US"
+        }
+      }
+    },
+    "pomerium": {
+      "title": "Pomerium",
+      "summary": "Pomerium identity assertion: ES256 (any EC key) or RS256, bare route host as `iss` and `aud` by default, `groups` claim; keys at the route's /.well-known/pomerium/jwks.json, which you name explicitly.",
+      "defaults": {
+        "TRUSTED_PROXY_ASSERTION_HEADER": "X-Pomerium-Jwt-Assertion",
+        "TRUSTED_PROXY_ALGORITHMS": "ES256,RS256"
+      },
+      "jwksUrl": {
+        "rule": "required",
+        "hint": "https://<route host>/.well-known/pomerium/jwks.json"
+      },
+      "requires": [],
+      "quirks": {},
+      "hints": {
+        "TRUSTED_PROXY_JWKS_URL": "https://<route host>/.well-known/pomerium/jwks.json",
+        "TRUSTED_PROXY_ISSUER": "<route host> without scheme (jwt_issuer_format hostOnly, the default), or https://<route host>/ with jwt_issuer_format uri",
+        "TRUSTED_PROXY_AUDIENCE": "<route host>: the host name users visit"
+      },
+      "recipe": "docs/proxies/pomerium.md",
+      "example": {
+        "header": {
+          "alg": "ES256",
+          "kid": "ccc5bc9d835ff3c8f7075ed4a7510159cf440fd7bf7b517b5caeb1fa419ee6a1",
+          "typ": "JWT"
+        },
+        "payload": {
+          "aud": "app.example.com",
+          "email": "alice@example.com",
+          "exp": 1767225900,
+          "groups": [
+            "00g1a2b3c4d5e6f7g8h9",
+            "engineering"
+          ],
+          "iat": 1767225600,
+          "iss": "app.example.com",
+          "jti": "0d6f4f43-6c2a-4c2e-9a63-0f5f1c3b2a71",
+          "name": "Alice Example",
+          "sid": "f3c9b8a6-2d4e-4b7a-9c1e-5a6b7c8d9e0f",
+          "sub": "00u1a2b3c4d5e6f7g8h9",
+          "user": "00u1a2b3c4d5e6f7g8h9"
+        }
+      }
+    },
+    "google-iap": {
+      "title": "Google Cloud Identity-Aware Proxy",
+      "summary": "Google Cloud IAP signed header: ES256, issuer https://cloud.google.com/iap, Google's fixed key set, path-like audiences.",
+      "defaults": {
+        "TRUSTED_PROXY_ASSERTION_HEADER": "x-goog-iap-jwt-assertion",
+        "TRUSTED_PROXY_ALGORITHMS": "ES256",
+        "TRUSTED_PROXY_ISSUER": "https://cloud.google.com/iap"
+      },
+      "jwksUrl": {
+        "rule": "fixed",
+        "url": "https://www.gstatic.com/iap/verify/public_key-jwk"
+      },
+      "requires": [],
+      "quirks": {},
+      "hints": {
+        "TRUSTED_PROXY_AUDIENCE": "/projects/<PROJECT_NUMBER>/global/backendServices/<SERVICE_ID> (load balancer), /projects/<PROJECT_NUMBER>/apps/<PROJECT_ID> (App Engine) or /projects/<PROJECT_NUMBER>/locations/<REGION>/services/<SERVICE_NAME> (Cloud Run)"
+      },
+      "recipe": "docs/proxies/google-iap.md",
+      "example": {
+        "header": {
+          "alg": "ES256",
+          "kid": "0oeLcQ",
+          "typ": "JWT"
+        },
+        "payload": {
+          "aud": "/projects/123456789012/global/backendServices/1234567890123456789",
+          "email": "alice@example.com",
+          "exp": 1767226200,
+          "google": {
+            "access_levels": [
+              "accessPolicies/123456789012/accessLevels/corp_managed_device"
+            ]
+          },
+          "hd": "example.com",
+          "iat": 1767225600,
+          "identity_source": "GOOGLE",
+          "iss": "https://cloud.google.com/iap",
+          "sub": "accounts.google.com:113315061008246009012"
+        }
+      }
+    },
+    "aws-alb": {
+      "title": "AWS Application Load Balancer",
+      "summary": "AWS ALB user-claims token (x-amzn-oidc-data): ES256, one PEM key per `kid` from the region's key host, padded base64url, `iss`/`exp`/`signer`/`client` in the JOSE header, no `aud`.",
+      "defaults": {
+        "TRUSTED_PROXY_ASSERTION_HEADER": "x-amzn-oidc-data",
+        "TRUSTED_PROXY_ALGORITHMS": "ES256"
+      },
+      "jwksUrl": {
+        "rule": "kidTemplate",
+        "template": "https://public-keys.auth.elb.{region}.amazonaws.com/{kid}",
+        "keyFormat": "pem-spki"
+      },
+      "requires": [
+        "TRUSTED_PROXY_AWS_ALB_ARN"
+      ],
+      "forbids": [
+        "TRUSTED_PROXY_MAX_AGE"
+      ],
+      "quirks": {
+        "paddedBase64url": {},
+        "kidUuid": {},
+        "albSignerHeader": {},
+        "albClientHeader": {},
+        "albHeaderClaims": {},
+        "noAudClaim": {},
+        "emailVerifiedString": {}
+      },
+      "hints": {
+        "TRUSTED_PROXY_AWS_ALB_ARN": "arn:aws:elasticloadbalancing:<region>:<account id>:loadbalancer/app/<name>/<id>",
+        "TRUSTED_PROXY_ISSUER": "your IdP's issuer, e.g. https://cognito-idp.<region>.amazonaws.com/<user pool id>",
+        "TRUSTED_PROXY_AUDIENCE": "the OIDC client id of the listener rule's authenticate action",
+        "TRUSTED_PROXY_JWKS_URL": "only outside the aws partition, e.g. https://s3-us-gov-west-1.amazonaws.com/aws-elb-public-keys-prod-us-gov-west-1/{kid}"
+      },
+      "recipe": "docs/proxies/aws-alb.md",
+      "example": {
+        "header": {
+          "typ": "JWT",
+          "kid": "abb8289f-e3a4-4a34-9472-c2105e2b2482",
+          "alg": "ES256",
+          "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ex4mpLe01",
+          "client": "3a33a02r5hn3onhtu1mr0dit20",
+          "signer": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/example-alb/a4df45643ccf98ac",
+          "exp": 1767225720
+        },
+        "payload": {
+          "sub": "4b5bef9c-f2b5-40ff-a412-412cba9d0702",
+          "email_verified": "true",
+          "name": "Alice Example",
+          "email": "alice@example.com",
+          "username": "4b5bef9c-f2b5-40ff-a412-412cba9d0702",
+          "exp": 1767225720,
+          "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ex4mpLe01"
+        }
+      }
+    },
+    "oauth2-proxy": {
+      "title": "oauth2-proxy",
+      "summary": "oauth2-proxy relaying the IdP's ID token as `Authorization: Bearer` (--pass-authorization-header or --set-authorization-header): the IdP's issuer and keys (found by OpenID discovery), audience = oauth2-proxy's client id.",
+      "defaults": {
+        "TRUSTED_PROXY_ASSERTION_HEADER": "Authorization"
+      },
+      "jwksUrl": {
+        "rule": "discovery"
+      },
+      "requires": [],
+      "quirks": {},
+      "hints": {
+        "TRUSTED_PROXY_ISSUER": "the IdP issuer oauth2-proxy uses (--oidc-issuer-url), exactly as the ID token's `iss`",
+        "TRUSTED_PROXY_AUDIENCE": "oauth2-proxy's client id (--client-id), plus any --oidc-extra-audience",
+        "TRUSTED_PROXY_JWKS_URL": "optional: the IdP's jwks_uri, to skip discovery"
+      },
+      "recipe": "docs/proxies/oauth2-proxy.md",
+      "example": {
+        "header": {
+          "alg": "RS256",
+          "kid": "Qm9vTmZ0c3VnQ2xXb2xmNjR4d2JqR1E1cF9fX0VOdw",
+          "typ": "JWT"
+        },
+        "payload": {
+          "exp": 1767225900,
+          "iat": 1767225600,
+          "auth_time": 1767225570,
+          "jti": "6a1f2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d",
+          "iss": "https://idp.example.com/realms/corp",
+          "aud": "oauth2-proxy",
+          "sub": "f2b1c0de-1234-4cde-9abc-0123456789ab",
+          "typ": "ID",
+          "azp": "oauth2-proxy",
+          "nonce": "q0r3Vx2m8Kp1",
+          "session_state": "8d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f6",
+          "at_hash": "hG2k3Jd9sLmQ0pT7vW1xYz",
+          "sid": "8d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f6",
+          "email_verified": true,
+          "name": "Alice Example",
+          "groups": [
+            "engineering",
+            "admins"
+          ],
+          "preferred_username": "alice",
+          "given_name": "Alice",
+          "family_name": "Example",
+          "email": "alice@example.com"
+        }
+      }
+    },
+    "teleport": {
+      "title": "Teleport Application Access",
+      "summary": "Teleport application access JWT: RS256 or ES256, often without `kid`, bare cluster name as `iss`, the app's internal URI as `aud`, `roles` as groups and `username` as name.",
+      "defaults": {
+        "TRUSTED_PROXY_ASSERTION_HEADER": "Teleport-Jwt-Assertion",
+        "TRUSTED_PROXY_ALGORITHMS": "RS256,ES256",
+        "TRUSTED_PROXY_CLAIM_GROUPS": "roles",
+        "TRUSTED_PROXY_CLAIM_NAME": "username"
+      },
+      "jwksUrl": {
+        "rule": "required",
+        "hint": "https://<proxy public address>/.well-known/jwks.json"
+      },
+      "requires": [],
+      "quirks": {
+        "kidOptionalTryAll": {}
+      },
+      "hints": {
+        "TRUSTED_PROXY_JWKS_URL": "https://<proxy public address>/.well-known/jwks.json",
+        "TRUSTED_PROXY_ISSUER": "the cluster name, not a URL (e.g. teleport.example.com)",
+        "TRUSTED_PROXY_AUDIENCE": "the app's internal `uri` as configured in Teleport (e.g. http://localhost:8080)"
+      },
+      "recipe": "docs/proxies/teleport.md",
+      "example": {
+        "header": {
+          "alg": "RS256",
+          "typ": "JWT"
+        },
+        "payload": {
+          "aud": [
+            "http://localhost:8080"
+          ],
+          "exp": 1767268800,
+          "iat": 1767225600,
+          "iss": "teleport.example.com",
+          "nbf": 1767225590,
+          "roles": [
+            "access",
+            "editor"
+          ],
+          "sub": "alice@example.com",
+          "traits": {
+            "logins": [
+              "alice",
+              "ubuntu"
+            ],
+            "kubernetes_groups": [
+              "developers"
+            ],
+            "db_users": [
+              "alice"
+            ]
+          },
+          "username": "alice@example.com"
+        }
+      }
+    },
+    "authentik": {
+      "title": "authentik proxy outpost",
+      "summary": "authentik proxy provider JWT (X-authentik-jwt): HS256 signed with the provider's client secret, so it is verified with an explicit shared secret and never with a key set.",
+      "defaults": {
+        "TRUSTED_PROXY_ASSERTION_HEADER": "X-authentik-jwt"
+      },
+      "jwksUrl": {
+        "rule": "forbidden"
+      },
+      "requires": [
+        "TRUSTED_PROXY_SHARED_SECRET"
+      ],
+      "forbids": [
+        "TRUSTED_PROXY_ALGORITHMS"
+      ],
+      "quirks": {
+        "sharedSecretHS256": {}
+      },
+      "hints": {
+        "TRUSTED_PROXY_SHARED_SECRET": "the proxy provider's client secret (authentik admin: Providers, the provider, Client Secret)",
+        "TRUSTED_PROXY_ISSUER": "https://<authentik host>/application/o/<application slug>/ (with the trailing slash)",
+        "TRUSTED_PROXY_AUDIENCE": "the proxy provider's client id"
+      },
+      "recipe": "docs/proxies/authentik.md",
+      "example": {
+        "header": {
+          "alg": "HS256",
+          "typ": "JWT"
+        },
+        "payload": {
+          "iss": "https://auth.example.com/application/o/whoami/",
+          "sub": "900347b8a29876b45ca6f75722635ecfedf0e931c6022e3a29a8aa13fb5516fb",
+          "aud": "Nn1yQ2Zx7sW8kL3mP0tR5vB9cD4fG6hJ2aE8uI1o",
+          "exp": 1767312000,
+          "iat": 1767225600,
+          "auth_time": 1767225540,
+          "acr": "goauthentik.io/providers/oauth2/default",
+          "sid": "b2f0c6a4d8e1f3a5c7e9b1d3f5a7c9e1",
+          "email": "alice@example.com",
+          "email_verified": true,
+          "name": "Alice Example",
+          "given_name": "Alice Example",
+          "preferred_username": "alice",
+          "nickname": "alice",
+          "groups": [
+            "authentik Admins",
+            "engineering"
+          ],
+          "entitlements": [],
+          "ak_proxy": {
+            "user_attributes": {},
+            "is_superuser": false
+          }
+        }
+      }
+    }
+  },
+  "unsignedConventions": [
+    {
+      "id": "forwarded-user-headers",
+      "producer": "oauth2-proxy (--pass-user-headers, --set-xauthrequest), Traefik ForwardAuth and NGINX auth_request copying an auth service's answer",
+      "headers": [
+        "X-Forwarded-User",
+        "X-Forwarded-Email",
+        "X-Forwarded-Preferred-Username",
+        "X-Forwarded-Groups",
+        "X-Auth-Request-User",
+        "X-Auth-Request-Email",
+        "X-Auth-Request-Groups",
+        "X-User",
+        "X-Email"
+      ],
+      "format": "plain text, one header per attribute",
+      "why": "Anyone who reaches the application without passing the proxy (a second route, a port, a pod IP, a misconfigured middleware) can send these headers; proxies only replace the names they are told to.",
+      "signedAlternative": "oauth2-proxy with --pass-authorization-header (preset oauth2-proxy), or an auth service that returns a signed assertion for ForwardAuth / auth_request to copy."
+    },
+    {
+      "id": "remote-user",
+      "producer": "Authelia forward auth, Apache/NGINX basic-auth conventions",
+      "headers": [
+        "Remote-User",
+        "Remote-Groups",
+        "Remote-Name",
+        "Remote-Email"
+      ],
+      "format": "plain text, groups comma-separated",
+      "why": "Unsigned; Authelia forwards no signed assertion to applications (authelia/authelia#2922), so trust rests on network isolation alone.",
+      "signedAlternative": "Use Authelia as the OpenID Connect provider behind oauth2-proxy or Pomerium and verify their signed assertion."
+    },
+    {
+      "id": "authentik-headers",
+      "producer": "authentik proxy outpost",
+      "headers": [
+        "X-authentik-username",
+        "X-authentik-uid",
+        "X-authentik-email",
+        "X-authentik-name",
+        "X-authentik-groups",
+        "X-authentik-entitlements"
+      ],
+      "format": "plain text, groups `|`-separated",
+      "why": "Unsigned; in forward-auth mode the reverse proxy passes through any client copy it is not told to replace.",
+      "signedAlternative": "X-authentik-jwt with preset authentik."
+    },
+    {
+      "id": "tailscale-serve",
+      "producer": "Tailscale Serve",
+      "headers": [
+        "Tailscale-User-Login",
+        "Tailscale-User-Name",
+        "Tailscale-User-Profile-Pic"
+      ],
+      "format": "plain text, RFC 2047 encoded when not ASCII",
+      "why": "Unsigned; tailscaled removes client copies only on traffic that goes through Serve, so the backend must be unreachable any other way, and tagged nodes and Funnel traffic carry no identity at all.",
+      "signedAlternative": "None from Tailscale Serve itself: put a signing identity-aware proxy (Pomerium, oauth2-proxy, ...) in front of the application."
+    },
+    {
+      "id": "azure-easy-auth-principal",
+      "producer": "Azure App Service Easy Auth",
+      "headers": [
+        "X-MS-CLIENT-PRINCIPAL",
+        "X-MS-CLIENT-PRINCIPAL-ID",
+        "X-MS-CLIENT-PRINCIPAL-NAME",
+        "X-MS-CLIENT-PRINCIPAL-IDP"
+      ],
+      "format": "standard base64 of a JSON claims list, unsigned",
+      "why": "App Service strips client copies only for traffic that enters through App Service; a container or API reachable another way accepts forged principals.",
+      "signedAlternative": "X-MS-TOKEN-AAD-ID-TOKEN verified as a signed assertion without a preset: issuer https://login.microsoftonline.com/<tenant>/v2.0, audience the app registration's client id, keys https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys (the token store replays it until it expires)."
+    },
+    {
+      "id": "envoy-jwt-payload",
+      "producer": "Envoy jwt_authn forward_payload_header and claim_to_headers",
+      "headers": [
+        "<forward_payload_header>",
+        "<claim_to_headers names>"
+      ],
+      "format": "base64url of the JWT payload without header or signature; plain claim values",
+      "why": "Nothing left to verify; Envoy only sanitised same-named client headers inside the matched verifier until envoyproxy/envoy#46586, so bypass routes forwarded forged values.",
+      "signedAlternative": "Set `forward: true` so the original JWT reaches the application, and verify it with the issuer's keys."
+    },
+    {
+      "id": "istio-jwt-payload",
+      "producer": "Istio RequestAuthentication outputPayloadToHeader and outputClaimToHeaders",
+      "headers": [
+        "<outputPayloadToHeader>",
+        "<outputClaimToHeaders names>"
+      ],
+      "format": "base64url of the JWT payload; plain claim values",
+      "why": "Same as Envoy's payload header, and RequestAuthentication alone lets requests without a token through.",
+      "signedAlternative": "Set `forwardOriginalToken: true` and verify the original JWT."
+    },
+    {
+      "id": "vendor-convenience-headers",
+      "producer": "Pomerium, Cloudflare Access, Google IAP and AWS ALB next to their signed assertion",
+      "headers": [
+        "X-Pomerium-Claim-*",
+        "Cf-Access-Authenticated-User-Email",
+        "x-goog-authenticated-user-email",
+        "x-goog-authenticated-user-id",
+        "x-amzn-oidc-identity",
+        "x-amzn-oidc-accesstoken"
+      ],
+      "format": "plain text copies of claims (IAP prefixes them with accounts.google.com:)",
+      "why": "Unsigned copies travel next to the signed assertion; reading them instead of the verified identity discards the only proof the request passed the proxy.",
+      "signedAlternative": "Presets pomerium, cloudflare-access, google-iap and aws-alb: read the identity the middleware verified (req.user, request.state.user)."
+    }
+  ]
 }
 
 export type ErrorCode = (typeof ERROR_CONTRACT.errors)[number]['code']
