@@ -30,7 +30,7 @@ export function renderContract() {
     '',
     `export const CHECKS_CONTRACT = ${JSON.stringify(strip(checks), null, 2)} as const`,
     '',
-    `export const PRESETS_CONTRACT: { readonly presets: Readonly<Record<string, unknown>> } = ${JSON.stringify(strip(presets), null, 2)}`,
+    `export const PRESETS_CONTRACT = ${JSON.stringify(strip(presets), null, 2)} as const`,
     '',
     'export type ErrorCode = (typeof ERROR_CONTRACT.errors)[number][\'code\']',
     'export type EnvVariableName = (typeof ENV_CONTRACT.variables)[number][\'name\']',

@@ -577,7 +577,7 @@ export const CHECKS_CONTRACT = {
   ]
 } as const
 
-export const PRESETS_CONTRACT: { readonly presets: Readonly<Record<string, unknown>> } = {
+export const PRESETS_CONTRACT = {
   "description": "Proxy presets selected with TRUSTED_PROXY_PRESET. A preset fills defaults (assertion header, algorithms, claim mapping), says where the keys come from, and switches on named quirks for one proxy's token shape. Both languages apply this file as data; the rules below are the whole semantics.",
   "rules": [
     "A preset is selected with TRUSTED_PROXY_PRESET (option `preset`). A name that is not a key of `presets` is invalid_config on TRUSTED_PROXY_PRESET.",
@@ -1198,7 +1198,7 @@ export const PRESETS_CONTRACT: { readonly presets: Readonly<Record<string, unkno
       "signedAlternative": "Presets pomerium, cloudflare-access, google-iap and aws-alb: read the identity the middleware verified (req.user, request.state.user)."
     }
   ]
-}
+} as const
 
 export type ErrorCode = (typeof ERROR_CONTRACT.errors)[number]['code']
 export type EnvVariableName = (typeof ENV_CONTRACT.variables)[number]['name']
