@@ -1,4 +1,4 @@
-"""Socket peer checks against TRUSTED_PROXY_TRUSTED_ADDRESSES, and loopback hosts for the key URL."""
+"""Socket peer checks against the trusted address ranges, and loopback hosts for the key URL."""
 
 from __future__ import annotations
 

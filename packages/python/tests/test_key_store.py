@@ -1,0 +1,205 @@
+"""The key cache: freshness, unknown-kid refetch with cooldown, single flight, backoff, stale serving."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+import httpx
+import pytest
+from helpers import NOW, JwksResponse, MockJwks, base_env, claims, make_key
+
+from trusted_proxy_auth import TrustedProxyAuth, TrustedProxyAuthError, load_config
+
+KEY_A = make_key("ES256", "a")
+KEY_B = make_key("ES256", "b")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def setup(mock: MockJwks, **env: str) -> tuple[TrustedProxyAuth, Clock]:
+    clock = Clock()
+    auth = TrustedProxyAuth(
+        load_config(base_env(**env)), transport=mock.transport, async_transport=mock.async_transport, clock=clock
+    )
+    return auth, clock
+
+
+def code(auth: TrustedProxyAuth, token: str) -> str:
+    try:
+        auth.verify_assertion(token, now=NOW)
+    except TrustedProxyAuthError as error:
+        return error.code
+    return "ok"
+
+
+def test_keys_are_cached_for_the_ttl_then_refetched() -> None:
+    mock = MockJwks(JwksResponse.of(KEY_A.public_jwk))
+    auth, clock = setup(mock, TRUSTED_PROXY_JWKS_CACHE_TTL="100")
+    token = KEY_A.sign(claims())
+    assert auth.status().state == "loading"
+    assert [code(auth, token) for _ in range(3)] == ["ok"] * 3
+    assert len(mock.requests) == 1
+    assert auth.status().state == "ready"
+    clock.now += 100
+    assert auth.status().state == "stale"
+    assert code(auth, token) == "ok"
+    assert len(mock.requests) == 2
+    assert mock.requests[0].headers["accept"] == "application/jwk-set+json, application/json"
+
+
+def test_cache_control_max_age_shortens_freshness_but_not_below_the_cooldown() -> None:
+    mock = MockJwks(JwksResponse.of(KEY_A.public_jwk, **{"cache-control": "public, max-age=5"}))
+    auth, clock = setup(mock, TRUSTED_PROXY_JWKS_CACHE_TTL="600", TRUSTED_PROXY_JWKS_COOLDOWN="30")
+    token = KEY_A.sign(claims())
+    code(auth, token)
+    clock.now += 29
+    code(auth, token)
+    assert len(mock.requests) == 1
+    clock.now += 1
+    code(auth, token)
+    assert len(mock.requests) == 2
+
+
+def test_unknown_kid_refetches_once_per_cooldown_and_finds_a_rotated_key() -> None:
+    mock = MockJwks(JwksResponse.of(KEY_A.public_jwk))
+    auth, clock = setup(mock, TRUSTED_PROXY_JWKS_COOLDOWN="30")
+    assert code(auth, KEY_A.sign(claims())) == "ok"
+    mock.response = JwksResponse.of(KEY_A.public_jwk, KEY_B.public_jwk)
+    # a freshly rotated key works at once: the first unknown kid may refetch immediately
+    assert code(auth, KEY_B.sign(claims())) == "ok"
+    assert len(mock.requests) == 2
+    flood = [make_key("ES256", f"random-{i}").sign(claims()) for i in range(20)]
+    # the rotation refetch started the cooldown: a flood of random kids costs nothing more
+    assert {code(auth, token) for token in flood} == {"unknown_key"}
+    assert len(mock.requests) == 2
+    clock.now += 30
+    assert code(auth, flood[0]) == "unknown_key"
+    assert code(auth, flood[1]) == "unknown_key"
+    assert len(mock.requests) == 3
+    assert code(auth, KEY_A.sign(claims())) == "ok"
+
+
+def test_failed_fetches_back_off_and_report_retry_after() -> None:
+    mock = MockJwks(JwksResponse(status=503, body=""))
+    auth, clock = setup(mock)
+    token = KEY_A.sign(claims())
+    with pytest.raises(TrustedProxyAuthError) as raised:
+        auth.verify_assertion(token, now=NOW)
+    assert raised.value.retry_after == 5
+    assert auth.status().state == "unavailable"
+    assert auth.status().last_error == "HTTP status 503"
+    clock.now += 4
+    assert code(auth, token) == "jwks_unavailable"
+    assert len(mock.requests) == 1
+    clock.now += 1
+    assert code(auth, token) == "jwks_unavailable"
+    assert len(mock.requests) == 2
+    clock.now += 9.5
+    with pytest.raises(TrustedProxyAuthError) as raised:
+        auth.verify_assertion(token, now=NOW)
+    assert raised.value.retry_after == 1
+    mock.response = JwksResponse.of(KEY_A.public_jwk)
+    clock.now += 0.5
+    assert code(auth, token) == "ok"
+    assert auth.status().to_dict()["state"] == "ready"
+
+
+def test_last_good_keys_are_served_through_an_outage_until_max_stale() -> None:
+    mock = MockJwks(JwksResponse.of(KEY_A.public_jwk))
+    auth, clock = setup(mock, TRUSTED_PROXY_JWKS_CACHE_TTL="60", TRUSTED_PROXY_JWKS_MAX_STALE="120")
+    token = KEY_A.sign(claims())
+    assert code(auth, token) == "ok"
+    mock.response = JwksResponse(status=500, body="")
+    clock.now += 61
+    assert code(auth, token) == "ok"
+    assert auth.status().state == "stale"
+    clock.now += 119
+    assert code(auth, token) == "jwks_unavailable"
+    assert auth.status().state == "unavailable"
+
+
+def test_timeout_aborts_a_hanging_endpoint() -> None:
+    def hang(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    auth = TrustedProxyAuth(load_config(base_env()), transport=httpx.MockTransport(hang))
+    assert code(auth, KEY_A.sign(claims())) == "jwks_unavailable"
+    assert auth.status().last_error == "timed out"
+
+
+def test_concurrent_threads_share_one_fetch() -> None:
+    calls = 0
+    gate = threading.Event()
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        gate.wait(2)
+        return httpx.Response(200, json={"keys": [KEY_A.public_jwk]})
+
+    auth = TrustedProxyAuth(load_config(base_env()), transport=httpx.MockTransport(slow))
+    token = KEY_A.sign(claims())
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(code(auth, token))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.2)
+    gate.set()
+    for thread in threads:
+        thread.join()
+    assert results == ["ok"] * 8
+    assert calls == 1
+
+
+def test_concurrent_tasks_share_one_fetch_without_blocking_the_loop() -> None:
+    calls = 0
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.1)
+        return httpx.Response(200, json={"keys": [KEY_A.public_jwk]})
+
+    auth = TrustedProxyAuth(load_config(base_env()), async_transport=httpx.MockTransport(slow))
+    token = KEY_A.sign(claims())
+
+    async def run() -> tuple[list[Any], int]:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        running = asyncio.create_task(ticker())
+        identities = await asyncio.gather(*(auth.averify_assertion(token, now=NOW) for _ in range(10)))
+        running.cancel()
+        return list(identities), ticks
+
+    identities, ticks = asyncio.run(run())
+    assert len(identities) == 10
+    assert calls == 1
+    assert ticks >= 5  # the loop kept running while keys were fetched
+    # a second event loop (a new asyncio.run) works with the same verifier
+    assert asyncio.run(auth.averify_assertion(token, now=NOW)).subject == "user-1"
+
+
+def test_ready_loads_keys_or_raises() -> None:
+    good = MockJwks(JwksResponse.of(KEY_A.public_jwk))
+    auth, _ = setup(good)
+    auth.ready()
+    assert auth.status().key_count == 1
+    assert asyncio.run(auth.aready()) is None
+    bad, _ = setup(MockJwks(JwksResponse(status=404, body="")))
+    with pytest.raises(TrustedProxyAuthError, match="not available"):
+        bad.ready()

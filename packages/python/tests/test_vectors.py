@@ -1,0 +1,76 @@
+"""Every vector of ../../test-vectors/*.json through the library (sync and async) and the Python CLI."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from vectors import (
+    MOCK_JWKS_URL,
+    PYTHON_CLI,
+    Vector,
+    load_vectors,
+    mock_transports,
+    run_all,
+    served_vectors,
+    vector_files,
+)
+
+from trusted_proxy_auth import Identity, TrustedProxyAuth, TrustedProxyAuthError, load_config
+
+VECTORS = load_vectors()
+
+
+def _verdict(identity: Identity | None) -> dict[str, Any]:
+    return {"ok": True, "identity": None if identity is None else identity.to_dict()}
+
+
+def _rejection(error: TrustedProxyAuthError) -> dict[str, Any]:
+    return {"ok": False, "code": error.code, "status": error.status}
+
+
+def run_library(vector: Vector, *, asynchronous: bool) -> dict[str, Any]:
+    data = vector.data
+    transport, async_transport = mock_transports(vector)
+    try:
+        auth = TrustedProxyAuth(
+            load_config(vector.env(MOCK_JWKS_URL)), transport=transport, async_transport=async_transport
+        )
+        now = data["now"]
+        if "request" in data:
+            request = data["request"]
+            headers = [(name, value) for name, value in request["headers"]]
+            if asynchronous:
+                return _verdict(asyncio.run(auth.averify_request(headers, request.get("remoteAddress"), now=now)))
+            return _verdict(auth.verify_request(headers, request.get("remoteAddress"), now=now))
+        token = data.get("token", "")
+        if asynchronous:
+            return _verdict(asyncio.run(auth.averify_assertion(token, now=now)))
+        return _verdict(auth.verify_assertion(token, now=now))
+    except TrustedProxyAuthError as error:
+        return _rejection(error)
+
+
+def test_vector_files_are_present() -> None:
+    if not vector_files():
+        pytest.skip("test-vectors/*.json are being written; the unit tests cover the rules until they land")
+    assert len(VECTORS) == len({vector.id for vector in VECTORS}), "vector ids must be unique"
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=[vector.id for vector in VECTORS])
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_vector_through_library(vector: Vector, mode: str) -> None:
+    assert run_library(vector, asynchronous=mode == "async") == vector.expected
+
+
+@pytest.fixture(scope="module")
+def python_cli_results() -> Iterator[dict[str, dict[str, Any]]]:
+    with served_vectors(VECTORS) as urls:
+        yield run_all(PYTHON_CLI, VECTORS, urls)
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=[vector.id for vector in VECTORS])
+def test_vector_through_python_cli(vector: Vector, python_cli_results: dict[str, dict[str, Any]]) -> None:
+    assert python_cli_results[vector.id] == vector.expected
