@@ -1,8 +1,6 @@
 import { execFile } from 'node:child_process'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { envFor, startTestIssuer, type RunningTestIssuer } from '@mieweb/trusted-proxy-auth-testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const cli = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js')
@@ -30,36 +28,17 @@ function runCli(args: string[], env: Record<string, string>, stdin?: string): Pr
   })
 }
 
-let server: Server
+let issuer: RunningTestIssuer
 let env: Record<string, string>
 let token: string
 
 beforeAll(async () => {
-  const { publicKey, privateKey } = await generateKeyPair('ES256')
-  const jwk = { ...(await exportJWK(publicKey)), kid: 'cli-key', alg: 'ES256', use: 'sig' }
-  server = createServer((_req, res) => {
-    res.setHeader('content-type', 'application/json')
-    res.end(JSON.stringify({ keys: [jwk] }))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  env = {
-    TRUSTED_PROXY_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`,
-    TRUSTED_PROXY_ISSUER: 'https://proxy.example',
-    TRUSTED_PROXY_AUDIENCE: 'app',
-    TRUSTED_PROXY_ASSERTION_HEADER: 'X-Assertion',
-  }
-  token = await new SignJWT({ email: 'ann@example.com', tenant: 'acme' })
-    .setProtectedHeader({ alg: 'ES256', kid: 'cli-key' })
-    .setIssuer('https://proxy.example')
-    .setAudience('app')
-    .setSubject('ann')
-    .setIssuedAt(1_700_000_000)
-    .setExpirationTime(1_700_000_300)
-    .sign(privateKey)
+  issuer = await startTestIssuer({ issuer: 'https://proxy.example', audience: 'app', subject: 'ann' })
+  env = envFor(issuer, { TRUSTED_PROXY_ASSERTION_HEADER: 'X-Assertion' }) as Record<string, string>
+  token = await issuer.sign({ email: 'ann@example.com', tenant: 'acme' }, { issuedAt: 1_700_000_000, expiresIn: 300, now: 1_700_000_000 })
 })
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+afterAll(() => issuer.close())
 
 describe('trusted-proxy-auth verify', () => {
   it('prints the identity and exits 0 for a valid token against a loopback JWKS', async () => {

@@ -1,8 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { join } from 'node:path'
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
+import { createTestIssuer, type TestIssuer } from '@mieweb/trusted-proxy-auth-testing'
+import type { JWK } from 'jose'
 import { delay, http, HttpResponse } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -39,7 +39,7 @@ let served: Step['serve'] = { status: 404, body: '' }
 let fetchCount = 0
 const publicMembers = new Map<string, JWK>()
 const privateMembers = new Map<string, JWK>()
-const signingKeys = new Map<string, CryptoKey>()
+const signers = new Map<string, TestIssuer>()
 let invalidMembers: Record<string, JWK> = {}
 
 const server = setupServer(
@@ -61,22 +61,22 @@ const server = setupServer(
 
 async function keyPair(name: string): Promise<void> {
   if (publicMembers.has(name)) return
-  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true })
-  publicMembers.set(name, { ...(await exportJWK(publicKey)), kid: name, alg: 'ES256', use: 'sig' })
-  privateMembers.set(name, { ...(await exportJWK(privateKey)), kid: `${name}-private`, alg: 'ES256', use: 'sig' })
-  signingKeys.set(name, privateKey)
+  const signer = await createTestIssuer({ algorithms: ['ES256'] })
+  const kid = signer.currentKid
+  publicMembers.set(name, { ...signer.jwks().keys[0]!, kid: name })
+  privateMembers.set(name, { ...(await signer.privateJwk(kid)), kid: `${name}-private` })
+  signers.set(name, signer)
 }
 
 beforeAll(async () => {
   server.listen({ onUnhandledRequest: 'error' })
-  const ec = await exportJWK((await generateKeyPair('ES256', { extractable: true })).publicKey)
-  // jose refuses to create weak keys, which is the point; node:crypto makes the one this test must see ignored.
-  const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }) as JWK
+  const ec = (await createTestIssuer({ algorithms: ['ES256'] })).jwks().keys[0]!
+  const rsa1024 = (await createTestIssuer({ algorithms: ['RS256'], rsaModulusLength: 1024 })).jwks().keys[0]!
   invalidMembers = {
     oct: { kty: 'oct', kid: 'oct-1', k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQ', alg: 'HS256' },
     'use-enc': { ...ec, kid: 'enc-1', use: 'enc' },
     'key-ops-sign': { ...ec, kid: 'ops-1', key_ops: ['sign'] },
-    'rsa-1024': { ...rsa1024, kid: 'rsa-1024', alg: 'RS256' },
+    'rsa-1024': { ...rsa1024, kid: 'rsa-1024' },
     'alg-mismatch': { ...ec, kid: 'mismatch-1', alg: 'RS256' },
   }
 })
@@ -112,13 +112,13 @@ describe.each(scripts)('lifecycle $name', ({ script }) => {
     const config = loadConfig({ ...script.config, TRUSTED_PROXY_JWKS_URL: JWKS_URL })
     let verifier: Verifier | null = null
     const sign = (key: string, kid: string | null): Promise<string> =>
-      new SignJWT({ sub: 'lifecycle-user' })
-        .setProtectedHeader(kid === null ? { alg: 'ES256' } : { alg: 'ES256', kid })
-        .setIssuer(config.issuer[0]!)
-        .setAudience(config.audience[0]!)
-        .setIssuedAt(CLAIMS_NOW)
-        .setExpirationTime(CLAIMS_NOW + 3600)
-        .sign(signingKeys.get(key)!)
+      signers.get(key)!.signRaw(kid === null ? { alg: 'ES256' } : { alg: 'ES256', kid }, {
+        sub: 'lifecycle-user',
+        iss: config.issuer[0],
+        aud: config.audience[0],
+        iat: CLAIMS_NOW,
+        exp: CLAIMS_NOW + 3600,
+      })
 
     try {
       for (const [index, step] of script.steps.entries()) {

@@ -1,40 +1,21 @@
 import { createServer, type Server } from 'node:http'
 import { connect as connectTcp } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
+import { envFor, startTestIssuer, type RunningTestIssuer } from '@mieweb/trusted-proxy-auth-testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket, { WebSocketServer } from 'ws'
 import { createVerifier, loadConfig, rejectUpgrade, verifyNodeRequest, type Verifier } from '../src/index.js'
 
-let jwksServer: Server
+let issuer: RunningTestIssuer
 let appServer: Server
 let verifier: Verifier
-let privateKey: CryptoKey
 let appUrl: string
 
-const sign = (): Promise<string> =>
-  new SignJWT({ sub: 'ws-user' })
-    .setProtectedHeader({ alg: 'ES256', kid: 'ws' })
-    .setIssuer('https://proxy.example')
-    .setAudience('app')
-    .setIssuedAt()
-    .setExpirationTime('5m')
-    .sign(privateKey)
+const sign = (): Promise<string> => issuer.sign()
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('ES256', { extractable: true })
-  privateKey = pair.privateKey
-  const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'ws', alg: 'ES256' }
-  jwksServer = createServer((_req, res) => res.end(JSON.stringify({ keys: [jwk] })))
-  await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve))
-  verifier = createVerifier(
-    loadConfig({
-      TRUSTED_PROXY_ASSERTION_HEADER: 'X-Assertion',
-      TRUSTED_PROXY_JWKS_URL: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks`,
-      TRUSTED_PROXY_ISSUER: 'https://proxy.example',
-      TRUSTED_PROXY_AUDIENCE: 'app',
-    }),
-  )
+  issuer = await startTestIssuer({ issuer: 'https://proxy.example', audience: 'app', subject: 'ws-user' })
+  verifier = createVerifier(loadConfig(envFor(issuer, { TRUSTED_PROXY_ASSERTION_HEADER: 'X-Assertion' })))
   const wss = new WebSocketServer({ noServer: true })
   appServer = createServer(async (req, res) => {
     try {
@@ -58,7 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   verifier.close()
   await new Promise((resolve) => appServer.close(resolve))
-  await new Promise((resolve) => jwksServer.close(resolve))
+  await issuer.close()
 })
 
 function connect(headers: Record<string, string>): Promise<{ message?: string; status?: number; body?: string }> {

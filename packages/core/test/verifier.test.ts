@@ -1,45 +1,25 @@
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
-import { http, HttpResponse } from 'msw'
+import { createTestIssuer, envFor, jwksHandlers, type JwksMock, type TestIssuer } from '@mieweb/trusted-proxy-auth-testing'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createVerifier, loadConfig, toProblemDetails, TrustedProxyAuthError, type TrustedProxyAuthEvent } from '../src/index.js'
 
-const JWKS_URL = 'https://keys.verifier.test/jwks.json'
 const NOW = 1_700_000_000
-let publicJwk: JWK
-let privateKey: CryptoKey
-let jwksStatus = 200
-
-const server = setupServer(
-  http.get(JWKS_URL, () => (jwksStatus === 200 ? HttpResponse.json({ keys: [publicJwk] }) : new HttpResponse('down', { status: jwksStatus }))),
-)
+let issuer: TestIssuer
+let jwks: JwksMock
+let env: Record<string, string>
+const server = setupServer()
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('ES256', { extractable: true })
-  privateKey = pair.privateKey
-  publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }
+  issuer = await createTestIssuer({ issuer: 'https://proxy.example', audience: 'app', subject: 'user-1' })
+  jwks = jwksHandlers(issuer)
+  server.use(...jwks.handlers)
   server.listen({ onUnhandledRequest: 'error' })
+  env = envFor(issuer) as Record<string, string>
 })
-afterEach(() => {
-  jwksStatus = 200
-})
+afterEach(() => jwks.reset())
 afterAll(() => server.close())
 
-const env = {
-  TRUSTED_PROXY_ASSERTION_HEADER: 'X-Assertion',
-  TRUSTED_PROXY_JWKS_URL: JWKS_URL,
-  TRUSTED_PROXY_ISSUER: 'https://proxy.example',
-  TRUSTED_PROXY_AUDIENCE: 'app',
-}
-
-const sign = (claims: Record<string, unknown> = {}): Promise<string> =>
-  new SignJWT({ sub: 'user-1', ...claims })
-    .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
-    .setIssuer('https://proxy.example')
-    .setAudience('app')
-    .setIssuedAt(NOW)
-    .setExpirationTime(NOW + 300)
-    .sign(privateKey)
+const sign = (claims: Record<string, unknown> = {}): Promise<string> => issuer.sign(claims, { now: NOW })
 
 describe('createVerifier', () => {
   it('reports events for logs and metrics without ever carrying the assertion', async () => {
@@ -65,7 +45,7 @@ describe('createVerifier', () => {
   })
 
   it('answers jwks_unavailable with a Retry-After hint while keys cannot be loaded', async () => {
-    jwksStatus = 500
+    jwks.setFailures(['500', '500', '500'])
     const verifier = createVerifier(loadConfig(env))
     const error = await verifier.verifyAssertion(await sign(), { now: NOW }).catch((caught: unknown) => caught)
     verifier.close()
