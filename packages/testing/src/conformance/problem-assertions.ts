@@ -1,0 +1,44 @@
+import { ERROR_CONTRACT, type ErrorCode } from '@mieweb/trusted-proxy-auth'
+import { expect } from 'vitest'
+
+export interface ReceivedResponse {
+  status: number
+  header(name: string): string | null
+  body: string
+}
+
+export function fromFetch(response: Response, body: string): ReceivedResponse {
+  return { status: response.status, header: (name) => response.headers.get(name), body }
+}
+
+export function fromRaw(raw: { status: number; headers: Record<string, string | string[] | undefined>; body: string }): ReceivedResponse {
+  return {
+    status: raw.status,
+    header: (name) => {
+      const value = raw.headers[name.toLowerCase()]
+      return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value
+    },
+    body: raw.body,
+  }
+}
+
+/** The response is the contract's RFC 9457 problem for `code`: status, media type, body and challenge headers. */
+export function expectProblem(response: ReceivedResponse, code: ErrorCode): void {
+  const entry = ERROR_CONTRACT.errors.find((candidate) => candidate.code === code)
+  if (!entry) throw new Error(`unknown code ${code}`)
+  expect({ status: response.status, body: response.body }).toMatchObject({ status: entry.status })
+  expect(response.header('content-type') ?? '').toMatch(/^application\/problem\+json\b/)
+  expect(JSON.parse(response.body)).toEqual({
+    type: `${ERROR_CONTRACT.problemTypeBase}${code}`,
+    title: entry.title,
+    status: entry.status,
+    detail: entry.message,
+    code,
+  })
+  if (entry.status === 401) {
+    expect(response.header('www-authenticate')).toBe(`Bearer realm="trusted-proxy", error="${entry.oauthError}"`)
+  }
+  if (entry.status === 503) {
+    expect(response.header('retry-after')).toMatch(/^[1-9][0-9]*$/)
+  }
+}

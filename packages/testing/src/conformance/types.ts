@@ -1,0 +1,46 @@
+import type { EnvInput, EventListener, TrustedIdentity, TrustedProxyAuthOptions } from '@mieweb/trusted-proxy-auth'
+
+/**
+ * What the suite hands to the adapter's `trustedProxyAuth(options)`: core settings plus the options
+ * every adapter shares. Pass it through unchanged (a cast to the adapter's own option type is fine).
+ */
+export interface ConformanceAuthOptions extends TrustedProxyAuthOptions {
+  env?: EnvInput
+  onEvent?: EventListener
+  resolveUser?: (identity: TrustedIdentity, request: unknown) => unknown
+}
+
+export interface ConformanceAppOptions {
+  /** Options for `trustedProxyAuth(auth)`. Creating the middleware may throw `invalid_config`: let it reject. */
+  auth: ConformanceAuthOptions
+  /** Loopback address the server must listen on (port 0). */
+  host: '127.0.0.1' | '::1'
+}
+
+/**
+ * A running app built with the adapter. It must serve:
+ * - `GET /whoami`, protected: 200 JSON `{ "user": <the user where the framework keeps it, or null>,
+ *   "identity": <the verified identity the adapter exposes, or null> }`
+ * - `GET /health`, opted out of authentication with the framework's own mechanism: 200 JSON `{ "ok": true }`
+ */
+export interface ConformanceApp {
+  /** Base URL, e.g. `http://127.0.0.1:41234` or `http://[::1]:41234`. */
+  url: string
+  close(): Promise<void>
+  /**
+   * For in-process transports (Hono's `app.request`): requests go through this instead of a socket.
+   * Scenarios that need a real socket (peer addresses, raw repeated header lines) are then skipped.
+   */
+  fetch?: (url: string, init?: RequestInit) => Promise<Response>
+}
+
+export interface AdapterConformanceOptions {
+  /** Shown in the test names, e.g. `express`. */
+  name: string
+  /**
+   * `socket` (default): the app listens on the given host. `in-process`: the app answers through
+   * `ConformanceApp.fetch`; scenarios that need a real socket are skipped.
+   */
+  transport?: 'socket' | 'in-process'
+  createApp(options: ConformanceAppOptions): Promise<ConformanceApp>
+}
