@@ -1,0 +1,41 @@
+import type { AddressInfo } from 'node:net'
+import express, { type Express } from 'express'
+import type { ConformanceApp, ConformanceAppOptions } from '@mieweb/trusted-proxy-auth-testing/conformance'
+import { trustedProxyAuth, type ExpressTrustedProxyAuthOptions } from '../src/index.js'
+
+/** The conformance app: /health mounted before the middleware (Express's own opt-out), /whoami after it. */
+export function buildApp(auth: ExpressTrustedProxyAuthOptions): { app: Express; close(): void } {
+  const app = express()
+  app.get('/health', (_req, res) => {
+    res.json({ ok: true })
+  })
+  const middleware = trustedProxyAuth(auth)
+  app.use(middleware)
+  app.get('/whoami', (req, res) => {
+    res.json({ user: req.user ?? null, identity: req.trustedIdentity ?? null })
+  })
+  return { app, close: () => middleware.verifier.close() }
+}
+
+export async function listen(app: Express, host: string, onClose: () => void = () => undefined): Promise<ConformanceApp> {
+  const server = app.listen(0, host)
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve)
+    server.once('error', reject)
+  })
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        onClose()
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+export async function createApp({ auth, host }: ConformanceAppOptions): Promise<ConformanceApp> {
+  const { app, close } = buildApp(auth as ExpressTrustedProxyAuthOptions)
+  return listen(app, host, close)
+}

@@ -1,0 +1,45 @@
+import type { AddressInfo } from 'node:net'
+import Router from '@koa/router'
+import Koa from 'koa'
+import type { ConformanceApp, ConformanceAppOptions } from '@mieweb/trusted-proxy-auth-testing/conformance'
+import { trustedProxyAuth, type KoaTrustedProxyAuthOptions, type TrustedProxyAuthState } from '../src/index.js'
+
+/** The conformance app: /health on a public router, /whoami on a router that uses the middleware (Koa's own opt-out). */
+export function buildApp(auth: KoaTrustedProxyAuthOptions): { app: Koa<TrustedProxyAuthState>; close(): void } {
+  const app = new Koa<TrustedProxyAuthState>()
+  const middleware = trustedProxyAuth(auth)
+  const publicRoutes = new Router()
+  publicRoutes.get('/health', (ctx) => {
+    ctx.body = { ok: true }
+  })
+  const protectedRoutes = new Router<TrustedProxyAuthState>()
+  protectedRoutes.use(middleware)
+  protectedRoutes.get('/whoami', (ctx) => {
+    ctx.body = { user: ctx.state.user ?? null, identity: ctx.state.trustedIdentity ?? null }
+  })
+  app.use(publicRoutes.routes()).use(protectedRoutes.routes())
+  return { app, close: () => middleware.verifier.close() }
+}
+
+export async function listen(app: Koa<TrustedProxyAuthState>, host: string, onClose: () => void = () => undefined): Promise<ConformanceApp> {
+  const server = app.listen(0, host)
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve)
+    server.once('error', reject)
+  })
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        onClose()
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+export async function createApp({ auth, host }: ConformanceAppOptions): Promise<ConformanceApp> {
+  const { app, close } = buildApp(auth as KoaTrustedProxyAuthOptions)
+  return listen(app, host, close)
+}

@@ -1,0 +1,4 @@
+import { runAdapterConformance } from '@mieweb/trusted-proxy-auth-testing/conformance'
+import { createApp } from './app.js'
+
+runAdapterConformance({ name: 'koa', createApp })
