@@ -1,0 +1,171 @@
+import type { AddressInfo } from 'node:net'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { envFor, startTestIssuer, type RunningTestIssuer } from '@mieweb/trusted-proxy-auth-testing'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket, { WebSocketServer } from 'ws'
+import fastifyTrustedProxyAuthDefault, { authenticateUpgrade, fastifyTrustedProxyAuth, trustedProxyAuth, type FastifyTrustedProxyAuthOptions } from '../src/index.js'
+
+let issuer: RunningTestIssuer
+const apps: FastifyInstance[] = []
+
+beforeAll(async () => {
+  issuer = await startTestIssuer()
+})
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()))
+})
+afterAll(async () => {
+  await issuer.close()
+})
+
+const settings = (extra: FastifyTrustedProxyAuthOptions = {}): FastifyTrustedProxyAuthOptions => ({ env: envFor(issuer), ...extra })
+const whoami = async (request: { user: unknown; trustedIdentity: unknown }) => ({ user: request.user, identity: request.trustedIdentity })
+
+async function start(app: FastifyInstance): Promise<string> {
+  apps.push(app)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
+}
+
+describe('plugin scope and route-level use', () => {
+  it('protects only the encapsulated scope it is registered in; sibling scopes stay public', async () => {
+    const app = Fastify()
+    await app.register(async (scope) => {
+      await scope.register(trustedProxyAuth(settings()))
+      scope.get('/private', whoami)
+    })
+    await app.register(async (scope) => {
+      scope.get('/public', async () => ({ ok: true }))
+    })
+    const url = await start(app)
+    expect((await fetch(`${url}/private`)).status).toBe(401)
+    expect((await fetch(`${url}/public`)).status).toBe(200)
+    const response = await fetch(`${url}/private`, { headers: { 'x-test-assertion': await issuer.sign({ sub: 'scoped' }) } })
+    expect((await response.json()).user.subject).toBe('scoped')
+  })
+
+  it('with global: false it is a route-level onRequest hook', async () => {
+    const auth = trustedProxyAuth(settings({ global: false }))
+    const app = Fastify()
+    await app.register(auth)
+    app.get('/open', async (request) => ({ user: request.user }))
+    app.get('/guarded', { onRequest: auth }, whoami)
+    const url = await start(app)
+    expect(await (await fetch(`${url}/open`)).json()).toEqual({ user: null })
+    expect((await fetch(`${url}/guarded`)).status).toBe(401)
+    expect((await fetch(`${url}/guarded`, { headers: { 'x-test-assertion': await issuer.sign() } })).status).toBe(200)
+  })
+
+  it('works as an onRequest hook even without being registered', async () => {
+    const auth = trustedProxyAuth(settings())
+    const app = Fastify()
+    app.get('/guarded', { onRequest: auth }, whoami)
+    const url = await start(app)
+    expect((await fetch(`${url}/guarded`)).status).toBe(401)
+    const response = await fetch(`${url}/guarded`, { headers: { 'x-test-assertion': await issuer.sign({ sub: 'hooked' }) } })
+    expect((await response.json()).identity.subject).toBe('hooked')
+    auth.verifier.close()
+  })
+
+  it('the default export takes its options at registration', async () => {
+    expect(fastifyTrustedProxyAuthDefault).toBe(fastifyTrustedProxyAuth)
+    const app = Fastify()
+    await app.register(fastifyTrustedProxyAuth, settings({ mode: 'optional' }))
+    app.get('/whoami', whoami)
+    const url = await start(app)
+    expect(await (await fetch(`${url}/whoami`)).json()).toEqual({ user: null, identity: null })
+  })
+
+  it('refuses settings passed as register options to an already-configured plugin', async () => {
+    const app = Fastify()
+    apps.push(app)
+    await expect(app.register(trustedProxyAuth(settings()), { mode: 'optional' } as never)).rejects.toMatchObject({ code: 'invalid_config' })
+  })
+
+  it('fails registration (app.ready) on invalid configuration', async () => {
+    const app = Fastify()
+    apps.push(app)
+    app.register(fastifyTrustedProxyAuth, { env: {} })
+    await expect(app.ready()).rejects.toMatchObject({ code: 'invalid_config' })
+  })
+})
+
+describe('peer address and trustProxy', () => {
+  it('request.ip follows Fastify trustProxy; without it X-Forwarded-For is ignored', async () => {
+    const token = await issuer.sign()
+    const strict = Fastify()
+    await strict.register(trustedProxyAuth(settings({ trustedAddresses: '10.0.0.0/8' })))
+    strict.get('/whoami', whoami)
+    const strictUrl = await start(strict)
+    expect((await fetch(`${strictUrl}/whoami`, { headers: { 'x-test-assertion': token, 'x-forwarded-for': '10.1.2.3' } })).status).toBe(401)
+
+    const proxied = Fastify({ trustProxy: '127.0.0.1' })
+    await proxied.register(trustedProxyAuth(settings({ trustedAddresses: '10.0.0.0/8' })))
+    proxied.get('/whoami', whoami)
+    const proxiedUrl = await start(proxied)
+    expect((await fetch(`${proxiedUrl}/whoami`, { headers: { 'x-test-assertion': token, 'x-forwarded-for': '10.1.2.3' } })).status).toBe(200)
+  })
+})
+
+describe('onError', () => {
+  it('replaces the problem response', async () => {
+    const app = Fastify()
+    await app.register(
+      trustedProxyAuth(
+        settings({
+          onError: async (error, _request, reply) => {
+            await reply.code(error.status).header('x-auth-error', error.code).send({ message: 'sign in first' })
+          },
+        }),
+      ),
+    )
+    app.get('/whoami', whoami)
+    const url = await start(app)
+    const response = await fetch(`${url}/whoami`)
+    expect(response.status).toBe(401)
+    expect(response.headers.get('x-auth-error')).toBe('missing_assertion')
+    expect(await response.json()).toEqual({ message: 'sign in first' })
+  })
+
+  it('a throwing onError reaches the Fastify error handler', async () => {
+    const app = Fastify()
+    await app.register(
+      trustedProxyAuth(
+        settings({
+          onError: (error) => {
+            throw Object.assign(new Error('custom'), { statusCode: error.status === 401 ? 418 : 500 })
+          },
+        }),
+      ),
+    )
+    app.get('/whoami', whoami)
+    const url = await start(app)
+    expect((await fetch(`${url}/whoami`)).status).toBe(418)
+  })
+})
+
+describe('WebSocket upgrades (Node server upgrade event; @fastify/websocket is not used)', () => {
+  it('a valid assertion connects, a missing one gets HTTP 401 on the handshake', async () => {
+    const auth = trustedProxyAuth(settings())
+    const app = Fastify()
+    await app.register(auth)
+    const wss = new WebSocketServer({ noServer: true })
+    app.server.on('upgrade', async (req, socket, head) => {
+      const result = await authenticateUpgrade(auth.verifier, req, socket)
+      if (result.authenticated) wss.handleUpgrade(req, socket, head, (ws) => ws.send(`hello ${result.identity?.subject}`))
+    })
+    const url = (await start(app)).replace('http:', 'ws:')
+    const connect = (headers: Record<string, string>) =>
+      new Promise<string>((resolve) => {
+        const socket = new WebSocket(`${url}/live`, { headers })
+        socket.on('message', (data) => {
+          resolve(String(data))
+          socket.close()
+        })
+        socket.on('unexpected-response', (_req, res) => resolve(`HTTP ${res.statusCode}`))
+        socket.on('error', () => undefined)
+      })
+    expect(await connect({ 'x-test-assertion': await issuer.sign({ sub: 'ws-user' }) })).toBe('hello ws-user')
+    expect(await connect({})).toBe('HTTP 401')
+  })
+})
