@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { serve, type ServerType } from '@hono/node-server'
+import { Hono } from 'hono'
+import { rejectUpgrade, verifyNodeRequest } from '@mieweb/trusted-proxy-auth'
+import { envFor, startTestIssuer, type RunningTestIssuer } from '@mieweb/trusted-proxy-auth-testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket, { WebSocketServer } from 'ws'
+import { trustedProxyAuth, type HonoTrustedProxyAuthOptions, type TrustedProxyAuthVariables } from '../src/index.js'
+
+let issuer: RunningTestIssuer
+
+beforeAll(async () => {
+  issuer = await startTestIssuer()
+})
+afterAll(async () => {
+  await issuer.close()
+})
+
+function appWith(options: HonoTrustedProxyAuthOptions): Hono<{ Variables: TrustedProxyAuthVariables }> {
+  const app = new Hono<{ Variables: TrustedProxyAuthVariables }>()
+  app.use(trustedProxyAuth(options))
+  app.get('/whoami', (c) => c.json({ user: c.var.user, identity: c.var.trustedIdentity }))
+  return app
+}
+
+describe('fetch runtimes', () => {
+  it('reads TRUSTED_PROXY_* from the request bindings when env is a function (Cloudflare Workers style)', async () => {
+    const app = new Hono<{ Bindings: Record<string, string>; Variables: TrustedProxyAuthVariables }>()
+    app.use(trustedProxyAuth({ env: (c) => c.env as Record<string, string> }))
+    app.get('/whoami', (c) => c.json({ subject: c.var.user?.subject }))
+    const response = await app.request('/whoami', { headers: { 'x-test-assertion': await issuer.sign({ sub: 'worker-user' }) } }, envFor(issuer))
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ subject: 'worker-user' })
+  })
+
+  it('answers 500 invalid_config when the bindings lack the settings', async () => {
+    const app = new Hono()
+    app.use(trustedProxyAuth({ env: (c) => c.env as Record<string, string> }))
+    app.get('/', (c) => c.text('unreachable'))
+    const response = await app.request('/', {}, {})
+    expect(response.status).toBe(500)
+    expect(await response.json()).toMatchObject({ code: 'invalid_config' })
+  })
+
+  it('takes the peer address from getConnInfo when given', async () => {
+    const app = appWith({ env: envFor(issuer), trustedAddresses: '10.0.0.0/8', getConnInfo: () => ({ remote: { address: '10.1.2.3' } }) })
+    expect((await app.request('/whoami', { headers: { 'x-test-assertion': await issuer.sign() } })).status).toBe(200)
+    const outside = appWith({ env: envFor(issuer), trustedAddresses: '10.0.0.0/8', getConnInfo: () => ({ remote: { address: '192.0.2.1' } }) })
+    expect((await outside.request('/whoami', { headers: { 'x-test-assertion': await issuer.sign() } })).status).toBe(401)
+  })
+
+  it('the built middleware and the core it loads import no Node built-in module', () => {
+    for (const file of ['../dist/index.js', '../../core/dist/index.js']) {
+      const code = readFileSync(fileURLToPath(new URL(file, import.meta.url)), 'utf8')
+      const imports = [...code.matchAll(/^import\s[^;]*?from\s+"([^"]+)"/gm)].map((match) => match[1])
+      expect(imports.length, file).toBeGreaterThan(0)
+      expect(imports.filter((specifier) => specifier?.startsWith('node:') || ['fs', 'http', 'net', 'crypto', 'buffer', 'stream'].includes(specifier ?? '')), file).toEqual([])
+    }
+  })
+})
+
+describe('onError', () => {
+  it('builds the response for a rejected request', async () => {
+    const app = appWith({ env: envFor(issuer), onError: (error, c) => c.json({ message: 'sign in first', code: error.code }, 401) })
+    const response = await app.request('/whoami')
+    expect(response.status).toBe(401)
+    expect(await response.json()).toEqual({ message: 'sign in first', code: 'missing_assertion' })
+  })
+})
+
+describe('WebSocket upgrades through @hono/node-server (core verifyNodeRequest + rejectUpgrade)', () => {
+  let server: ServerType
+  let address: string
+
+  beforeAll(async () => {
+    const auth = trustedProxyAuth({ env: envFor(issuer) })
+    const app = new Hono().use(auth)
+    const wss = new WebSocketServer({ noServer: true })
+    server = await new Promise<ServerType>((resolve) => {
+      const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(started))
+    })
+    server.on('upgrade', (req, socket, head) => {
+      verifyNodeRequest(auth.verifier!, req).then(
+        (identity) => wss.handleUpgrade(req, socket, head, (ws) => ws.send(`hello ${identity?.subject}`)),
+        (error: unknown) => rejectUpgrade(socket, error),
+      )
+    })
+    address = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/live`
+  })
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve))
+  })
+
+  const connect = (headers: Record<string, string>) =>
+    new Promise<string>((resolve) => {
+      const socket = new WebSocket(address, { headers })
+      socket.on('message', (data) => {
+        resolve(String(data))
+        socket.close()
+      })
+      socket.on('unexpected-response', (_req, res) => resolve(`HTTP ${res.statusCode}`))
+      socket.on('error', () => undefined)
+    })
+
+  it('a valid assertion connects, a missing one gets HTTP 401 on the handshake', async () => {
+    expect(await connect({ 'x-test-assertion': await issuer.sign({ sub: 'ws-user' }) })).toBe('hello ws-user')
+    expect(await connect({})).toBe('HTTP 401')
+  })
+})

@@ -1,0 +1,35 @@
+import { Hono } from 'hono'
+import type { TrustedIdentity } from '@mieweb/trusted-proxy-auth'
+import { describe, expectTypeOf, it } from 'vitest'
+import { trustedProxyAuth, type HonoTrustedProxyAuthOptions, type TrustedProxyAuthVariables, type TrustedProxyUser } from '../src/index.js'
+
+describe('Hono types', () => {
+  it('the exported Variables type c.var.user and c.var.trustedIdentity', () => {
+    expectTypeOf<TrustedProxyAuthVariables['user']>().toEqualTypeOf<TrustedProxyUser | null>()
+    expectTypeOf<TrustedProxyUser>().toEqualTypeOf<TrustedIdentity>()
+    new Hono<{ Variables: TrustedProxyAuthVariables }>().get('/', (c) => {
+      expectTypeOf(c.var.user).toEqualTypeOf<TrustedIdentity | null>()
+      expectTypeOf(c.get('trustedIdentity')).toEqualTypeOf<TrustedIdentity | null>()
+      return c.text('ok')
+    })
+  })
+
+  it('used as route middleware, Hono infers the variables by itself', () => {
+    new Hono().get('/', trustedProxyAuth({ env: {} } as HonoTrustedProxyAuthOptions), (c) => {
+      expectTypeOf(c.var.user).toEqualTypeOf<TrustedIdentity | null>()
+      return c.text('ok')
+    })
+  })
+
+  it('trustedIdentity is in ContextVariableMap for apps that do not name the Variables', () => {
+    new Hono().get('/', (c) => {
+      expectTypeOf(c.var.trustedIdentity).toEqualTypeOf<TrustedIdentity | null>()
+      return c.text('ok')
+    })
+  })
+
+  it('onError builds a Response and resolveUser receives the context', () => {
+    expectTypeOf<NonNullable<HonoTrustedProxyAuthOptions['onError']>>().returns.toEqualTypeOf<Response | Promise<Response>>()
+    expectTypeOf<NonNullable<HonoTrustedProxyAuthOptions['resolveUser']>>().parameter(0).toEqualTypeOf<TrustedIdentity>()
+  })
+})
