@@ -9,13 +9,14 @@ from typing import Any
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 
-class ContractBuildHook(BuildHookInterface):  # type: ignore[misc]
+class ContractBuildHook(BuildHookInterface[Any]):
     PLUGIN_NAME = "custom"
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         script = Path(self.root) / "scripts" / "sync_contract.py"
         spec = importlib.util.spec_from_file_location("_sync_contract", script)
-        assert spec is not None and spec.loader is not None
+        assert spec is not None
+        assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         module.sync_contract()

@@ -12,7 +12,8 @@ from trusted_proxy_auth import TrustedProxyAuthError, load_config
 def problems(env: dict[str, str], **overrides: object) -> dict[str, str]:
     with pytest.raises(TrustedProxyAuthError) as raised:
         load_config(env, **overrides)
-    assert raised.value.code == "invalid_config" and raised.value.status == 500
+    assert raised.value.code == "invalid_config"
+    assert raised.value.status == 500
     assert raised.value.problems is not None
     return {problem.variable: problem.message for problem in raised.value.problems}
 
@@ -23,7 +24,8 @@ def test_defaults_come_from_the_contract() -> None:
     assert config.jwks_timeout == 5
     assert config.mode == "required"
     assert config.max_age is None
-    assert "EdDSA" in config.algorithms and "HS256" not in config.algorithms
+    assert "EdDSA" in config.algorithms
+    assert "HS256" not in config.algorithms
 
 
 def test_every_problem_is_reported_at_once() -> None:
@@ -113,7 +115,8 @@ def test_config_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
     env = base_env(TRUSTED_PROXY_CONFIG_FILE=str(path))
     del env["TRUSTED_PROXY_ISSUER"]
     config = load_config(env)
-    assert config.issuer == ("f1", "f2") and config.clock_tolerance == 10
+    assert config.issuer == ("f1", "f2")
+    assert config.clock_tolerance == 10
     assert load_config({**env, "TRUSTED_PROXY_CLOCK_TOLERANCE": "20"}).clock_tolerance == 20
     path.write_text("[1]")
     assert problems(env)["TRUSTED_PROXY_CONFIG_FILE"] == "must hold a JSON object"

@@ -59,7 +59,9 @@ def both(auth: TrustedProxyAuth, token: str, now: float = NOW) -> str:
     return sync
 
 
-@pytest.mark.parametrize("alg", ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"])
+@pytest.mark.parametrize(
+    "alg", ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
+)
 def test_every_allowed_algorithm_verifies(alg: str) -> None:
     key = make_key(alg, f"{alg}-key")
     auth, _ = verifier(key.public_jwk)
@@ -178,7 +180,10 @@ def _segments(token: str) -> list[str]:
         (lambda t: t + "=", "malformed_assertion"),
         (lambda t: t.replace(".", " .", 1), "malformed_assertion"),
         (lambda t: _segments(t)[0] + "=." + ".".join(_segments(t)[1:]), "malformed_assertion"),
-        (lambda t: t[: t.rindex(".") + 1] + ("A" if t[t.rindex(".") + 1] != "A" else "B") + t[t.rindex(".") + 2 :], "invalid_signature"),
+        (
+            lambda t: t[: t.rindex(".") + 1] + ("A" if t[t.rindex(".") + 1] != "A" else "B") + t[t.rindex(".") + 2 :],
+            "invalid_signature",
+        ),
         (lambda t: ".".join(_segments(t)[:2]) + ".", "malformed_assertion"),
         (lambda t: "", "missing_assertion"),
         (lambda t: t + "\n", "malformed_assertion"),
@@ -203,7 +208,10 @@ def test_non_canonical_trailing_bits_are_malformed() -> None:
     ("payload_text", "expected"),
     [
         ('{"sub":"a","sub":"b","iss":"https://proxy.example","aud":"app","exp":1700000300}', "malformed_assertion"),
-        ('{"x":{"y":1,"y":2},"sub":"a","iss":"https://proxy.example","aud":"app","exp":1700000300}', "malformed_assertion"),
+        (
+            '{"x":{"y":1,"y":2},"sub":"a","iss":"https://proxy.example","aud":"app","exp":1700000300}',
+            "malformed_assertion",
+        ),
         ('{"sub":"a","iss":"https://proxy.example","aud":"app","exp":1e309}', "malformed_assertion"),
         ('{"sub":"a","iss":"https://proxy.example","aud":"app","exp":NaN}', "malformed_assertion"),
         ('{"sub":"a","iss":"https://proxy.example","aud":"app","exp":Infinity}', "malformed_assertion"),
@@ -211,10 +219,25 @@ def test_non_canonical_trailing_bits_are_malformed() -> None:
         ('{"sub":"a","iss":"https://proxy.example","aud":"app","exp":1' + "0" * 5000 + "}", "malformed_assertion"),
         ('["not an object"]', "malformed_assertion"),
         ("\ufeff{}", "malformed_assertion"),
-        ('{"sub":"a","iss":"https://proxy.example","aud":"app","exp":1700000300,"d":' + "[" * 31 + "]" * 31 + "}", "ok"),
-        ('{"sub":"a","iss":"https://proxy.example","aud":"app","exp":1700000300,"d":' + "[" * 32 + "]" * 32 + "}", "malformed_assertion"),
-        ('{"sub":"a","iss":"https://proxy.example","aud":"app","exp":1700000300,"d":' + "[" * 5000 + "]" * 5000 + "}", "malformed_assertion"),
-        ('{"sub":"a","iss":"https://proxy.example","aud":"app","exp":1700000300,"s":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}', "ok"),
+        (
+            '{"sub":"a","iss":"https://proxy.example","aud":"app","exp":1700000300,"d":' + "[" * 31 + "]" * 31 + "}",
+            "ok",
+        ),
+        (
+            '{"sub":"a","iss":"https://proxy.example","aud":"app","exp":1700000300,"d":' + "[" * 32 + "]" * 32 + "}",
+            "malformed_assertion",
+        ),
+        (
+            '{"sub":"a","iss":"https://proxy.example","aud":"app","exp":1700000300,"d":'
+            + "[" * 5000
+            + "]" * 5000
+            + "}",
+            "malformed_assertion",
+        ),
+        (
+            '{"sub":"a","iss":"https://proxy.example","aud":"app","exp":1700000300,"s":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}',
+            "ok",
+        ),
         ('{"sub":"a","iss":"https://proxy.example","aud":"app","exp":1700000300.5}', "ok"),
     ],
 )
@@ -301,7 +324,8 @@ def test_key_set_with_private_material_is_refused_whole() -> None:
     with pytest.raises(TrustedProxyAuthError) as raised:
         auth.verify_assertion(KEY.sign(claims()), now=NOW)
     assert (raised.value.code, raised.value.status) == ("jwks_unavailable", 503)
-    assert raised.value.retry_after is not None and raised.value.retry_after >= 1
+    assert raised.value.retry_after is not None
+    assert raised.value.retry_after >= 1
 
 
 def test_token_without_kid_tries_every_usable_key() -> None:
@@ -407,7 +431,8 @@ def test_events_never_carry_the_token_and_a_failing_hook_is_harmless() -> None:
     types = [event["type"] for event in events]
     assert types == ["jwks_key_ignored", "jwks_fetch_ok", "verify_ok", "verify_failed"]
     text = json.dumps(events)
-    assert token.split(".")[1] not in text and token.split(".")[2] not in text
+    assert token.split(".")[1] not in text
+    assert token.split(".")[2] not in text
 
 
 def test_error_messages_are_the_contract_messages_and_never_the_token() -> None:
@@ -416,4 +441,5 @@ def test_error_messages_are_the_contract_messages_and_never_the_token() -> None:
     with pytest.raises(TrustedProxyAuthError) as raised:
         auth.verify_assertion(token, now=NOW)
     assert str(raised.value) == "the identity assertion issuer is not trusted"
-    assert "evil" not in repr(raised.value) and token not in str(raised.value)
+    assert "evil" not in repr(raised.value)
+    assert token not in str(raised.value)

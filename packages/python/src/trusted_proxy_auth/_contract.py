@@ -33,7 +33,7 @@ class ErrorEntry(TypedDict):
 
 def read_contract_file(name: str) -> Any:
     """Parses one contract file shipped inside the package."""
-    text = resources.files(__package__).joinpath("contract", name).read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath("contract").joinpath(name).read_text(encoding="utf-8")
     return json.loads(text)
 
 

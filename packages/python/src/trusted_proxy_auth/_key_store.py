@@ -12,13 +12,14 @@ object so that background refresh can be added without changing callers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import re
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -175,10 +176,9 @@ class KeyStore:
     def _emit(self, event: dict[str, Any]) -> None:
         if self._on_event is None:
             return
-        try:
+        # A failing log or metrics hook must never decide whether a request is authenticated.
+        with contextlib.suppress(Exception):
             self._on_event(event)
-        except Exception:  # noqa: BLE001, S110 - a failing log hook must never decide authentication
-            pass
 
     def _usable(self, now: float) -> bool:
         return self._loaded and now < self._fresh_until + self._max_stale
@@ -413,4 +413,3 @@ class KeyStore:
             raise _FetchFailure("timed out") from None
         except Exception:  # noqa: BLE001 - whatever went wrong, no keys were obtained
             raise _FetchFailure("request failed") from None
-

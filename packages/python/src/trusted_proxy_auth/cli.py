@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
 from ._contract import variable_for_option
+from ._text import js_trim
 from .config import load_config
 from .errors import ConfigProblem, TrustedProxyAuthError
 from .verifier import TrustedProxyAuth
@@ -19,6 +20,7 @@ EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
 
+_READ_STDIN = "-"
 _NOW = re.compile(r"[0-9]+(\.[0-9]+)?", re.ASCII)
 _OUTPUT_HELP = """\
 Output: one JSON object on stdout.
@@ -38,7 +40,7 @@ def _epilog() -> str:
         f"{_env(option)}={variable_for_option(option)['example']}"
         for option in ("jwksUrl", "issuer", "audience", "assertionHeader")
     )
-    return f"{_OUTPUT_HELP}\nExample:\n  {example} \\\n  trusted-proxy-auth verify \"$TOKEN\"\n"
+    return f'{_OUTPUT_HELP}\nExample:\n  {example} \\\n  trusted-proxy-auth verify "$TOKEN"\n'
 
 
 class _UsageError(Exception):
@@ -51,6 +53,11 @@ class _HelpShown(Exception):
 
 class _Parser(argparse.ArgumentParser):
     """argparse that reports problems as exceptions instead of printing and exiting."""
+
+    output: TextIO = sys.stdout
+
+    def print_help(self, file: Any = None) -> None:
+        self.output.write(self.format_help())
 
     def error(self, message: str) -> NoReturn:
         raise _UsageError(message)
@@ -83,9 +90,7 @@ def _build_parser(stdout: TextIO) -> tuple[_Parser, _Parser]:
     verify.add_argument("token", nargs="?", help="the assertion, or - for standard input")
     verify.add_argument("--now", metavar="SECONDS", help="current time as Unix seconds (default: the system clock)")
     verify.add_argument("--issuer", metavar="LIST", help=f"accepted issuers, comma-separated ({_env('issuer')})")
-    verify.add_argument(
-        "--audience", metavar="LIST", help=f"accepted audiences, comma-separated ({_env('audience')})"
-    )
+    verify.add_argument("--audience", metavar="LIST", help=f"accepted audiences, comma-separated ({_env('audience')})")
     verify.add_argument("--jwks-url", metavar="URL", help=f"key set URL ({_env('jwksUrl')})")
     verify.add_argument("--algorithms", metavar="LIST", help=f"accepted algorithms ({_env('algorithms')})")
     verify.add_argument(
@@ -95,12 +100,14 @@ def _build_parser(stdout: TextIO) -> tuple[_Parser, _Parser]:
         help=f"claim rule name or name=value, repeatable ({_env('requiredClaims')})",
     )
     verify.add_argument(
-        "--header", metavar="HEADER", action="append", help='request header "Name: value", repeatable; verifies a request'
+        "--header",
+        metavar="HEADER",
+        action="append",
+        help='request header "Name: value", repeatable; verifies a request',
     )
     verify.add_argument("--remote-address", metavar="IP", help="socket peer address of the request")
     verify.add_argument("--config-file", metavar="PATH", help=f"JSON settings file ({_env('configFile')})")
-    for parser in (program, verify):
-        parser.print_help = lambda file=None, parser=parser: stdout.write(parser.format_help())  # type: ignore[method-assign]
+    program.output = verify.output = stdout
     return program, verify
 
 
@@ -141,7 +148,7 @@ def _verify(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO) -> 
         raise _usage_error("a TOKEN (or - for standard input) is required")
 
     config = load_config(env, **overrides)
-    token = stdin.read().strip() if args.token == "-" else args.token
+    token = js_trim(stdin.read()) if args.token == _READ_STDIN else args.token
     auth = TrustedProxyAuth(config)
     try:
         if as_request:

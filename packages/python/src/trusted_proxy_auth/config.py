@@ -230,11 +230,11 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Trust
     known = {variable["name"] for variable in variables}
     option_of = {snake_case(variable["option"]): variable for variable in variables}
 
-    for name, value in environment.items():
-        if name.startswith("TRUSTED_PROXY_") and name not in known and value is not None:
+    for name, setting in environment.items():
+        if name.startswith("TRUSTED_PROXY_") and name not in known and setting is not None:
             problems.append(ConfigProblem(name, "is not a known setting"))
-    for option, value in overrides.items():
-        if option not in option_of and value is not None:
+    for option, override in overrides.items():
+        if option not in option_of and override is not None:
             problems.append(ConfigProblem(option, "is not a known option"))
 
     by_name = {variable["name"]: snake_case(variable["option"]) for variable in variables}
@@ -269,7 +269,7 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Trust
     settings: dict[str, Any] = {}
     for variable in variables:
         text = merged.get(variable["name"])
-        value = variable["default"] if text is None else _parse_value(variable, text, problems)
+        value: Any = variable["default"] if text is None else _parse_value(variable, text, problems)
         if isinstance(value, list):
             value = list(value)
         if variable["required"] and _is_empty(value) and not (text is not None and value is None):
@@ -288,7 +288,9 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Trust
     if problems:
         raise TrustedProxyAuthError("invalid_config", problems=problems)
 
-    values = {snake_case(option): tuple(v) if isinstance(v, list) else v for option, v in settings.items()}
+    values: dict[str, Any] = {
+        snake_case(option): tuple(v) if isinstance(v, list) else v for option, v in settings.items()
+    }
     values["preset_quirks"] = dict(quirks)
     return TrustedProxyAuthConfig(**values)
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Union
+from typing import TypeAlias
 
 from ._text import js_trim
 from .config import NameValueRule
 from .errors import TrustedProxyAuthError
 
-HeaderName = Union[str, bytes]
+HeaderName: TypeAlias = str | bytes
 #: Raw `(name, value)` pairs (ASGI's byte pairs included), or a mapping of names to one value or a list.
-HeadersInput = Union[
-    Iterable[tuple[HeaderName, HeaderName]],
-    Mapping[str, Union[str, list[str], tuple[str, ...], None]],
-]
+HeadersInput: TypeAlias = (
+    Iterable[tuple[HeaderName, HeaderName]] | Mapping[str, str | list[str] | tuple[str, ...] | None]
+)
 
 _BEARER = re.compile(r"bearer +", re.IGNORECASE | re.ASCII)
 _BEARER_ONLY = re.compile(r"bearer", re.IGNORECASE | re.ASCII)

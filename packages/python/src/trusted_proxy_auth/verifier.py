@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -18,6 +19,8 @@ from .config import TrustedProxyAuthConfig, load_config
 from .errors import TrustedProxyAuthError
 from .identity import Identity, map_identity
 from .request_headers import HeadersInput, check_required_headers, extract_assertion
+
+_Result = TypeVar("_Result", Identity, Identity | None)
 
 
 class TrustedProxyAuth:
@@ -115,10 +118,9 @@ class TrustedProxyAuth:
     def _emit(self, event: dict[str, Any]) -> None:
         if self._on_event is None:
             return
-        try:
+        # A failing log or metrics hook must never decide whether a request is authenticated.
+        with contextlib.suppress(Exception):
             self._on_event(event)
-        except Exception:  # noqa: BLE001, S110 - a failing log hook must never decide authentication
-            pass
 
     def _succeeded(self, identity: Identity) -> Identity:
         self._emit({"type": "verify_ok", "subject": identity.subject, "issuer": identity.issuer})
@@ -127,13 +129,15 @@ class TrustedProxyAuth:
     def _failed(self, error: TrustedProxyAuthError) -> None:
         self._emit({"type": "verify_failed", "code": error.code})
 
-    def _observe(self, work: Callable[[], Identity | None]) -> Any:
+    def _observe(self, work: Callable[[], _Result]) -> _Result:
         try:
             identity = work()
         except TrustedProxyAuthError as error:
             self._failed(error)
             raise
-        return self._succeeded(identity) if identity is not None else None
+        if identity is not None:
+            self._succeeded(identity)
+        return identity
 
     def _token_from_request(self, headers: HeadersInput, remote_addr: str | None) -> str | None:
         config = self.config

@@ -1,0 +1,108 @@
+"""Pure ASGI middleware for Starlette and FastAPI: `request.state.user` for HTTP and WebSocket scopes."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import Any
+
+from .errors import TrustedProxyAuthError
+from .identity import Identity
+from .problem_details import to_problem_details
+from .verifier import TrustedProxyAuth
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+#: Turns the verified identity into the application's user; None rejects the request (403 forbidden_user).
+ResolveUser = Callable[[Identity], Any]
+
+#: Keys of `scope["state"]` (what `request.state` reads) the middleware fills.
+STATE_USER = "user"
+STATE_IDENTITY = "trusted_identity"
+STATE_CHECKED = "trusted_proxy_auth_checked"
+
+
+def problem_body(
+    error: TrustedProxyAuthError, instance: str | None = None
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Status, raw headers and JSON body of the problem answer (it never echoes the assertion)."""
+    problem = to_problem_details(error, instance)
+    body = json.dumps(problem.body, separators=(",", ":")).encode("utf-8")
+    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in problem.headers.items()]
+    headers.append((b"content-length", str(len(body)).encode("ascii")))
+    return problem.status, headers, body
+
+
+async def resolve(resolve_user: ResolveUser | None, identity: Identity) -> Any:
+    if resolve_user is None:
+        return identity
+    user = resolve_user(identity)
+    if inspect.isawaitable(user):
+        user = await user
+    if user is None:
+        raise TrustedProxyAuthError("forbidden_user")
+    return user
+
+
+def peer_address(scope: Scope) -> str | None:
+    """The socket peer the server reports (`scope["client"]`), never a forwarded address."""
+    client = scope.get("client")
+    return str(client[0]) if client else None
+
+
+class TrustedProxyAuthMiddleware:
+    """Verifies every HTTP request and WebSocket handshake before the application sees it.
+
+    On success `request.state.user` is the identity (or what `resolve_user` returned) and
+    `request.state.trusted_identity` the identity; in mode `optional` both are None without an assertion.
+    A rejection is an RFC 9457 problem+json answer with the contract's status (`WWW-Authenticate` on 401,
+    `Retry-After` on 503); a WebSocket handshake is denied with that HTTP answer where the server supports
+    it, else closed with code 1008 before it is accepted. Paths in `exclude_paths` (health checks) pass
+    unverified.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        auth: TrustedProxyAuth | None = None,
+        *,
+        resolve_user: ResolveUser | None = None,
+        exclude_paths: Iterable[str] = (),
+    ) -> None:
+        self.app = app
+        self.auth = auth if auth is not None else TrustedProxyAuth()
+        self.resolve_user = resolve_user
+        self.exclude_paths = frozenset(exclude_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or scope.get("path") in self.exclude_paths:
+            await self.app(scope, receive, send)
+            return
+        try:
+            identity = await self.auth.averify_request(scope.get("headers", []), peer_address(scope))
+            user = None if identity is None else await resolve(self.resolve_user, identity)
+        except TrustedProxyAuthError as error:
+            await self._reject(scope, receive, send, error)
+            return
+        state = scope.setdefault("state", {})
+        state[STATE_USER] = user
+        state[STATE_IDENTITY] = identity
+        state[STATE_CHECKED] = True
+        await self.app(scope, receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, error: TrustedProxyAuthError) -> None:
+        status, headers, body = problem_body(error, scope.get("path"))
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await receive()  # websocket.connect
+        if "websocket.http.response" in scope.get("extensions", {}):
+            await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
+            await send({"type": "websocket.http.response.body", "body": body})
+        else:
+            await send({"type": "websocket.close", "code": 1008, "reason": error.code})

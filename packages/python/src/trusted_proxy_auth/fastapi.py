@@ -1,0 +1,90 @@
+"""FastAPI dependencies: `Depends(require_user)` and `Depends(optional_user)`, with or without the middleware."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, WebSocketException
+from fastapi.requests import HTTPConnection, Request
+from fastapi.responses import JSONResponse
+
+from .asgi import STATE_CHECKED, STATE_IDENTITY, peer_address
+from .errors import TrustedProxyAuthError
+from .identity import Identity
+from .problem_details import to_problem_details
+from .verifier import TrustedProxyAuth
+
+#: `app.state.trusted_proxy_auth`, when set, is the verifier the dependencies use.
+APP_STATE_KEY = "trusted_proxy_auth"
+
+
+class TrustedProxyAuthHTTPException(HTTPException):
+    """A rejection as an HTTPException: status and headers from the contract, detail = the fixed message.
+    With `install_problem_details(app)` it is answered as application/problem+json."""
+
+    def __init__(self, error: TrustedProxyAuthError) -> None:
+        problem = to_problem_details(error)
+        headers = {name: value for name, value in problem.headers.items() if name != "content-type"}
+        super().__init__(status_code=problem.status, detail=error.message, headers=headers)
+        self.error = error
+
+
+async def _problem_handler(request: Request, exc: Exception) -> JSONResponse:
+    error = exc.error if isinstance(exc, TrustedProxyAuthHTTPException) else TrustedProxyAuthError("invalid_config")
+    problem = to_problem_details(error, request.url.path)
+    return JSONResponse(
+        problem.body, status_code=problem.status, headers=problem.headers, media_type=problem.headers["content-type"]
+    )
+
+
+def install_problem_details(app: FastAPI) -> None:
+    """Answers the dependencies' rejections as RFC 9457 problem+json instead of FastAPI's `{"detail"}`."""
+    app.add_exception_handler(TrustedProxyAuthHTTPException, _problem_handler)
+
+
+@cache
+def _default_auth() -> TrustedProxyAuth:
+    return TrustedProxyAuth()
+
+
+def _auth_for(connection: HTTPConnection) -> TrustedProxyAuth:
+    configured: Any = getattr(connection.app.state, APP_STATE_KEY, None)
+    return configured if isinstance(configured, TrustedProxyAuth) else _default_auth()
+
+
+def _raise(connection: HTTPConnection, error: TrustedProxyAuthError) -> None:
+    if connection.scope["type"] == "websocket":
+        raise WebSocketException(code=1008, reason=error.code)
+    raise TrustedProxyAuthHTTPException(error)
+
+
+async def _identity(connection: HTTPConnection) -> Identity | None:
+    state = connection.scope.setdefault("state", {})
+    if not state.get(STATE_CHECKED):
+        try:
+            identity = await _auth_for(connection).averify_request(
+                connection.scope["headers"], peer_address(connection.scope)
+            )
+        except TrustedProxyAuthError as error:
+            if error.code != "missing_assertion":
+                _raise(connection, error)
+            identity = None
+        state[STATE_IDENTITY] = identity
+        state[STATE_CHECKED] = True
+    identity = state.get(STATE_IDENTITY)
+    return identity if isinstance(identity, Identity) else None
+
+
+async def optional_user(connection: HTTPConnection) -> Identity | None:
+    """The verified identity, or None when the request carries no assertion; a bad assertion is rejected."""
+    return await _identity(connection)
+
+
+async def require_user(connection: HTTPConnection) -> Identity:
+    """The verified identity; a request without one is rejected with 401 (`missing_assertion`)."""
+    identity = await _identity(connection)
+    if identity is None:
+        _raise(connection, TrustedProxyAuthError("missing_assertion"))
+        raise AssertionError("unreachable")
+    return identity

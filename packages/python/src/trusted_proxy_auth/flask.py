@@ -1,0 +1,106 @@
+"""Flask extension: `TrustedProxyAuth(app)` puts the verified identity on `flask.g`."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Flask, Response, g, request
+
+from . import verifier
+from ._contract import env_variables
+from .config import load_config
+from .errors import TrustedProxyAuthError
+from .identity import Identity
+from .problem_details import to_problem_details
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXTENSION_KEY = "trusted_proxy_auth"
+
+
+def problem_response(error: TrustedProxyAuthError) -> Response:
+    """The RFC 9457 answer for a rejection; it never echoes the assertion."""
+    problem = to_problem_details(error, request.path)
+    return Response(json.dumps(problem.body), status=problem.status, headers=problem.headers)
+
+
+def _settings_from(app: Flask) -> dict[str, str]:
+    """The environment, with contract variables set in `app.config` winning (lists joined with commas)."""
+    names = {variable["name"] for variable in env_variables()}
+    merged = dict(os.environ)
+    for name in names & set(app.config):
+        value = app.config[name]
+        merged[name] = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    return merged
+
+
+class TrustedProxyAuth:
+    """Verifies every request before its view runs (`before_request`).
+
+    `g.trusted_identity` is the identity and `g.user` the identity or what `resolve_user` returned; both
+    are None in mode `optional` without an assertion (guard views with `login_required`). A rejection is a
+    problem+json answer with the contract's status. Configuration: TRUSTED_PROXY_* from `app.config`, then
+    the environment; or pass a ready `auth` verifier. Endpoints named in `exempt` are not verified.
+
+    WSGI merges `X-Foo-Bar` and `X-Foo_Bar` into one variable, so the proxy (or the WSGI server) must drop
+    header names with underscores; NGINX and Apache do by default.
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        auth: verifier.TrustedProxyAuth | None = None,
+        resolve_user: Callable[[Identity], Any] | None = None,
+        exempt: Iterable[str] = (),
+    ) -> None:
+        self.auth = auth
+        self.resolve_user = resolve_user
+        self.exempt = frozenset(exempt)
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        if self.auth is None:
+            self.auth = verifier.TrustedProxyAuth(load_config(_settings_from(app)))
+        app.extensions[EXTENSION_KEY] = self
+        app.before_request(self._before_request)
+
+    def _before_request(self) -> Response | None:
+        g.trusted_identity = None
+        g.user = None
+        if request.endpoint in self.exempt or self.auth is None:
+            return None
+        try:
+            identity = self.auth.verify_request(list(request.headers.items()), request.remote_addr)
+            user: Any = identity
+            if identity is not None and self.resolve_user is not None:
+                user = self.resolve_user(identity)
+                if user is None:
+                    raise TrustedProxyAuthError("forbidden_user")
+        except TrustedProxyAuthError as error:
+            return problem_response(error)
+        g.trusted_identity = identity
+        g.user = user
+        return None
+
+
+def current_identity() -> Identity | None:
+    """The identity of the current request (None without an assertion in mode `optional`)."""
+    identity = g.get("trusted_identity")
+    return identity if isinstance(identity, Identity) else None
+
+
+def login_required(view: F) -> F:
+    """Rejects a request without a verified identity with 401 `missing_assertion`."""
+
+    @wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if current_identity() is None:
+            return problem_response(TrustedProxyAuthError("missing_assertion"))
+        return view(*args, **kwargs)
+
+    return cast("F", guarded)
