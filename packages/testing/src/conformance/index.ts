@@ -19,7 +19,7 @@ import { modeAndHookScenarios } from './scenarios/modes-and-hooks.js'
 import { createSuiteContext } from './suite-context.js'
 import type { AdapterConformanceOptions } from './types.js'
 
-export type { AdapterConformanceOptions, ConformanceApp, ConformanceAppOptions, ConformanceAuthOptions } from './types.js'
+export type { AdapterConformanceOptions, ConformanceApp, ConformanceAppOptions, ConformanceAuthOptions, ConformanceEvent, ConformanceIdentity } from './types.js'
 export { expectProblem } from './problem-assertions.js'
 export { rawGet, type RawResponse } from './raw-request.js'
 

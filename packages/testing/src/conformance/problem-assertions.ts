@@ -1,5 +1,5 @@
-import { ERROR_CONTRACT, type ErrorCode } from '@mieweb/trusted-proxy-auth'
 import { expect } from 'vitest'
+import { errorContract } from './error-contract.js'
 
 export interface ReceivedResponse {
   status: number
@@ -23,13 +23,14 @@ export function fromRaw(raw: { status: number; headers: Record<string, string | 
 }
 
 /** The response is the contract's RFC 9457 problem for `code`: status, media type, body and challenge headers. */
-export function expectProblem(response: ReceivedResponse, code: ErrorCode): void {
-  const entry = ERROR_CONTRACT.errors.find((candidate) => candidate.code === code)
+export function expectProblem(response: ReceivedResponse, code: string): void {
+  const contract = errorContract()
+  const entry = contract.errors.find((candidate) => candidate.code === code)
   if (!entry) throw new Error(`unknown code ${code}`)
   expect({ status: response.status, body: response.body }).toMatchObject({ status: entry.status })
   expect(response.header('content-type') ?? '').toMatch(/^application\/problem\+json\b/)
   expect(JSON.parse(response.body)).toEqual({
-    type: `${ERROR_CONTRACT.problemTypeBase}${code}`,
+    type: `${contract.problemTypeBase}${code}`,
     title: entry.title,
     status: entry.status,
     detail: entry.message,

@@ -1,10 +1,10 @@
-import type { TrustedProxyAuthEvent } from '@mieweb/trusted-proxy-auth'
 import { afterAll, afterEach, beforeAll, vi } from 'vitest'
 import { startTestIssuer, type RunningTestIssuer, type StartTestIssuerOptions } from '../loopback-issuer.js'
 import { DEFAULT_ASSERTION_HEADER } from '../request-helpers.js'
+import { loadErrorContract } from './error-contract.js'
 import { fromFetch, fromRaw, type ReceivedResponse } from './problem-assertions.js'
 import { rawGet } from './raw-request.js'
-import type { AdapterConformanceOptions, ConformanceApp, ConformanceAppOptions, ConformanceAuthOptions } from './types.js'
+import type { AdapterConformanceOptions, ConformanceApp, ConformanceAppOptions, ConformanceAuthOptions, ConformanceEvent } from './types.js'
 
 export interface StartedApp extends ConformanceApp {
   /** Over the app's transport (a socket, or its in-process fetch). */
@@ -18,7 +18,7 @@ export interface SuiteContext {
   /** The shared issuer, served on 127.0.0.1. */
   readonly issuer: RunningTestIssuer
   /** Every event any verifier of the suite reported. */
-  readonly events: TrustedProxyAuthEvent[]
+  readonly events: ConformanceEvent[]
   /** Everything written to console.* while the suite ran. */
   readonly consoleOutput: string[]
   /** Every response body and header block the suite received, to search for leaked assertions. */
@@ -39,11 +39,12 @@ export function createSuiteContext(adapter: AdapterConformanceOptions): SuiteCon
   let issuer: RunningTestIssuer | undefined
   const issuers: RunningTestIssuer[] = []
   const running: ConformanceApp[] = []
-  const events: TrustedProxyAuthEvent[] = []
+  const events: ConformanceEvent[] = []
   const consoleOutput: string[] = []
   const responsesSeen: string[] = []
 
   beforeAll(async () => {
+    await loadErrorContract()
     issuer = await startTestIssuer()
     issuers.push(issuer)
     for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {

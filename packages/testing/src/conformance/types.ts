@@ -1,13 +1,31 @@
-import type { EnvInput, EventListener, TrustedIdentity, TrustedProxyAuthOptions } from '@mieweb/trusted-proxy-auth'
+/*
+ * Structural types only: this package is built before the core (the core's own tests use it), so the
+ * suite describes what it needs from an adapter instead of importing the core's declarations.
+ */
+
+/** The members of the verified identity the suite reads; adapters expose the core's full TrustedIdentity. */
+export interface ConformanceIdentity {
+  readonly subject: string
+  readonly email: string | null
+  readonly [member: string]: unknown
+}
+
+/** A verifier event as the core reports it through `onEvent`. */
+export interface ConformanceEvent {
+  readonly type: string
+  readonly [member: string]: unknown
+}
 
 /**
- * What the suite hands to the adapter's `trustedProxyAuth(options)`: core settings plus the options
- * every adapter shares. Pass it through unchanged (a cast to the adapter's own option type is fine).
+ * What the suite hands to the adapter's `trustedProxyAuth(options)`: core settings (by their option
+ * names) plus the options every adapter shares. Pass it through unchanged; a cast to the adapter's own
+ * option type is expected.
  */
-export interface ConformanceAuthOptions extends TrustedProxyAuthOptions {
-  env?: EnvInput
-  onEvent?: EventListener
-  resolveUser?: (identity: TrustedIdentity, request: unknown) => unknown
+export interface ConformanceAuthOptions {
+  env?: Readonly<Record<string, string | undefined>>
+  onEvent?: (event: ConformanceEvent) => void
+  resolveUser?: (identity: ConformanceIdentity, request: unknown) => unknown
+  [option: string]: unknown
 }
 
 export interface ConformanceAppOptions {

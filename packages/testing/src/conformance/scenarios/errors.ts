@@ -1,6 +1,5 @@
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import type { TrustedProxyAuthError } from '@mieweb/trusted-proxy-auth'
 import { describe, expect, it } from 'vitest'
 import { createTestIssuer } from '../../test-issuer.js'
 import { expectProblem } from '../problem-assertions.js'
@@ -119,7 +118,7 @@ export function errorScenarios(context: SuiteContext): void {
         (rejection: unknown) => rejection,
       )
       expect(error).toMatchObject({ name: 'TrustedProxyAuthError', code: 'invalid_config', status: 500 })
-      const variables = ((error as TrustedProxyAuthError).problems ?? []).map((problem) => problem.variable)
+      const variables = ((error as { problems?: ReadonlyArray<{ variable: string }> }).problems ?? []).map((problem) => problem.variable)
       expect(variables).toEqual(expect.arrayContaining(['TRUSTED_PROXY_JWKS_URL', 'TRUSTED_PROXY_ISSUER', 'TRUSTED_PROXY_AUDIENCE', 'TRUSTED_PROXY_ALGORITHMS', 'TRUSTED_PROXY_ASSERTION_HEADER']))
     })
   })

@@ -1,6 +1,6 @@
-import type { TrustedIdentity } from '@mieweb/trusted-proxy-auth'
 import { describe, expect, it } from 'vitest'
 import { expectProblem } from '../problem-assertions.js'
+import type { ConformanceIdentity } from '../types.js'
 import { ASSERTION_HEADER, type SuiteContext } from '../suite-context.js'
 import { ALICE, parseWhoAmI } from './claims.js'
 
@@ -36,7 +36,7 @@ export function modeAndHookScenarios(context: SuiteContext): void {
     it('its result becomes the user while the verified identity stays visible', async () => {
       const seen: Array<{ subject: string; hasRequest: boolean }> = []
       const app = await context.start({
-        resolveUser: async (identity: TrustedIdentity, request: unknown) => {
+        resolveUser: async (identity: ConformanceIdentity, request: unknown) => {
           seen.push({ subject: identity.subject, hasRequest: typeof request === 'object' && request !== null })
           await new Promise((resolve) => setTimeout(resolve, 5))
           return { id: 42, login: identity.email, source: 'app-database' }
@@ -52,14 +52,14 @@ export function modeAndHookScenarios(context: SuiteContext): void {
 
     it('is not called for a rejected request', async () => {
       let calls = 0
-      const app = await context.start({ resolveUser: (identity: TrustedIdentity) => (calls++, identity) })
+      const app = await context.start({ resolveUser: (identity: ConformanceIdentity) => (calls++, identity) })
       expectProblem(await app.get('/whoami', { [ASSERTION_HEADER]: 'garbage' }), 'malformed_assertion')
       expect(calls).toBe(0)
     })
 
     it('is not called in mode optional without an assertion', async () => {
       let calls = 0
-      const app = await context.start({ mode: 'optional', resolveUser: (identity: TrustedIdentity) => (calls++, identity) })
+      const app = await context.start({ mode: 'optional', resolveUser: (identity: ConformanceIdentity) => (calls++, identity) })
       expect((await app.get('/whoami')).status).toBe(200)
       expect(calls).toBe(0)
     })
