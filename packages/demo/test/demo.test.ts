@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
+
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+  durationMs: number
+}
+
+function runDemo(args: string[], onOutput?: (stdout: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now()
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk
+      onOutput?.(stdout, child)
+    })
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr, durationMs: Date.now() - started }))
+  })
+}
+
+describe('npm run demo', () => {
+  it('walks through the five situations, exits 0 within 30 s and prints no assertion', async () => {
+    const run = await runDemo([])
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(run.durationMs).toBeLessThan(30_000)
+    expect(run.stdout).toMatch(/1\. A request through the proxy[\s\S]*→ 200 .*ada@example\.com/)
+    expect(run.stdout).toMatch(/2\. Straight to the app[\s\S]*→ 401 missing_assertion/)
+    expect(run.stdout).toMatch(/3\. A forged assertion[\s\S]*→ 401 invalid_signature[\s\S]*through the proxy → 200 .*"subject":"ada-1815"/)
+    expect(run.stdout).toMatch(/4\. The proxy rotates[\s\S]*→ 200/)
+    expect(run.stdout).toMatch(/5\. The app starts while the key server is down[\s\S]*→ 503 jwks_unavailable {2}Retry-After: \d+[\s\S]*→ 200/)
+    expect(run.stdout).toContain('All 7 checks behaved as expected.')
+    expect(run.stdout).not.toContain('✘')
+    expect(run.stdout).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/)
+  })
+
+  it('--serve keeps the proxy and app up for a browser until interrupted', async () => {
+    let pages: Promise<{ proxied: string; direct: number }> | undefined
+    const run = await runDemo(['--serve'], (stdout, child) => {
+      if (pages || !stdout.includes('Ctrl+C stops.')) return
+      const [proxyUrl, appUrl] = [...stdout.matchAll(/^ {3}(http:\/\/127\.0\.0\.1:\d+\/) {3}/gm)].map((match) => match[1])
+      pages = (async () => {
+        const proxied = await (await fetch(proxyUrl!)).text()
+        const direct = (await fetch(appUrl!)).status
+        child.kill('SIGINT')
+        return { proxied, direct }
+      })()
+    })
+    expect(run.code).toBe(0)
+    const seen = await pages
+    expect(seen?.proxied).toContain('Hello, Ada Lovelace')
+    expect(seen?.direct).toBe(401)
+  })
+
+  it('refuses unknown arguments with the usage text', async () => {
+    const run = await runDemo(['--bogus'])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('Usage: npm run demo')
+  })
+})
