@@ -1,0 +1,291 @@
+import { loadConfig } from '@mieweb/trusted-proxy-auth'
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { load as loadYaml, loadAll as loadAllYaml } from 'js-yaml'
+import ts from 'typescript'
+import { describe, expect, it } from 'vitest'
+import { allPages, contractDir, docsDir, readJson, type CodeBlock, type MarkdownPage } from './markdown.js'
+
+interface Located {
+  page: MarkdownPage
+  block: CodeBlock
+}
+
+const pages = allPages()
+const blocks: Located[] = pages.flatMap((page) => page.codeBlocks.map((block) => ({ page, block })))
+const where = ({ page, block }: Located): string => `${page.name}:${block.line}`
+const ofLang = (...langs: string[]): Located[] => blocks.filter(({ block }) => langs.includes(block.lang))
+
+/** Languages a block may be written in; anything else is probably a typo in the fence. */
+const KNOWN_LANGS = ['', 'ts', 'json', 'python', 'sh', 'yaml', 'nginx', 'caddyfile', 'text', 'http']
+
+describe('code blocks', () => {
+  it('use a known language tag', () => {
+    const unknown = blocks.filter(({ block }) => !KNOWN_LANGS.includes(block.lang)).map((located) => `${where(located)} ${located.block.lang}`)
+    expect(unknown).toEqual([])
+  })
+
+  it('every ```json block parses', () => {
+    const failures: string[] = []
+    for (const located of ofLang('json')) {
+      try {
+        JSON.parse(located.block.content)
+      } catch (error) {
+        failures.push(`${where(located)}: ${(error as Error).message}`)
+      }
+    }
+    expect(ofLang('json').length).toBeGreaterThan(5)
+    expect(failures).toEqual([])
+  })
+
+  it('every ```yaml block parses', () => {
+    const failures: string[] = []
+    for (const located of ofLang('yaml')) {
+      try {
+        loadAllYaml(located.block.content)
+      } catch (error) {
+        failures.push(`${where(located)}: ${(error as Error).message.split('\n')[0]}`)
+      }
+    }
+    expect(failures).toEqual([])
+  })
+
+  it('every ```python block is valid Python', () => {
+    const sources = ofLang('python')
+    expect(sources.length).toBeGreaterThan(10)
+    const checker = [
+      'import ast, json, sys',
+      'errors = []',
+      'for name, source in json.load(sys.stdin):',
+      '    try:',
+      '        ast.parse(source, filename=name)',
+      '    except SyntaxError as error:',
+      '        errors.append(f"{name}: {error.msg} (line {error.lineno})")',
+      'print(json.dumps(errors))',
+    ].join('\n')
+    const result = spawnSync('python3', ['-c', checker], {
+      input: JSON.stringify(sources.map((located) => [where(located), located.block.content])),
+      encoding: 'utf8',
+    })
+    expect(result.error, 'python3 is needed to check the Python examples').toBeUndefined()
+    expect(result.stderr).toBe('')
+    expect(JSON.parse(result.stdout)).toEqual([])
+  })
+
+  it('every ```ts block type-checks against the published packages (```ts fragment: syntax only)', () => {
+    const located = ofLang('ts')
+    expect(located.length).toBeGreaterThan(10)
+    const files = new Map<string, Located>()
+    const failures: string[] = []
+    for (const entry of located) {
+      const name = join(docsDir, '.code-blocks', `${entry.page.name.replace(/[^A-Za-z0-9]+/g, '_')}_${entry.block.line}.ts`)
+      if (entry.block.flags.includes('fragment')) {
+        const source = ts.createSourceFile(name, entry.block.content, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS)
+        const diagnostics = (source as unknown as { parseDiagnostics: readonly ts.Diagnostic[] }).parseDiagnostics
+        for (const d of diagnostics) failures.push(`${where(entry)}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`)
+      } else {
+        files.set(name, entry)
+      }
+    }
+    const options: ts.CompilerOptions = {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      noUncheckedIndexedAccess: true,
+      noEmit: true,
+      skipLibCheck: true,
+      esModuleInterop: true,
+      types: ['node'],
+      lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'],
+    }
+    const host = ts.createCompilerHost(options)
+    const readFile = host.readFile.bind(host)
+    const fileExists = host.fileExists.bind(host)
+    // Every block is its own ES module (a file in the docs package, which is "type": "module").
+    host.readFile = (path) => (files.has(path) ? `${files.get(path)!.block.content}\nexport {}\n` : readFile(path))
+    host.fileExists = (path) => files.has(path) || fileExists(path)
+    const getSourceFile = host.getSourceFile.bind(host)
+    host.getSourceFile = (path, language, onError, shouldCreate) =>
+      files.has(path) ? ts.createSourceFile(path, host.readFile(path)!, language, true, ts.ScriptKind.TS) : getSourceFile(path, language, onError, shouldCreate)
+    // A block that augments a module's types (declaration merging) would change every other block's
+    // types, so it gets a program of its own; the rest share one.
+    const isolated = [...files.keys()].filter((name) => /^declare module /m.test(files.get(name)!.block.content))
+    const shared = [...files.keys()].filter((name) => !isolated.includes(name))
+    for (const roots of [shared, ...isolated.map((name) => [name])]) {
+      const program = ts.createProgram(roots, options, host)
+      for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
+        const entry = diagnostic.file ? files.get(diagnostic.file.fileName) : undefined
+        const position = diagnostic.file && diagnostic.start !== undefined ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start) : null
+        const at = entry ? `${entry.page.name}:${entry.block.line + 1 + (position?.line ?? 0)}` : (diagnostic.file?.fileName ?? 'program')
+        failures.push(`${at}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ')}`)
+      }
+    }
+    expect(failures).toEqual([])
+  })
+})
+
+// ---------------------------------------------------------------------------------------------------
+// Configuration examples are run through the real loadConfig, so a documented setting cannot be wrong.
+
+interface PresetData {
+  defaults: Record<string, string>
+  jwksUrl: { rule: string; url?: string; template?: string }
+  requires: string[]
+  forbids?: string[]
+  quirks: Record<string, unknown>
+}
+const presetsFile = readJson<{ presets: Record<string, PresetData> }>(join(contractDir, 'presets.json'))
+const envContract = readJson<{ variables: Array<{ name: string }> }>(join(contractDir, 'env.json'))
+const knownVariables = new Set(envContract.variables.map((variable) => variable.name))
+
+/** Settings the verifier core handles itself once presets are implemented (see contract/presets.json). */
+const PRESET_ONLY = ['TRUSTED_PROXY_PRESET', 'TRUSTED_PROXY_AWS_ALB_ARN', 'TRUSTED_PROXY_SHARED_SECRET']
+const BASELINE = {
+  TRUSTED_PROXY_ASSERTION_HEADER: 'X-Identity-Assertion',
+  TRUSTED_PROXY_JWKS_URL: 'https://auth.example.com/.well-known/jwks.json',
+  TRUSTED_PROXY_ISSUER: 'https://auth.example.com',
+  TRUSTED_PROXY_AUDIENCE: 'app.example.com',
+}
+
+function unquote(value: string): string {
+  return /^(["']).*\1$/.test(value) ? value.slice(1, -1) : value
+}
+
+/** TRUSTED_PROXY_* assignments of a shell block (`export NAME=value` or `NAME=value cmd`). */
+function shellAssignments(content: string): Record<string, string> | null {
+  const env: Record<string, string> = {}
+  for (const line of content.split('\n')) {
+    for (const match of line.matchAll(/(?:^|\s)(?:export\s+)?(TRUSTED_PROXY_[A-Z0-9_]+)=("[^"]*"|'[^']*'|[^\s#]*)/g)) {
+      env[match[1]!] = unquote(match[2]!)
+    }
+  }
+  return Object.keys(env).length > 0 ? env : null
+}
+
+/** TRUSTED_PROXY_* settings of a YAML block (a mapping such as docker compose `environment:`, or `NAME=value` items). */
+function yamlAssignments(content: string): Record<string, string> | null {
+  const env: Record<string, string> = {}
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) {
+        const match = typeof item === 'string' ? /^(TRUSTED_PROXY_[A-Z0-9_]+)=(.*)$/.exec(item) : null
+        if (match) env[match[1]!] = match[2]!
+        else visit(item)
+      }
+    } else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key.startsWith('TRUSTED_PROXY_')) env[key] = String(value)
+        else visit(value)
+      }
+    }
+  }
+  for (const document of [loadYaml(content)].flat()) visit(document)
+  return Object.keys(env).length > 0 ? env : null
+}
+
+/**
+ * Applies contract/presets.json the way the packages do (defaults under explicit settings, the key URL
+ * rule, requires/forbids) and returns the problems plus the settings left for the common loadConfig.
+ */
+function resolvePreset(explicit: Record<string, string>): { problems: string[]; settings: Record<string, string> } {
+  const problems: string[] = []
+  const name = explicit['TRUSTED_PROXY_PRESET']
+  const preset = name ? presetsFile.presets[name] : undefined
+  if (name && !preset) return { problems: [`unknown preset ${name}`], settings: explicit }
+  if (!preset) return { problems, settings: explicit }
+  const settings = { ...preset.defaults, ...explicit }
+  for (const variable of preset.requires) if (!explicit[variable]) problems.push(`${variable} is required by preset ${name}`)
+  for (const variable of preset.forbids ?? []) if (explicit[variable] !== undefined) problems.push(`${variable} must not be set with preset ${name}`)
+  const issuers = (settings['TRUSTED_PROXY_ISSUER'] ?? '').split(',').map((item) => item.trim()).filter(Boolean)
+  const jwksUrl = explicit['TRUSTED_PROXY_JWKS_URL']
+  switch (preset.jwksUrl.rule) {
+    case 'fixed':
+      settings['TRUSTED_PROXY_JWKS_URL'] ??= preset.jwksUrl.url!
+      break
+    case 'template':
+      if (!jwksUrl) {
+        if (issuers.length !== 1 || !/^https:\/\/[^/?#@]+$/.test(issuers[0]!)) problems.push('TRUSTED_PROXY_JWKS_URL cannot be derived from TRUSTED_PROXY_ISSUER')
+        else settings['TRUSTED_PROXY_JWKS_URL'] = preset.jwksUrl.template!.replace('{issuer}', issuers[0]!)
+      }
+      break
+    case 'kidTemplate': {
+      const zeroKid = '00000000-0000-0000-0000-000000000000'
+      if (jwksUrl) {
+        if (jwksUrl.split('{kid}').length !== 2) problems.push('TRUSTED_PROXY_JWKS_URL must contain {kid} once')
+        settings['TRUSTED_PROXY_JWKS_URL'] = jwksUrl.replace('{kid}', zeroKid)
+      } else {
+        const arn = /^arn:([^:]+):elasticloadbalancing:([^:]+):/.exec(explicit['TRUSTED_PROXY_AWS_ALB_ARN'] ?? '')
+        if (!arn || arn[1] !== 'aws') problems.push('TRUSTED_PROXY_JWKS_URL is required for this partition')
+        else settings['TRUSTED_PROXY_JWKS_URL'] = preset.jwksUrl.template!.replace('{region}', arn[2]!).replace('{kid}', zeroKid)
+      }
+      break
+    }
+    case 'discovery':
+      if (!jwksUrl) {
+        if (issuers.length !== 1) problems.push('TRUSTED_PROXY_JWKS_URL cannot be discovered')
+        else settings['TRUSTED_PROXY_JWKS_URL'] = `${issuers[0]!.replace(/\/$/, '')}/.well-known/openid-configuration`
+      }
+      break
+    case 'required':
+      if (!jwksUrl) problems.push(`TRUSTED_PROXY_JWKS_URL is required by preset ${name}`)
+      break
+    case 'forbidden':
+      if (jwksUrl) problems.push(`TRUSTED_PROXY_JWKS_URL must not be set with preset ${name}`)
+      // No key set: the common loader still wants a URL, which this preset never fetches.
+      settings['TRUSTED_PROXY_JWKS_URL'] = BASELINE.TRUSTED_PROXY_JWKS_URL
+      break
+  }
+  const secret = explicit['TRUSTED_PROXY_SHARED_SECRET']
+  if (secret !== undefined && !secret.includes('$') && new TextEncoder().encode(secret.trim()).length < 32) problems.push('TRUSTED_PROXY_SHARED_SECRET is shorter than 32 bytes')
+  return { problems, settings }
+}
+
+function configurationProblems(explicit: Record<string, string>): string[] {
+  const unknown = Object.keys(explicit).filter((name) => !knownVariables.has(name))
+  if (unknown.length > 0) return unknown.map((name) => `${name} is not in contract/env.json`)
+  const shellValues = Object.entries(explicit).filter(([name, value]) => value.includes('$') && name !== 'TRUSTED_PROXY_SHARED_SECRET')
+  if (shellValues.length > 0) return shellValues.map(([name]) => `${name}: use a literal example value`)
+  const complete = 'TRUSTED_PROXY_PRESET' in explicit || 'TRUSTED_PROXY_ASSERTION_HEADER' in explicit
+  const { problems, settings } = resolvePreset(complete ? explicit : { ...BASELINE, ...explicit })
+  for (const name of PRESET_ONLY) delete settings[name]
+  try {
+    loadConfig(settings)
+  } catch (error) {
+    const details = (error as { problems?: Array<{ variable: string; message: string }> }).problems ?? []
+    problems.push(...details.map((problem) => `${problem.variable} ${problem.message}`))
+    if (details.length === 0) problems.push((error as Error).message)
+  }
+  return problems
+}
+
+describe('configuration examples', () => {
+  const examples = blocks.flatMap((located) => {
+    const env = located.block.lang === 'sh' ? shellAssignments(located.block.content) : located.block.lang === 'yaml' ? yamlAssignments(located.block.content) : null
+    return env ? [{ located, env }] : []
+  })
+
+  it('are found', () => {
+    expect(examples.length).toBeGreaterThan(15)
+  })
+
+  it('every documented set of TRUSTED_PROXY_* settings is accepted by loadConfig (with its preset applied)', () => {
+    const failures = examples.flatMap(({ located, env }) => configurationProblems(env).map((problem) => `${where(located)}: ${problem}`))
+    expect(failures).toEqual([])
+  })
+
+  it('the checker itself rejects broken examples', () => {
+    expect(configurationProblems({ TRUSTED_PROXY_PRESET: 'pomerium', TRUSTED_PROXY_ISSUER: 'a.example.com', TRUSTED_PROXY_AUDIENCE: 'a.example.com' })).toContain(
+      'TRUSTED_PROXY_JWKS_URL is required by preset pomerium',
+    )
+    expect(configurationProblems({ TRUSTED_PROXY_MODE: 'sometimes' })).not.toEqual([])
+    expect(configurationProblems({ TRUSTED_PROXY_ALGORITHMS: 'HS256' })).not.toEqual([])
+    expect(configurationProblems({ TRUSTED_PROXY_JWKS_URLS: 'https://x.example.com' })).not.toEqual([])
+    expect(configurationProblems({ TRUSTED_PROXY_PRESET: 'authentik', TRUSTED_PROXY_ISSUER: 'https://a.example.com/application/o/app/', TRUSTED_PROXY_AUDIENCE: 'id', TRUSTED_PROXY_SHARED_SECRET: 'short' })).toContain(
+      'TRUSTED_PROXY_SHARED_SECRET is shorter than 32 bytes',
+    )
+    expect(configurationProblems({ TRUSTED_PROXY_PRESET: 'cloudflare-access', TRUSTED_PROXY_ISSUER: 'https://team.cloudflareaccess.com/', TRUSTED_PROXY_AUDIENCE: 'tag' })).toContain(
+      'TRUSTED_PROXY_JWKS_URL cannot be derived from TRUSTED_PROXY_ISSUER',
+    )
+  })
+})
