@@ -101,7 +101,7 @@ describe('proxy recipes', () => {
       expect(ts).toContain("from '@mieweb/trusted-proxy-auth-express'")
       expect(ts).toContain('app.use(trustedProxyAuth(')
       expect(ts).toContain('req.user')
-      expect(python).toContain('from trusted_proxy_auth.starlette import TrustedProxyAuthMiddleware')
+      expect(python).toContain('from trusted_proxy_auth.asgi import TrustedProxyAuthMiddleware')
       expect(python).toContain('app.add_middleware(TrustedProxyAuthMiddleware')
       expect(python).toContain('request.state.user')
       expect(page.codeBlocks.some((block) => block.lang === 'sh' && block.content.includes('TRUSTED_PROXY_'))).toBe(true)
