@@ -25,6 +25,13 @@ describe('markdown links', () => {
     expect(githubSlug('Node.js (Express) & Python')).toBe('nodejs-express--python')
   })
 
+  it('no prose contains a raw `<word`, which GitHub would swallow as an HTML tag', () => {
+    const swallowed = pages.flatMap((page) =>
+      page.prose.split('\n').flatMap((line, index) => (/<(?!a\s|\/a>|!--)[A-Za-z]/.test(line) ? [`${page.name}:${index + 1}: ${line.trim()}`] : [])),
+    )
+    expect(swallowed).toEqual([])
+  })
+
   for (const page of pages) {
     it(`every relative link and #anchor in ${page.name} resolves`, () => {
       const broken: string[] = []
