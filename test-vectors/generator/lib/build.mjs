@@ -4,7 +4,7 @@ import { basename, join } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import { errorOutcome, identityFor } from './contract.mjs'
 import { amend, BASE_CONFIG, claims, NOW } from './dsl.mjs'
-import { ALGORITHMS, b64u, Signer } from './jws.mjs'
+import { ALGORITHMS, b64u, Signer, verifies } from './jws.mjs'
 import { loadKeys, privateMember, publicMember } from './keys.mjs'
 
 export const VECTORS_DIR = join(import.meta.dirname, '..', '..')
@@ -131,12 +131,15 @@ function buildVector(id, vector, context, signer) {
   for (const [name, value] of Object.entries(config)) if (typeof value !== 'string') throw new Error(`config ${name} is not a string`)
   /** @type {Array<Record<string, unknown> | undefined>} */
   const payloads = []
+  /** @type {Array<ReturnType<typeof buildToken>>} */
+  const tokens = []
   /** @param {import('./dsl.mjs').Value} value @returns {string} */
   const resolve = (value) => {
     if (typeof value === 'string') return value
     if ('$join' in value) return value.$join.map(resolve).join('')
     const built = buildToken(value.$token, signer)
     payloads.push(built.payload)
+    tokens.push(built)
     return built.token
   }
 
@@ -158,6 +161,8 @@ function buildVector(id, vector, context, signer) {
   else if (expect.kind === 'null') result['expected'] = { identity: null }
   else {
     if (payloads.length !== 1 || !payloads[0]) throw new Error('an accepted vector needs exactly one token with a JSON payload')
+    // An independent check of the generator itself: what a vector accepts must really verify.
+    if (!tokens[0]?.signatureVerifies()) throw new Error('an accepted vector whose token signature does not verify with its key')
     const identity = identityFor(payloads[0], config)
     for (const [field, value] of Object.entries(expect.check)) {
       const actual = /** @type {Record<string, unknown>} */ (identity)[field]
@@ -171,7 +176,6 @@ function buildVector(id, vector, context, signer) {
 /**
  * @param {import('./dsl.mjs').TokenSpec} spec
  * @param {Signer} signer
- * @returns {{ token: string, payload: Record<string, unknown> | undefined }}
  */
 export function buildToken(spec, signer) {
   const alg = spec.alg ?? 'RS256'
@@ -206,7 +210,12 @@ export function buildToken(spec, signer) {
   const signature = spec.hmacSecret !== undefined ? signer.hmac(spec.hmacSecret, signingInput) : signer.sign(signAlg, keyName, signingInput)
   const edited = spec.signature ? spec.signature(Buffer.from(signature), signAlg) : signature
   const token = `${signingInput}.${typeof edited === 'string' ? edited : b64u(edited)}`
-  return { token: spec.edit ? spec.edit(token) : token, payload }
+  const final = spec.edit ? spec.edit(token) : token
+  const signatureVerifies = () => {
+    const [header, body, signatureSegment] = final.split('.')
+    return spec.hmacSecret === undefined && verifies(signAlg, signer.key(keyName), `${header}.${body}`, Buffer.from(signatureSegment ?? '', 'base64url'))
+  }
+  return { token: final, payload, signatureVerifies }
 }
 
 /**

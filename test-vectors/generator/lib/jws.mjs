@@ -29,7 +29,7 @@ export const ALGORITHMS = {
     family: 'ES',
     size: 66,
     order:
-      0x01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
+      0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
   },
   EdDSA: { hash: null, family: 'EdDSA' },
 }
@@ -194,6 +194,7 @@ export class Signer {
       // ECDSA signatures come in pairs (s, n − s); always start from the low one so a high-S vector
       // derived from it cannot be mistaken for the base signature on the next run.
       if (!isLowS(alg, signature)) signature = flipS(alg, signature)
+      if (!verifies(alg, key, signingInput, signature)) throw new Error(`a fresh ${alg} signature does not verify (curve order wrong?)`)
       if (isRandomized(alg)) this.freshSignatures++
     }
     if (isRandomized(alg)) this.randomized.push({ alg, keyName, input: signingInput, signature: b64u(signature) })

@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { createVerifier, loadConfig, TrustedProxyAuthError, type TrustedIdentity } from '../src/index.js'
+
+/** One language-neutral vector (test-vectors/schema/vector-file.schema.json). */
+export interface Vector {
+  id: string
+  description: string
+  config: Record<string, string>
+  jwks?: { keys: unknown[] } | { response: { status: number; contentType?: string; body: string } }
+  now: number
+  token?: string
+  request?: { headers: Array<[string, string]>; remoteAddress?: string | null }
+  expected: { identity: Record<string, unknown> | null } | { error: { code: string; status: number } }
+}
+
+/** What a run produced, in the shape of `expected`. */
+export type Outcome = { identity: unknown } | { error: { code: string; status: number } }
+
+export const VECTORS_DIR = join(import.meta.dirname, '..', '..', '..', 'test-vectors')
+export const CLI_PATH = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js')
+const NON_VECTOR_FILES = new Set(['package.json', 'tsconfig.json'])
+
+/** Every vector of every test-vectors/*.json file, in file order. */
+export function loadVectors(): Vector[] {
+  return readdirSync(VECTORS_DIR)
+    .filter((name) => name.endsWith('.json') && !NON_VECTOR_FILES.has(name))
+    .sort()
+    .flatMap((name) => (JSON.parse(readFileSync(join(VECTORS_DIR, name), 'utf8')) as { vectors: Vector[] }).vectors)
+}
+
+/** A loopback HTTP server answering each vector's `jwks` at its own path. */
+export class VectorKeyServer {
+  private readonly server: Server
+  private readonly byPath = new Map<string, NonNullable<Vector['jwks']>>()
+  private origin = ''
+
+  constructor(vectors: readonly Vector[]) {
+    for (const vector of vectors) if (vector.jwks) this.byPath.set(this.pathOf(vector), vector.jwks)
+    this.server = createServer((request, response) => {
+      const served = this.byPath.get(request.url ?? '')
+      if (!served) {
+        response.writeHead(404).end()
+        return
+      }
+      if ('keys' in served) {
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(served))
+        return
+      }
+      const { status, contentType, body } = served.response
+      response.writeHead(status, contentType === undefined ? {} : { 'content-type': contentType }).end(body)
+    })
+  }
+
+  private pathOf(vector: Vector): string {
+    return `/vectors/${vector.id}/jwks.json`
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve))
+    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections()
+    return new Promise((resolve) => this.server.close(() => resolve()))
+  }
+
+  /** The vector's configuration; when it serves `jwks` and names no key URL, the URL of this server. */
+  envFor(vector: Vector): Record<string, string> {
+    if (!vector.jwks || vector.config['TRUSTED_PROXY_JWKS_URL'] !== undefined) return { ...vector.config }
+    return { ...vector.config, TRUSTED_PROXY_JWKS_URL: this.origin + this.pathOf(vector) }
+  }
+}
+
+/** Runs a vector through loadConfig + createVerifier + verifyAssertion/verifyRequest. */
+export async function runThroughLibrary(vector: Vector, env: Record<string, string>): Promise<Outcome & { raw?: TrustedIdentity | null }> {
+  try {
+    const verifier = createVerifier(loadConfig(env))
+    try {
+      if (vector.request) {
+        const identity = await verifier.verifyRequest({ headers: vector.request.headers, remoteAddress: vector.request.remoteAddress ?? null }, { now: vector.now })
+        return { identity, raw: identity }
+      }
+      if (vector.token !== undefined) {
+        const identity = await verifier.verifyAssertion(vector.token, { now: vector.now })
+        return { identity, raw: identity }
+      }
+      return { identity: 'the configuration loaded, but the vector expects it to be refused' }
+    } finally {
+      verifier.close()
+    }
+  } catch (error) {
+    if (error instanceof TrustedProxyAuthError) return { error: { code: error.code, status: error.status } }
+    throw error
+  }
+}
+
+export interface CliRun {
+  exitCode: number
+  output: { ok: boolean; identity?: unknown; error?: { code: string; status: number; message: string } }
+}
+
+/** Command-line arguments of `trusted-proxy-auth verify` for a vector. */
+export function cliArguments(vector: Vector): string[] {
+  const args = ['verify', '--now', String(vector.now)]
+  if (vector.request) {
+    for (const [name, value] of vector.request.headers) args.push('--header', `${name}: ${value}`)
+    if (vector.request.remoteAddress != null) args.push('--remote-address', vector.request.remoteAddress)
+    return args
+  }
+  // After `--` a token that starts with "-" or a space is still the positional TOKEN. Configuration-only
+  // vectors pass a placeholder: loading the configuration must fail before it is looked at.
+  return [...args, '--', vector.token ?? 'placeholder-token']
+}
+
+/** Runs the built CLI with only the vector's environment (nothing inherited but PATH). */
+export function runThroughCli(vector: Vector, env: Record<string, string>): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [CLI_PATH, ...cliArguments(vector)], { env: { PATH: process.env['PATH'] ?? '', ...env }, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+      const exitCode = error ? Number((error as { code?: number }).code ?? -1) : 0
+      try {
+        resolve({ exitCode, output: JSON.parse(stdout) as CliRun['output'] })
+      } catch {
+        reject(new Error(`${vector.id}: the CLI printed no JSON (exit ${exitCode}): ${stdout.slice(0, 200)} ${stderr.slice(0, 200)}`))
+      }
+    }).stdin?.end()
+  })
+}
+
+/** Runs at most `limit` tasks at once. */
+export class Limiter {
+  private running = 0
+  private readonly waiting: Array<() => void> = []
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve))
+    this.running++
+    try {
+      return await task()
+    } finally {
+      this.running--
+      this.waiting.shift()?.()
+    }
+  }
+}
