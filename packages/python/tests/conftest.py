@@ -4,3 +4,27 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def served_vector_urls() -> Iterator[dict[str, str]]:
+    """One real loopback HTTP server answering every vector's key URL, shared by the CLI tests."""
+    from vectors import load_vectors, served_vectors
+
+    with served_vectors(load_vectors()) as urls:
+        yield urls
+
+
+@pytest.fixture(scope="session")
+def python_cli_results(served_vector_urls: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """The Python CLI's outcome for every vector, computed once (bounded parallelism) for the vector and
+    parity tests."""
+    from vectors import PYTHON_CLI, load_vectors, run_all
+
+    return run_all(PYTHON_CLI, load_vectors(), served_vector_urls)

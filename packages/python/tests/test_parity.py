@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from typing import Any
 
 import pytest
-from vectors import NODE_CLI, PYTHON_CLI, TS_CLI, load_vectors, run_all, served_vectors, vector_files
+from vectors import NODE_CLI, TS_CLI, load_vectors, run_all, vector_files
 
 VECTORS = load_vectors()
 
@@ -15,7 +16,9 @@ def _comparable(outcome: dict[str, Any]) -> dict[str, Any]:
     return {key: outcome.get(key) for key in ("ok", "code", "status", "identity", "exit")}
 
 
-def test_both_clis_agree_on_every_vector() -> None:
+def test_both_clis_agree_on_every_vector(
+    python_cli_results: dict[str, dict[str, Any]], served_vector_urls: dict[str, str]
+) -> None:
     if not vector_files():
         pytest.skip("test-vectors/*.json are being written; parity runs once they land")
     assert shutil.which("node"), "node is needed for the parity test"
@@ -23,12 +26,12 @@ def test_both_clis_agree_on_every_vector() -> None:
         f"{TS_CLI} is missing: build the TypeScript core first "
         "(`npx turbo run build --filter=@mieweb/trusted-proxy-auth`; turbo does it before this test)"
     )
-    with served_vectors(VECTORS) as urls:
-        python = run_all(PYTHON_CLI, VECTORS, urls)
-        node = run_all(NODE_CLI, VECTORS, urls)
+    python = python_cli_results
+    node = run_all(NODE_CLI, VECTORS, served_vector_urls)
     differences = {
         vector.id: {"python": python[vector.id], "typescript": node[vector.id]}
         for vector in VECTORS
         if _comparable(python[vector.id]) != _comparable(node[vector.id])
     }
-    assert differences == {}, f"{len(differences)} of {len(VECTORS)} vectors differ"
+    report = json.dumps(dict(list(differences.items())[:10]), indent=1)[:6000]
+    assert differences == {}, f"{len(differences)} of {len(VECTORS)} vectors differ:\n{report}"

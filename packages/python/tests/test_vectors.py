@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from vectors import (
-    MOCK_JWKS_URL,
-    PYTHON_CLI,
-    Vector,
-    load_vectors,
-    mock_transports,
-    run_all,
-    served_vectors,
-    vector_files,
-)
+from vectors import MOCK_JWKS_URL, Vector, load_vectors, mock_transports, vector_files
 
 from trusted_proxy_auth import Identity, TrustedProxyAuth, TrustedProxyAuthError, load_config
 
@@ -63,12 +53,6 @@ def test_vector_files_are_present() -> None:
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_vector_through_library(vector: Vector, mode: str) -> None:
     assert run_library(vector, asynchronous=mode == "async") == vector.expected
-
-
-@pytest.fixture(scope="module")
-def python_cli_results() -> Iterator[dict[str, dict[str, Any]]]:
-    with served_vectors(VECTORS) as urls:
-        yield run_all(PYTHON_CLI, VECTORS, urls)
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[vector.id for vector in VECTORS])
