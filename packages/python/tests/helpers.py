@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -168,3 +168,36 @@ def loopback_jwks_server() -> Iterator[tuple[str, dict[str, JwksResponse]]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class ManualScheduler:
+    """A clock and scheduler that move only when told to, so key-lifecycle timing is exact in tests."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+        self._tasks: list[tuple[float, int, Callable[[], None]]] = []
+        self._next_id = 0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> object:
+        self._next_id += 1
+        self._tasks.append((self.now + delay, self._next_id, callback))
+        return self._next_id
+
+    def cancel(self, handle: object) -> None:
+        self._tasks = [task for task in self._tasks if task[1] != handle]
+
+    def advance(self, seconds: float) -> None:
+        """Moves the clock, running each task that falls due in order."""
+        target = self.now + seconds
+        while True:
+            due = sorted(task for task in self._tasks if task[0] <= target + 1e-9)
+            if not due:
+                break
+            when, handle, callback = due[0]
+            self.cancel(handle)
+            self.now = max(self.now, when)
+            callback()
+        self.now = target

@@ -90,7 +90,12 @@ def test_excluded_paths_and_optional_mode() -> None:
 
 def test_jwks_outage_is_503_with_retry_after() -> None:
     mock = MockJwks(JwksResponse(status=500, body=""))
-    auth = TrustedProxyAuth(load_config(base_env()), async_transport=mock.async_transport)
+    auth = TrustedProxyAuth(
+        load_config(base_env()),
+        transport=mock.transport,
+        async_transport=mock.async_transport,
+        random_source=lambda: 0.5,  # no jitter: the first retry is exactly 5 s away
+    )
     response = TestClient(guarded_app(auth)).get("/whoami", headers={HEADER: TOKEN})
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"

@@ -1,4 +1,5 @@
-"""The key cache: freshness, unknown-kid refetch with cooldown, single flight, backoff, stale serving."""
+"""The key cache: freshness, refresh ahead of expiry, unknown-kid refetch with cooldown, single flight,
+backoff, stale serving (with a manual clock and scheduler where timing matters)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import NOW, JwksResponse, MockJwks, base_env, claims, make_key
+from helpers import NOW, JwksResponse, ManualScheduler, MockJwks, base_env, claims, make_key
 
 from trusted_proxy_auth import TrustedProxyAuth, TrustedProxyAuthError, load_config
 
@@ -17,20 +18,17 @@ KEY_A = make_key("ES256", "a")
 KEY_B = make_key("ES256", "b")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def setup(mock: MockJwks, **env: str) -> tuple[TrustedProxyAuth, Clock]:
-    clock = Clock()
+def setup(mock: MockJwks, **env: str) -> tuple[TrustedProxyAuth, ManualScheduler]:
+    manual = ManualScheduler()
     auth = TrustedProxyAuth(
-        load_config(base_env(**env)), transport=mock.transport, async_transport=mock.async_transport, clock=clock
+        load_config(base_env(**env)),
+        transport=mock.transport,
+        async_transport=mock.async_transport,
+        clock=manual,
+        scheduler=manual,
+        random_source=lambda: 0.5,
     )
-    return auth, clock
+    return auth, manual
 
 
 def code(auth: TrustedProxyAuth, token: str) -> str:
@@ -41,37 +39,45 @@ def code(auth: TrustedProxyAuth, token: str) -> str:
     return "ok"
 
 
-def test_keys_are_cached_for_the_ttl_then_refetched() -> None:
+def test_first_load_runs_in_the_background_and_refresh_happens_ahead_of_expiry() -> None:
     mock = MockJwks(JwksResponse.of(KEY_A.public_jwk))
-    auth, clock = setup(mock, TRUSTED_PROXY_JWKS_CACHE_TTL="100")
+    auth, manual = setup(mock, TRUSTED_PROXY_JWKS_CACHE_TTL="100")
     token = KEY_A.sign(claims())
     assert auth.status().state == "loading"
-    assert [code(auth, token) for _ in range(3)] == ["ok"] * 3
+    manual.advance(0)
     assert len(mock.requests) == 1
     assert auth.status().state == "ready"
-    clock.now += 100
-    assert auth.status().state == "stale"
-    assert code(auth, token) == "ok"
+    assert [code(auth, token) for _ in range(3)] == ["ok"] * 3
+    assert len(mock.requests) == 1
+    manual.advance(84.9)
+    assert len(mock.requests) == 1
+    manual.advance(0.1)
     assert len(mock.requests) == 2
     assert mock.requests[0].headers["accept"] == "application/jwk-set+json, application/json"
 
 
+def test_a_request_before_the_first_load_fetches_once() -> None:
+    mock = MockJwks(JwksResponse.of(KEY_A.public_jwk))
+    auth, manual = setup(mock)
+    assert code(auth, KEY_A.sign(claims())) == "ok"
+    manual.advance(0)  # the start-up task finds the keys already loaded
+    assert len(mock.requests) == 1
+
+
 def test_cache_control_max_age_shortens_freshness_but_not_below_the_cooldown() -> None:
     mock = MockJwks(JwksResponse.of(KEY_A.public_jwk, **{"cache-control": "public, max-age=5"}))
-    auth, clock = setup(mock, TRUSTED_PROXY_JWKS_CACHE_TTL="600", TRUSTED_PROXY_JWKS_COOLDOWN="30")
-    token = KEY_A.sign(claims())
-    code(auth, token)
-    clock.now += 29
-    code(auth, token)
+    auth, manual = setup(mock, TRUSTED_PROXY_JWKS_CACHE_TTL="600", TRUSTED_PROXY_JWKS_COOLDOWN="30")
+    manual.advance(0)
+    manual.advance(25.4)
     assert len(mock.requests) == 1
-    clock.now += 1
-    code(auth, token)
+    manual.advance(0.1)
     assert len(mock.requests) == 2
+    assert code(auth, KEY_A.sign(claims())) == "ok"
 
 
 def test_unknown_kid_refetches_once_per_cooldown_and_finds_a_rotated_key() -> None:
     mock = MockJwks(JwksResponse.of(KEY_A.public_jwk))
-    auth, clock = setup(mock, TRUSTED_PROXY_JWKS_COOLDOWN="30")
+    auth, manual = setup(mock, TRUSTED_PROXY_JWKS_COOLDOWN="30")
     assert code(auth, KEY_A.sign(claims())) == "ok"
     mock.response = JwksResponse.of(KEY_A.public_jwk, KEY_B.public_jwk)
     # a freshly rotated key works at once: the first unknown kid may refetch immediately
@@ -81,57 +87,67 @@ def test_unknown_kid_refetches_once_per_cooldown_and_finds_a_rotated_key() -> No
     # the rotation refetch started the cooldown: a flood of random kids costs nothing more
     assert {code(auth, token) for token in flood} == {"unknown_key"}
     assert len(mock.requests) == 2
-    clock.now += 30
+    manual.advance(30)
     assert code(auth, flood[0]) == "unknown_key"
     assert code(auth, flood[1]) == "unknown_key"
     assert len(mock.requests) == 3
     assert code(auth, KEY_A.sign(claims())) == "ok"
 
 
-def test_failed_fetches_back_off_and_report_retry_after() -> None:
+def test_failed_fetches_back_off_in_the_background_and_requests_fail_fast() -> None:
     mock = MockJwks(JwksResponse(status=503, body=""))
-    auth, clock = setup(mock)
+    auth, manual = setup(mock)
     token = KEY_A.sign(claims())
+    manual.advance(0)
     with pytest.raises(TrustedProxyAuthError) as raised:
         auth.verify_assertion(token, now=NOW)
     assert raised.value.retry_after == 5
     assert auth.status().state == "unavailable"
     assert auth.status().last_error == "HTTP status 503"
-    clock.now += 4
+    assert len(mock.requests) == 1
+    manual.advance(4.9)
     assert code(auth, token) == "jwks_unavailable"
     assert len(mock.requests) == 1
-    clock.now += 1
-    assert code(auth, token) == "jwks_unavailable"
+    manual.advance(0.1)
     assert len(mock.requests) == 2
-    clock.now += 9.5
-    with pytest.raises(TrustedProxyAuthError) as raised:
-        auth.verify_assertion(token, now=NOW)
-    assert raised.value.retry_after == 1
+    manual.advance(10)
+    assert len(mock.requests) == 3
     mock.response = JwksResponse.of(KEY_A.public_jwk)
-    clock.now += 0.5
+    manual.advance(30)
+    assert len(mock.requests) == 4
     assert code(auth, token) == "ok"
     assert auth.status().to_dict()["state"] == "ready"
 
 
 def test_last_good_keys_are_served_through_an_outage_until_max_stale() -> None:
     mock = MockJwks(JwksResponse.of(KEY_A.public_jwk))
-    auth, clock = setup(mock, TRUSTED_PROXY_JWKS_CACHE_TTL="60", TRUSTED_PROXY_JWKS_MAX_STALE="120")
+    auth, manual = setup(mock, TRUSTED_PROXY_JWKS_CACHE_TTL="60", TRUSTED_PROXY_JWKS_MAX_STALE="120")
     token = KEY_A.sign(claims())
-    assert code(auth, token) == "ok"
+    manual.advance(0)
     mock.response = JwksResponse(status=500, body="")
-    clock.now += 61
+    manual.advance(61)
     assert code(auth, token) == "ok"
     assert auth.status().state == "stale"
-    clock.now += 119
+    manual.advance(119)
     assert code(auth, token) == "jwks_unavailable"
     assert auth.status().state == "unavailable"
+
+
+def test_close_stops_background_work() -> None:
+    mock = MockJwks(JwksResponse.of(KEY_A.public_jwk))
+    auth, manual = setup(mock)
+    manual.advance(0)
+    auth.close()
+    manual.advance(3600)
+    assert len(mock.requests) == 1
 
 
 def test_timeout_aborts_a_hanging_endpoint() -> None:
     def hang(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)
 
-    auth = TrustedProxyAuth(load_config(base_env()), transport=httpx.MockTransport(hang))
+    manual = ManualScheduler()
+    auth = TrustedProxyAuth(load_config(base_env()), transport=httpx.MockTransport(hang), scheduler=manual)
     assert code(auth, KEY_A.sign(claims())) == "jwks_unavailable"
     assert auth.status().last_error == "timed out"
 
@@ -156,6 +172,7 @@ def test_concurrent_threads_share_one_fetch() -> None:
     gate.set()
     for thread in threads:
         thread.join()
+    auth.close()
     assert results == ["ok"] * 8
     assert calls == 1
 
@@ -169,7 +186,8 @@ def test_concurrent_tasks_share_one_fetch_without_blocking_the_loop() -> None:
         await asyncio.sleep(0.1)
         return httpx.Response(200, json={"keys": [KEY_A.public_jwk]})
 
-    auth = TrustedProxyAuth(load_config(base_env()), async_transport=httpx.MockTransport(slow))
+    manual = ManualScheduler()  # no background start-up fetch: the requests trigger the one fetch
+    auth = TrustedProxyAuth(load_config(base_env()), async_transport=httpx.MockTransport(slow), scheduler=manual)
     token = KEY_A.sign(claims())
 
     async def run() -> tuple[list[Any], int]:

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from helpers import ManualScheduler
 from vectors import MOCK_JWKS_URL, Vector, load_vectors, mock_transports, vector_files
 
 from trusted_proxy_auth import Identity, TrustedProxyAuth, TrustedProxyAuthError, load_config
@@ -25,8 +26,12 @@ def run_library(vector: Vector, *, asynchronous: bool) -> dict[str, Any]:
     data = vector.data
     transport, async_transport = mock_transports(vector)
     try:
+        # No background work: the manual scheduler never runs, so each vector costs one fetch at most.
         auth = TrustedProxyAuth(
-            load_config(vector.env(MOCK_JWKS_URL)), transport=transport, async_transport=async_transport
+            load_config(vector.env(MOCK_JWKS_URL)),
+            transport=transport,
+            async_transport=async_transport,
+            scheduler=ManualScheduler(),
         )
         now = data["now"]
         if "request" in data:

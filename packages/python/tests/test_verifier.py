@@ -14,6 +14,7 @@ from helpers import (
     ISSUER,
     NOW,
     JwksResponse,
+    ManualScheduler,
     MockJwks,
     SigningKey,
     b64url,
@@ -31,7 +32,10 @@ KEY = make_key("ES256", "ec-1")
 def verifier(*keys: dict[str, Any], mock: MockJwks | None = None, **env: str) -> tuple[TrustedProxyAuth, MockJwks]:
     mock = mock or MockJwks(JwksResponse.of(*(keys or (KEY.public_jwk,))))
     auth = TrustedProxyAuth(
-        load_config(base_env(**env)), transport=mock.transport, async_transport=mock.async_transport
+        load_config(base_env(**env)),
+        transport=mock.transport,
+        async_transport=mock.async_transport,
+        scheduler=ManualScheduler(),
     )
     return auth, mock
 

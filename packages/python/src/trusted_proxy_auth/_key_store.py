@@ -5,8 +5,9 @@ request never waits longer than the timeout, the set is fresh for the cache TTL 
 honoured between the cooldown and the TTL), an unknown `kid` triggers one refetch per cooldown, one
 fetch serves every concurrent caller, failed fetches back off (5 s, 10 s, 30 s, then 60 s), the last good
 set is served stale for a bounded time through an outage, and a set publishing private key material is
-refused whole. Work happens on the request path (no background timers yet); the state lives in one
-object so that background refresh can be added without changing callers.
+refused whole. The first load starts in the background when the verifier is created; refreshes ahead
+of expiry and retries run on the scheduler (daemon timer threads by default), so requests only wait for
+keys when none are usable.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import math
+import random
 import re
 import threading
 import time
@@ -26,6 +28,7 @@ from typing import Any, Literal
 import httpx
 
 from ._key_set import KeyMember, has_private_material, unusable_reason
+from ._scheduler import Scheduler, ThreadScheduler
 from .errors import TrustedProxyAuthError
 
 MAX_JWKS_BYTES = 1024 * 1024
@@ -95,6 +98,8 @@ class KeyStore:
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
         on_event: EventListener | None = None,
+        scheduler: Scheduler | None = None,
+        random_source: Callable[[], float] = random.random,
     ) -> None:
         self._url = url
         self._timeout = timeout
@@ -105,6 +110,8 @@ class KeyStore:
         self._transport = transport
         self._async_transport = async_transport
         self._on_event = on_event
+        self._scheduler: Scheduler = scheduler if scheduler is not None else ThreadScheduler()
+        self._random = random_source
 
         self._members: list[KeyMember] = []
         self._kids: set[str] = set()
@@ -118,14 +125,30 @@ class KeyStore:
         self._next_retry_at: float | None = None
         self._last_kid_refetch_at = -math.inf
         self._unknown_kids: dict[str, float] = {}
-        # Bumped after every fetch; a caller that waited on the lock sees that another did its work.
+        self._closed = False
+        self._timer: object | None = None
+        # Bumped when a scheduled task is replaced, so a timer that fires late does nothing.
+        self._timer_token = 0
+        # Bumped after every fetch; a caller that waited for a fetch sees that another did its work.
         self._generation = 0
-        self._thread_lock = threading.Lock()
-        self._loop_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+        # Held while any fetch (thread or event loop) is in progress: one fetch for every caller.
+        self._fetch_lock = threading.Lock()
+        self._loop_fetches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Future[None]] = (
             weakref.WeakKeyDictionary()
         )
+        # A background refresh of stale keys has been asked for and has not run yet.
+        self._stale_refresh_pending = False
 
     # -- public -----------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Starts the first load in the background; the application does not wait for it."""
+        self._schedule(0.0, retry=False)
+
+    def close(self) -> None:
+        """Stops background refreshes and retries."""
+        self._closed = True
+        self._cancel_timer()
 
     def status(self) -> KeyStatus:
         now = self._clock()
@@ -144,10 +167,6 @@ class KeyStore:
             fetch_count=self._fetch_count,
         )
 
-    @property
-    def loaded(self) -> bool:
-        return self._loaded
-
     def members_for(self, kid: str | None) -> list[KeyMember]:
         """The usable members published with `kid` (all of them without a kid); raises jwks_unavailable."""
         self._ensure_usable()
@@ -162,11 +181,20 @@ class KeyStore:
         return self._select(kid)
 
     def load(self) -> None:
-        """Loads the key set now unless a fresh one is cached; raises jwks_unavailable on failure."""
-        self._ensure_usable()
+        """Waits for a usable key set, fetching one now if none is; raises jwks_unavailable."""
+        if not self._usable(self._clock()):
+            if self._fetch_lock.locked():
+                self._wait_for_fetch()
+            if not self._usable(self._clock()):
+                self._refresh()
+        if not self._usable(self._clock()):
+            raise self._unavailable()
 
     async def aload(self) -> None:
-        await self._aensure_usable()
+        if not self._usable(self._clock()) and not await self._ajoin_fetch():
+            await self._arefresh()
+        if not self._usable(self._clock()):
+            raise self._unavailable()
 
     # -- decisions shared by both paths ---------------------------------------------------------
 
@@ -183,25 +211,37 @@ class KeyStore:
     def _usable(self, now: float) -> bool:
         return self._loaded and now < self._fresh_until + self._max_stale
 
-    def _may_fetch(self, now: float) -> bool:
-        return self._next_retry_at is None or now >= self._next_retry_at
-
     def _unavailable(self) -> TrustedProxyAuthError:
         now = self._clock()
         retry_after = 1 if self._next_retry_at is None else max(1, math.ceil(self._next_retry_at - now))
         return TrustedProxyAuthError("jwks_unavailable", retry_after=retry_after)
 
-    def _needs_fetch(self) -> bool:
-        """True when a fetch should happen before answering; raises nothing."""
+    def _fetching(self) -> bool:
+        return self._fetch_lock.locked()
+
+    def _must_fetch_now(self) -> bool:
+        """Decides, without waiting, whether this request needs a fetch before it can be answered.
+
+        Fresh keys: no. Stale but usable keys: the request is answered from them and a refresh starts in
+        the background. Nothing usable: fetch now, unless a retry is already scheduled (then requests fail
+        fast instead of each hammering a broken endpoint); a retry that is overdue (its timer late) counts
+        as due.
+        """
         now = self._clock()
         if self._loaded and now < self._fresh_until:
             return False
+        idle = not self._fetching()
+        retry_due = self._next_retry_at is None or now >= self._next_retry_at
         if self._usable(now):
             age = now - (self._success_at if self._success_at is not None else now)
             self._emit({"type": "jwks_stale_served", "age_seconds": round(age)})
-        return self._may_fetch(now)
+            if idle and retry_due and not self._stale_refresh_pending:
+                self._stale_refresh_pending = True
+                self._schedule(0.0, retry=False)
+            return False
+        return retry_due
 
-    def _kid_refetch_decision(self, kid: str) -> bool:
+    def _kid_refetch_allowed(self, kid: str) -> bool:
         """Whether an unknown kid may trigger a refetch now (at most one per cooldown)."""
         now = self._clock()
         known_miss_until = self._unknown_kids.get(kid)
@@ -227,6 +267,10 @@ class KeyStore:
         self._last_fetch_at = started
         return started
 
+    def _jittered(self, nominal: float, spread: float) -> float:
+        """`nominal` spread by +-`spread` (a fraction) so that many instances do not refetch in lock step."""
+        return nominal * (1 + spread * (2 * self._random() - 1))
+
     def _succeeded(self, download: _Download, started: float) -> None:
         members: list[KeyMember] = []
         ignored = 0
@@ -246,7 +290,6 @@ class KeyStore:
         self._fresh_until = self._success_at + download.ttl
         self._failures = 0
         self._last_error = None
-        self._next_retry_at = None
         self._emit(
             {
                 "type": "jwks_fetch_ok",
@@ -256,12 +299,11 @@ class KeyStore:
                 "ignored_count": ignored,
             }
         )
+        self._schedule(max(1.0, self._jittered(download.ttl * 0.85, 0.05)), retry=False)
 
     def _failed(self, reason: str, started: float) -> None:
         self._failures += 1
         self._last_error = reason
-        delay = RETRY_SCHEDULE_SECONDS[min(self._failures, len(RETRY_SCHEDULE_SECONDS)) - 1]
-        self._next_retry_at = self._clock() + delay
         self._emit(
             {
                 "type": "jwks_fetch_failed",
@@ -270,6 +312,34 @@ class KeyStore:
                 "reason": reason,
             }
         )
+        base = RETRY_SCHEDULE_SECONDS[min(self._failures, len(RETRY_SCHEDULE_SECONDS)) - 1]
+        self._schedule(self._jittered(base, 0.1), retry=True)
+
+    def _cancel_timer(self) -> None:
+        self._timer_token += 1
+        if self._timer is not None:
+            self._scheduler.cancel(self._timer)
+            self._timer = None
+
+    def _schedule(self, delay: float, *, retry: bool) -> None:
+        """Replaces the pending background task with a refresh (or retry) after `delay` seconds."""
+        if self._closed:
+            return
+        self._cancel_timer()
+        self._next_retry_at = self._clock() + delay if retry else None
+        token = self._timer_token
+
+        def run() -> None:
+            if token != self._timer_token or self._closed:
+                return
+            self._timer = None
+            self._next_retry_at = None
+            self._stale_refresh_pending = False
+            # Background work must never raise into a timer thread.
+            with contextlib.suppress(Exception):
+                self._refresh(timer_token=token)
+
+        self._timer = self._scheduler.call_later(delay, run)
 
     def _ttl_from(self, cache_control: str | None) -> float:
         """Cache-Control max-age is honoured between the cooldown and the configured TTL."""
@@ -307,25 +377,37 @@ class KeyStore:
 
     # -- synchronous path ---------------------------------------------------------------------------
 
+    def _wait_for_fetch(self) -> None:
+        """Waits for the fetch in progress; bounded, so a caller can never hang on a stuck fetch."""
+        if self._fetch_lock.acquire(timeout=self._timeout + 1):
+            self._fetch_lock.release()
+
     def _ensure_usable(self) -> None:
-        if self._needs_fetch():
+        if self._must_fetch_now():
             self._refresh()
+        elif not self._usable(self._clock()) and self._fetching():
+            self._wait_for_fetch()
         if not self._usable(self._clock()):
             raise self._unavailable()
 
     def _refetch_for_unknown_kid(self, kid: str) -> None:
-        if self._thread_lock.locked():
+        if self._fetching():
             # A fetch is under way: its result is as new as a refetch would be.
-            with self._thread_lock:
-                pass
-        elif self._kid_refetch_decision(kid):
+            self._wait_for_fetch()
+        elif self._kid_refetch_allowed(kid):
             self._refresh()
         self._remember_miss(kid)
 
-    def _refresh(self) -> None:
+    def _refresh(self, timer_token: int | None = None) -> None:
+        """One fetch; a caller that had to wait for another caller's fetch uses that one instead (and a
+        timer task that another fetch replaced meanwhile does nothing)."""
+        if self._closed:
+            return
         generation = self._generation
-        with self._thread_lock:
-            if generation != self._generation:
+        if not self._fetch_lock.acquire(timeout=self._timeout + 1):
+            return
+        try:
+            if generation != self._generation or (timer_token is not None and timer_token != self._timer_token):
                 return
             started = self._begin_fetch()
             try:
@@ -334,6 +416,8 @@ class KeyStore:
                 self._failed(str(failure), started)
             finally:
                 self._generation += 1
+        finally:
+            self._fetch_lock.release()
 
     def _download(self) -> _Download:
         try:
@@ -358,31 +442,40 @@ class KeyStore:
 
     # -- asynchronous path (never blocks the event loop) ----------------------------------------
 
-    def _loop_lock(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        lock = self._loop_locks.get(loop)
-        if lock is None:
-            lock = self._loop_locks[loop] = asyncio.Lock()
-        return lock
+    async def _ajoin_fetch(self) -> bool:
+        """Waits for a fetch in progress (in this loop or on a thread); False when there was none."""
+        pending = self._loop_fetches.get(asyncio.get_running_loop())
+        if pending is not None:
+            await asyncio.shield(pending)
+            return True
+        if self._fetching():
+            await asyncio.to_thread(self._wait_for_fetch)
+            return True
+        return False
 
     async def _aensure_usable(self) -> None:
-        if self._needs_fetch():
+        if self._must_fetch_now():
             await self._arefresh()
+        elif not self._usable(self._clock()):
+            await self._ajoin_fetch()
         if not self._usable(self._clock()):
             raise self._unavailable()
 
     async def _arefetch_for_unknown_kid(self, kid: str) -> None:
-        lock = self._loop_lock()
-        if lock.locked():
-            async with lock:
-                pass
-        elif self._kid_refetch_decision(kid):
+        if not await self._ajoin_fetch() and self._kid_refetch_allowed(kid):
             await self._arefresh()
         self._remember_miss(kid)
 
     async def _arefresh(self) -> None:
+        if self._closed:
+            return
         generation = self._generation
-        async with self._loop_lock():
+        if await self._ajoin_fetch() or not self._fetch_lock.acquire(blocking=False):
+            return
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        self._loop_fetches[loop] = done
+        try:
             if generation != self._generation:
                 return
             started = self._begin_fetch()
@@ -392,6 +485,10 @@ class KeyStore:
                 self._failed(str(failure), started)
             finally:
                 self._generation += 1
+        finally:
+            self._fetch_lock.release()
+            self._loop_fetches.pop(loop, None)
+            done.set_result(None)
 
     async def _adownload(self) -> _Download:
         try:

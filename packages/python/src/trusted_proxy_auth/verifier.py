@@ -12,6 +12,7 @@ import httpx
 from ._compact_jws import ParsedCompactJws, parse_compact_jws
 from ._key_set import KeyMember, fits_algorithm
 from ._key_store import EventListener, KeyStatus, KeyStore
+from ._scheduler import Scheduler
 from ._text import utf8_length
 from .addresses import is_trusted_peer
 from .claims import check_claims, check_user_policy
@@ -39,10 +40,15 @@ class TrustedProxyAuth:
         async_transport: httpx.AsyncBaseTransport | None = None,
         on_event: EventListener | None = None,
         clock: Callable[[], float] = time.time,
+        scheduler: Scheduler | None = None,
+        random_source: Callable[[], float] | None = None,
     ) -> None:
-        """`config` defaults to `load_config()` (the environment). `transport`/`async_transport` replace
-        httpx's network transports (tests); `on_event` receives dicts for logs and metrics (never the
-        assertion, claims or key material); `clock` is the key cache's clock in seconds."""
+        """`config` defaults to `load_config()` (the environment). The keys start loading in the background
+        at once (daemon timer threads; `close()` stops refreshes).
+
+        `transport`/`async_transport` replace httpx's network transports (tests); `on_event` receives dicts
+        for logs and metrics (never the assertion, claims or key material); `clock` (seconds), `scheduler`
+        and `random_source` (jitter, 0..1) make the key cache's timing exact in tests."""
         self.config = config if config is not None else load_config()
         self._on_event = on_event
         self._keys = KeyStore(
@@ -55,7 +61,10 @@ class TrustedProxyAuth:
             transport=transport,
             async_transport=async_transport,
             on_event=self._emit,
+            scheduler=scheduler,
+            **({"random_source": random_source} if random_source is not None else {}),
         )
+        self._keys.start()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> TrustedProxyAuth:
@@ -111,7 +120,8 @@ class TrustedProxyAuth:
         return self._keys.status()
 
     def close(self) -> None:
-        """Nothing runs in the background yet; kept so callers already release the verifier properly."""
+        """Stops background key refreshes and retries."""
+        self._keys.close()
 
     # -- internals ----------------------------------------------------------------------------------
 

@@ -1,0 +1,244 @@
+"""Every key-lifecycle script of ../../test-vectors/lifecycle/*.json, with a manual clock and scheduler:
+through a mocked transport (sync requests) and through a real loopback HTTP server (async requests)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from helpers import ManualScheduler, SigningKey, make_key, private_jwk
+
+from trusted_proxy_auth import TrustedProxyAuth, TrustedProxyAuthError, load_config
+
+LIFECYCLE_DIR = Path(__file__).resolve().parents[3] / "test-vectors" / "lifecycle"
+CLAIMS_NOW = 1_700_000_000
+MOCK_URL = "https://keys.lifecycle.test/jwks.json"
+SCRIPTS = sorted(LIFECYCLE_DIR.glob("*.json"))
+
+
+def _invalid_members() -> dict[str, dict[str, Any]]:
+    ec = make_key("ES256", None).public_jwk
+    ec = {name: value for name, value in ec.items() if name not in ("alg", "use")}
+    rsa_1024 = make_key("RS256", None, rsa_bits=1024).public_jwk
+    return {
+        "oct": {"kty": "oct", "kid": "oct-1", "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQ", "alg": "HS256"},
+        "use-enc": {**ec, "kid": "enc-1", "use": "enc"},
+        "key-ops-sign": {**ec, "kid": "ops-1", "key_ops": ["sign"]},
+        "rsa-1024": {**rsa_1024, "kid": "rsa-1024", "alg": "RS256"},
+        "alg-mismatch": {**ec, "kid": "mismatch-1", "alg": "RS256"},
+    }
+
+
+INVALID_MEMBERS = _invalid_members()
+
+
+@dataclass
+class Endpoint:
+    """What the key endpoint answers now, and how often it was asked."""
+
+    keys: dict[str, SigningKey]
+    serve: dict[str, Any] = field(default_factory=lambda: {"status": 404, "body": ""})
+    count: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self) -> tuple[int, dict[str, str], bytes] | None:
+        """(status, headers, body), or None for "never answer"."""
+        with self.lock:
+            self.count += 1
+        serve = self.serve
+        if serve.get("hang"):
+            return None
+        if "keys" in serve:
+            members = [self.keys[name].public_jwk for name in serve["keys"]]
+            for kind in serve.get("invalidMembers", []):
+                if kind == "private":
+                    first = self.keys[serve["keys"][0]]
+                    members.append({**private_jwk(first), "kid": f"{first.kid}-private", "alg": "ES256", "use": "sig"})
+                else:
+                    members.append(INVALID_MEMBERS[kind])
+            headers = {"content-type": "application/json"}
+            if "cacheControl" in serve:
+                headers["cache-control"] = serve["cacheControl"]
+            return 200, headers, json.dumps({"keys": members}).encode()
+        return (
+            serve.get("status", 200),
+            {"content-type": serve.get("contentType", "text/plain")},
+            serve.get("body", "").encode(),
+        )
+
+
+def mock_transports(endpoint: Endpoint) -> tuple[httpx.MockTransport, httpx.MockTransport]:
+    def handle(request: httpx.Request) -> httpx.Response:
+        answer = endpoint.answer()
+        if answer is None:
+            raise httpx.ReadTimeout("the endpoint never answers", request=request)
+        status, headers, body = answer
+        return httpx.Response(status, headers=headers, content=body)
+
+    async def ahandle(request: httpx.Request) -> httpx.Response:
+        return handle(request)
+
+    return httpx.MockTransport(handle), httpx.MockTransport(ahandle)
+
+
+@contextmanager
+def loopback_endpoint(endpoint: Endpoint) -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            answer = endpoint.answer()
+            if answer is None:
+                time.sleep(3)  # far past the script's timeout: the verifier must abort
+                return
+            status, headers, body = answer
+            self.send_response(status)
+            for name, value in {**headers, "content-length": str(len(body))}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's signature
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _sign(key: SigningKey, kid: str | None, config_issuer: str, config_audience: str) -> str:
+    header: dict[str, Any] = {"alg": "ES256"} if kid is None else {"alg": "ES256", "kid": kid}
+    payload = {
+        "iss": config_issuer,
+        "aud": config_audience,
+        "sub": "lifecycle-user",
+        "iat": CLAIMS_NOW,
+        "exp": CLAIMS_NOW + 3600,
+    }
+    return key.sign(payload, header=header)
+
+
+def _outcome_sync(auth: TrustedProxyAuth, token: str) -> str:
+    try:
+        auth.verify_assertion(token, now=CLAIMS_NOW)
+    except TrustedProxyAuthError as error:
+        return error.code
+    return "ok"
+
+
+async def _outcome_async(auth: TrustedProxyAuth, token: str) -> str:
+    try:
+        await auth.averify_assertion(token, now=CLAIMS_NOW)
+    except TrustedProxyAuthError as error:
+        return error.code
+    return "ok"
+
+
+def run_script(path: Path, *, loopback: bool) -> None:
+    script = json.loads(path.read_text(encoding="utf-8"))
+    keys = {name: make_key("ES256", name) for name in script["keys"]}
+    keys.setdefault("attacker", make_key("ES256", "attacker"))
+    endpoint = Endpoint(keys)
+    manual = ManualScheduler()
+    with loopback_endpoint(endpoint) if loopback else _no_server() as url:
+        config = load_config({**script["config"], "TRUSTED_PROXY_JWKS_URL": url or MOCK_URL})
+        transport, async_transport = (None, None) if loopback else mock_transports(endpoint)
+        auth: TrustedProxyAuth | None = None
+        try:
+            for index, step in enumerate(script["steps"]):
+                where = f"{path.name} step {index} {step.get('comment', '')}".strip()
+                if "serve" in step:
+                    endpoint.serve = step["serve"]
+                if step.get("start"):
+                    auth = TrustedProxyAuth(
+                        config,
+                        transport=transport,
+                        async_transport=async_transport,
+                        clock=manual,
+                        scheduler=manual,
+                        random_source=lambda: 0.5,
+                    )
+                    manual.advance(0)
+                if "advance" in step:
+                    manual.advance(step["advance"])
+                if "verify" in step:
+                    assert auth is not None, where
+                    _verify_step(auth, step, keys, config.issuer[0], config.audience[0], loopback=loopback, where=where)
+                if "status" in step:
+                    assert auth is not None
+                    assert auth.status().state == step["status"], where
+                if "fetches" in step:
+                    assert endpoint.count == step["fetches"], where
+        finally:
+            if auth is not None:
+                auth.close()
+
+
+@contextmanager
+def _no_server() -> Iterator[None]:
+    yield None
+
+
+def _verify_step(
+    auth: TrustedProxyAuth,
+    step: dict[str, Any],
+    keys: dict[str, SigningKey],
+    issuer: str,
+    audience: str,
+    *,
+    loopback: bool,
+    where: str,
+) -> None:
+    verify = step["verify"]
+    key = keys[verify["key"]]
+    kid = verify.get("kid", verify["key"])
+    concurrent = verify.get("concurrent", 1)
+    if "distinctKids" in verify:
+        tokens = [_sign(key, f"{kid}-{i}", issuer, audience) for i in range(1, verify["distinctKids"] + 1)]
+        if loopback:
+
+            async def sequential() -> list[str]:
+                return [await _outcome_async(auth, token) for token in tokens]
+
+            results = asyncio.run(sequential())
+        else:
+            results = [_outcome_sync(auth, token) for token in tokens]
+    else:
+        token = _sign(key, kid, issuer, audience)
+        if concurrent > 1 or loopback:
+
+            async def together() -> list[str]:
+                return list(await asyncio.gather(*(_outcome_async(auth, token) for _ in range(concurrent))))
+
+            results = asyncio.run(together())
+        else:
+            results = [_outcome_sync(auth, token)]
+    assert set(results) == {step["expect"]}, where
+
+
+def test_lifecycle_scripts_are_present() -> None:
+    assert len(SCRIPTS) >= 9, f"no lifecycle scripts in {LIFECYCLE_DIR}"
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=[path.stem for path in SCRIPTS])
+def test_lifecycle_script_with_mocked_transport(path: Path) -> None:
+    run_script(path, loopback=False)
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=[path.stem for path in SCRIPTS])
+def test_lifecycle_script_over_loopback_http(path: Path) -> None:
+    run_script(path, loopback=True)
