@@ -4,6 +4,9 @@ export type AddressRange = [ipaddr.IPv4 | ipaddr.IPv6, number]
 
 /** Parses `10.0.0.0/8`, `::1`, `192.168.1.7`; returns null for anything else. */
 export function parseAddressRange(text: string): AddressRange | null {
+  const address = text.split('/')[0] ?? ''
+  // ipaddr.js also reads shortened IPv4 ("10.1"); other languages' parsers do not, so refuse it.
+  if (!address.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(address)) return null
   try {
     if (text.includes('/')) return ipaddr.parseCIDR(text)
     if (!ipaddr.isValid(text)) return null

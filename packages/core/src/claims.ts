@@ -69,7 +69,7 @@ export function checkClaims(payload: Record<string, unknown>, config: TrustedPro
 /** Stage `user_policy`. */
 export function checkUserPolicy(identity: TrustedIdentity, config: TrustedProxyAuthConfig): void {
   if (config.allowedUsers.length === 0 && config.allowedGroups.length === 0) return
-  const allowedUser = config.allowedUsers.includes(identity.subject) || (identity.email !== null && config.allowedUsers.includes(identity.email))
+  const allowedUser = config.allowedUsers.includes(identity.subject) || (identity.email !== null && identity.emailVerified !== false && config.allowedUsers.includes(identity.email))
   const allowedGroup = identity.groups.some((group) => config.allowedGroups.includes(group))
   if (!allowedUser && !allowedGroup) throw new TrustedProxyAuthError('forbidden_user')
 }

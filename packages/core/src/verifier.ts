@@ -75,7 +75,11 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     let byAlg = importedKeys.get(member)
     if (!byAlg) importedKeys.set(member, (byAlg = new Map()))
     let key = byAlg.get(alg)
-    if (!key) byAlg.set(alg, (key = importJWK(member as Parameters<typeof importJWK>[0], alg)))
+    if (!key) {
+      // key_ops was already checked for `verify`; jose refuses to import a public key that also lists `sign`.
+      const { key_ops: _keyOps, ...jwk } = member
+      byAlg.set(alg, (key = importJWK(jwk as Parameters<typeof importJWK>[0], alg)))
+    }
     return key
   }
 

@@ -11,7 +11,8 @@ export default () => ({
   vectors: [
     policy('user-by-subject', 'The subject is an allowed user.', { TRUSTED_PROXY_ALLOWED_USERS: 'user-123' }, {}, ok()),
     policy('user-by-email', 'The email is an allowed user.', { TRUSTED_PROXY_ALLOWED_USERS: 'alice@example.com' }, {}, ok()),
-    policy('user-by-email-unverified', 'The email matches although email_verified is false: the contract compares the email only.', { TRUSTED_PROXY_ALLOWED_USERS: 'alice@example.com' }, { email_verified: false }, ok({ emailVerified: false })),
+    policy('user-by-email-unverified', 'An email the token itself marks unverified (email_verified false) does not match the allow-list.', { TRUSTED_PROXY_ALLOWED_USERS: 'alice@example.com' }, { email_verified: false }, forbidden),
+    policy('user-by-subject-email-unverified', 'The subject still matches when the email is marked unverified.', { TRUSTED_PROXY_ALLOWED_USERS: 'user-123' }, { email_verified: false }, ok({ emailVerified: false })),
     policy('user-not-listed', 'Neither subject nor email is listed.', { TRUSTED_PROXY_ALLOWED_USERS: 'bob,carol@example.com' }, {}, forbidden),
     policy('user-email-case-differs', '"Alice@example.com" is not "alice@example.com".', { TRUSTED_PROXY_ALLOWED_USERS: 'Alice@example.com' }, {}, forbidden),
     policy('user-subject-case-differs', '"USER-123" is not "user-123".', { TRUSTED_PROXY_ALLOWED_USERS: 'USER-123' }, {}, forbidden),

@@ -138,7 +138,7 @@ export const ENV_CONTRACT = {
       "type": "list",
       "required": false,
       "default": [],
-      "description": "When this or TRUSTED_PROXY_ALLOWED_GROUPS is set, only identities whose subject or email equals an entry here (exactly), or that hold one of the allowed groups, are let through (else `forbidden_user`, 403).",
+      "description": "When this or TRUSTED_PROXY_ALLOWED_GROUPS is set, only identities whose subject or email equals an entry here (exactly; an email the token marks `email_verified: false` never matches), or that hold one of the allowed groups, are let through (else `forbidden_user`, 403).",
       "example": "alice@example.com,user-123"
     },
     {
@@ -425,6 +425,16 @@ export const CHECKS_CONTRACT = {
   "limits": {
     "maxJsonDepth": 32
   },
+  "clarifications": [
+    "Within a stage, rules apply in the order listed: for example `alg` before `crit`, issuer before audience.",
+    "JSON depth counts the outer object as level 1: a header or payload nested 32 levels deep passes, 33 fails.",
+    "A number that overflows to infinity (such as 1e309) anywhere in the header or payload is malformed_assertion, whether or not the claim is used.",
+    "A UTF-8 byte order mark before the JSON text is malformed_assertion.",
+    "A claim whose value is JSON null is present: `sub: null` is malformed_assertion (wrong type), not missing_claim.",
+    "A key set with no usable member answers unknown_key; a key set document whose `keys` is not an array of objects is a failed load (jwks_unavailable).",
+    "IPv4 addresses in TRUSTED_PROXY_TRUSTED_ADDRESSES must be written as four decimal parts (10.1/16 is invalid_config); a range with host bits set (10.0.0.1/8) means its network (10.0.0.0/8).",
+    "With the Authorization header, a value without the Bearer scheme is taken as the assertion itself."
+  ],
   "stages": [
     {
       "stage": "peer_address",
@@ -565,7 +575,7 @@ export const CHECKS_CONTRACT = {
         "forbidden_user"
       ],
       "rules": [
-        "When allowed users or groups are configured: subject or email is an allowed user, or a group is an allowed group."
+        "When allowed users or groups are configured: the subject is an allowed user, or the email is an allowed user and identity.emailVerified is not false (an email the token itself marks unverified never matches), or a group is an allowed group."
       ]
     }
   ],
@@ -606,7 +616,7 @@ export const PRESETS_CONTRACT = {
       "With `keyFormat` `pem-spki`, a usable answer is status 200 with a body of at most 16 KiB holding exactly one PEM `PUBLIC KEY` (SubjectPublicKeyInfo) block. The key becomes the only candidate for that kid, as a JWK with `kid` = the assertion's kid and no `alg`/`use`/`key_ops`, and the usual usability rules of stage key_lookup apply (ES256 needs an EC P-256 key). A private key block is refused.",
       "Each kid's key is cached on its own: fresh for TRUSTED_PROXY_JWKS_CACHE_TTL (Cache-Control `max-age` honoured between TRUSTED_PROXY_JWKS_COOLDOWN and that TTL), then refetched on the next request that needs it, and served stale for up to TRUSTED_PROXY_JWKS_MAX_STALE seconds past freshness while refetches fail. At most 64 kids are cached; the least recently used is evicted. Concurrent requests for one kid share one fetch.",
       "A kid that is not cached is fetched at once, as long as fewer than 2 fetches for uncached kids started in the last TRUSTED_PROXY_JWKS_COOLDOWN seconds; otherwise the request fails with unknown_key and nothing is fetched. This bounds what a flood of random valid-looking kids can cost.",
-      "Answer 404 or 403 for a kid: unknown_key, and that kid is answered unknown_key without a fetch for TRUSTED_PROXY_JWKS_COOLDOWN seconds. A time-out (TRUSTED_PROXY_JWKS_TIMEOUT), any other status, a redirect (never followed) or a body that is not one usable public key: jwks_unavailable (503 with Retry-After), unless a stale copy of that kid's key may still be served.",
+      "Answer 404 or 403 for a kid: unknown_key, and that kid is answered unknown_key without a fetch for TRUSTED_PROXY_JWKS_COOLDOWN seconds. A time-out (TRUSTED_PROXY_JWKS_TIMEOUT), any other status, a redirect (never followed) or a body that is not one usable public key: jwks_unavailable (503, Retry-After = TRUSTED_PROXY_JWKS_COOLDOWN, at least 1), unless a stale copy of that kid's key may still be served; further requests for that kid get the same answer without a fetch until TRUSTED_PROXY_JWKS_COOLDOWN seconds have passed. There are no background retries: the next request that needs the kid after that refetches it.",
       "Nothing can be loaded before the first assertion names a kid: ready() resolves at once, and status() is `ready` with keyCount = the number of cached kids."
     ],
     "discovery": [
