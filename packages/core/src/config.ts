@@ -44,7 +44,8 @@ export interface TrustedProxyAuthOptions {
   maxAssertionBytes?: number
   preset?: string | null
   configFile?: string | null
-  [option: string]: unknown
+  awsAlbArn?: string
+  sharedSecret?: string
 }
 
 /** The validated, immutable configuration a verifier runs on. */
@@ -74,7 +75,9 @@ export interface TrustedProxyAuthConfig {
   readonly preset: string | null
   /** Settings a preset adds beyond the common contract (see contract/presets.json). */
   readonly presetQuirks: Readonly<Record<string, unknown>>
-  readonly [setting: string]: unknown
+  readonly awsAlbArn: string | null
+  /** The authentik preset's HMAC secret; never logged or printed. */
+  readonly sharedSecret: string | null
 }
 
 const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -243,13 +246,13 @@ export function loadConfig(env: EnvInput = globalThis.process?.env ?? {}, overri
       problems.push({ variable: name, message: 'is not a known setting' })
     }
   }
-  for (const option of Object.keys(overrides)) {
-    if (!knownOptions.has(option) && overrides[option] !== undefined) {
+  for (const [option, value] of Object.entries(overrides)) {
+    if (!knownOptions.has(option) && value !== undefined) {
       problems.push({ variable: option, message: 'is not a known option' })
     }
   }
 
-  const optionText = (option: OptionName): string | undefined => asSettingText(overrides[option])
+  const optionText = (option: OptionName): string | undefined => asSettingText((overrides as Record<string, unknown>)[option])
   const configFilePath = optionText('configFile') ?? env['TRUSTED_PROXY_CONFIG_FILE']
   const fileSettings = configFilePath ? readConfigFile(configFilePath, problems) : {}
   for (const name of Object.keys(fileSettings)) {
@@ -286,5 +289,5 @@ export function loadConfig(env: EnvInput = globalThis.process?.env ?? {}, overri
   settings['presetQuirks'] = Object.freeze({ ...quirks })
 
   if (problems.length > 0) throw new TrustedProxyAuthError('invalid_config', { problems })
-  return Object.freeze(settings) as TrustedProxyAuthConfig
+  return Object.freeze(settings) as unknown as TrustedProxyAuthConfig
 }

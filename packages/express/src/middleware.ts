@@ -10,7 +10,7 @@ import {
 } from '@mieweb/trusted-proxy-auth'
 import { peerAddress } from './peer-address.js'
 import type { TrustedProxyUser } from './user-type.js'
-import { verifierFromOptions, type VerifierSource } from './verifier-from-options.js'
+import { verifierFromAdapterOptions, type VerifierSource } from '@mieweb/trusted-proxy-auth'
 
 export interface ExpressTrustedProxyAuthOptions extends TrustedProxyAuthOptions, VerifierSource {
   /** Loads or creates the application's own user for a verified identity; the result becomes `req.user`. */
@@ -45,7 +45,7 @@ function sendProblem(res: Response, error: TrustedProxyAuthError): void {
  */
 export function trustedProxyAuth(options: ExpressTrustedProxyAuthOptions = {}): TrustedProxyAuthMiddleware {
   const { resolveUser, onError, unless } = options
-  const verifier = verifierFromOptions(options, ADAPTER_KEYS)
+  const verifier = verifierFromAdapterOptions(options, ADAPTER_KEYS)
 
   const middleware = async function trustedProxyAuthMiddleware(req: Request, res: Response, next: NextFunction): Promise<void> {
     if (unless?.(req)) return next()

@@ -11,7 +11,7 @@ import {
   type Verifier,
 } from '@mieweb/trusted-proxy-auth'
 import type { TrustedProxyUser } from './user-type.js'
-import { verifierFromOptions, type VerifierSource } from './verifier-from-options.js'
+import { verifierFromAdapterOptions, type VerifierSource } from '@mieweb/trusted-proxy-auth'
 
 export interface FastifyTrustedProxyAuthOptions extends TrustedProxyAuthOptions, VerifierSource {
   /** Loads or creates the application's own user for a verified identity; the result becomes `request.user`. */
@@ -55,7 +55,7 @@ function isFastifyInstance(value: unknown): value is FastifyInstance {
  */
 export function trustedProxyAuth(options: FastifyTrustedProxyAuthOptions = {}): TrustedProxyAuthPlugin {
   const { resolveUser, onError } = options
-  const verifier = verifierFromOptions(options, ADAPTER_KEYS)
+  const verifier = verifierFromAdapterOptions(options, ADAPTER_KEYS)
 
   async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     if (request.routeOptions.config.trustedProxyAuth === false) return

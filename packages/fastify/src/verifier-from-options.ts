@@ -21,7 +21,7 @@ export interface VerifierSource {
  * The verifier the options describe. Adapter-only keys are removed first because the core refuses
  * unknown options, which is what catches a misspelt setting at start-up.
  */
-export function verifierFromOptions(options: TrustedProxyAuthOptions & VerifierSource, adapterKeys: readonly string[]): Verifier {
+export function verifierFromAdapterOptions(options: TrustedProxyAuthOptions & VerifierSource, adapterKeys: readonly string[]): Verifier {
   const settings: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(options)) {
     if (!adapterKeys.includes(key) && key !== 'verifier' && key !== 'env' && key !== 'onEvent') settings[key] = value

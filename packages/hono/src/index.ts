@@ -6,6 +6,6 @@
 export { trustedProxyAuth } from './middleware.js'
 export type { HonoTrustedProxyAuthOptions, TrustedProxyAuthMiddleware } from './middleware.js'
 export type { TrustedProxyAuthRegister, TrustedProxyAuthVariables, TrustedProxyUser } from './variables.js'
-export type { VerifierSource } from './verifier-from-options.js'
+export type { VerifierSource } from '@mieweb/trusted-proxy-auth'
 export { TrustedProxyAuthError, isTrustedProxyAuthError, toProblemDetails } from '@mieweb/trusted-proxy-auth'
 export type { TrustedIdentity, TrustedProxyAuthOptions, Verifier } from '@mieweb/trusted-proxy-auth'

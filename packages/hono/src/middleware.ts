@@ -12,7 +12,7 @@ import {
 } from '@mieweb/trusted-proxy-auth'
 import { peerAddress } from './peer-address.js'
 import type { TrustedProxyAuthVariables, TrustedProxyUser } from './variables.js'
-import { verifierFromOptions, type VerifierSource } from './verifier-from-options.js'
+import { verifierFromAdapterOptions, type VerifierSource } from '@mieweb/trusted-proxy-auth'
 
 export interface HonoTrustedProxyAuthOptions extends TrustedProxyAuthOptions, Omit<VerifierSource, 'env'> {
   /**
@@ -52,7 +52,7 @@ export function trustedProxyAuth(options: HonoTrustedProxyAuthOptions = {}): Tru
   const processEnv = globalThis.process?.env as EnvInput | undefined
   const envSource = options.env ?? (options.verifier || processEnv ? processEnv : (c: Context) => runtimeEnv(c) as EnvInput)
   const build = (env: EnvInput | undefined): Verifier =>
-    verifierFromOptions({ ...options, env: options.verifier ? undefined : env }, ADAPTER_KEYS)
+    verifierFromAdapterOptions({ ...options, env: options.verifier ? undefined : env }, ADAPTER_KEYS)
 
   let verifier: Verifier | undefined = typeof envSource === 'function' ? undefined : build(envSource)
 

@@ -10,7 +10,7 @@ import {
 } from '@mieweb/trusted-proxy-auth'
 import { peerAddress } from './peer-address.js'
 import type { TrustedProxyAuthState, TrustedProxyUser } from './user-type.js'
-import { verifierFromOptions, type VerifierSource } from './verifier-from-options.js'
+import { verifierFromAdapterOptions, type VerifierSource } from '@mieweb/trusted-proxy-auth'
 
 export interface KoaTrustedProxyAuthOptions extends TrustedProxyAuthOptions, VerifierSource {
   /** Loads or creates the application's own user for a verified identity; the result becomes `ctx.state.user`. */
@@ -43,7 +43,7 @@ function answerProblem(ctx: Context, error: TrustedProxyAuthError): void {
  */
 export function trustedProxyAuth(options: KoaTrustedProxyAuthOptions = {}): TrustedProxyAuthMiddleware {
   const { resolveUser, onError, unless } = options
-  const verifier = verifierFromOptions(options, ADAPTER_KEYS)
+  const verifier = verifierFromAdapterOptions(options, ADAPTER_KEYS)
 
   const middleware = async function trustedProxyAuthMiddleware(ctx: Context, next: Next): Promise<void> {
     if (unless?.(ctx)) return next()
