@@ -167,6 +167,8 @@ def test_required_claims_and_user_policy() -> None:
     assert both(users, KEY.sign(claims())) == "ok"
     assert both(users, KEY.sign(claims(email="bob@example.com", groups=["admins"]))) == "ok"
     assert both(users, KEY.sign(claims(email="bob@example.com"))) == "forbidden_user"
+    assert both(users, KEY.sign(claims(email_verified=False))) == "forbidden_user"
+    assert both(users, KEY.sign(claims(email_verified=...))) == "ok"
     with pytest.raises(TrustedProxyAuthError) as raised:
         users.verify_assertion(KEY.sign(claims(email="bob@example.com")), now=NOW)
     assert raised.value.status == 403

@@ -95,8 +95,9 @@ def check_claims(payload: dict[str, Any], config: TrustedProxyAuthConfig, now: f
 def check_user_policy(identity: Identity, config: TrustedProxyAuthConfig) -> None:
     if not config.allowed_users and not config.allowed_groups:
         return
+    # An email the token itself marks unverified never matches: anyone can claim an address at some IdPs.
     allowed_user = identity.subject in config.allowed_users or (
-        identity.email is not None and identity.email in config.allowed_users
+        identity.email is not None and identity.email_verified is not False and identity.email in config.allowed_users
     )
     allowed_group = any(group in config.allowed_groups for group in identity.groups)
     if not allowed_user and not allowed_group:
