@@ -12,6 +12,7 @@ overrides (snake_case) win::
 from __future__ import annotations
 
 from ._key_store import KeyStatus
+from ._scheduler import Scheduler, ThreadScheduler
 from .config import NameValueRule, TrustedProxyAuthConfig, load_config
 from .errors import ConfigProblem, TrustedProxyAuthError, error_codes
 from .identity import Identity
@@ -29,6 +30,8 @@ __all__ = [
     "KeyStatus",
     "NameValueRule",
     "ProblemResponse",
+    "Scheduler",
+    "ThreadScheduler",
     "TrustedProxyAuth",
     "TrustedProxyAuthConfig",
     "TrustedProxyAuthError",
