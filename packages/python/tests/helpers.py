@@ -94,7 +94,8 @@ def base_env(jwks_url: str = "https://keys.test/jwks.json", **extra: str) -> dic
 class JwksResponse:
     status: int = 200
     body: str = '{"keys":[]}'
-    content_type: str = "application/json"
+    #: None sends no content type at all.
+    content_type: str | None = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -111,7 +112,8 @@ class MockJwks:
 
     def _handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        headers = {"content-type": self.response.content_type, **self.response.headers}
+        content_type = {"content-type": self.response.content_type} if self.response.content_type else {}
+        headers = {**content_type, **self.response.headers}
         return httpx.Response(self.response.status, headers=headers, content=self.response.body.encode())
 
     @property
@@ -139,7 +141,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = response.body.encode("utf-8")
         self.send_response(response.status)
-        self.send_header("content-type", response.content_type)
+        if response.content_type is not None:
+            self.send_header("content-type", response.content_type)
         self.send_header("content-length", str(len(body)))
         for name, value in response.headers.items():
             self.send_header(name, value)
