@@ -1,6 +1,7 @@
 import { base64url } from 'jose'
 import { CHECKS_CONTRACT } from './generated/contract.js'
 import { parseStrictJsonObject } from './json-strict.js'
+import { withoutPadding } from './quirks/padded-base64url.js'
 
 const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
@@ -34,17 +35,27 @@ function decodeJsonSegment(segment: string): Record<string, unknown> | null {
 export interface ParsedCompactJws {
   readonly protectedHeader: Record<string, unknown>
   readonly payload: Record<string, unknown>
+  /** The three segments exactly as received (with any padding the paddedBase64url quirk allowed). */
+  readonly segments: readonly [string, string, string]
+}
+
+export interface CompactJwsSyntax {
+  /** Quirk paddedBase64url: accept segments padded with the `=` that complete them. */
+  readonly allowPadding?: boolean
 }
 
 /** Stage `syntax` of contract/checks.json. Returns null when the assertion is malformed. */
-export function parseCompactJws(token: string): ParsedCompactJws | null {
+export function parseCompactJws(token: string, syntax: CompactJwsSyntax = {}): ParsedCompactJws | null {
   const segments = token.split('.')
   if (segments.length !== 3) return null
-  const [headerSegment, payloadSegment, signatureSegment] = segments as [string, string, string]
+  const received = segments as [string, string, string]
+  const unpadded = syntax.allowPadding ? received.map(withoutPadding) : received
+  const [headerSegment, payloadSegment, signatureSegment] = unpadded
+  if (headerSegment == null || payloadSegment == null || signatureSegment == null) return null
   if (!decodeCanonicalBase64url(signatureSegment)) return null
   const protectedHeader = decodeJsonSegment(headerSegment)
   if (!protectedHeader) return null
   const payload = decodeJsonSegment(payloadSegment)
   if (!payload) return null
-  return { protectedHeader, payload }
+  return { protectedHeader, payload, segments: received }
 }

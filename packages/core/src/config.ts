@@ -1,8 +1,12 @@
 import type * as NodeFs from 'node:fs'
-import { isLoopbackHost, parseAddressRange, type AddressRange } from './addresses.js'
+import { parseAddressRange, type AddressRange } from './addresses.js'
 import { TrustedProxyAuthError, type ConfigProblem } from './errors.js'
-import { ENV_CONTRACT, PRESETS_CONTRACT, type OptionName } from './generated/contract.js'
-import { applyPreset } from './presets.js'
+import { ENV_CONTRACT, type OptionName } from './generated/contract.js'
+import type { KeySource } from './key-sources/key-source.js'
+import { applyPreset, isKnownPreset, type PresetQuirks } from './presets.js'
+import { SHARED_SECRET_ALGORITHM } from './quirks/shared-secret-hs256.js'
+import { splitList } from './setting-text.js'
+import { keyUrlProblem } from './url-rules.js'
 
 export type EnvInput = Readonly<Record<string, string | undefined>>
 
@@ -51,7 +55,13 @@ export interface TrustedProxyAuthOptions {
 /** The validated, immutable configuration a verifier runs on. */
 export interface TrustedProxyAuthConfig {
   readonly assertionHeader: string
-  readonly jwksUrl: string
+  /**
+   * TRUSTED_PROXY_JWKS_URL as configured or derived by the preset: a key set URL, a `{kid}` template
+   * (preset aws-alb), or null when keys are found by discovery or there is no key set (preset authentik).
+   */
+  readonly jwksUrl: string | null
+  /** Where verification keys come from; see contract/presets.json `jwksUrlRules`. */
+  readonly keySource: KeySource
   readonly issuer: readonly string[]
   readonly audience: readonly string[]
   readonly algorithms: readonly string[]
@@ -73,23 +83,19 @@ export interface TrustedProxyAuthConfig {
   readonly jwksMaxStale: number
   readonly maxAssertionBytes: number
   readonly preset: string | null
-  /** Settings a preset adds beyond the common contract (see contract/presets.json). */
-  readonly presetQuirks: Readonly<Record<string, unknown>>
+  /** The quirks the preset switches on, with their parameters (contract/presets.json `quirks`). */
+  readonly presetQuirks: PresetQuirks
   readonly awsAlbArn: string | null
-  /** The authentik preset's HMAC secret; never logged or printed. */
+  /**
+   * The authentik preset's HMAC secret. A non-enumerable property, so that JSON.stringify and
+   * console.log of a configuration never show it; never logged or printed by this library.
+   */
   readonly sharedSecret: string | null
 }
 
 const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const INTEGER = /^-?[0-9]+$/
 const DECIMAL = /^-?[0-9]+(\.[0-9]+)?$/
-
-function splitList(text: string): string[] {
-  return text
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '')
-}
 
 /** Turns an option or file value into the string form an environment variable would have. */
 function asSettingText(value: unknown): string | undefined {
@@ -143,16 +149,8 @@ function parseNameValueRules(variable: string, items: string[], problems: Config
 }
 
 function checkUrl(variable: string, text: string, problems: ConfigProblem[]): void {
-  let url: URL
-  try {
-    url = new URL(text)
-  } catch {
-    problems.push({ variable, message: 'must be an absolute URL' })
-    return
-  }
-  if (url.protocol === 'https:') return
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return
-  problems.push({ variable, message: 'must use https (plain http only for loopback hosts)' })
+  const problem = keyUrlProblem(text)
+  if (problem) problems.push({ variable, message: problem })
 }
 
 function parseValue(variable: Variable, text: string, problems: ConfigProblem[]): unknown {
@@ -266,13 +264,19 @@ export function loadConfig(env: EnvInput = globalThis.process?.env ?? {}, overri
     if (text !== undefined) explicit[variable.name] = text
   }
   const presetName = explicit['TRUSTED_PROXY_PRESET']?.trim() || null
-  if (presetName !== null && !(presetName in PRESETS_CONTRACT.presets)) {
+  if (presetName !== null && !isKnownPreset(presetName)) {
     problems.push({ variable: 'TRUSTED_PROXY_PRESET', message: `"${presetName}" is not a known preset` })
   }
-  const { settings: merged, quirks } = applyPreset(presetName, explicit, problems)
+  const { settings: merged, quirks, keySource: keySourcePlan } = applyPreset(presetName, explicit, problems)
 
   const settings: Record<string, unknown> = {}
   for (const variable of ENV_CONTRACT.variables) {
+    if (variable.name === 'TRUSTED_PROXY_JWKS_URL' && keySourcePlan.kind === 'decided') {
+      // The preset decided where keys come from (and reported any problem with it).
+      const source = keySourcePlan.source
+      settings[variable.option] = source?.kind === 'jwks' ? source.url : source?.kind === 'kidTemplate' ? source.template : null
+      continue
+    }
     const text = merged[variable.name]
     let value: unknown = text === undefined ? variable.default : parseValue(variable, text, problems)
     if (variable.type === 'cidr-list' && Array.isArray(value) && value.length === 0) value = []
@@ -286,8 +290,19 @@ export function loadConfig(env: EnvInput = globalThis.process?.env ?? {}, overri
   settings['requiredClaims'] = parseNameValueRules('TRUSTED_PROXY_REQUIRED_CLAIMS', (settings['requiredClaims'] as string[] | undefined) ?? [], problems, (n) => n !== '')
   settings['requiredHeaders'] = parseNameValueRules('TRUSTED_PROXY_REQUIRED_HEADERS', (settings['requiredHeaders'] as string[] | undefined) ?? [], problems, (n) => HTTP_TOKEN.test(n))
   settings['preset'] = presetName
-  settings['presetQuirks'] = Object.freeze({ ...quirks })
+  settings['presetQuirks'] = quirks
+  settings['awsAlbArn'] = settings['awsAlbArn'] || null
+  if (keySourcePlan.kind === 'decided') {
+    if (keySourcePlan.source) settings['keySource'] = Object.freeze({ ...keySourcePlan.source })
+  } else if (typeof settings['jwksUrl'] === 'string') {
+    settings['keySource'] = Object.freeze({ kind: 'jwks', url: settings['jwksUrl'] })
+  }
+  // The shared secret replaces the asymmetric allow-list (which the preset forbids setting).
+  if ('sharedSecretHS256' in quirks) settings['algorithms'] = [SHARED_SECRET_ALGORITHM]
 
   if (problems.length > 0) throw new TrustedProxyAuthError('invalid_config', { problems })
+  const sharedSecret = settings['sharedSecret'] || null
+  delete settings['sharedSecret']
+  Object.defineProperty(settings, 'sharedSecret', { value: sharedSecret, enumerable: false })
   return Object.freeze(settings) as unknown as TrustedProxyAuthConfig
 }

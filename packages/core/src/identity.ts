@@ -1,4 +1,6 @@
+import type { CheckedClaims } from './claims.js'
 import type { TrustedProxyAuthConfig } from './config.js'
+import { emailVerifiedFrom } from './quirks/email-verified-string.js'
 
 /** The verified identity every adapter exposes (contract/identity.schema.json). */
 export interface TrustedIdentity {
@@ -6,7 +8,7 @@ export interface TrustedIdentity {
   readonly subject: string
   /** The email claim exactly as signed (never case-folded or normalised), or null. */
   readonly email: string | null
-  /** null when `email_verified` is absent; true only for the JSON boolean `true`. */
+  /** null when `email_verified` is absent; true only for the JSON boolean `true` (preset aws-alb: also the string "true"). */
   readonly emailVerified: boolean | null
   readonly name: string | null
   readonly groups: readonly string[]
@@ -31,22 +33,24 @@ export function asStringArray(value: unknown): string[] {
   return typeof value === 'string' ? [value] : [...(value as string[])]
 }
 
-/** Maps verified claims to the identity (checks.json `identityMapping`); claim types were checked before. */
-export function mapIdentity(payload: Record<string, unknown>, config: TrustedProxyAuthConfig): TrustedIdentity {
-  const emailVerified = claimValue(payload, 'email_verified')
+/**
+ * Maps verified claims to the identity (checks.json `identityMapping`); claim types were checked before.
+ * Subject, issuer, audience and expiry come from the checks, which apply the preset's quirks.
+ */
+export function mapIdentity(payload: Record<string, unknown>, checked: CheckedClaims, config: TrustedProxyAuthConfig, emailVerifiedString: boolean): TrustedIdentity {
   const email = claimValue(payload, config.claimEmail)
   const name = claimValue(payload, config.claimName)
   const iat = claimValue(payload, 'iat')
   return Object.freeze({
-    subject: claimValue(payload, config.claimSubject) as string,
+    subject: checked.subject,
     email: typeof email === 'string' ? email : null,
-    emailVerified: emailVerified === undefined ? null : emailVerified === true,
+    emailVerified: emailVerifiedFrom(claimValue(payload, 'email_verified'), emailVerifiedString),
     name: typeof name === 'string' ? name : null,
     groups: Object.freeze(asStringArray(claimValue(payload, config.claimGroups))),
-    issuer: claimValue(payload, 'iss') as string,
-    audience: Object.freeze(asStringArray(claimValue(payload, 'aud'))),
+    issuer: checked.issuer,
+    audience: Object.freeze([...checked.audience]),
     issuedAt: typeof iat === 'number' ? iat : null,
-    expiresAt: claimValue(payload, 'exp') as number,
+    expiresAt: checked.expiresAt,
     claims: payload,
   })
 }

@@ -1,13 +1,18 @@
 import { TrustedProxyAuthError } from './errors.js'
 import type { EventListener } from './events.js'
+import { FetchFailure, fetchKeyDocument, freshnessFrom } from './key-fetch.js'
 import { hasPrivateMaterial, unusableReason, type PublicJwk } from './key-set.js'
+import { jwksUriFromDiscovery, MAX_DISCOVERY_DOCUMENT_LENGTH } from './key-sources/openid-discovery.js'
 
 const MAX_JWKS_BYTES = 1024 * 1024
 /** Background retry delays while keys cannot be loaded; the last one repeats. */
 export const RETRY_SCHEDULE_MS = [5_000, 10_000, 30_000, 60_000] as const
 
 export interface KeyStoreOptions {
+  /** The key set URL; with `discoveryIssuer`, the OpenID discovery document URL that names it. */
   url: string
+  /** Find the key set by OpenID Connect Discovery; the document must name exactly this issuer. */
+  discoveryIssuer?: string
   timeoutMs: number
   cacheTtlMs: number
   cooldownMs: number
@@ -49,8 +54,6 @@ export interface KeyStatus {
   fetchCount: number
 }
 
-class FetchFailure extends Error {}
-
 /** `nominalMs` spread by ±`spread` (a fraction) so that many instances do not refetch in lock step. */
 function jittered(nominalMs: number, spread: number, random: number): number {
   return Math.round(nominalMs * (1 + spread * (2 * random - 1)))
@@ -80,6 +83,7 @@ export class RemoteKeyStore {
   private nextRetryAt: number | null = null
   private closed = false
   private readyWaiters: Array<() => void> = []
+  private discovered: { jwksUri: string; at: number } | null = null
 
   constructor(private readonly options: KeyStoreOptions) {}
 
@@ -112,6 +116,23 @@ export class RemoteKeyStore {
       lastError: this.lastError,
       nextRetryAt: this.nextRetryAt,
       fetchCount: this.fetchCount,
+    }
+  }
+
+  /**
+   * Quirk kidOptionalTryAll: no candidate of a kid-less assertion verified, which after a rotation means
+   * the new key is not loaded yet. Refetches like an unknown kid: the same cooldown, single flight and event.
+   */
+  async refetchForKidlessAssertion(): Promise<void> {
+    const now = this.options.clock()
+    if (this.inflight) {
+      await this.inflight.catch(() => undefined)
+    } else if (now - this.lastKidRefetchAt >= this.options.cooldownMs) {
+      this.lastKidRefetchAt = now
+      this.options.onEvent({ type: 'unknown_kid', kid: null, refetched: true })
+      await this.refresh().catch(() => undefined)
+    } else {
+      this.options.onEvent({ type: 'unknown_kid', kid: null, refetched: false })
     }
   }
 
@@ -182,20 +203,22 @@ export class RemoteKeyStore {
 
   private async fetchOnce(): Promise<void> {
     const started = this.options.clock()
-    this.fetchCount++
     this.lastFetchAt = started
+    let url = this.options.url
     try {
-      const { members, ttlMs } = await this.download()
+      if (this.options.discoveryIssuer !== undefined) url = await this.discoverKeySetUrl(this.options.discoveryIssuer)
+      this.fetchCount++
+      const { members, ttlMs } = await this.download(url)
       this.install(members, ttlMs)
       this.failures = 0
       this.lastError = null
-      this.options.onEvent({ type: 'jwks_fetch_ok', url: this.options.url, durationMs: this.options.clock() - started, keyCount: members.length, ignoredCount: this.ignoredCount })
+      this.options.onEvent({ type: 'jwks_fetch_ok', url, durationMs: this.options.clock() - started, keyCount: members.length, ignoredCount: this.ignoredCount })
       this.schedule(Math.max(1000, jittered(ttlMs * 0.85, 0.05, this.options.random())), 'refresh')
     } catch (error) {
       const reason = error instanceof FetchFailure ? error.message : 'request failed'
       this.failures++
       this.lastError = reason
-      this.options.onEvent({ type: 'jwks_fetch_failed', url: this.options.url, durationMs: this.options.clock() - started, reason })
+      this.options.onEvent({ type: 'jwks_fetch_failed', url, durationMs: this.options.clock() - started, reason })
       const base = RETRY_SCHEDULE_MS[Math.min(this.failures - 1, RETRY_SCHEDULE_MS.length - 1)]!
       this.schedule(jittered(base, 0.1, this.options.random()), 'retry')
       throw error
@@ -236,30 +259,34 @@ export class RemoteKeyStore {
     }, delayMs)
   }
 
-  private async download(): Promise<{ members: PublicJwk[]; ttlMs: number }> {
-    let response: Response
-    try {
-      response = await this.options.fetch(this.options.url, {
-        redirect: 'manual',
-        headers: { accept: 'application/jwk-set+json, application/json' },
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      })
-    } catch (error) {
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
-      throw new FetchFailure(timedOut ? 'timed out' : 'request failed')
-    }
-    if (response.status !== 200) {
-      // Not awaited: some fetch implementations never settle cancel() on an unread body.
-      void response.body?.cancel().catch(() => undefined)
-      throw new FetchFailure(`HTTP status ${response.status}`)
-    }
-    let text: string
-    try {
-      text = await response.text()
-    } catch {
-      throw new FetchFailure('body could not be read')
-    }
-    if (text.length > MAX_JWKS_BYTES) throw new FetchFailure('key set too large')
+  /**
+   * Discovery is the first step of a key load: the document is refetched when the last good one is older
+   * than the cache TTL. Its request counts as a fetch; its failure is a failed key load.
+   */
+  private async discoverKeySetUrl(issuer: string): Promise<string> {
+    const now = this.options.clock()
+    if (this.discovered && now - this.discovered.at < this.options.cacheTtlMs) return this.discovered.jwksUri
+    this.fetchCount++
+    const { text } = await fetchKeyDocument({
+      fetch: this.options.fetch,
+      url: this.options.url,
+      timeoutMs: this.options.timeoutMs,
+      maxLength: MAX_DISCOVERY_DOCUMENT_LENGTH,
+      accept: 'application/json',
+    })
+    const jwksUri = jwksUriFromDiscovery(text, issuer)
+    this.discovered = { jwksUri, at: now }
+    return jwksUri
+  }
+
+  private async download(url: string): Promise<{ members: PublicJwk[]; ttlMs: number }> {
+    const { text, headers } = await fetchKeyDocument({
+      fetch: this.options.fetch,
+      url,
+      timeoutMs: this.options.timeoutMs,
+      maxLength: MAX_JWKS_BYTES,
+      accept: 'application/jwk-set+json, application/json',
+    })
     let document: unknown
     try {
       document = JSON.parse(text)
@@ -277,14 +304,6 @@ export class RemoteKeyStore {
       this.loaded = false
       throw new FetchFailure('key set publishes private key material')
     }
-    return { members: keys as PublicJwk[], ttlMs: this.ttlFrom(response.headers.get('cache-control')) }
-  }
-
-  /** Cache-Control max-age is honoured between the cooldown and the configured TTL. */
-  private ttlFrom(cacheControl: string | null): number {
-    const match = cacheControl ? /(?:^|,)\s*max-age\s*=\s*(\d+)/i.exec(cacheControl) : null
-    if (!match) return this.options.cacheTtlMs
-    const maxAgeMs = Number(match[1]) * 1000
-    return Math.min(this.options.cacheTtlMs, Math.max(maxAgeMs, this.options.cooldownMs, 1000))
+    return { members: keys as PublicJwk[], ttlMs: freshnessFrom(headers.get('cache-control'), this.options.cacheTtlMs, this.options.cooldownMs) }
   }
 }

@@ -1,4 +1,3 @@
-import { compactVerify, importJWK, type CryptoKey } from 'jose'
 import { isTrustedPeer } from './addresses.js'
 import { checkClaims, checkUserPolicy } from './claims.js'
 import { parseCompactJws } from './compact-jws.js'
@@ -6,8 +5,13 @@ import { loadConfig, type EnvInput, type TrustedProxyAuthConfig, type TrustedPro
 import { TrustedProxyAuthError } from './errors.js'
 import type { EventListener, TrustedProxyAuthEvent } from './events.js'
 import { mapIdentity, type TrustedIdentity } from './identity.js'
-import { fitsAlgorithm, type PublicJwk } from './key-set.js'
+import { jwksKeys } from './key-sources/jwks-keys.js'
+import type { SignatureKeys } from './key-sources/key-source.js'
+import { KidTemplateKeyStore, kidTemplateKeys } from './key-sources/kid-template-keys.js'
+import { sharedSecretKeys } from './key-sources/shared-secret-keys.js'
 import { RemoteKeyStore, realScheduler, type KeyStatus, type Scheduler } from './key-store.js'
+import { activeQuirks } from './quirks/active-quirks.js'
+import { isUuidKid } from './quirks/kid-uuid.js'
 import { checkRequiredHeaders, extractAssertion, type HeadersInput } from './request-headers.js'
 
 export interface VerifyOptions {
@@ -37,7 +41,7 @@ export interface Verifier {
   verifyAssertion(token: string, options?: VerifyOptions): Promise<TrustedIdentity>
   /** Applies every request rule, then verifies; null only in mode `optional` without an assertion. */
   verifyRequest(request: RequestLike, options?: VerifyOptions): Promise<TrustedIdentity | null>
-  /** Resolves once a key set has been loaded. */
+  /** Resolves once a key set has been loaded (at once when keys are fetched per kid or there is no key set). */
   ready(): Promise<void>
   status(): KeyStatus
   /** Stops background key refreshes. */
@@ -45,6 +49,40 @@ export interface Verifier {
 }
 
 const encoder = new TextEncoder()
+
+/** The keys the configuration names: a key set (configured or discovered), one key per kid, or a shared secret. */
+function signatureKeysFor(config: TrustedProxyAuthConfig, dependencies: VerifierDependencies, emit: EventListener, kidOptionalTryAll: boolean): SignatureKeys {
+  const source = config.keySource
+  const fetchKeys = dependencies.fetch ?? globalThis.fetch.bind(globalThis)
+  const clock = dependencies.clock ?? Date.now
+  const timing = {
+    timeoutMs: config.jwksTimeout * 1000,
+    cacheTtlMs: config.jwksCacheTtl * 1000,
+    cooldownMs: config.jwksCooldown * 1000,
+    maxStaleMs: config.jwksMaxStale * 1000,
+  }
+  switch (source.kind) {
+    case 'sharedSecret':
+      if (config.sharedSecret === null) throw new TypeError('the shared-secret key source needs config.sharedSecret')
+      return sharedSecretKeys(config.sharedSecret)
+    case 'kidTemplate':
+      return kidTemplateKeys(new KidTemplateKeyStore({ template: source.template, ...timing, fetch: fetchKeys, onEvent: emit, clock }))
+    case 'jwks':
+    case 'discovery': {
+      const store = new RemoteKeyStore({
+        url: source.kind === 'jwks' ? source.url : source.discoveryUrl,
+        ...(source.kind === 'discovery' ? { discoveryIssuer: source.issuer } : {}),
+        ...timing,
+        fetch: fetchKeys,
+        onEvent: emit,
+        clock,
+        random: dependencies.random ?? Math.random,
+        scheduler: dependencies.scheduler ?? realScheduler,
+      })
+      return jwksKeys(store, { kidOptionalTryAll })
+    }
+  }
+}
 
 export function createVerifier(config: TrustedProxyAuthConfig, dependencies: VerifierDependencies = {}): Verifier {
   const listener = dependencies.onEvent
@@ -56,66 +94,31 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
       // A failing log or metrics hook must never decide whether a request is authenticated.
     }
   }
-  const keyStore = new RemoteKeyStore({
-    url: config.jwksUrl,
-    timeoutMs: config.jwksTimeout * 1000,
-    cacheTtlMs: config.jwksCacheTtl * 1000,
-    cooldownMs: config.jwksCooldown * 1000,
-    maxStaleMs: config.jwksMaxStale * 1000,
-    fetch: dependencies.fetch ?? globalThis.fetch.bind(globalThis),
-    onEvent: emit,
-    clock: dependencies.clock ?? Date.now,
-    random: dependencies.random ?? Math.random,
-    scheduler: dependencies.scheduler ?? realScheduler,
-  })
-  keyStore.start()
-
-  const importedKeys = new WeakMap<PublicJwk, Map<string, Promise<CryptoKey | Uint8Array>>>()
-  const importKey = (member: PublicJwk, alg: string): Promise<CryptoKey | Uint8Array> => {
-    let byAlg = importedKeys.get(member)
-    if (!byAlg) importedKeys.set(member, (byAlg = new Map()))
-    let key = byAlg.get(alg)
-    if (!key) {
-      // key_ops was already checked for `verify`; jose refuses to import a public key that also lists `sign`.
-      const { key_ops: _keyOps, ...jwk } = member
-      byAlg.set(alg, (key = importJWK(jwk as Parameters<typeof importJWK>[0], alg)))
-    }
-    return key
-  }
-
-  async function verifySignature(token: string, alg: string, kid: string | undefined): Promise<void> {
-    const members = (await keyStore.membersFor(kid)).filter((member) => fitsAlgorithm(member, alg))
-    if (members.length === 0) throw new TrustedProxyAuthError('unknown_key')
-    for (const member of members) {
-      try {
-        await compactVerify(token, await importKey(member, alg), { algorithms: [alg] })
-        return
-      } catch {
-        // Try the next candidate; only when none verifies is the signature invalid.
-      }
-    }
-    throw new TrustedProxyAuthError('invalid_signature')
-  }
+  const quirks = activeQuirks(config)
+  const keys = signatureKeysFor(config, dependencies, emit, quirks.kidOptionalTryAll)
+  keys.start()
 
   async function verify(token: string, now: number): Promise<TrustedIdentity> {
     if (token === '') throw new TrustedProxyAuthError('missing_assertion')
     if (token.length > config.maxAssertionBytes || encoder.encode(token).length > config.maxAssertionBytes) {
       throw new TrustedProxyAuthError('assertion_too_large')
     }
-    const parsed = parseCompactJws(token)
-    if (!parsed) throw new TrustedProxyAuthError('malformed_assertion')
-    const { protectedHeader, payload } = parsed
+    const jws = parseCompactJws(token, { allowPadding: quirks.paddedBase64url })
+    if (!jws) throw new TrustedProxyAuthError('malformed_assertion')
+    const { protectedHeader: header, payload } = jws
 
-    const alg = protectedHeader['alg']
+    const alg = header['alg']
     if (typeof alg !== 'string') throw new TrustedProxyAuthError('malformed_assertion')
     if (!config.algorithms.includes(alg)) throw new TrustedProxyAuthError('unsupported_algorithm')
-    if ('b64' in protectedHeader || 'crit' in protectedHeader) throw new TrustedProxyAuthError('malformed_assertion')
-    const kid = protectedHeader['kid']
+    if ('b64' in header || 'crit' in header) throw new TrustedProxyAuthError('malformed_assertion')
+    const kid = header['kid']
     if (kid !== undefined && typeof kid !== 'string') throw new TrustedProxyAuthError('malformed_assertion')
 
-    await verifySignature(token, alg, kid)
-    checkClaims(payload, config, now)
-    const identity = mapIdentity(payload, config)
+    // Stage key_lookup starts here: a kid that would go into a key URL must be a UUID before anything is looked up.
+    if (quirks.kidUuid && !isUuidKid(kid)) throw new TrustedProxyAuthError('unknown_key')
+    await keys.verify(jws, alg, kid)
+    const checked = checkClaims({ header, payload }, config, quirks, now)
+    const identity = mapIdentity(payload, checked, config, quirks.emailVerifiedString)
     checkUserPolicy(identity, config)
     return identity
   }
@@ -151,9 +154,9 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
           return verify(token, currentTime(options))
         })(),
       ),
-    ready: () => keyStore.ready(),
-    status: () => keyStore.status(),
-    close: () => keyStore.close(),
+    ready: () => keys.ready(),
+    status: () => keys.status(),
+    close: () => keys.close(),
   }
 }
 

@@ -1,0 +1,33 @@
+import { TrustedProxyAuthError } from '../errors.js'
+import { fitsAlgorithm } from '../key-set.js'
+import type { RemoteKeyStore } from '../key-store.js'
+import { tryCandidates, type CandidateOutcome } from './candidates.js'
+import type { SignatureKeys } from './key-source.js'
+
+function throwUnlessVerified(outcome: CandidateOutcome): void {
+  if (outcome === 'no_candidate') throw new TrustedProxyAuthError('unknown_key')
+  if (outcome === 'invalid_signature') throw new TrustedProxyAuthError('invalid_signature')
+}
+
+/**
+ * Keys from a JSON Web Key Set (at a configured URL or found by discovery). With the kidOptionalTryAll
+ * quirk, a kid-less assertion that no candidate verifies causes one cooldown-bounded refetch, so that a
+ * rotated key without a kid still works at once.
+ */
+export function jwksKeys(store: RemoteKeyStore, options: { kidOptionalTryAll: boolean }): SignatureKeys {
+  const candidatesFor = async (kid: string | undefined, alg: string) => (await store.membersFor(kid)).filter((member) => fitsAlgorithm(member, alg))
+  return {
+    start: () => store.start(),
+    ready: () => store.ready(),
+    status: () => store.status(),
+    close: () => store.close(),
+    async verify(jws, alg, kid) {
+      let outcome = await tryCandidates(jws, alg, await candidatesFor(kid, alg))
+      if (outcome !== 'verified' && kid === undefined && options.kidOptionalTryAll) {
+        await store.refetchForKidlessAssertion()
+        outcome = await tryCandidates(jws, alg, await candidatesFor(undefined, alg))
+      }
+      throwUnlessVerified(outcome)
+    },
+  }
+}

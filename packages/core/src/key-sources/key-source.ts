@@ -1,0 +1,24 @@
+import type { KeyStatus } from '../key-store.js'
+import type { ParsedCompactJws } from '../compact-jws.js'
+
+/** Where the verification keys come from, fixed at configuration time (contract/presets.json `jwksUrlRules`). */
+export type KeySource =
+  /** A JSON Web Key Set at a configured (or preset-derived) URL. */
+  | { readonly kind: 'jwks'; readonly url: string }
+  /** A key set whose URL is found by OpenID Connect Discovery from the one configured issuer. */
+  | { readonly kind: 'discovery'; readonly issuer: string; readonly discoveryUrl: string }
+  /** One PEM public key per `kid`, at `template` with `{kid}` replaced by the assertion's (UUID) kid. */
+  | { readonly kind: 'kidTemplate'; readonly template: string; readonly keyFormat: 'pem-spki' }
+  /** An HMAC secret from the configuration; no key is ever fetched. */
+  | { readonly kind: 'sharedSecret' }
+
+/** Stages key_lookup and signature of contract/checks.json, whatever the keys' origin. */
+export interface SignatureKeys {
+  /** Starts loading keys in the background, when the source has anything to load before a request. */
+  start(): void
+  ready(): Promise<void>
+  status(): KeyStatus
+  close(): void
+  /** Resolves when a candidate key verifies the signature; throws unknown_key, invalid_signature or jwks_unavailable. */
+  verify(jws: ParsedCompactJws, alg: string, kid: string | undefined): Promise<void>
+}

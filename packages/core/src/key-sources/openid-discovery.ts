@@ -1,0 +1,24 @@
+import { FetchFailure } from '../key-fetch.js'
+import { keyUrlProblem } from '../url-rules.js'
+
+export const MAX_DISCOVERY_DOCUMENT_LENGTH = 1024 * 1024
+
+/**
+ * The `jwks_uri` of an OpenID Provider metadata document (OpenID Connect Discovery 1.0 section 4),
+ * accepted only when the document names exactly the configured issuer (section 4.3: otherwise anyone
+ * able to answer the request could point us at their own keys) and the URI passes the key URL rules.
+ * Throws FetchFailure.
+ */
+export function jwksUriFromDiscovery(text: string, issuer: string): string {
+  let metadata: unknown
+  try {
+    metadata = JSON.parse(text)
+  } catch {
+    throw new FetchFailure('discovery document is not JSON')
+  }
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw new FetchFailure('discovery document is not a JSON object')
+  const { issuer: documentIssuer, jwks_uri: jwksUri } = metadata as { issuer?: unknown; jwks_uri?: unknown }
+  if (documentIssuer !== issuer) throw new FetchFailure('discovery document names another issuer')
+  if (typeof jwksUri !== 'string' || keyUrlProblem(jwksUri) !== null) throw new FetchFailure('discovery document has no usable jwks_uri')
+  return jwksUri
+}

@@ -1,0 +1,13 @@
+import type { TrustedProxyAuthConfig } from '../config.js'
+import { TrustedProxyAuthError } from '../errors.js'
+
+/**
+ * Quirk albClientHeader, stage claim_values: ALB assertions carry no `aud`; the JOSE header `client` (the
+ * OIDC client id of the listener rule) binds the assertion to this application instead. Types and presence
+ * were checked before. Returns identity.audience.
+ */
+export function checkClientAudience(header: Record<string, unknown>, config: TrustedProxyAuthConfig): string[] {
+  const client = header['client'] as string
+  if (!config.audience.includes(client)) throw new TrustedProxyAuthError('audience_mismatch')
+  return [client]
+}

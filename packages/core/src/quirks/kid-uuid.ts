@@ -1,0 +1,9 @@
+const UUID = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/
+
+/**
+ * Quirk kidUuid, stage key_lookup: the kid goes into a key URL, so nothing but a UUID (hex digits and
+ * `-`) may reach it. Checked before any cache lookup or fetch.
+ */
+export function isUuidKid(kid: string | undefined): kid is string {
+  return kid !== undefined && UUID.test(kid)
+}
