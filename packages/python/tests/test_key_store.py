@@ -221,3 +221,39 @@ def test_ready_loads_keys_or_raises() -> None:
     bad, _ = setup(MockJwks(JwksResponse(status=404, body="")))
     with pytest.raises(TrustedProxyAuthError, match="not available"):
         bad.ready()
+
+
+def test_a_forked_child_gets_a_free_lock_and_its_own_schedule() -> None:
+    mock = MockJwks(JwksResponse.of(KEY_A.public_jwk))
+    auth, manual = setup(mock)
+    manual.advance(0)
+    store = auth._keys
+    store._fetch_lock.acquire()  # held by a thread that a forked child would not have
+    store.restart_after_fork()
+    assert not store._fetch_lock.locked()
+    manual.advance(510)  # refresh ahead of expiry rescheduled in the child
+    assert len(mock.requests) == 2
+    assert code(auth, KEY_A.sign(claims())) == "ok"
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="os.fork is POSIX only")
+# Python 3.12+ warns about fork() in a process with threads, which is the very situation tested here.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_real_fork_keeps_verifying_in_the_child() -> None:
+    import os
+
+    mock = MockJwks(JwksResponse.of(KEY_A.public_jwk))
+    auth = TrustedProxyAuth(load_config(base_env()), transport=mock.transport)
+    token = KEY_A.sign(claims())
+    assert code(auth, token) == "ok"
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: report and leave without running pytest's teardown
+        os.close(read)
+        os.write(write, code(auth, token).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        assert pipe.read() == "ok"
+    os.waitpid(pid, 0)
+    auth.close()

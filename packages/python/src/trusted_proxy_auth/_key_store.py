@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import math
+import os
 import random
 import re
 import threading
@@ -85,6 +86,13 @@ def _reject_constant(_name: str) -> Any:
     raise ValueError("not JSON")
 
 
+def _after_fork(reference: weakref.ref[KeyStore]) -> None:
+    store = reference()
+    if store is not None:
+        with contextlib.suppress(Exception):
+            store.restart_after_fork()
+
+
 class KeyStore:
     def __init__(
         self,
@@ -138,8 +146,24 @@ class KeyStore:
         )
         # A background refresh of stale keys has been asked for and has not run yet.
         self._stale_refresh_pending = False
+        if hasattr(os, "register_at_fork"):
+            # Pre-forking servers (gunicorn --preload) copy the verifier without its timer threads, and
+            # possibly with the fetch lock held by a thread that does not exist in the child.
+            reference = weakref.ref(self)
+            os.register_at_fork(after_in_child=lambda: _after_fork(reference))
 
     # -- public -----------------------------------------------------------------------------------
+
+    def restart_after_fork(self) -> None:
+        """Gives a forked child its own lock and background schedule (called automatically)."""
+        self._fetch_lock = threading.Lock()
+        self._loop_fetches = weakref.WeakKeyDictionary()
+        self._timer = None
+        self._timer_token += 1
+        self._stale_refresh_pending = False
+        if not self._closed:
+            delay = 0.0 if not self._loaded else max(0.0, self._fresh_until - self._clock()) * 0.85
+            self._schedule(delay, retry=False)
 
     def start(self) -> None:
         """Starts the first load in the background; the application does not wait for it."""
