@@ -5,12 +5,18 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createVerifier, loadConfig, TrustedProxyAuthError, type TrustedIdentity } from '../src/index.js'
 
+/** An explicit HTTP answer of a key endpoint. */
+export interface ExplicitResponse {
+  response: { status: number; contentType?: string; body: string }
+}
+
 /** One language-neutral vector (test-vectors/schema/vector-file.schema.json). */
 export interface Vector {
   id: string
   description: string
   config: Record<string, string>
-  jwks?: { keys: unknown[] } | { response: { status: number; contentType?: string; body: string } }
+  /** A key set, an explicit answer, or (keys published one PEM per kid) an answer per kid. */
+  jwks?: { keys: unknown[] } | ExplicitResponse | { pemByKid: Record<string, string | ExplicitResponse> }
   now: number
   token?: string
   request?: { headers: Array<[string, string]>; remoteAddress?: string | null }
@@ -32,14 +38,27 @@ export function loadVectors(): Vector[] {
     .flatMap((name) => (JSON.parse(readFileSync(join(VECTORS_DIR, name), 'utf8')) as { vectors: Vector[] }).vectors)
 }
 
-/** A loopback HTTP server answering each vector's `jwks` at its own path. */
+type Served = { keys: unknown[] } | ExplicitResponse | { pem: string }
+
+/**
+ * A loopback HTTP server answering each vector's `jwks` at its own path: a key set or explicit answer at
+ * `/vectors/<id>/jwks.json`, a `pemByKid` answer at `/vectors/<id>/keys/<kid>` (every other kid: 404).
+ */
 export class VectorKeyServer {
   private readonly server: Server
-  private readonly byPath = new Map<string, NonNullable<Vector['jwks']>>()
+  private readonly byPath = new Map<string, Served>()
   private origin = ''
 
   constructor(vectors: readonly Vector[]) {
-    for (const vector of vectors) if (vector.jwks) this.byPath.set(this.pathOf(vector), vector.jwks)
+    for (const vector of vectors) {
+      const jwks = vector.jwks
+      if (!jwks) continue
+      if ('pemByKid' in jwks) {
+        for (const [kid, answer] of Object.entries(jwks.pemByKid)) this.byPath.set(`${this.keysPathOf(vector)}/${kid}`, typeof answer === 'string' ? { pem: answer } : answer)
+      } else {
+        this.byPath.set(this.pathOf(vector), jwks)
+      }
+    }
     this.server = createServer((request, response) => {
       const served = this.byPath.get(request.url ?? '')
       if (!served) {
@@ -50,6 +69,10 @@ export class VectorKeyServer {
         response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(served))
         return
       }
+      if ('pem' in served) {
+        response.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(served.pem)
+        return
+      }
       const { status, contentType, body } = served.response
       response.writeHead(status, contentType === undefined ? {} : { 'content-type': contentType }).end(body)
     })
@@ -57,6 +80,10 @@ export class VectorKeyServer {
 
   private pathOf(vector: Vector): string {
     return `/vectors/${vector.id}/jwks.json`
+  }
+
+  private keysPathOf(vector: Vector): string {
+    return `/vectors/${vector.id}/keys`
   }
 
   async start(): Promise<void> {
@@ -69,10 +96,14 @@ export class VectorKeyServer {
     return new Promise((resolve) => this.server.close(() => resolve()))
   }
 
-  /** The vector's configuration; when it serves `jwks` and names no key URL, the URL of this server. */
+  /**
+   * The vector's configuration; when it serves `jwks` and names no key URL, the URL of this server
+   * (for `pemByKid` the `{kid}` template `<base>/{kid}`).
+   */
   envFor(vector: Vector): Record<string, string> {
     if (!vector.jwks || vector.config['TRUSTED_PROXY_JWKS_URL'] !== undefined) return { ...vector.config }
-    return { ...vector.config, TRUSTED_PROXY_JWKS_URL: this.origin + this.pathOf(vector) }
+    const url = 'pemByKid' in vector.jwks ? `${this.origin}${this.keysPathOf(vector)}/{kid}` : this.origin + this.pathOf(vector)
+    return { ...vector.config, TRUSTED_PROXY_JWKS_URL: url }
   }
 }
 

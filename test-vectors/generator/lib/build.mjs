@@ -131,6 +131,8 @@ function buildVector(id, vector, context, signer) {
   for (const [name, value] of Object.entries(config)) if (typeof value !== 'string') throw new Error(`config ${name} is not a string`)
   /** @type {Array<Record<string, unknown> | undefined>} */
   const payloads = []
+  /** @type {Array<Record<string, unknown> | undefined>} */
+  const headers = []
   /** @type {Array<ReturnType<typeof buildToken>>} */
   const tokens = []
   /** @param {import('./dsl.mjs').Value} value @returns {string} */
@@ -139,6 +141,7 @@ function buildVector(id, vector, context, signer) {
     if ('$join' in value) return value.$join.map(resolve).join('')
     const built = buildToken(value.$token, signer)
     payloads.push(built.payload)
+    headers.push(built.header)
     tokens.push(built)
     return built.token
   }
@@ -163,7 +166,7 @@ function buildVector(id, vector, context, signer) {
     if (payloads.length !== 1 || !payloads[0]) throw new Error('an accepted vector needs exactly one token with a JSON payload')
     // An independent check of the generator itself: what a vector accepts must really verify.
     if (!tokens[0]?.signatureVerifies()) throw new Error('an accepted vector whose token signature does not verify with its key')
-    const identity = identityFor(payloads[0], config)
+    const identity = identityFor(payloads[0], config, headers[0])
     for (const [field, value] of Object.entries(expect.check)) {
       const actual = /** @type {Record<string, unknown>} */ (identity)[field]
       if (!isDeepStrictEqual(actual, value)) throw new Error(`identity.${field} is ${JSON.stringify(actual)}, the case pins ${JSON.stringify(value)}`)
@@ -189,6 +192,13 @@ export function buildToken(spec, signer) {
   if (kid !== null) baseHeader['kid'] = kid
   baseHeader['typ'] = 'JWT'
   const headerBytes = spec.headerJson !== undefined ? Buffer.from(spec.headerJson) : Buffer.from(JSON.stringify(amend(baseHeader, spec.header)))
+  /** @type {Record<string, unknown> | undefined} */
+  let header
+  try {
+    header = JSON.parse(headerBytes.toString('utf8'))
+  } catch {
+    header = undefined
+  }
 
   /** @type {Record<string, unknown> | undefined} */
   let payload
@@ -206,16 +216,21 @@ export function buildToken(spec, signer) {
     payloadBytes = Buffer.from(JSON.stringify(payload))
   }
 
-  const signingInput = `${b64u(headerBytes)}.${b64u(payloadBytes)}`
+  // AWS ALB pads its segments and signs the padded text.
+  const encodeSegment = (/** @type {Uint8Array} */ bytes) => (spec.padded ? Buffer.from(bytes).toString('base64').replaceAll('+', '-').replaceAll('/', '_') : b64u(bytes))
+  const signingInput = `${encodeSegment(headerBytes)}.${encodeSegment(payloadBytes)}`
   const signature = spec.hmacSecret !== undefined ? signer.hmac(spec.hmacSecret, signingInput) : signer.sign(signAlg, keyName, signingInput)
   const edited = spec.signature ? spec.signature(Buffer.from(signature), signAlg) : signature
-  const token = `${signingInput}.${typeof edited === 'string' ? edited : b64u(edited)}`
+  const token = `${signingInput}.${typeof edited === 'string' ? edited : encodeSegment(edited)}`
   const final = spec.edit ? spec.edit(token) : token
   const signatureVerifies = () => {
-    const [header, body, signatureSegment] = final.split('.')
-    return spec.hmacSecret === undefined && verifies(signAlg, signer.key(keyName), `${header}.${body}`, Buffer.from(signatureSegment ?? '', 'base64url'))
+    const [headerSegment, body, signatureSegment] = final.split('.')
+    const input = `${headerSegment}.${body}`
+    const received = Buffer.from(signatureSegment ?? '', 'base64url')
+    if (spec.hmacSecret !== undefined) return received.equals(signer.hmac(spec.hmacSecret, input))
+    return verifies(signAlg, signer.key(keyName), input, received)
   }
-  return { token: final, payload, signatureVerifies }
+  return { token: final, header, payload, signatureVerifies }
 }
 
 /**

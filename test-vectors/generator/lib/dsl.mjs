@@ -62,6 +62,7 @@ export const claims = (changes) => amend(BASE_CLAIMS, changes)
  * @property {(signature: Buffer, alg: string) => Buffer | string} [signature] edits the signature (a string is the segment text)
  * @property {(token: string) => string} [edit] a final byte edit of the assembled token
  * @property {number} [padTo] adds a claim `pad` of "x"s so that the token is exactly this many bytes long
+ * @property {boolean} [padded] pads every segment with the `=` of standard base64 and signs the padded text (AWS ALB)
  */
 
 /** @typedef {{ $token: TokenSpec }} TokenRef */

@@ -155,12 +155,16 @@ export class Signer {
     this.keys = keys
     /** @type {Map<string, string[]>} signing input → signature segments seen in committed files */
     this.committed = new Map()
+    // The second pattern finds padded tokens (AWS ALB), whose signing input keeps its `=`.
+    const patterns = [/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)/g, /([A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2})\.([A-Za-z0-9_-]+={0,2})/g]
     for (const text of committedStrings) {
-      for (const match of text.matchAll(/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)/g)) {
-        const [, input, signature] = /** @type {[string, string, string]} */ (/** @type {unknown} */ (match))
-        const seen = this.committed.get(input) ?? []
-        if (!seen.includes(signature)) seen.push(signature)
-        this.committed.set(input, seen)
+      for (const pattern of patterns) {
+        for (const match of text.matchAll(pattern)) {
+          const [, input, signature] = /** @type {[string, string, string]} */ (/** @type {unknown} */ (match))
+          const seen = this.committed.get(input) ?? []
+          if (!seen.includes(signature)) seen.push(signature)
+          this.committed.set(input, seen)
+        }
       }
     }
     /** @type {Map<string, Buffer>} */
