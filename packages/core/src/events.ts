@@ -9,6 +9,7 @@ export type TrustedProxyAuthEvent =
   | { type: 'jwks_fetch_failed'; url: string; durationMs: number; reason: string }
   | { type: 'jwks_key_ignored'; kid: string | null; reason: string }
   | { type: 'jwks_stale_served'; ageSeconds: number }
+  /** `kid` null: a kid-less assertion no key verified (preset teleport's kidOptionalTryAll refetch). */
   | { type: 'unknown_kid'; kid: string | null; refetched: boolean }
   | { type: 'verify_ok'; subject: string; issuer: string }
   | { type: 'verify_failed'; code: ErrorCode }

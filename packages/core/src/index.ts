@@ -4,6 +4,8 @@
  */
 export { loadConfig } from './config.js'
 export type { EnvInput, NameValueRule, TrustedProxyAuthConfig, TrustedProxyAuthOptions } from './config.js'
+export type { KeySource } from './key-sources/key-source.js'
+export type { PresetQuirks } from './presets.js'
 export { createVerifier, createVerifierFromEnv } from './verifier.js'
 export type { RequestLike, Verifier, VerifierDependencies, VerifyOptions } from './verifier.js'
 export { ERROR_CODES, isTrustedProxyAuthError, TrustedProxyAuthError } from './errors.js'
