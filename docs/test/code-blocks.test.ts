@@ -128,19 +128,9 @@ describe('code blocks', () => {
 // ---------------------------------------------------------------------------------------------------
 // Configuration examples are run through the real loadConfig, so a documented setting cannot be wrong.
 
-interface PresetData {
-  defaults: Record<string, string>
-  jwksUrl: { rule: string; url?: string; template?: string }
-  requires: string[]
-  forbids?: string[]
-  quirks: Record<string, unknown>
-}
-const presetsFile = readJson<{ presets: Record<string, PresetData> }>(join(contractDir, 'presets.json'))
 const envContract = readJson<{ variables: Array<{ name: string }> }>(join(contractDir, 'env.json'))
 const knownVariables = new Set(envContract.variables.map((variable) => variable.name))
 
-/** Settings the verifier core handles itself once presets are implemented (see contract/presets.json). */
-const PRESET_ONLY = ['TRUSTED_PROXY_PRESET', 'TRUSTED_PROXY_AWS_ALB_ARN', 'TRUSTED_PROXY_SHARED_SECRET']
 const BASELINE = {
   TRUSTED_PROXY_ASSERTION_HEADER: 'X-Identity-Assertion',
   TRUSTED_PROXY_JWKS_URL: 'https://auth.example.com/.well-known/jwks.json',
@@ -184,79 +174,23 @@ function yamlAssignments(content: string): Record<string, string> | null {
   return Object.keys(env).length > 0 ? env : null
 }
 
-/**
- * Applies contract/presets.json the way the packages do (defaults under explicit settings, the key URL
- * rule, requires/forbids) and returns the problems plus the settings left for the common loadConfig.
- */
-function resolvePreset(explicit: Record<string, string>): { problems: string[]; settings: Record<string, string> } {
-  const problems: string[] = []
-  const name = explicit['TRUSTED_PROXY_PRESET']
-  const preset = name ? presetsFile.presets[name] : undefined
-  if (name && !preset) return { problems: [`unknown preset ${name}`], settings: explicit }
-  if (!preset) return { problems, settings: explicit }
-  const settings = { ...preset.defaults, ...explicit }
-  for (const variable of preset.requires) if (!explicit[variable]) problems.push(`${variable} is required by preset ${name}`)
-  for (const variable of preset.forbids ?? []) if (explicit[variable] !== undefined) problems.push(`${variable} must not be set with preset ${name}`)
-  const issuers = (settings['TRUSTED_PROXY_ISSUER'] ?? '').split(',').map((item) => item.trim()).filter(Boolean)
-  const jwksUrl = explicit['TRUSTED_PROXY_JWKS_URL']
-  switch (preset.jwksUrl.rule) {
-    case 'fixed':
-      settings['TRUSTED_PROXY_JWKS_URL'] ??= preset.jwksUrl.url!
-      break
-    case 'template':
-      if (!jwksUrl) {
-        if (issuers.length !== 1 || !/^https:\/\/[^/?#@]+$/.test(issuers[0]!)) problems.push('TRUSTED_PROXY_JWKS_URL cannot be derived from TRUSTED_PROXY_ISSUER')
-        else settings['TRUSTED_PROXY_JWKS_URL'] = preset.jwksUrl.template!.replace('{issuer}', issuers[0]!)
-      }
-      break
-    case 'kidTemplate': {
-      const zeroKid = '00000000-0000-0000-0000-000000000000'
-      if (jwksUrl) {
-        if (jwksUrl.split('{kid}').length !== 2) problems.push('TRUSTED_PROXY_JWKS_URL must contain {kid} once')
-        settings['TRUSTED_PROXY_JWKS_URL'] = jwksUrl.replace('{kid}', zeroKid)
-      } else {
-        const arn = /^arn:([^:]+):elasticloadbalancing:([^:]+):/.exec(explicit['TRUSTED_PROXY_AWS_ALB_ARN'] ?? '')
-        if (!arn || arn[1] !== 'aws') problems.push('TRUSTED_PROXY_JWKS_URL is required for this partition')
-        else settings['TRUSTED_PROXY_JWKS_URL'] = preset.jwksUrl.template!.replace('{region}', arn[2]!).replace('{kid}', zeroKid)
-      }
-      break
-    }
-    case 'discovery':
-      if (!jwksUrl) {
-        if (issuers.length !== 1) problems.push('TRUSTED_PROXY_JWKS_URL cannot be discovered')
-        else settings['TRUSTED_PROXY_JWKS_URL'] = `${issuers[0]!.replace(/\/$/, '')}/.well-known/openid-configuration`
-      }
-      break
-    case 'required':
-      if (!jwksUrl) problems.push(`TRUSTED_PROXY_JWKS_URL is required by preset ${name}`)
-      break
-    case 'forbidden':
-      if (jwksUrl) problems.push(`TRUSTED_PROXY_JWKS_URL must not be set with preset ${name}`)
-      // No key set: the common loader still wants a URL, which this preset never fetches.
-      settings['TRUSTED_PROXY_JWKS_URL'] = BASELINE.TRUSTED_PROXY_JWKS_URL
-      break
-  }
-  const secret = explicit['TRUSTED_PROXY_SHARED_SECRET']
-  if (secret !== undefined && !secret.includes('$') && new TextEncoder().encode(secret.trim()).length < 32) problems.push('TRUSTED_PROXY_SHARED_SECRET is shorter than 32 bytes')
-  return { problems, settings }
-}
-
 function configurationProblems(explicit: Record<string, string>): string[] {
   const unknown = Object.keys(explicit).filter((name) => !knownVariables.has(name))
   if (unknown.length > 0) return unknown.map((name) => `${name} is not in contract/env.json`)
   const shellValues = Object.entries(explicit).filter(([name, value]) => value.includes('$') && name !== 'TRUSTED_PROXY_SHARED_SECRET')
   if (shellValues.length > 0) return shellValues.map(([name]) => `${name}: use a literal example value`)
-  const complete = 'TRUSTED_PROXY_PRESET' in explicit || 'TRUSTED_PROXY_ASSERTION_HEADER' in explicit
-  const { problems, settings } = resolvePreset(complete ? explicit : { ...BASELINE, ...explicit })
-  for (const name of PRESET_ONLY) delete settings[name]
+  const settings = { ...explicit }
+  // Recipes read the secret from a secret store ("$SECRET"); stand in a value of the required length.
+  if (settings['TRUSTED_PROXY_SHARED_SECRET']?.includes('$')) settings['TRUSTED_PROXY_SHARED_SECRET'] = 'x'.repeat(32)
+  const complete = 'TRUSTED_PROXY_PRESET' in settings || 'TRUSTED_PROXY_ASSERTION_HEADER' in settings
   try {
-    loadConfig(settings)
+    // The real loader, presets included: what a reader copies is exactly what the packages accept.
+    loadConfig(complete ? settings : { ...BASELINE, ...settings })
+    return []
   } catch (error) {
     const details = (error as { problems?: Array<{ variable: string; message: string }> }).problems ?? []
-    problems.push(...details.map((problem) => `${problem.variable} ${problem.message}`))
-    if (details.length === 0) problems.push((error as Error).message)
+    return details.length > 0 ? details.map((problem) => `${problem.variable} ${problem.message}`) : [(error as Error).message]
   }
-  return problems
 }
 
 describe('configuration examples', () => {
@@ -275,17 +209,17 @@ describe('configuration examples', () => {
   })
 
   it('the checker itself rejects broken examples', () => {
-    expect(configurationProblems({ TRUSTED_PROXY_PRESET: 'pomerium', TRUSTED_PROXY_ISSUER: 'a.example.com', TRUSTED_PROXY_AUDIENCE: 'a.example.com' })).toContain(
-      'TRUSTED_PROXY_JWKS_URL is required by preset pomerium',
+    expect(configurationProblems({ TRUSTED_PROXY_PRESET: 'pomerium', TRUSTED_PROXY_ISSUER: 'a.example.com', TRUSTED_PROXY_AUDIENCE: 'a.example.com' }).join()).toContain(
+      'TRUSTED_PROXY_JWKS_URL',
     )
     expect(configurationProblems({ TRUSTED_PROXY_MODE: 'sometimes' })).not.toEqual([])
     expect(configurationProblems({ TRUSTED_PROXY_ALGORITHMS: 'HS256' })).not.toEqual([])
     expect(configurationProblems({ TRUSTED_PROXY_JWKS_URLS: 'https://x.example.com' })).not.toEqual([])
-    expect(configurationProblems({ TRUSTED_PROXY_PRESET: 'authentik', TRUSTED_PROXY_ISSUER: 'https://a.example.com/application/o/app/', TRUSTED_PROXY_AUDIENCE: 'id', TRUSTED_PROXY_SHARED_SECRET: 'short' })).toContain(
-      'TRUSTED_PROXY_SHARED_SECRET is shorter than 32 bytes',
+    expect(configurationProblems({ TRUSTED_PROXY_PRESET: 'authentik', TRUSTED_PROXY_ISSUER: 'https://a.example.com/application/o/app/', TRUSTED_PROXY_AUDIENCE: 'id', TRUSTED_PROXY_SHARED_SECRET: 'short' }).join()).toContain(
+      'TRUSTED_PROXY_SHARED_SECRET',
     )
     expect(configurationProblems({ TRUSTED_PROXY_PRESET: 'cloudflare-access', TRUSTED_PROXY_ISSUER: 'https://team.cloudflareaccess.com/', TRUSTED_PROXY_AUDIENCE: 'tag' })).toContain(
-      'TRUSTED_PROXY_JWKS_URL cannot be derived from TRUSTED_PROXY_ISSUER',
+      'TRUSTED_PROXY_JWKS_URL is required: it cannot be derived from TRUSTED_PROXY_ISSUER',
     )
   })
 })
