@@ -9,7 +9,7 @@ export function describeKeyEvent(event: TrustedProxyAuthEvent): string | null {
     case 'jwks_fetch_failed':
       return `keys fetch failed: ${event.reason}`
     case 'unknown_kid':
-      return `unknown key id ${event.kid}${event.refetched ? ', fetching the key set again' : ''}`
+      return `${event.kid === null ? 'no key verified a kid-less assertion' : `unknown key id ${event.kid}`}${event.refetched ? ', fetching the key set again' : ''}`
     case 'jwks_stale_served':
       return `serving the last good key set (${event.ageSeconds} s old)`
     default:
