@@ -7,13 +7,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from vectors import ServedUrls
+
 
 @pytest.fixture(scope="session")
-def served_vector_urls() -> Iterator[dict[str, str]]:
+def served_vector_urls() -> Iterator[dict[str, ServedUrls]]:
     """One real loopback HTTP server answering every vector's key URL, shared by the CLI tests."""
     from vectors import load_vectors, served_vectors
 
@@ -22,7 +25,7 @@ def served_vector_urls() -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def python_cli_results(served_vector_urls: dict[str, str]) -> dict[str, dict[str, Any]]:
+def python_cli_results(served_vector_urls: dict[str, ServedUrls]) -> dict[str, dict[str, Any]]:
     """The Python CLI's outcome for every vector, computed once (bounded parallelism) for the vector and
     parity tests."""
     from vectors import PYTHON_CLI, load_vectors, run_all

@@ -25,7 +25,7 @@ def test_packaged_contract_files_equal_the_repository_contract() -> None:
 
 def test_config_fields_are_exactly_the_contract_options() -> None:
     options = {snake_case(variable["option"]) for variable in env_variables()}
-    assert set(config_field_names()) - {"preset_quirks"} == options
+    assert set(config_field_names()) - {"preset_quirks", "key_source"} == options
 
 
 def test_every_error_code_builds_an_error_with_the_contract_status_and_message() -> None:

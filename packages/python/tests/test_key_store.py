@@ -13,6 +13,7 @@ import pytest
 from helpers import NOW, JwksResponse, ManualScheduler, MockJwks, base_env, claims, make_key
 
 from trusted_proxy_auth import TrustedProxyAuth, TrustedProxyAuthError, load_config
+from trusted_proxy_auth._key_sources.jwks_keys import JwksKeys
 
 KEY_A = make_key("ES256", "a")
 KEY_B = make_key("ES256", "b")
@@ -227,7 +228,8 @@ def test_a_forked_child_gets_a_free_lock_and_its_own_schedule() -> None:
     mock = MockJwks(JwksResponse.of(KEY_A.public_jwk))
     auth, manual = setup(mock)
     manual.advance(0)
-    store = auth._keys
+    assert isinstance(auth._keys, JwksKeys)
+    store = auth._keys.store
     store._fetch_lock.acquire()  # held by a thread that a forked child would not have
     store.restart_after_fork()
     assert not store._fetch_lock.locked()

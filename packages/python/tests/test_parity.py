@@ -6,7 +6,7 @@ import json
 import shutil
 from typing import Any
 
-from vectors import NODE_CLI, TS_CLI, load_vectors, run_all, vector_files
+from vectors import NODE_CLI, TS_CLI, ServedUrls, load_vectors, run_all, vector_files
 
 VECTORS = load_vectors()
 
@@ -16,7 +16,7 @@ def _comparable(outcome: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_both_clis_agree_on_every_vector(
-    python_cli_results: dict[str, dict[str, Any]], served_vector_urls: dict[str, str]
+    python_cli_results: dict[str, dict[str, Any]], served_vector_urls: dict[str, ServedUrls]
 ) -> None:
     assert vector_files(), "test-vectors/*.json are missing"
     assert shutil.which("node"), "node is needed for the parity test"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from helpers import ManualScheduler
-from vectors import MOCK_JWKS_URL, Vector, load_vectors, mock_transports, vector_files
+from vectors import MOCK_JWKS_URL, MOCK_KEYS_BASE, Vector, load_vectors, mock_transports, vector_files
 
 from trusted_proxy_auth import Identity, TrustedProxyAuth, TrustedProxyAuthError, load_config
 
@@ -28,7 +28,7 @@ def run_library(vector: Vector, *, asynchronous: bool) -> dict[str, Any]:
     try:
         # No background work: the manual scheduler never runs, so each vector costs one fetch at most.
         auth = TrustedProxyAuth(
-            load_config(vector.env(MOCK_JWKS_URL)),
+            load_config(vector.env(MOCK_JWKS_URL, MOCK_KEYS_BASE)),
             transport=transport,
             async_transport=async_transport,
             scheduler=ManualScheduler(),

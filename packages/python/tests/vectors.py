@@ -20,6 +20,9 @@ REPO = Path(__file__).resolve().parents[3]
 VECTOR_DIR = REPO / "test-vectors"
 TS_CLI = REPO / "packages" / "core" / "dist" / "cli" / "main.js"
 MOCK_JWKS_URL = "https://jwks.vectors.test/jwks.json"
+#: Where the mock transport answers a `pemByKid` key host: `<MOCK_KEYS_BASE>/<kid>`.
+MOCK_KEYS_BASE = "https://jwks.vectors.test/keys"
+PEM_CONTENT_TYPE = "application/x-pem-file"
 CLI_PARALLELISM = 4
 
 
@@ -37,21 +40,45 @@ class Vector:
             return {"ok": False, "code": expected["error"]["code"], "status": expected["error"]["status"]}
         return {"ok": True, "identity": expected["identity"]}
 
-    def jwks_response(self) -> JwksResponse | None:
+    @property
+    def publishes_pem_per_kid(self) -> bool:
+        """The key endpoint is a host answering one PEM per kid (`jwks.pemByKid`), not a key set."""
         jwks = self.data.get("jwks")
-        if jwks is None:
+        return isinstance(jwks, dict) and "pemByKid" in jwks
+
+    def jwks_response(self) -> JwksResponse | None:
+        """What the key set URL answers (None: no key set endpoint)."""
+        jwks = self.data.get("jwks")
+        if jwks is None or self.publishes_pem_per_kid:
             return None
         if "response" in jwks:
-            raw = jwks["response"]
-            # No contentType: the endpoint sends no content type.
-            return JwksResponse(status=raw["status"], body=raw["body"], content_type=raw.get("contentType"))
+            return _explicit_response(jwks["response"])
         return JwksResponse(body=json.dumps(jwks))
 
-    def env(self, jwks_url: str) -> dict[str, str]:
+    def pem_responses(self) -> dict[str, JwksResponse]:
+        """kid -> what `<base>/<kid>` answers, for a `pemByKid` key host (every other kid: 404)."""
+        if not self.publishes_pem_per_kid:
+            return {}
+        answers: dict[str, JwksResponse] = {}
+        for kid, answer in self.data["jwks"]["pemByKid"].items():
+            if isinstance(answer, str):
+                answers[kid] = JwksResponse(body=answer, content_type=PEM_CONTENT_TYPE)
+            else:
+                answers[kid] = _explicit_response(answer["response"])
+        return answers
+
+    def env(self, jwks_url: str, keys_base: str) -> dict[str, str]:
+        """The vector's configuration; when it has a key endpoint and names no key URL, the runner's: the key
+        set URL, or for `pemByKid` the template `<keys_base>/{kid}`."""
         env = dict(self.data["config"])
-        if "TRUSTED_PROXY_JWKS_URL" not in env and "jwks" in self.data:
-            env["TRUSTED_PROXY_JWKS_URL"] = jwks_url
+        if "TRUSTED_PROXY_JWKS_URL" not in env and self.data.get("jwks") is not None:
+            env["TRUSTED_PROXY_JWKS_URL"] = keys_base + "/{kid}" if self.publishes_pem_per_kid else jwks_url
         return env
+
+
+def _explicit_response(raw: dict[str, Any]) -> JwksResponse:
+    # No contentType: the endpoint sends no content type.
+    return JwksResponse(status=raw["status"], body=raw["body"], content_type=raw.get("contentType"))
 
 
 # test-vectors/ is also an npm workspace (the generator); these JSON files there are not vector files.
@@ -71,11 +98,18 @@ def load_vectors() -> list[Vector]:
 
 
 def mock_transports(vector: Vector) -> tuple[httpx.MockTransport, httpx.MockTransport]:
-    """Sync and async transports that answer the runner's key URL with the vector's `jwks`."""
-    response = vector.jwks_response()
+    """Sync and async transports that answer the runner's key URLs with the vector's `jwks`: the key set
+    at MOCK_JWKS_URL, or each `pemByKid` answer at `MOCK_KEYS_BASE/<kid>` (other kids: 404)."""
+    key_set = vector.jwks_response()
+    pems = {f"{MOCK_KEYS_BASE}/{kid}": answer for kid, answer in vector.pem_responses().items()}
 
     def handle(request: httpx.Request) -> httpx.Response:
-        if response is None or str(request.url) != MOCK_JWKS_URL:
+        url = str(request.url)
+        if key_set is not None and url == MOCK_JWKS_URL:
+            response = key_set
+        elif vector.publishes_pem_per_kid and url.startswith(MOCK_KEYS_BASE + "/"):
+            response = pems.get(url, JwksResponse(status=404, body="", content_type=None))
+        else:
             raise httpx.ConnectError("no such host in the vector runner", request=request)
         headers = {"content-type": response.content_type} if response.content_type else {}
         return httpx.Response(response.status, headers=headers, content=response.body.encode("utf-8"))
@@ -126,10 +160,18 @@ def _clean_env(extra: Mapping[str, str]) -> dict[str, str]:
     return {**env, **extra}
 
 
-def run_cli(command: list[str], vector: Vector, jwks_url: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ServedUrls:
+    """Where the loopback server answers one vector: its key set URL and its per-kid key host base."""
+
+    jwks_url: str
+    keys_base: str
+
+
+def run_cli(command: list[str], vector: Vector, urls: ServedUrls) -> dict[str, Any]:
     completed = subprocess.run(
         [*command, *cli_arguments(vector)],
-        env=_clean_env(vector.env(jwks_url)),
+        env=_clean_env(vector.env(urls.jwks_url, urls.keys_base)),
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -145,20 +187,24 @@ NODE_CLI = ["node", str(TS_CLI)]
 
 
 @contextmanager
-def served_vectors(vectors: list[Vector]) -> Iterator[dict[str, str]]:
-    """A real loopback HTTP server answering each vector's key URL with its `jwks`; yields id -> URL."""
+def served_vectors(vectors: list[Vector]) -> Iterator[dict[str, ServedUrls]]:
+    """A real loopback HTTP server answering each vector's `jwks` (a key set at `/vector/<n>/jwks.json`, or
+    one PEM per kid at `/vector/<n>/keys/<kid>`; every other path 404); yields id -> its URLs."""
     with loopback_jwks_server() as (base, routes):
-        urls: dict[str, str] = {}
+        urls: dict[str, ServedUrls] = {}
         for index, vector in enumerate(vectors):
             path = f"/vector/{index}/jwks.json"
+            keys_path = f"/vector/{index}/keys"
             response = vector.jwks_response()
             if response is not None:
                 routes[path] = response
-            urls[vector.id] = base + path
+            for kid, answer in vector.pem_responses().items():
+                routes[f"{keys_path}/{kid}"] = answer
+            urls[vector.id] = ServedUrls(jwks_url=base + path, keys_base=base + keys_path)
         yield urls
 
 
-def run_all(command: list[str], vectors: list[Vector], urls: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+def run_all(command: list[str], vectors: list[Vector], urls: Mapping[str, ServedUrls]) -> dict[str, dict[str, Any]]:
     with ThreadPoolExecutor(max_workers=CLI_PARALLELISM) as pool:
         results = pool.map(lambda vector: (vector.id, run_cli(command, vector, urls[vector.id])), vectors)
         return dict(results)

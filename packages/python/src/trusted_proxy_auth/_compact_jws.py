@@ -10,6 +10,7 @@ from typing import Any
 
 from ._contract import max_json_depth
 from ._json_strict import parse_strict_json_object
+from ._quirks.padded_base64url import without_padding
 
 _BASE64URL_SEGMENT = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
 
@@ -43,16 +44,21 @@ def _decode_json_segment(segment: str) -> dict[str, Any] | None:
 class ParsedCompactJws:
     protected_header: dict[str, Any]
     payload: dict[str, Any]
+    #: The header and payload segments exactly as received, with any padding the paddedBase64url quirk
+    #: allowed: the proxy signed the padded text.
     signing_input: bytes
     signature: bytes
 
 
-def parse_compact_jws(token: str) -> ParsedCompactJws | None:
-    """Returns None when the assertion is malformed."""
+def parse_compact_jws(token: str, *, allow_padding: bool = False) -> ParsedCompactJws | None:
+    """Returns None when the assertion is malformed. `allow_padding` is quirk paddedBase64url."""
     segments = token.split(".")
     if len(segments) != 3:
         return None
-    header_segment, payload_segment, signature_segment = segments
+    unpadded = [without_padding(segment) for segment in segments] if allow_padding else segments
+    header_segment, payload_segment, signature_segment = unpadded
+    if header_segment is None or payload_segment is None or signature_segment is None:
+        return None
     signature = decode_canonical_base64url(signature_segment)
     if signature is None:
         return None
@@ -62,5 +68,5 @@ def parse_compact_jws(token: str) -> ParsedCompactJws | None:
     payload = _decode_json_segment(payload_segment)
     if payload is None:
         return None
-    signing_input = f"{header_segment}.{payload_segment}".encode("ascii")
+    signing_input = f"{segments[0]}.{segments[1]}".encode("ascii")
     return ParsedCompactJws(protected_header, payload, signing_input, signature)

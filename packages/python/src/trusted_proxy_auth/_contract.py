@@ -58,12 +58,14 @@ def checks_contract() -> dict[str, Any]:
 
 
 @cache
+def presets_contract() -> dict[str, Any]:
+    """contract/presets.json: the presets, their quirks and the key URL rules."""
+    return cast("dict[str, Any]", read_contract_file("presets.json"))
+
+
 def presets() -> dict[str, Any]:
-    """contract/presets.json is optional until the presets land: no file means no preset is known."""
-    try:
-        return cast("dict[str, Any]", read_contract_file("presets.json").get("presets", {}))
-    except FileNotFoundError:
-        return {}
+    """Preset name -> definition."""
+    return cast("dict[str, Any]", presets_contract()["presets"])
 
 
 def max_json_depth() -> int:

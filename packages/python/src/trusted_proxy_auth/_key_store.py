@@ -1,13 +1,15 @@
-"""The key set behind one JWKS URL, fetched with httpx (sync and async) and cached.
+"""The key set behind one JWKS URL (configured, or found by OpenID discovery), fetched with httpx (sync
+and async) and cached.
 
 Rules shared with the TypeScript key store: only HTTP 200 counts, redirects are never followed, a
 request never waits longer than the timeout, the set is fresh for the cache TTL (Cache-Control max-age
 honoured between the cooldown and the TTL), an unknown `kid` triggers one refetch per cooldown, one
 fetch serves every concurrent caller, failed fetches back off (5 s, 10 s, 30 s, then 60 s), the last good
 set is served stale for a bounded time through an outage, and a set publishing private key material is
-refused whole. The first load starts in the background when the verifier is created; refreshes ahead
-of expiry and retries run on the scheduler (daemon timer threads by default), so requests only wait for
-keys when none are usable.
+refused whole. With discovery, a key load first refetches the discovery document when the last good one
+is older than the cache TTL; both requests count as fetches. The first load starts in the background when
+the verifier is created; refreshes ahead of expiry and retries run on the scheduler (daemon timer threads
+by default), so requests only wait for keys when none are usable.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import json
 import math
 import os
 import random
-import re
 import threading
 import time
 import weakref
@@ -28,7 +29,9 @@ from typing import Any, Literal
 
 import httpx
 
+from ._key_fetch import FetchFailure, KeyRequest, KeyResponse, afetch_key_document, fetch_key_document, freshness_from
 from ._key_set import KeyMember, has_private_material, unusable_reason
+from ._key_sources.openid_discovery import MAX_DISCOVERY_DOCUMENT_BYTES, jwks_uri_from_discovery
 from ._scheduler import Scheduler, ThreadScheduler
 from .errors import TrustedProxyAuthError
 
@@ -36,7 +39,7 @@ MAX_JWKS_BYTES = 1024 * 1024
 #: Delays before another fetch is tried after consecutive failures; the last one repeats.
 RETRY_SCHEDULE_SECONDS = (5.0, 10.0, 30.0, 60.0)
 _ACCEPT = "application/jwk-set+json, application/json"
-_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*(\d+)", re.IGNORECASE | re.ASCII)
+_DISCOVERY_ACCEPT = "application/json"
 _MAX_REMEMBERED_MISSES = 10_000
 
 EventListener = Callable[[dict[str, Any]], None]
@@ -72,10 +75,6 @@ class KeyStatus:
         }
 
 
-class _FetchFailure(Exception):
-    """A key set that could not be obtained; the message is a short reason without key material."""
-
-
 @dataclass(frozen=True)
 class _Download:
     members: list[dict[str, Any]]
@@ -98,6 +97,7 @@ class KeyStore:
         self,
         url: str,
         *,
+        discovery_issuer: str | None = None,
         timeout: float,
         cache_ttl: float,
         cooldown: float,
@@ -109,7 +109,13 @@ class KeyStore:
         scheduler: Scheduler | None = None,
         random_source: Callable[[], float] = random.random,
     ) -> None:
+        #: The key set URL; with `discovery_issuer`, the discovery document URL that names it.
         self._url = url
+        self._discovery_issuer = discovery_issuer
+        #: The last good discovery answer: (jwks_uri, when it was fetched).
+        self._discovered: tuple[str, float] | None = None
+        #: The URL of the request in progress or last made, for events.
+        self._request_url = url
         self._timeout = timeout
         self._cache_ttl = cache_ttl
         self._cooldown = cooldown
@@ -265,10 +271,11 @@ class KeyStore:
             return False
         return retry_due
 
-    def _kid_refetch_allowed(self, kid: str) -> bool:
-        """Whether an unknown kid may trigger a refetch now (at most one per cooldown)."""
+    def _kid_refetch_allowed(self, kid: str | None) -> bool:
+        """Whether an unknown kid (None: a kid-less assertion no key verified) may trigger a refetch now
+        (at most one per cooldown)."""
         now = self._clock()
-        known_miss_until = self._unknown_kids.get(kid)
+        known_miss_until = None if kid is None else self._unknown_kids.get(kid)
         if known_miss_until is not None and now < known_miss_until:
             self._emit({"type": "unknown_kid", "kid": kid, "refetched": False})
             return False
@@ -287,9 +294,35 @@ class KeyStore:
 
     def _begin_fetch(self) -> float:
         started = self._clock()
-        self._fetch_count += 1
         self._last_fetch_at = started
         return started
+
+    def _key_set_request(self, url: str) -> KeyRequest:
+        self._fetch_count += 1
+        self._request_url = url
+        return KeyRequest(url, self._timeout, MAX_JWKS_BYTES, _ACCEPT, "key set")
+
+    def _discovery_request(self) -> KeyRequest | None:
+        """The discovery request a key load must make first, or None when the last good document is recent
+        enough (or there is no discovery)."""
+        if self._discovery_issuer is None:
+            return None
+        if self._discovered is not None and self._clock() - self._discovered[1] < self._cache_ttl:
+            return None
+        self._fetch_count += 1
+        self._request_url = self._url
+        return KeyRequest(
+            self._url, self._timeout, MAX_DISCOVERY_DOCUMENT_BYTES, _DISCOVERY_ACCEPT, "discovery document"
+        )
+
+    def _discovered_key_set_url(self, response: KeyResponse, asked_at: float) -> str:
+        assert self._discovery_issuer is not None
+        jwks_uri = jwks_uri_from_discovery(response.body, self._discovery_issuer)
+        self._discovered = (jwks_uri, asked_at)
+        return jwks_uri
+
+    def _key_set_url(self) -> str:
+        return self._url if self._discovered is None or self._discovery_issuer is None else self._discovered[0]
 
     def _jittered(self, nominal: float, spread: float) -> float:
         """`nominal` spread by +-`spread` (a fraction) so that many instances do not refetch in lock step."""
@@ -317,7 +350,7 @@ class KeyStore:
         self._emit(
             {
                 "type": "jwks_fetch_ok",
-                "url": self._url,
+                "url": self._request_url,
                 "duration_ms": round((self._clock() - started) * 1000),
                 "key_count": len(members),
                 "ignored_count": ignored,
@@ -331,7 +364,7 @@ class KeyStore:
         self._emit(
             {
                 "type": "jwks_fetch_failed",
-                "url": self._url,
+                "url": self._request_url,
                 "duration_ms": round((self._clock() - started) * 1000),
                 "reason": reason,
             }
@@ -365,39 +398,21 @@ class KeyStore:
 
         self._timer = self._scheduler.call_later(delay, run)
 
-    def _ttl_from(self, cache_control: str | None) -> float:
-        """Cache-Control max-age is honoured between the cooldown and the configured TTL."""
-        match = _MAX_AGE.search(cache_control) if cache_control else None
-        if match is None:
-            return self._cache_ttl
-        return min(self._cache_ttl, max(float(match.group(1)), self._cooldown, 1.0))
-
-    def _parse(self, status: int, cache_control: str | None, body: bytes) -> _Download:
-        if status != 200:
-            raise _FetchFailure(f"HTTP status {status}")
-        if len(body) > MAX_JWKS_BYTES:
-            raise _FetchFailure("key set too large")
+    def _parse(self, response: KeyResponse) -> _Download:
         try:
-            document = json.loads(body.decode("utf-8-sig", errors="replace"), parse_constant=_reject_constant)
+            document = json.loads(response.body.decode("utf-8-sig", errors="replace"), parse_constant=_reject_constant)
         except (ValueError, RecursionError):
-            raise _FetchFailure("not JSON") from None
+            raise FetchFailure("not JSON") from None
         keys = document.get("keys") if isinstance(document, dict) else None
         if not isinstance(keys, list) or not all(isinstance(key, dict) for key in keys):
-            raise _FetchFailure("not a JSON Web Key Set")
+            raise FetchFailure("not a JSON Web Key Set")
         if any(has_private_material(key) for key in keys):
             # The signing key has leaked: refuse the whole set and forget the old one, failing closed.
             self._members = []
             self._kids = set()
             self._loaded = False
-            raise _FetchFailure("key set publishes private key material")
-        return _Download(members=keys, ttl=self._ttl_from(cache_control))
-
-    def _client_options(self) -> dict[str, Any]:
-        return {
-            "timeout": httpx.Timeout(self._timeout),
-            "follow_redirects": False,
-            "headers": {"accept": _ACCEPT},
-        }
+            raise FetchFailure("key set publishes private key material")
+        return _Download(members=keys, ttl=freshness_from(response.cache_control, self._cache_ttl, self._cooldown))
 
     # -- synchronous path ---------------------------------------------------------------------------
 
@@ -422,6 +437,15 @@ class KeyStore:
             self._refresh()
         self._remember_miss(kid)
 
+    def refetch_for_kidless_assertion(self) -> None:
+        """Quirk kidOptionalTryAll: no candidate of a kid-less assertion verified, which after a rotation
+        means the new key is not loaded yet. Refetches like an unknown kid: the same cooldown, single flight
+        and event."""
+        if self._fetching():
+            self._wait_for_fetch()
+        elif self._kid_refetch_allowed(None):
+            self._refresh()
+
     def _refresh(self, timer_token: int | None = None) -> None:
         """One fetch; a caller that had to wait for another caller's fetch uses that one instead (and a
         timer task that another fetch replaced meanwhile does nothing)."""
@@ -436,33 +460,20 @@ class KeyStore:
             started = self._begin_fetch()
             try:
                 self._succeeded(self._download(), started)
-            except _FetchFailure as failure:
-                self._failed(str(failure), started)
+            except FetchFailure as failure:
+                self._failed(failure.reason, started)
             finally:
                 self._generation += 1
         finally:
             self._fetch_lock.release()
 
     def _download(self) -> _Download:
-        try:
-            with (
-                httpx.Client(transport=self._transport, **self._client_options()) as client,
-                client.stream("GET", self._url) as response,
-            ):
-                if response.status_code != 200:
-                    raise _FetchFailure(f"HTTP status {response.status_code}")
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_JWKS_BYTES:
-                        raise _FetchFailure("key set too large")
-                return self._parse(response.status_code, response.headers.get("cache-control"), bytes(body))
-        except _FetchFailure:
-            raise
-        except httpx.TimeoutException:
-            raise _FetchFailure("timed out") from None
-        except Exception:  # noqa: BLE001 - whatever went wrong, no keys were obtained
-            raise _FetchFailure("request failed") from None
+        discovery = self._discovery_request()
+        if discovery is not None:
+            asked_at = self._clock()
+            self._discovered_key_set_url(fetch_key_document(discovery, self._transport), asked_at)
+        request = self._key_set_request(self._key_set_url())
+        return self._parse(fetch_key_document(request, self._transport))
 
     # -- asynchronous path (never blocks the event loop) ----------------------------------------
 
@@ -490,6 +501,10 @@ class KeyStore:
             await self._arefresh()
         self._remember_miss(kid)
 
+    async def arefetch_for_kidless_assertion(self) -> None:
+        if not await self._ajoin_fetch() and self._kid_refetch_allowed(None):
+            await self._arefresh()
+
     async def _arefresh(self) -> None:
         if self._closed:
             return
@@ -505,8 +520,8 @@ class KeyStore:
             started = self._begin_fetch()
             try:
                 self._succeeded(await self._adownload(), started)
-            except _FetchFailure as failure:
-                self._failed(str(failure), started)
+            except FetchFailure as failure:
+                self._failed(failure.reason, started)
             finally:
                 self._generation += 1
         finally:
@@ -515,22 +530,9 @@ class KeyStore:
             done.set_result(None)
 
     async def _adownload(self) -> _Download:
-        try:
-            async with (
-                httpx.AsyncClient(transport=self._async_transport, **self._client_options()) as client,
-                client.stream("GET", self._url) as response,
-            ):
-                if response.status_code != 200:
-                    raise _FetchFailure(f"HTTP status {response.status_code}")
-                body = bytearray()
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) > MAX_JWKS_BYTES:
-                        raise _FetchFailure("key set too large")
-                return self._parse(response.status_code, response.headers.get("cache-control"), bytes(body))
-        except _FetchFailure:
-            raise
-        except httpx.TimeoutException:
-            raise _FetchFailure("timed out") from None
-        except Exception:  # noqa: BLE001 - whatever went wrong, no keys were obtained
-            raise _FetchFailure("request failed") from None
+        discovery = self._discovery_request()
+        if discovery is not None:
+            asked_at = self._clock()
+            self._discovered_key_set_url(await afetch_key_document(discovery, self._async_transport), asked_at)
+        request = self._key_set_request(self._key_set_url())
+        return self._parse(await afetch_key_document(request, self._async_transport))

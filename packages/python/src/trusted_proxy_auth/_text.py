@@ -17,3 +17,8 @@ def js_trim(text: str) -> str:
 def utf8_length(text: str) -> int:
     """UTF-8 byte length; a lone surrogate counts as the three bytes of U+FFFD, as TextEncoder does."""
     return len(text.encode("utf-8", "surrogatepass"))
+
+
+def js_utf8(text: str) -> bytes:
+    """The bytes TextEncoder gives: UTF-8, with each lone surrogate written as U+FFFD."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode("utf-8")

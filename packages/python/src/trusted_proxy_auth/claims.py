@@ -1,16 +1,31 @@
-"""Stages `claim_types`, `claim_presence`, `claim_time`, `claim_values` and `user_policy`."""
+"""Stages `claim_types`, `claim_presence`, `claim_time`, `claim_values` and `user_policy`, with the rules
+the preset's quirks change (contract/presets.json `quirks`)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from ._quirks.active_quirks import ActiveQuirks
+from ._quirks.alb_client_header import check_client_audience
+from ._quirks.alb_header_claims import alb_expiry, alb_header_claim_types_valid, alb_issuer, check_issuers_agree
+from ._quirks.alb_signer_header import check_signer
+from ._quirks.subject_optional import subject_with_fallback
 from .config import TrustedProxyAuthConfig
 from .errors import TrustedProxyAuthError
 from .identity import Identity, as_string_list
 
-_ABSENT = object()
+
+@dataclass(frozen=True)
+class CheckedClaims:
+    """What the identity is built from once every check passed (the quirks may take it from elsewhere)."""
+
+    subject: str
+    issuer: str
+    audience: tuple[str, ...]
+    expires_at: float
 
 
 def _is_string(value: object) -> bool:
@@ -26,7 +41,9 @@ def _is_finite_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _check_types(payload: dict[str, Any], config: TrustedProxyAuthConfig) -> None:
+def _check_types(
+    header: dict[str, Any], payload: dict[str, Any], config: TrustedProxyAuthConfig, quirks: ActiveQuirks
+) -> None:
     """A present claim of the wrong JSON type is malformed, never coerced."""
     rules: list[tuple[str, Callable[[object], bool]]] = [
         ("exp", _is_finite_number),
@@ -39,26 +56,61 @@ def _check_types(payload: dict[str, Any], config: TrustedProxyAuthConfig) -> Non
         (config.claim_name, _is_string),
         (config.claim_groups, _is_string_or_strings),
     ]
+    if quirks.subject_fallback_claim is not None:
+        rules.append((quirks.subject_fallback_claim, _is_string))
     for name, valid in rules:
         if name in payload and not valid(payload[name]):
             raise TrustedProxyAuthError("malformed_assertion")
+    header_rules = (("signer", quirks.alb_signer is not None), ("client", quirks.alb_client_header))
+    for name, active in header_rules:
+        if active and name in header and not isinstance(header[name], str):
+            raise TrustedProxyAuthError("malformed_assertion")
+    if quirks.alb_header_claims and not alb_header_claim_types_valid(header):
+        raise TrustedProxyAuthError("malformed_assertion")
 
 
-def _check_presence(payload: dict[str, Any], config: TrustedProxyAuthConfig) -> None:
-    required = ["iss", "aud", "exp", *(["iat"] if config.max_age is not None else [])]
-    required += [rule.name for rule in config.required_claims]
-    subject = payload.get(config.claim_subject, _ABSENT)
-    if any(name not in payload for name in required) or subject is _ABSENT or subject == "":
+def _subject(payload: dict[str, Any], config: TrustedProxyAuthConfig, quirks: ActiveQuirks) -> str | None:
+    if quirks.subject_fallback_claim is not None:
+        return subject_with_fallback(payload, config.claim_subject, quirks.subject_fallback_claim)
+    subject = payload.get(config.claim_subject)
+    return subject if isinstance(subject, str) and subject != "" else None
+
+
+def _check_presence(
+    header: dict[str, Any], payload: dict[str, Any], config: TrustedProxyAuthConfig, quirks: ActiveQuirks
+) -> tuple[str, str, float]:
+    """Returns (subject, issuer, expiry)."""
+    if quirks.alb_header_claims:
+        issuer, expires_at = alb_issuer(header, payload), alb_expiry(header, payload)
+    else:
+        issuer, expires_at = payload.get("iss"), payload.get("exp")
+    subject = _subject(payload, config, quirks)
+    required = [
+        *([] if quirks.no_aud_claim else ["aud"]),
+        *(["iat"] if config.max_age is not None else []),
+        *(rule.name for rule in config.required_claims),
+    ]
+    required_header = [
+        *(["signer"] if quirks.alb_signer is not None else []),
+        *(["client"] if quirks.alb_client_header else []),
+    ]
+    if (
+        issuer is None
+        or expires_at is None
+        or subject is None
+        or any(name not in payload for name in required)
+        or any(name not in header for name in required_header)
+    ):
         raise TrustedProxyAuthError("missing_claim")
+    return subject, issuer, expires_at
 
 
-def _check_times(payload: dict[str, Any], config: TrustedProxyAuthConfig, now: float) -> None:
+def _check_times(payload: dict[str, Any], expires_at: float, config: TrustedProxyAuthConfig, now: float) -> None:
     """`now` and the claims are seconds since the epoch."""
     tolerance = config.clock_tolerance
-    exp = payload["exp"]
     nbf = payload.get("nbf")
     iat = payload.get("iat")
-    if exp <= now - tolerance:
+    if expires_at <= now - tolerance:
         raise TrustedProxyAuthError("expired")
     if nbf is not None and nbf > now + tolerance:
         raise TrustedProxyAuthError("not_yet_valid")
@@ -68,12 +120,27 @@ def _check_times(payload: dict[str, Any], config: TrustedProxyAuthConfig, now: f
         raise TrustedProxyAuthError("expired")
 
 
-def _check_values(payload: dict[str, Any], config: TrustedProxyAuthConfig) -> None:
-    """Exact string comparisons only: no trimming, case folding or URL normalisation."""
-    if payload["iss"] not in config.issuer:
+def _check_values(
+    header: dict[str, Any],
+    payload: dict[str, Any],
+    issuer: str,
+    config: TrustedProxyAuthConfig,
+    quirks: ActiveQuirks,
+) -> tuple[str, ...]:
+    """Exact string comparisons only: no trimming, case folding or URL normalisation. Returns
+    identity.audience."""
+    if quirks.alb_signer is not None:
+        check_signer(header, quirks.alb_signer)
+    if quirks.alb_header_claims:
+        check_issuers_agree(header, payload)
+    if issuer not in config.issuer:
         raise TrustedProxyAuthError("issuer_mismatch")
-    if not any(aud in config.audience for aud in as_string_list(payload["aud"])):
-        raise TrustedProxyAuthError("audience_mismatch")
+    if quirks.alb_client_header:
+        audience = check_client_audience(header, config.audience)
+    else:
+        audience = tuple(as_string_list(payload["aud"]))
+        if not any(aud in config.audience for aud in audience):
+            raise TrustedProxyAuthError("audience_mismatch")
     for rule in config.required_claims:
         if rule.value is None:
             continue
@@ -83,13 +150,23 @@ def _check_values(payload: dict[str, Any], config: TrustedProxyAuthConfig) -> No
         )
         if not matches:
             raise TrustedProxyAuthError("claim_mismatch")
+    return audience
 
 
-def check_claims(payload: dict[str, Any], config: TrustedProxyAuthConfig, now: float) -> None:
-    _check_types(payload, config)
-    _check_presence(payload, config)
-    _check_times(payload, config, now)
-    _check_values(payload, config)
+def check_claims(
+    header: dict[str, Any],
+    payload: dict[str, Any],
+    config: TrustedProxyAuthConfig,
+    quirks: ActiveQuirks,
+    now: float,
+) -> CheckedClaims:
+    """Stages claim_types, claim_presence, claim_time and claim_values, in that order, on the verified
+    protected header and payload."""
+    _check_types(header, payload, config, quirks)
+    subject, issuer, expires_at = _check_presence(header, payload, config, quirks)
+    _check_times(payload, expires_at, config, now)
+    audience = _check_values(header, payload, issuer, config, quirks)
+    return CheckedClaims(subject=subject, issuer=issuer, audience=audience, expires_at=expires_at)
 
 
 def check_user_policy(identity: Identity, config: TrustedProxyAuthConfig) -> None:

@@ -8,12 +8,16 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
-from ._contract import EnvVariable, env_variables, presets, snake_case, variable_for_option
+from ._contract import EnvVariable, env_variables, snake_case, variable_for_option
+from ._key_sources.key_source import JwksSource, KeySource
+from ._presets import apply_preset, is_known_preset, source_setting
+from ._quirks.shared_secret_hs256 import SHARED_SECRET_ALGORITHM
 from ._text import js_trim
-from .addresses import IPNetwork, is_loopback_host, parse_address_range
+from ._url_rules import key_url_problem
+from .addresses import IPNetwork, parse_address_range
 from .errors import ConfigProblem, TrustedProxyAuthError
 
 HTTP_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -35,7 +39,9 @@ class TrustedProxyAuthConfig:
     """The validated, immutable configuration a verifier runs on (one field per contract option)."""
 
     assertion_header: str
-    jwks_url: str
+    #: As configured or derived by the preset: a key set URL, a `{kid}` template (preset aws-alb), or None
+    #: when keys are found by discovery or there is no key set (preset authentik).
+    jwks_url: str | None
     issuer: tuple[str, ...]
     audience: tuple[str, ...]
     algorithms: tuple[str, ...]
@@ -59,9 +65,17 @@ class TrustedProxyAuthConfig:
     preset: str | None
     config_file: str | None
     aws_alb_arn: str | None
+    #: The authentik preset's HMAC secret; never logged or printed by this library.
     shared_secret: str | None = field(repr=False)
-    #: Settings a preset adds beyond the common contract (see contract/presets.json).
-    preset_quirks: Mapping[str, Any] = field(default_factory=dict)
+    #: The quirks the preset switches on, with their parameters (contract/presets.json `quirks`).
+    preset_quirks: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+    #: Where verification keys come from (contract/presets.json `jwksUrlRules`); a configuration built by
+    #: hand without it uses the key set at `jwks_url`.
+    key_source: KeySource | None = None
+
+    def __post_init__(self) -> None:
+        if self.key_source is None and self.jwks_url is not None:
+            object.__setattr__(self, "key_source", JwksSource(self.jwks_url))
 
 
 def _split_list(text: str) -> list[str]:
@@ -107,21 +121,9 @@ def _read_config_file(path: str, problems: list[ConfigProblem]) -> dict[str, str
 
 
 def _check_url(variable: str, text: str, problems: list[ConfigProblem]) -> None:
-    try:
-        url = urlsplit(text)
-        hostname = url.hostname
-    except ValueError:
-        problems.append(ConfigProblem(variable, "must be an absolute URL"))
-        return
-    scheme = url.scheme.lower()
-    if not scheme or (scheme in ("http", "https") and not hostname):
-        problems.append(ConfigProblem(variable, "must be an absolute URL"))
-        return
-    if scheme == "https":
-        return
-    if scheme == "http" and hostname is not None and is_loopback_host(hostname):
-        return
-    problems.append(ConfigProblem(variable, "must use https (plain http only for loopback hosts)"))
+    problem = key_url_problem(text)
+    if problem is not None:
+        problems.append(ConfigProblem(variable, problem))
 
 
 def _bound_text(bound: float | None) -> str:
@@ -208,17 +210,6 @@ def _parse_rules(variable: str, items: list[str], problems: list[ConfigProblem],
     return rules
 
 
-def _apply_preset(
-    preset_name: str | None, explicit: dict[str, str], problems: list[ConfigProblem]
-) -> tuple[dict[str, str], dict[str, Any]]:
-    """Fills the settings a preset provides under the explicit ones (contract/presets.json).
-
-    Preset names are validated against the contract; applying their defaults and quirks follows in
-    step with the TypeScript core, which does not apply them yet either (same results in both).
-    """
-    return dict(explicit), {}
-
-
 def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> TrustedProxyAuthConfig:
     """Reads TRUSTED_PROXY_* settings from `env` (default `os.environ`), an optional JSON config file and
     `overrides` (snake_case option names, which win), validates them against contract/env.json and returns
@@ -262,12 +253,18 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Trust
         if text is not None:
             explicit[name] = text
     preset_name = js_trim(explicit.get("TRUSTED_PROXY_PRESET", "")) or None
-    if preset_name is not None and preset_name not in presets():
+    if preset_name is not None and not is_known_preset(preset_name):
         problems.append(ConfigProblem("TRUSTED_PROXY_PRESET", f'"{preset_name}" is not a known preset'))
-    merged, quirks = _apply_preset(preset_name, explicit, problems)
+    preset = apply_preset(preset_name, explicit, problems)
+    merged = preset.settings
+    jwks_url_name = variable_for_option("jwksUrl")["name"]
 
     settings: dict[str, Any] = {}
     for variable in variables:
+        if variable["name"] == jwks_url_name and preset.key_source.decided:
+            # The preset decided where keys come from (and reported any problem with it).
+            settings[variable["option"]] = source_setting(preset.key_source)
+            continue
         text = merged.get(variable["name"])
         value: Any = variable["default"] if text is None else _parse_value(variable, text, problems)
         if isinstance(value, list):
@@ -284,6 +281,11 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Trust
         "TRUSTED_PROXY_REQUIRED_HEADERS", settings.get("requiredHeaders") or [], problems, header=True
     )
     settings["preset"] = preset_name
+    settings["awsAlbArn"] = settings.get("awsAlbArn") or None
+    settings["sharedSecret"] = settings.get("sharedSecret") or None
+    if "sharedSecretHS256" in preset.quirks:
+        # The shared secret replaces the asymmetric allow-list (which the preset forbids setting).
+        settings["algorithms"] = [SHARED_SECRET_ALGORITHM]
 
     if problems:
         raise TrustedProxyAuthError("invalid_config", problems=problems)
@@ -291,7 +293,8 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Trust
     values: dict[str, Any] = {
         snake_case(option): tuple(v) if isinstance(v, list) else v for option, v in settings.items()
     }
-    values["preset_quirks"] = dict(quirks)
+    values["preset_quirks"] = preset.quirks
+    values["key_source"] = preset.key_source.source if preset.key_source.decided else None
     return TrustedProxyAuthConfig(**values)
 
 

@@ -6,7 +6,10 @@ import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ._quirks.email_verified_string import email_verified_from
+
 if TYPE_CHECKING:
+    from .claims import CheckedClaims
     from .config import TrustedProxyAuthConfig
 
 
@@ -53,20 +56,23 @@ def as_string_list(value: object) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
-def map_identity(payload: dict[str, Any], config: TrustedProxyAuthConfig) -> Identity:
-    """Maps verified claims to the identity (checks.json `identityMapping`); claim types were checked."""
+def map_identity(
+    payload: dict[str, Any], checked: CheckedClaims, config: TrustedProxyAuthConfig, *, email_verified_string: bool
+) -> Identity:
+    """Maps verified claims to the identity (checks.json `identityMapping`); claim types were checked.
+    Subject, issuer, audience and expiry come from the checks, which apply the preset's quirks."""
     email = payload.get(config.claim_email)
     name = payload.get(config.claim_name)
     iat = payload.get("iat")
     return Identity(
-        subject=payload[config.claim_subject],
+        subject=checked.subject,
         email=email if isinstance(email, str) else None,
-        email_verified=None if "email_verified" not in payload else payload["email_verified"] is True,
+        email_verified=email_verified_from(payload, email_verified_string),
         name=name if isinstance(name, str) else None,
         groups=tuple(as_string_list(payload.get(config.claim_groups))),
-        issuer=payload["iss"],
-        audience=tuple(as_string_list(payload.get("aud"))),
+        issuer=checked.issuer,
+        audience=checked.audience,
         issued_at=iat if isinstance(iat, (int, float)) and not isinstance(iat, bool) else None,
-        expires_at=payload["exp"],
+        expires_at=checked.expires_at,
         claims=payload,
     )

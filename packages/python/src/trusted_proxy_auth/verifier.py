@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import random
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -10,8 +11,19 @@ from typing import Any, TypeVar
 import httpx
 
 from ._compact_jws import ParsedCompactJws, parse_compact_jws
-from ._key_set import KeyMember, fits_algorithm
+from ._key_sources.jwks_keys import JwksKeys
+from ._key_sources.key_source import (
+    DiscoverySource,
+    JwksSource,
+    KidTemplateSource,
+    SharedSecretSource,
+    SignatureKeys,
+)
+from ._key_sources.kid_template_keys import KidTemplateKeys, KidTemplateKeyStore
+from ._key_sources.shared_secret_keys import SharedSecretKeys
 from ._key_store import EventListener, KeyStatus, KeyStore
+from ._quirks.active_quirks import active_quirks
+from ._quirks.kid_uuid import is_uuid_kid
 from ._scheduler import Scheduler
 from ._text import utf8_length
 from .addresses import is_trusted_peer
@@ -51,18 +63,13 @@ class TrustedProxyAuth:
         and `random_source` (jitter, 0..1) make the key cache's timing exact in tests."""
         self.config = config if config is not None else load_config()
         self._on_event = on_event
-        self._keys = KeyStore(
-            self.config.jwks_url,
-            timeout=self.config.jwks_timeout,
-            cache_ttl=self.config.jwks_cache_ttl,
-            cooldown=self.config.jwks_cooldown,
-            max_stale=self.config.jwks_max_stale,
+        self._quirks = active_quirks(self.config)
+        self._keys = self._signature_keys(
             clock=clock,
             transport=transport,
             async_transport=async_transport,
-            on_event=self._emit,
             scheduler=scheduler,
-            **({"random_source": random_source} if random_source is not None else {}),
+            random_source=random_source,
         )
         self._keys.start()
 
@@ -110,7 +117,8 @@ class TrustedProxyAuth:
     # -- keys ---------------------------------------------------------------------------------------
 
     def ready(self) -> None:
-        """Loads the keys now (raises `jwks_unavailable` if they cannot be had); call it at start-up."""
+        """Loads the keys now (raises `jwks_unavailable` if they cannot be had); call it at start-up. Keys
+        published one per kid, or a shared secret, have nothing to load ahead: it returns at once."""
         self._keys.load()
 
     async def aready(self) -> None:
@@ -124,6 +132,46 @@ class TrustedProxyAuth:
         self._keys.close()
 
     # -- internals ----------------------------------------------------------------------------------
+
+    def _signature_keys(
+        self,
+        *,
+        clock: Callable[[], float],
+        transport: httpx.BaseTransport | None,
+        async_transport: httpx.AsyncBaseTransport | None,
+        scheduler: Scheduler | None,
+        random_source: Callable[[], float] | None,
+    ) -> SignatureKeys:
+        """The keys the configuration names: a key set (configured or discovered), one key per kid, or a
+        shared secret."""
+        config = self.config
+        source = config.key_source
+        timing: dict[str, Any] = {
+            "timeout": config.jwks_timeout,
+            "cache_ttl": config.jwks_cache_ttl,
+            "cooldown": config.jwks_cooldown,
+            "max_stale": config.jwks_max_stale,
+            "clock": clock,
+            "transport": transport,
+            "async_transport": async_transport,
+            "on_event": self._emit,
+        }
+        if isinstance(source, SharedSecretSource):
+            if config.shared_secret is None:
+                raise TypeError("the shared-secret key source needs config.shared_secret")
+            return SharedSecretKeys(config.shared_secret)
+        if isinstance(source, KidTemplateSource):
+            return KidTemplateKeys(KidTemplateKeyStore(source.template, **timing))
+        if isinstance(source, (JwksSource, DiscoverySource)):
+            store = KeyStore(
+                source.url if isinstance(source, JwksSource) else source.discovery_url,
+                discovery_issuer=source.issuer if isinstance(source, DiscoverySource) else None,
+                scheduler=scheduler,
+                **timing,
+                random_source=random.random if random_source is None else random_source,
+            )
+            return JwksKeys(store, kid_optional_try_all=self._quirks.kid_optional_try_all)
+        raise TypeError("the configuration names no key source")
 
     def _emit(self, event: dict[str, Any]) -> None:
         if self._on_event is None:
@@ -165,7 +213,7 @@ class TrustedProxyAuth:
             raise TrustedProxyAuthError("missing_assertion")
         if utf8_length(token) > self.config.max_assertion_bytes:
             raise TrustedProxyAuthError("assertion_too_large")
-        parsed = parse_compact_jws(token)
+        parsed = parse_compact_jws(token, allow_padding=self._quirks.padded_base64url)
         if parsed is None:
             raise TrustedProxyAuthError("malformed_assertion")
         header = parsed.protected_header
@@ -179,29 +227,28 @@ class TrustedProxyAuth:
         kid = header.get("kid")
         if "kid" in header and not isinstance(kid, str):
             raise TrustedProxyAuthError("malformed_assertion")
-        return parsed, alg, kid
-
-    @staticmethod
-    def _check_signature(parsed: ParsedCompactJws, alg: str, members: list[KeyMember]) -> None:
-        candidates = [member for member in members if fits_algorithm(member.jwk, alg)]
-        if not candidates:
+        # Stage key_lookup starts here: a kid that would go into a key URL must be a UUID before anything
+        # is looked up.
+        if self._quirks.kid_uuid and not is_uuid_kid(kid):
             raise TrustedProxyAuthError("unknown_key")
-        if not any(member.verifies(alg, parsed.signing_input, parsed.signature) for member in candidates):
-            raise TrustedProxyAuthError("invalid_signature")
+        return parsed, alg, kid
 
     def _finish(self, parsed: ParsedCompactJws, now: float | None) -> Identity:
         """Stages claim_types .. user_policy, after the signature verified."""
-        check_claims(parsed.payload, self.config, time.time() if now is None else now)
-        identity = map_identity(parsed.payload, self.config)
+        payload = parsed.payload
+        checked = check_claims(
+            parsed.protected_header, payload, self.config, self._quirks, time.time() if now is None else now
+        )
+        identity = map_identity(payload, checked, self.config, email_verified_string=self._quirks.email_verified_string)
         check_user_policy(identity, self.config)
         return identity
 
     def _verify_sync(self, token: str, now: float | None) -> Identity:
         parsed, alg, kid = self._parse(token)
-        self._check_signature(parsed, alg, self._keys.members_for(kid))
+        self._keys.verify(parsed, alg, kid)
         return self._finish(parsed, now)
 
     async def _verify_async(self, token: str, now: float | None) -> Identity:
         parsed, alg, kid = self._parse(token)
-        self._check_signature(parsed, alg, await self._keys.amembers_for(kid))
+        await self._keys.averify(parsed, alg, kid)
         return self._finish(parsed, now)

@@ -1,0 +1,55 @@
+"""Keys from a JSON Web Key Set, at a configured URL or found by OpenID discovery."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from trusted_proxy_auth._key_set import KeyMember, fits_algorithm
+
+from .candidates import raise_unless_verified, try_candidates
+
+if TYPE_CHECKING:
+    from trusted_proxy_auth._compact_jws import ParsedCompactJws
+    from trusted_proxy_auth._key_store import KeyStatus, KeyStore
+
+
+def _fitting(members: list[KeyMember], alg: str) -> list[KeyMember]:
+    return [member for member in members if fits_algorithm(member.jwk, alg)]
+
+
+class JwksKeys:
+    """With the kidOptionalTryAll quirk, a kid-less assertion that no candidate verifies causes one
+    cooldown-bounded refetch, so that a rotated key without a kid works at once."""
+
+    def __init__(self, store: KeyStore, *, kid_optional_try_all: bool) -> None:
+        self.store = store
+        self._kid_optional_try_all = kid_optional_try_all
+
+    def start(self) -> None:
+        self.store.start()
+
+    def load(self) -> None:
+        self.store.load()
+
+    async def aload(self) -> None:
+        await self.store.aload()
+
+    def status(self) -> KeyStatus:
+        return self.store.status()
+
+    def close(self) -> None:
+        self.store.close()
+
+    def verify(self, jws: ParsedCompactJws, alg: str, kid: str | None) -> None:
+        outcome = try_candidates(jws, alg, _fitting(self.store.members_for(kid), alg))
+        if outcome != "verified" and kid is None and self._kid_optional_try_all:
+            self.store.refetch_for_kidless_assertion()
+            outcome = try_candidates(jws, alg, _fitting(self.store.members_for(None), alg))
+        raise_unless_verified(outcome)
+
+    async def averify(self, jws: ParsedCompactJws, alg: str, kid: str | None) -> None:
+        outcome = try_candidates(jws, alg, _fitting(await self.store.amembers_for(kid), alg))
+        if outcome != "verified" and kid is None and self._kid_optional_try_all:
+            await self.store.arefetch_for_kidless_assertion()
+            outcome = try_candidates(jws, alg, _fitting(await self.store.amembers_for(None), alg))
+        raise_unless_verified(outcome)
