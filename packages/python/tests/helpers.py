@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -12,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import get_default_algorithms
 
@@ -204,3 +207,63 @@ class ManualScheduler:
             self.now = max(self.now, when)
             callback()
         self.now = target
+
+
+def b64_padded(data: bytes) -> str:
+    """base64url with its `=` padding, as AWS ALB writes every segment."""
+    return base64.urlsafe_b64encode(data).decode("ascii")
+
+
+def sign_padded(key: SigningKey, header: dict[str, Any], payload: dict[str, Any]) -> str:
+    """A compact JWS whose segments are padded and whose signature covers the padded text (AWS ALB)."""
+    header_text = json.dumps(header, separators=(",", ":")).encode()
+    payload_text = json.dumps(payload, separators=(",", ":")).encode()
+    signing_input = f"{b64_padded(header_text)}.{b64_padded(payload_text)}"
+    signature = get_default_algorithms()[key.alg].sign(signing_input.encode(), key.private)
+    return f"{signing_input}.{b64_padded(signature)}"
+
+
+def sign_hs256(secret: bytes, payload: dict[str, Any], header: dict[str, Any] | None = None) -> str:
+    header_text = json.dumps(header or {"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode()
+    signing_input = f"{b64url(header_text)}.{b64url(json.dumps(payload, separators=(',', ':')).encode())}"
+    return f"{signing_input}.{b64url(hmac.new(secret, signing_input.encode(), hashlib.sha256).digest())}"
+
+
+def public_pem(key: SigningKey) -> str:
+    return str(
+        key.private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
+
+
+class RoutedMock:
+    """An httpx transport (sync and async) answering each URL from `routes` (404 otherwise), counting
+    requests per URL."""
+
+    def __init__(self, routes: dict[str, JwksResponse] | None = None) -> None:
+        self.routes: dict[str, JwksResponse] = routes or {}
+        self.requests: list[str] = []
+
+    def count(self, url: str) -> int:
+        return self.requests.count(url)
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        url = str(request.url)
+        self.requests.append(url)
+        response = self.routes.get(url, JwksResponse(status=404, body="", content_type=None))
+        content_type = {"content-type": response.content_type} if response.content_type else {}
+        return httpx.Response(
+            response.status, headers={**content_type, **response.headers}, content=response.body.encode()
+        )
+
+    @property
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self._handle)
+
+    @property
+    def async_transport(self) -> httpx.MockTransport:
+        async def handler(request: httpx.Request) -> httpx.Response:
+            return self._handle(request)
+
+        return httpx.MockTransport(handler)
