@@ -25,7 +25,8 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 def _fingerprint() -> str:
     digest = hashlib.sha256()
-    for name in ("pyproject.toml", "hatch_build.py"):
+    # package.json holds the version, which the installed metadata records.
+    for name in ("pyproject.toml", "hatch_build.py", "package.json"):
         digest.update((PACKAGE_ROOT / name).read_bytes())
     digest.update(EXTRAS.encode())
     digest.update(sys.version.encode())

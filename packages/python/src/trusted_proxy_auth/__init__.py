@@ -11,6 +11,9 @@ overrides (snake_case) win::
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _distribution_version
+
 from ._key_store import KeyStatus
 from ._scheduler import Scheduler, ThreadScheduler
 from .config import NameValueRule, TrustedProxyAuthConfig, load_config
@@ -20,7 +23,11 @@ from .problem_details import PROBLEM_CONTENT_TYPE, ProblemResponse, to_problem_d
 from .request_headers import HeadersInput, header_values
 from .verifier import TrustedProxyAuth
 
-__version__ = "0.1.0"
+try:
+    #: The installed distribution's version (package.json's, see pyproject.toml).
+    __version__ = _distribution_version("trusted-proxy-auth")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"
 
 __all__ = [
     "PROBLEM_CONTENT_TYPE",
