@@ -14,6 +14,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _distribution_version
 
+from ._key_sources.key_source import DiscoverySource, JwksSource, KeySource, KidTemplateSource, SharedSecretSource
 from ._key_store import KeyStatus
 from ._scheduler import Scheduler, ThreadScheduler
 from .config import NameValueRule, TrustedProxyAuthConfig, load_config
@@ -32,12 +33,17 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 __all__ = [
     "PROBLEM_CONTENT_TYPE",
     "ConfigProblem",
+    "DiscoverySource",
     "HeadersInput",
     "Identity",
+    "JwksSource",
+    "KeySource",
     "KeyStatus",
+    "KidTemplateSource",
     "NameValueRule",
     "ProblemResponse",
     "Scheduler",
+    "SharedSecretSource",
     "ThreadScheduler",
     "TrustedProxyAuth",
     "TrustedProxyAuthConfig",
