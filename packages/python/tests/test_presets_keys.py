@@ -25,6 +25,7 @@ from helpers import (
 )
 
 from trusted_proxy_auth import TrustedProxyAuth, TrustedProxyAuthError, load_config
+from trusted_proxy_auth._key_sources.kid_template_keys import KidTemplateKeys, _Flight
 
 ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/example-alb/a4df45643ccf98ac"
 ALB_ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ex4mpLe01"
@@ -529,3 +530,16 @@ def test_without_the_quirk_a_kidless_assertion_never_refetches() -> None:
     mock.response = JwksResponse.of(_without_kid(TELEPORT_OLD), _without_kid(TELEPORT_NEW))
     assert outcome(auth, teleport_token(TELEPORT_NEW)) == "invalid_signature"
     assert len(mock.requests) == 1
+
+
+def test_a_forked_child_does_not_wait_for_the_parents_flights() -> None:
+    mock = RoutedMock({kid_url(KID_A): pem_answer(ALB_KEY_A)})
+    auth, _, _ = alb_verifier(mock)
+    keys = auth._keys
+    assert isinstance(keys, KidTemplateKeys)
+    store = keys.store
+    store._lock.acquire()  # held by a thread that a forked child would not have
+    store._inflight[KID_A] = _Flight()  # a fetch that will never finish in the child
+    store.restart_after_fork()
+    assert outcome(auth, alb_token(ALB_KEY_A)) == "ok"
+    assert mock.requests == [kid_url(KID_A)]

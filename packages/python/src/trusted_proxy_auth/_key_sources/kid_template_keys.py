@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import os
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,6 +91,12 @@ class _Flight:
             return future
 
 
+def _after_fork(reference: weakref.ref[KidTemplateKeyStore]) -> None:
+    store = reference()
+    if store is not None:
+        store.restart_after_fork()
+
+
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
@@ -137,6 +145,15 @@ class KidTemplateKeyStore:
         self._last_error: str | None = None
         # Guards the maps above for short decisions; never held during a fetch or an event callback.
         self._lock = threading.Lock()
+        if hasattr(os, "register_at_fork"):
+            # A forked child (gunicorn --preload) has none of the parent's fetch threads: it must not wait
+            # for their flights or a lock one of them held.
+            reference = weakref.ref(self)
+            os.register_at_fork(after_in_child=lambda: _after_fork(reference))
+
+    def restart_after_fork(self) -> None:
+        self._lock = threading.Lock()
+        self._inflight = {}
 
     def status(self) -> KeyStatus:
         # Nothing can be loaded before an assertion names a kid, so the store is always ready.
