@@ -44,13 +44,15 @@ export async function fetchKeyDocument(request: KeyRequest): Promise<KeyResponse
     void response.body?.cancel().catch(() => undefined)
     throw new FetchFailure(`HTTP status ${response.status}`, response.status)
   }
-  let text: string
+  let bytes: Uint8Array
   try {
-    text = await response.text()
+    bytes = new Uint8Array(await response.arrayBuffer())
   } catch {
     throw new FetchFailure('body could not be read')
   }
-  if (text.length > request.maxLength) throw new FetchFailure('body too large')
+  // The contract's limits are in bytes, as received (not decoded characters).
+  if (bytes.byteLength > request.maxLength) throw new FetchFailure('body too large')
+  const text = new TextDecoder().decode(bytes)
   return { text, headers: response.headers }
 }
 
