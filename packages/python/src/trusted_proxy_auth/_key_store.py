@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 import httpx
 
+from ._events import EventListener, emit
 from ._key_fetch import FetchFailure, KeyRequest, KeyResponse, afetch_key_document, fetch_key_document, freshness_from
 from ._key_set import KeyMember, has_private_material, unusable_reason
 from ._key_sources.openid_discovery import MAX_DISCOVERY_DOCUMENT_BYTES, jwks_uri_from_discovery
@@ -42,7 +43,6 @@ _ACCEPT = "application/jwk-set+json, application/json"
 _DISCOVERY_ACCEPT = "application/json"
 _MAX_REMEMBERED_MISSES = 10_000
 
-EventListener = Callable[[dict[str, Any]], None]
 KeyState = Literal["loading", "ready", "stale", "unavailable"]
 
 
@@ -232,11 +232,7 @@ class KeyStore:
         return [member for member in self._members if kid is None or member.kid == kid]
 
     def _emit(self, event: dict[str, Any]) -> None:
-        if self._on_event is None:
-            return
-        # A failing log or metrics hook must never decide whether a request is authenticated.
-        with contextlib.suppress(Exception):
-            self._on_event(event)
+        emit(self._on_event, event)
 
     def _usable(self, now: float) -> bool:
         return self._loaded and now < self._fresh_until + self._max_stale

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -11,6 +10,7 @@ from typing import Any, TypeVar
 import httpx
 
 from ._compact_jws import ParsedCompactJws, parse_compact_jws
+from ._events import EventListener, emit
 from ._key_sources.jwks_keys import JwksKeys
 from ._key_sources.key_source import (
     DiscoverySource,
@@ -21,7 +21,7 @@ from ._key_sources.key_source import (
 )
 from ._key_sources.kid_template_keys import KidTemplateKeys, KidTemplateKeyStore
 from ._key_sources.shared_secret_keys import SharedSecretKeys
-from ._key_store import EventListener, KeyStatus, KeyStore
+from ._key_store import KeyStatus, KeyStore
 from ._quirks.active_quirks import active_quirks
 from ._quirks.kid_uuid import is_uuid_kid
 from ._scheduler import Scheduler
@@ -174,11 +174,7 @@ class TrustedProxyAuth:
         raise TypeError("the configuration names no key source")
 
     def _emit(self, event: dict[str, Any]) -> None:
-        if self._on_event is None:
-            return
-        # A failing log or metrics hook must never decide whether a request is authenticated.
-        with contextlib.suppress(Exception):
-            self._on_event(event)
+        emit(self._on_event, event)
 
     def _succeeded(self, identity: Identity) -> Identity:
         self._emit({"type": "verify_ok", "subject": identity.subject, "issuer": identity.issuer})

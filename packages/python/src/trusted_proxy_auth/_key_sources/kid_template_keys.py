@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
+from trusted_proxy_auth._events import EventListener, emit
 from trusted_proxy_auth._key_fetch import (
     FetchFailure,
     KeyRequest,
@@ -31,7 +32,7 @@ from trusted_proxy_auth._key_fetch import (
     freshness_from,
 )
 from trusted_proxy_auth._key_set import KeyMember, fits_algorithm, unusable_reason
-from trusted_proxy_auth._key_store import EventListener, KeyStatus
+from trusted_proxy_auth._key_store import KeyStatus
 from trusted_proxy_auth._quirks.kid_uuid import is_uuid_kid
 from trusted_proxy_auth.errors import TrustedProxyAuthError
 
@@ -196,10 +197,7 @@ class KidTemplateKeyStore:
     # -- decisions ----------------------------------------------------------------------------------
 
     def _emit(self, event: dict[str, Any]) -> None:
-        if self._on_event is None:
-            return
-        with contextlib.suppress(Exception):
-            self._on_event(event)
+        emit(self._on_event, event)
 
     def _plan(self, kid: str) -> _Plan:
         events: list[dict[str, Any]] = []
