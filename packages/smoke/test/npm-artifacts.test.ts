@@ -2,12 +2,13 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import type * as TestingKitModule from '@mieweb/trusted-proxy-auth-testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startApps, type RunningApps } from './support/hello-world-server.js'
 import { installedVersion } from './support/repo.js'
 import { baseEnv, run, runOk } from './support/run.js'
 
-type TestingKit = typeof import('@mieweb/trusted-proxy-auth-testing')
+type TestingKit = typeof TestingKitModule
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures')
 const FRAMEWORKS = ['express5', 'express4', 'fastify5', 'hono4', 'koa3', 'koa2'] as const
