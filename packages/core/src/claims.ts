@@ -87,7 +87,7 @@ function checkClaimPresence({ header, payload }: VerifiedContent, config: Truste
 }
 
 /** Stage `claim_time`; `now` and the claims are seconds. */
-function checkClaimTimes(payload: Record<string, unknown>, expiresAt: number, config: TrustedProxyAuthConfig, now: number): void {
+export function checkClaimTimes(payload: Record<string, unknown>, expiresAt: number, config: TrustedProxyAuthConfig, now: number): void {
   const tolerance = config.clockTolerance
   const nbf = claimValue(payload, 'nbf') as number | undefined
   const iat = claimValue(payload, 'iat') as number | undefined

@@ -46,6 +46,9 @@ export interface TrustedProxyAuthOptions {
   /** Seconds. */
   jwksMaxStale?: number
   maxAssertionBytes?: number
+  cacheSize?: number
+  /** Seconds. */
+  cacheMaxAge?: number
   preset?: string | null
   configFile?: string | null
   awsAlbArn?: string
@@ -82,6 +85,10 @@ export interface TrustedProxyAuthConfig {
   readonly jwksCooldown: number
   readonly jwksMaxStale: number
   readonly maxAssertionBytes: number
+  /** Verified assertions remembered per verifier (0: off). */
+  readonly cacheSize: number
+  /** Seconds a verified assertion is remembered at most. */
+  readonly cacheMaxAge: number
   readonly preset: string | null
   /** The quirks the preset switches on, with their parameters (contract/presets.json `quirks`). */
   readonly presetQuirks: PresetQuirks

@@ -11,7 +11,8 @@ export type TrustedProxyAuthEvent =
   | { type: 'jwks_stale_served'; ageSeconds: number }
   /** `kid` null: a kid-less assertion no key verified (preset teleport's kidOptionalTryAll refetch). */
   | { type: 'unknown_kid'; kid: string | null; refetched: boolean }
-  | { type: 'verify_ok'; subject: string; issuer: string }
+  /** `cached`: a remembered verification answered (a hit of TRUSTED_PROXY_CACHE_SIZE); false is a miss or the cache is off. */
+  | { type: 'verify_ok'; subject: string; issuer: string; cached: boolean }
   | { type: 'verify_failed'; code: ErrorCode }
 
 export type EventListener = (event: TrustedProxyAuthEvent) => void

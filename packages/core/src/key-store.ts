@@ -1,6 +1,7 @@
 import { TrustedProxyAuthError } from './errors.js'
 import type { EventListener } from './events.js'
 import { FetchFailure, fetchKeyDocument, freshnessFrom } from './key-fetch.js'
+import { holdsKey } from './key-identity.js'
 import { hasPrivateMaterial, unusableReason, type PublicJwk } from './key-set.js'
 import { jwksUriFromDiscovery, MAX_DISCOVERY_DOCUMENT_LENGTH } from './key-sources/openid-discovery.js'
 
@@ -141,6 +142,11 @@ export class RemoteKeyStore {
     await this.ensureUsable()
     if (kid !== undefined && !this.kids.has(kid)) await this.refetchForUnknownKid(kid)
     return kid === undefined ? [...this.members] : this.members.filter((member) => member.kid === kid)
+  }
+
+  /** Whether `member` is in the key set and the set is fresh (no fetch): what a cached verification needs. */
+  holdsFresh(member: PublicJwk): boolean {
+    return this.loaded && this.options.clock() < this.freshUntil && holdsKey(this.members, member)
   }
 
   private usable(now: number): boolean {

@@ -1,5 +1,5 @@
 import { isTrustedPeer } from './addresses.js'
-import { checkClaims, checkUserPolicy } from './claims.js'
+import { checkClaims, checkClaimTimes, checkUserPolicy } from './claims.js'
 import { parseCompactJws } from './compact-jws.js'
 import { loadConfig, type EnvInput, type TrustedProxyAuthConfig, type TrustedProxyAuthOptions } from './config.js'
 import { TrustedProxyAuthError } from './errors.js'
@@ -13,6 +13,8 @@ import { RemoteKeyStore, realScheduler, type KeyStatus, type Scheduler } from '.
 import { activeQuirks } from './quirks/active-quirks.js'
 import { isUuidKid } from './quirks/kid-uuid.js'
 import { checkRequiredHeaders, extractAssertion, type HeadersInput } from './request-headers.js'
+import { verificationFinished, verificationStarted } from './signature-load.js'
+import { VerifiedAssertionCache, type CacheCounts } from './verified-assertion-cache.js'
 
 export interface VerifyOptions {
   /** Current time in seconds since the epoch (default: the system clock). */
@@ -44,11 +46,19 @@ export interface Verifier {
   /** Resolves once a key set has been loaded (at once when keys are fetched per kid or there is no key set). */
   ready(): Promise<void>
   status(): KeyStatus
+  /** Entries, hits and misses of the verified-assertion cache (all 0 when TRUSTED_PROXY_CACHE_SIZE is 0). */
+  cacheCounts(): CacheCounts
   /** Stops background key refreshes. */
   close(): void
 }
 
 const encoder = new TextEncoder()
+
+interface Verified {
+  readonly identity: TrustedIdentity
+  /** Whether a remembered verification answered. */
+  readonly cached: boolean
+}
 
 /** The keys the configuration names: a key set (configured or discovered), one key per kid, or a shared secret. */
 function signatureKeysFor(config: TrustedProxyAuthConfig, dependencies: VerifierDependencies, emit: EventListener, kidOptionalTryAll: boolean): SignatureKeys {
@@ -98,7 +108,46 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
   const keys = signatureKeysFor(config, dependencies, emit, quirks.kidOptionalTryAll)
   keys.start()
 
-  async function verify(token: string, now: number): Promise<TrustedIdentity> {
+  const cache = config.cacheSize > 0 ? new VerifiedAssertionCache(config.cacheSize) : null
+
+  /**
+   * A remembered verification of exactly this assertion, if it may still be used: within the cache's
+   * maximum age, its key still in the fresh key set, and exp/nbf/iat/max age passing against `now`
+   * (a time failure is thrown like a full verification would, and the entry is dropped).
+   */
+  function fromCache(token: string, now: number): TrustedIdentity | null {
+    if (!cache) return null
+    const entry = cache.lookup(token)
+    if (!entry) return null
+    if (now >= entry.reusableUntil || !keys.isCurrent(entry.key)) {
+      cache.forget(token)
+      return null
+    }
+    try {
+      checkClaimTimes(entry.identity.claims as Record<string, unknown>, entry.identity.expiresAt, config, now)
+    } catch (error) {
+      cache.forget(token)
+      throw error
+    }
+    return entry.identity
+  }
+
+  async function verify(token: string, now: number): Promise<Verified> {
+    const cached = fromCache(token, now)
+    if (cached) {
+      cache?.hit()
+      return { identity: cached, cached: true }
+    }
+    cache?.miss()
+    verificationStarted()
+    try {
+      return { identity: await verifyInFull(token, now), cached: false }
+    } finally {
+      verificationFinished()
+    }
+  }
+
+  async function verifyInFull(token: string, now: number): Promise<TrustedIdentity> {
     if (token === '') throw new TrustedProxyAuthError('missing_assertion')
     if (token.length > config.maxAssertionBytes || encoder.encode(token).length > config.maxAssertionBytes) {
       throw new TrustedProxyAuthError('assertion_too_large')
@@ -116,17 +165,21 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
 
     // Stage key_lookup starts here: a kid that would go into a key URL must be a UUID before anything is looked up.
     if (quirks.kidUuid && !isUuidKid(kid)) throw new TrustedProxyAuthError('unknown_key')
-    await keys.verify(jws, alg, kid)
+    const verifyingKey = await keys.verify(jws, alg, kid)
     const checked = checkClaims({ header, payload }, config, quirks, now)
     const identity = mapIdentity(payload, checked, config, quirks.emailVerifiedString)
     checkUserPolicy(identity, config)
+    // Only a full success is remembered, until exp (+ tolerance) or the cache's maximum age, whichever is first.
+    cache?.remember(token, { identity, key: verifyingKey, reusableUntil: Math.min(checked.expiresAt + config.clockTolerance, now + config.cacheMaxAge) })
     return identity
   }
 
-  async function observe<T extends TrustedIdentity | null>(work: Promise<T>): Promise<T> {
+  async function observe(work: Promise<Verified | null>): Promise<TrustedIdentity | null> {
     try {
-      const identity = await work
-      if (identity) emit({ type: 'verify_ok', subject: identity.subject, issuer: identity.issuer })
+      const verified = await work
+      if (!verified) return null
+      const { identity } = verified
+      emit({ type: 'verify_ok', subject: identity.subject, issuer: identity.issuer, cached: verified.cached })
       return identity
     } catch (error) {
       if (error instanceof TrustedProxyAuthError) emit({ type: 'verify_failed', code: error.code })
@@ -138,7 +191,7 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
 
   return {
     config,
-    verifyAssertion: (token, options) => observe(verify(token, currentTime(options))),
+    verifyAssertion: (token, options) => observe(verify(token, currentTime(options))) as Promise<TrustedIdentity>,
     verifyRequest: (request, options) =>
       observe(
         (async () => {
@@ -156,6 +209,7 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
       ),
     ready: () => keys.ready(),
     status: () => keys.status(),
+    cacheCounts: () => cache?.counts() ?? { size: 0, hits: 0, misses: 0 },
     close: () => keys.close(),
   }
 }

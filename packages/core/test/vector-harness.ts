@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { createVerifier, loadConfig, TrustedProxyAuthError, type TrustedIdentity } from '../src/index.js'
+import { createVerifier, loadConfig, TrustedProxyAuthError, type TrustedIdentity, type Verifier } from '../src/index.js'
 
 /** An explicit HTTP answer of a key endpoint. */
 export interface ExplicitResponse {
@@ -107,11 +107,22 @@ export class VectorKeyServer {
   }
 }
 
+/** How runThroughLibrary runs a vector besides once: `repeat` verifies it a second time on the same verifier (a cache hit when it succeeded). */
+export interface LibraryRun {
+  repeat?: boolean
+}
+
 /** Runs a vector through loadConfig + createVerifier + verifyAssertion/verifyRequest. */
-export async function runThroughLibrary(vector: Vector, env: Record<string, string>): Promise<Outcome & { raw?: TrustedIdentity | null }> {
+export async function runThroughLibrary(vector: Vector, env: Record<string, string>, run: LibraryRun = {}): Promise<Outcome & { raw?: TrustedIdentity | null; hits?: number }> {
   try {
     const verifier = createVerifier(loadConfig(env))
     try {
+      if (run.repeat) {
+        const first = await outcomeOf(() => verifyOnce(verifier, vector))
+        const second = await outcomeOf(() => verifyOnce(verifier, vector))
+        if (JSON.stringify(first) !== JSON.stringify(second)) return { identity: `the repeat differs: ${JSON.stringify(first)} then ${JSON.stringify(second)}` }
+        return { ...second, hits: verifier.cacheCounts().hits }
+      }
       if (vector.request) {
         const identity = await verifier.verifyRequest({ headers: vector.request.headers, remoteAddress: vector.request.remoteAddress ?? null }, { now: vector.now })
         return { identity, raw: identity }
@@ -124,6 +135,21 @@ export async function runThroughLibrary(vector: Vector, env: Record<string, stri
     } finally {
       verifier.close()
     }
+  } catch (error) {
+    if (error instanceof TrustedProxyAuthError) return { error: { code: error.code, status: error.status } }
+    throw error
+  }
+}
+
+async function verifyOnce(verifier: Verifier, vector: Vector): Promise<TrustedIdentity | null | string> {
+  if (vector.request) return verifier.verifyRequest({ headers: vector.request.headers, remoteAddress: vector.request.remoteAddress ?? null }, { now: vector.now })
+  if (vector.token !== undefined) return verifier.verifyAssertion(vector.token, { now: vector.now })
+  return 'the configuration loaded, but the vector expects it to be refused'
+}
+
+async function outcomeOf(work: () => Promise<TrustedIdentity | null | string>): Promise<Outcome> {
+  try {
+    return { identity: await work() }
   } catch (error) {
     if (error instanceof TrustedProxyAuthError) return { error: { code: error.code, status: error.status } }
     throw error

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { POOL_THRESHOLD, verificationFinished, verificationStarted } from '../src/signature-load.js'
 import { Limiter, loadVectors, runThroughCli, runThroughLibrary, VectorKeyServer, type Vector } from './vector-harness.js'
 
 // Every language-neutral vector (test-vectors/*.json) through the library API and through the built CLI.
@@ -35,6 +36,21 @@ describe('vectors through the library', () => {
   it('no vector polluted Object.prototype (claims named __proto__ or constructor are data)', () => {
     expect(Object.getOwnPropertyNames(Object.prototype).filter((name) => !['constructor', '__defineGetter__', '__defineSetter__', 'hasOwnProperty', '__lookupGetter__', '__lookupSetter__', 'isPrototypeOf', 'propertyIsEnumerable', 'toString', 'valueOf', '__proto__', 'toLocaleString'].includes(name))).toEqual([])
     expect((({}) as Record<string, unknown>)['isAdmin']).toBeUndefined()
+  })
+})
+
+describe('vectors through the library: a repeat on the same verifier, and the thread-pool signature path', () => {
+  // Every vector twice on one verifier: the second answer (a cache hit after a success) must equal the first.
+  // With POOL_THRESHOLD verifications marked in flight, signatures are checked on libuv's thread pool.
+  it.each(vectors.map((vector) => [vector.id, vector] as const))('%s', async (_id, vector: Vector) => {
+    for (let i = 0; i < POOL_THRESHOLD; i++) verificationStarted()
+    try {
+      const { hits, ...outcome } = await runThroughLibrary(vector, server.envFor(vector), { repeat: true })
+      expect(outcome, vector.description).toEqual(vector.expected)
+      if ('identity' in vector.expected && vector.expected.identity !== null) expect(hits, 'the repeat was answered from the cache').toBe(1)
+    } finally {
+      for (let i = 0; i < POOL_THRESHOLD; i++) verificationFinished()
+    }
   })
 })
 

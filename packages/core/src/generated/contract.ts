@@ -239,6 +239,28 @@ export const ENV_CONTRACT = {
       "example": "8192"
     },
     {
+      "name": "TRUSTED_PROXY_CACHE_SIZE",
+      "option": "cacheSize",
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 1000000,
+      "required": false,
+      "default": 10000,
+      "description": "How many verified assertions each verifier remembers (a least-recently-used cache keyed by the exact assertion text; 0 turns it off). A repeated assertion then skips decoding and the signature check, but `exp`, `nbf`, `iat` and TRUSTED_PROXY_MAX_AGE are checked against the clock again on every use, an entry is dropped once its signing key is no longer in the fresh key set, and every request rule (trusted addresses, required headers, header extraction) still runs on every request. Only successes are remembered.",
+      "example": "10000"
+    },
+    {
+      "name": "TRUSTED_PROXY_CACHE_MAX_AGE",
+      "option": "cacheMaxAge",
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 3600,
+      "required": false,
+      "default": 60,
+      "description": "Seconds a verified assertion is remembered at most (TRUSTED_PROXY_CACHE_SIZE), even when its `exp` is later; after that it is verified in full again.",
+      "example": "60"
+    },
+    {
       "name": "TRUSTED_PROXY_PRESET",
       "option": "preset",
       "type": "string",

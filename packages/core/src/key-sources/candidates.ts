@@ -1,21 +1,53 @@
 import type { ParsedCompactJws } from '../compact-jws.js'
 import { importPublicKey, signatureVerifies } from '../jws-signature.js'
 import type { PublicJwk } from '../key-set.js'
+import { useThreadPool } from '../signature-load.js'
+import { nodeSignatureVerifies, nodeSignatureVerifiesInPool, toNodeKey, type NodeKeyObject } from '../node-signature.js'
 
 /** What trying the candidate keys gave: one verified, none was usable, or usable ones all failed. */
 export type CandidateOutcome = 'verified' | 'no_candidate' | 'invalid_signature'
 
+/** A member's imported key for one alg: jose's (its import rules decide), and the same key for node:crypto when available. */
+interface ImportedKey {
+  readonly key: Awaited<ReturnType<typeof importPublicKey>>
+  readonly nodeKey: NodeKeyObject | null
+}
+
+const importedKeys = new WeakMap<PublicJwk, Map<string, ImportedKey>>()
+
+
+async function importedKey(member: PublicJwk, alg: string): Promise<ImportedKey> {
+  const known = importedKeys.get(member)?.get(alg)
+  if (known) return known
+  const key = await importPublicKey(member, alg)
+  const imported = { key, nodeKey: toNodeKey(key) }
+  let byAlg = importedKeys.get(member)
+  if (!byAlg) importedKeys.set(member, (byAlg = new Map()))
+  byAlg.set(alg, imported)
+  return imported
+}
+
+async function verifies(jws: ParsedCompactJws, imported: ImportedKey, alg: string): Promise<boolean> {
+  if (!imported.nodeKey) return signatureVerifies(jws, imported.key, alg)
+  return useThreadPool() ? nodeSignatureVerifiesInPool(jws, imported.nodeKey, alg) : nodeSignatureVerifies(jws, imported.nodeKey, alg)
+}
+
 /** Tries each candidate in order until one verifies the signature. */
 export async function tryCandidates(jws: ParsedCompactJws, alg: string, candidates: readonly PublicJwk[]): Promise<CandidateOutcome> {
-  if (candidates.length === 0) return 'no_candidate'
+  return (await verifyingCandidate(jws, alg, candidates)).outcome
+}
+
+/** Like tryCandidates, with the member that verified. */
+export async function verifyingCandidate(jws: ParsedCompactJws, alg: string, candidates: readonly PublicJwk[]): Promise<{ outcome: CandidateOutcome; member?: PublicJwk }> {
+  if (candidates.length === 0) return { outcome: 'no_candidate' }
   for (const member of candidates) {
-    let key
+    let imported
     try {
-      key = await importPublicKey(member, alg)
+      imported = await importedKey(member, alg)
     } catch {
       continue
     }
-    if (await signatureVerifies(jws, key, alg)) return 'verified'
+    if (await verifies(jws, imported, alg)) return { outcome: 'verified', member }
   }
-  return 'invalid_signature'
+  return { outcome: 'invalid_signature' }
 }

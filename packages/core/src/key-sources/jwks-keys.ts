@@ -1,12 +1,13 @@
 import { TrustedProxyAuthError } from '../errors.js'
-import { fitsAlgorithm } from '../key-set.js'
+import { fitsAlgorithm, type PublicJwk } from '../key-set.js'
 import type { RemoteKeyStore } from '../key-store.js'
-import { tryCandidates, type CandidateOutcome } from './candidates.js'
+import { verifyingCandidate, type CandidateOutcome } from './candidates.js'
 import type { SignatureKeys } from './key-source.js'
 
-function throwUnlessVerified(outcome: CandidateOutcome): void {
+function verifiedMember({ outcome, member }: { outcome: CandidateOutcome; member?: PublicJwk }): PublicJwk {
   if (outcome === 'no_candidate') throw new TrustedProxyAuthError('unknown_key')
-  if (outcome === 'invalid_signature') throw new TrustedProxyAuthError('invalid_signature')
+  if (outcome === 'invalid_signature' || member === undefined) throw new TrustedProxyAuthError('invalid_signature')
+  return member
 }
 
 /**
@@ -22,12 +23,13 @@ export function jwksKeys(store: RemoteKeyStore, options: { kidOptionalTryAll: bo
     status: () => store.status(),
     close: () => store.close(),
     async verify(jws, alg, kid) {
-      let outcome = await tryCandidates(jws, alg, await candidatesFor(kid, alg))
-      if (outcome !== 'verified' && kid === undefined && options.kidOptionalTryAll) {
+      let result = await verifyingCandidate(jws, alg, await candidatesFor(kid, alg))
+      if (result.outcome !== 'verified' && kid === undefined && options.kidOptionalTryAll) {
         await store.refetchForKidlessAssertion()
-        outcome = await tryCandidates(jws, alg, await candidatesFor(undefined, alg))
+        result = await verifyingCandidate(jws, alg, await candidatesFor(undefined, alg))
       }
-      throwUnlessVerified(outcome)
+      return verifiedMember(result)
     },
+    isCurrent: (key) => key !== 'sharedSecret' && store.holdsFresh(key),
   }
 }

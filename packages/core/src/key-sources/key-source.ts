@@ -1,5 +1,6 @@
 import type { KeyStatus } from '../key-store.js'
 import type { ParsedCompactJws } from '../compact-jws.js'
+import type { PublicJwk } from '../key-set.js'
 
 /** Where the verification keys come from, fixed at configuration time (contract/presets.json `jwksUrlRules`). */
 export type KeySource =
@@ -12,6 +13,9 @@ export type KeySource =
   /** An HMAC secret from the configuration; no key is ever fetched. */
   | { readonly kind: 'sharedSecret' }
 
+/** The key a signature verified with: a key-set member, or the configured shared secret. */
+export type VerifyingKey = PublicJwk | 'sharedSecret'
+
 /** Stages key_lookup and signature of contract/checks.json, whatever the keys' origin. */
 export interface SignatureKeys {
   /** Starts loading keys in the background, when the source has anything to load before a request. */
@@ -19,6 +23,11 @@ export interface SignatureKeys {
   ready(): Promise<void>
   status(): KeyStatus
   close(): void
-  /** Resolves when a candidate key verifies the signature; throws unknown_key, invalid_signature or jwks_unavailable. */
-  verify(jws: ParsedCompactJws, alg: string, kid: string | undefined): Promise<void>
+  /** Resolves with the key that verified the signature; throws unknown_key, invalid_signature or jwks_unavailable. */
+  verify(jws: ParsedCompactJws, alg: string, kid: string | undefined): Promise<VerifyingKey>
+  /**
+   * Whether `key` is still in the fresh key set, answered from memory (no fetch): a remembered verification
+   * is reused only while this holds, else the assertion is verified again in full.
+   */
+  isCurrent(key: VerifyingKey): boolean
 }

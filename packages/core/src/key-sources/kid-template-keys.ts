@@ -3,6 +3,7 @@ import type { EventListener } from '../events.js'
 import { FetchFailure, fetchKeyDocument, freshnessFrom } from '../key-fetch.js'
 import { fitsAlgorithm, unusableReason, type PublicJwk } from '../key-set.js'
 import type { KeyStatus } from '../key-store.js'
+import { holdsKey } from '../key-identity.js'
 import { isUuidKid } from '../quirks/kid-uuid.js'
 import { tryCandidates } from './candidates.js'
 import { publicJwkFromPem } from './pem-public-key.js'
@@ -87,6 +88,12 @@ export class KidTemplateKeyStore {
     const newMiss = this.misses.get(kid)
     if (newMiss) return this.answerFromMiss(kid, newMiss, after)
     throw this.unavailable(after, after + this.options.cooldownMs)
+  }
+
+  /** Whether `member` is the fresh cached key of its kid (no fetch, no LRU touch). */
+  holdsFresh(member: PublicJwk): boolean {
+    const cached = typeof member.kid === 'string' ? this.keys.get(member.kid) : undefined
+    return cached !== undefined && this.options.clock() < cached.freshUntil && holdsKey([cached.member], member)
   }
 
   /** The cached key, marked most recently used. */
@@ -195,6 +202,8 @@ export function kidTemplateKeys(store: KidTemplateKeyStore): SignatureKeys {
       if (unusableReason(member) !== null || !fitsAlgorithm(member, alg)) throw new TrustedProxyAuthError('unknown_key')
       const outcome = await tryCandidates(jws, alg, [member])
       if (outcome !== 'verified') throw new TrustedProxyAuthError(outcome === 'no_candidate' ? 'unknown_key' : 'invalid_signature')
+      return member
     },
+    isCurrent: (key) => key !== 'sharedSecret' && store.holdsFresh(key),
   }
 }

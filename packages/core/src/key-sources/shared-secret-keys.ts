@@ -17,6 +17,9 @@ export function sharedSecretKeys(secret: string): SignatureKeys {
     close: () => undefined,
     async verify(jws, alg) {
       if (alg !== SHARED_SECRET_ALGORITHM || !(await signatureVerifies(jws, key, alg))) throw new TrustedProxyAuthError('invalid_signature')
+      return 'sharedSecret'
     },
+    // The secret is fixed by the configuration, which a verifier never changes.
+    isCurrent: (verifyingKey) => verifyingKey === 'sharedSecret',
   }
 }

@@ -62,6 +62,10 @@ class TrustedProxyAuthConfig:
     jwks_cooldown: int
     jwks_max_stale: int
     max_assertion_bytes: int
+    #: Verified assertions remembered per verifier (0: off).
+    cache_size: int
+    #: Seconds a verified assertion is remembered at most.
+    cache_max_age: int
     preset: str | None
     config_file: str | None
     aws_alb_arn: str | None

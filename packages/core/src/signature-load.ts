@@ -1,0 +1,21 @@
+/**
+ * Verifications under way in this process (started, not finished). When several are in flight, node:crypto
+ * verifies on libuv's thread pool so that both cores work and the event loop keeps serving; one at a time,
+ * verifying on the calling thread is faster (bench/ measures both).
+ */
+let inFlight = 0
+
+/** From this many verifications in flight on, signatures are checked on the thread pool. */
+export const POOL_THRESHOLD = 4
+
+export function verificationStarted(): void {
+  inFlight++
+}
+
+export function verificationFinished(): void {
+  inFlight--
+}
+
+export function useThreadPool(): boolean {
+  return inFlight >= POOL_THRESHOLD
+}
