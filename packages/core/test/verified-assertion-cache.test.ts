@@ -1,0 +1,148 @@
+import { createTestIssuer, envFor, type TestIssuer } from '@mieweb/trusted-proxy-auth-testing'
+import { jwksHandlers, type JwksMock } from '@mieweb/trusted-proxy-auth-testing/msw'
+import { setupServer } from 'msw/node'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createVerifier, loadConfig, TrustedProxyAuthError, type TrustedProxyAuthEvent } from '../src/index.js'
+import { VerifiedAssertionCache } from '../src/verified-assertion-cache.js'
+import { ManualClock } from './manual-clock.js'
+
+// The verified-assertion cache (TRUSTED_PROXY_CACHE_SIZE): what a hit still checks, what drops an entry, the bound.
+const NOW = 1_700_000_000
+let issuer: TestIssuer
+let jwks: JwksMock
+let env: Record<string, string>
+const server = setupServer()
+
+beforeAll(async () => {
+  issuer = await createTestIssuer({ issuer: 'https://proxy.example', audience: 'app', subject: 'user-1' })
+  jwks = jwksHandlers(issuer)
+  server.use(...jwks.handlers)
+  server.listen({ onUnhandledRequest: 'error' })
+  env = envFor(issuer) as Record<string, string>
+})
+afterEach(() => jwks.reset())
+afterAll(() => server.close())
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
+async function codeOf(work: Promise<unknown>): Promise<string> {
+  try {
+    await work
+    return 'ok'
+  } catch (error) {
+    if (error instanceof TrustedProxyAuthError) return error.code
+    throw error
+  }
+}
+
+describe('verified-assertion cache', () => {
+  it('answers a repeated assertion from the cache, counted in events and cacheCounts', async () => {
+    const events: TrustedProxyAuthEvent[] = []
+    const verifier = createVerifier(loadConfig(env), { onEvent: (event) => events.push(event) })
+    const token = await issuer.sign({}, { now: NOW })
+    const first = await verifier.verifyAssertion(token, { now: NOW })
+    const second = await verifier.verifyAssertion(token, { now: NOW + 1 })
+    verifier.close()
+    expect(second).toBe(first)
+    expect(verifier.cacheCounts()).toEqual({ size: 1, hits: 1, misses: 1 })
+    expect(events.filter((event) => event.type === 'verify_ok').map((event) => (event as { cached: boolean }).cached)).toEqual([false, true])
+  })
+
+  it('re-checks exp, nbf and the maximum age against the clock on every hit', async () => {
+    const verifier = createVerifier(loadConfig({ ...env, TRUSTED_PROXY_CLOCK_TOLERANCE: '0', TRUSTED_PROXY_MAX_AGE: '100' }))
+    const token = await issuer.sign({}, { now: NOW, expiresIn: 300 })
+    expect(await codeOf(verifier.verifyAssertion(token, { now: NOW }))).toBe('ok')
+    // iat + TRUSTED_PROXY_MAX_AGE passed: expired although exp is later.
+    expect(await codeOf(verifier.verifyAssertion(token, { now: NOW + 101 }))).toBe('expired')
+    expect(verifier.cacheCounts().size).toBe(0)
+    const notYet = await issuer.sign({}, { now: NOW, notBefore: NOW + 50 })
+    expect(await codeOf(verifier.verifyAssertion(notYet, { now: NOW + 60 }))).toBe('ok')
+    // A clock that went back before nbf refuses the remembered assertion too.
+    expect(await codeOf(verifier.verifyAssertion(notYet, { now: NOW + 10 }))).toBe('not_yet_valid')
+    verifier.close()
+  })
+
+  it('refuses a remembered assertion once exp passed (+ tolerance), and forgets it after TRUSTED_PROXY_CACHE_MAX_AGE', async () => {
+    const verifier = createVerifier(loadConfig({ ...env, TRUSTED_PROXY_CLOCK_TOLERANCE: '5', TRUSTED_PROXY_CACHE_MAX_AGE: '30' }))
+    const token = await issuer.sign({}, { now: NOW, expiresIn: 60 })
+    await verifier.verifyAssertion(token, { now: NOW })
+    await verifier.verifyAssertion(token, { now: NOW + 29 })
+    expect(verifier.cacheCounts()).toMatchObject({ hits: 1, misses: 1 })
+    // Past the cache's maximum age: verified in full again (a miss), then remembered anew.
+    await verifier.verifyAssertion(token, { now: NOW + 31 })
+    expect(verifier.cacheCounts()).toMatchObject({ hits: 1, misses: 2 })
+    expect(await codeOf(verifier.verifyAssertion(token, { now: NOW + 64 }))).toBe('ok')
+    expect(await codeOf(verifier.verifyAssertion(token, { now: NOW + 65 }))).toBe('expired')
+    verifier.close()
+  })
+
+  it('never remembers a failure: a refused assertion is refused in full every time', async () => {
+    const verifier = createVerifier(loadConfig({ ...env, TRUSTED_PROXY_ALLOWED_USERS: 'someone-else' }))
+    const token = await issuer.sign({}, { now: NOW })
+    expect(await codeOf(verifier.verifyAssertion(token, { now: NOW }))).toBe('forbidden_user')
+    expect(await codeOf(verifier.verifyAssertion(token, { now: NOW }))).toBe('forbidden_user')
+    const tampered = `${token.slice(0, -4)}AAAA`
+    expect(await codeOf(verifier.verifyAssertion(tampered, { now: NOW }))).toBe('invalid_signature')
+    expect(verifier.cacheCounts()).toEqual({ size: 0, hits: 0, misses: 3 })
+    verifier.close()
+  })
+
+  it('still applies every request rule on a hit: trusted addresses and required headers', async () => {
+    const verifier = createVerifier(loadConfig({ ...env, TRUSTED_PROXY_TRUSTED_ADDRESSES: '10.0.0.0/8', TRUSTED_PROXY_REQUIRED_HEADERS: 'X-Proxy=edge' }))
+    const token = await issuer.sign({}, { now: NOW })
+    const headers = [[env['TRUSTED_PROXY_ASSERTION_HEADER']!, token], ['X-Proxy', 'edge']] as Array<[string, string]>
+    expect(await codeOf(verifier.verifyRequest({ headers, remoteAddress: '10.1.2.3' }, { now: NOW }))).toBe('ok')
+    expect(await codeOf(verifier.verifyRequest({ headers, remoteAddress: '192.0.2.1' }, { now: NOW }))).toBe('untrusted_source')
+    expect(await codeOf(verifier.verifyRequest({ headers: headers.slice(0, 1), remoteAddress: '10.1.2.3' }, { now: NOW }))).toBe('missing_required_header')
+    expect(await codeOf(verifier.verifyRequest({ headers, remoteAddress: '10.1.2.3' }, { now: NOW }))).toBe('ok')
+    expect(verifier.cacheCounts()).toMatchObject({ hits: 1, misses: 1 })
+    verifier.close()
+  })
+
+  it('drops an entry once its key left the refreshed key set (rotation), and keeps it while the key stays', async () => {
+    const rotating = await createTestIssuer({ issuer: 'https://rotating.example', audience: 'app', subject: 'user-1' })
+    server.use(...jwksHandlers(rotating).handlers)
+    const clock = new ManualClock()
+    const verifier = createVerifier(loadConfig({ ...(envFor(rotating) as Record<string, string>), TRUSTED_PROXY_JWKS_CACHE_TTL: '60' }), { clock: clock.now, scheduler: clock, random: () => 0.5 })
+    await verifier.ready()
+    const oldKid = rotating.currentKid
+    const token = await rotating.sign({}, { now: NOW })
+    expect(await codeOf(verifier.verifyAssertion(token, { now: NOW }))).toBe('ok')
+    // A refresh that still publishes the key keeps the entry (the key is recognised by its material, not its object).
+    await clock.advance(61_000, settle)
+    expect(await codeOf(verifier.verifyAssertion(token, { now: NOW }))).toBe('ok')
+    expect(verifier.cacheCounts()).toMatchObject({ hits: 1 })
+    await rotating.rotate()
+    rotating.revoke(oldKid)
+    await clock.advance(61_000, settle)
+    expect(await codeOf(verifier.verifyAssertion(token, { now: NOW }))).toBe('unknown_key')
+    expect(verifier.cacheCounts()).toMatchObject({ size: 0, hits: 1 })
+    verifier.close()
+  })
+
+  it('TRUSTED_PROXY_CACHE_SIZE=0 turns the cache off', async () => {
+    const verifier = createVerifier(loadConfig({ ...env, TRUSTED_PROXY_CACHE_SIZE: '0' }))
+    const token = await issuer.sign({}, { now: NOW })
+    await verifier.verifyAssertion(token, { now: NOW })
+    await verifier.verifyAssertion(token, { now: NOW })
+    expect(verifier.cacheCounts()).toEqual({ size: 0, hits: 0, misses: 0 })
+    verifier.close()
+  })
+
+  it('holds at most its configured number of entries (5,000 distinct inserts into 1,000; 100,000 into 10,000)', () => {
+    for (const [size, inserts] of [
+      [1_000, 5_000],
+      [10_000, 100_000],
+    ] as const) {
+      const cache = new VerifiedAssertionCache(size)
+      const entry = { identity: {} as never, key: 'sharedSecret' as const, reusableUntil: Number.POSITIVE_INFINITY }
+      for (let i = 0; i < inserts; i++) cache.remember(`assertion-${i}`, entry)
+      expect(cache.counts().size).toBe(size)
+      // Least recently used first out: the newest entries are the ones kept.
+      expect(cache.lookup(`assertion-${inserts - 1}`)).toBe(entry)
+      expect(cache.lookup('assertion-0')).toBeUndefined()
+    }
+  })
+})
