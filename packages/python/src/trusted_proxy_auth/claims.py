@@ -4,7 +4,7 @@ the preset's quirks change (contract/presets.json `quirks`)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,7 +105,7 @@ def _check_presence(
     return subject, issuer, expires_at
 
 
-def _check_times(payload: dict[str, Any], expires_at: float, config: TrustedProxyAuthConfig, now: float) -> None:
+def check_times(payload: Mapping[str, Any], expires_at: float, config: TrustedProxyAuthConfig, now: float) -> None:
     """`now` and the claims are seconds since the epoch."""
     tolerance = config.clock_tolerance
     nbf = payload.get("nbf")
@@ -164,7 +164,7 @@ def check_claims(
     protected header and payload."""
     _check_types(header, payload, config, quirks)
     subject, issuer, expires_at = _check_presence(header, payload, config, quirks)
-    _check_times(payload, expires_at, config, now)
+    check_times(payload, expires_at, config, now)
     audience = _check_values(header, payload, issuer, config, quirks)
     return CheckedClaims(subject=subject, issuer=issuer, audience=audience, expires_at=expires_at)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
@@ -26,14 +26,16 @@ from ._quirks.active_quirks import active_quirks
 from ._quirks.kid_uuid import is_uuid_kid
 from ._scheduler import Scheduler
 from ._text import utf8_length
+from ._verified_cache import CacheCounts, CachedVerification, VerifiedAssertionCache
 from .addresses import is_trusted_peer
-from .claims import check_claims, check_user_policy
+from .claims import check_claims, check_times, check_user_policy
 from .config import TrustedProxyAuthConfig, load_config
 from .errors import TrustedProxyAuthError
 from .identity import Identity, map_identity
 from .request_headers import HeadersInput, assertion_text, check_required_headers, extract_assertion
 
-_Result = TypeVar("_Result", Identity, Identity | None)
+#: An identity and whether a remembered verification answered (a cache hit).
+_Verified = tuple[Identity, bool]
 
 
 class TrustedProxyAuth:
@@ -72,6 +74,7 @@ class TrustedProxyAuth:
             random_source=random_source,
         )
         self._keys.start()
+        self._cache = VerifiedAssertionCache(self.config.cache_size) if self.config.cache_size > 0 else None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> TrustedProxyAuth:
@@ -84,7 +87,9 @@ class TrustedProxyAuth:
         """Verifies one assertion (text, or bytes read as ISO-8859-1 like a header value): the identity, or a
         TrustedProxyAuthError."""
         text = assertion_text(token)
-        return self._observe(lambda: self._verify_sync(text, now))
+        identity = self._observe(lambda: self._verify_sync(text, now))
+        assert identity is not None  # an assertion verifies to an identity or raises
+        return identity
 
     def verify_request(
         self, headers: HeadersInput, remote_addr: str | None = None, now: float | None = None
@@ -92,7 +97,7 @@ class TrustedProxyAuth:
         """Applies every request rule, then verifies. `remote_addr` is the socket peer, never a forwarded
         address. Returns None only in mode `optional` when the request carries no assertion."""
 
-        def work() -> Identity | None:
+        def work() -> _Verified | None:
             token = self._token_from_request(headers, remote_addr)
             return None if token is None else self._verify_sync(token, now)
 
@@ -111,11 +116,11 @@ class TrustedProxyAuth:
     ) -> Identity | None:
         try:
             token = self._token_from_request(headers, remote_addr)
-            identity = None if token is None else await self._verify_async(token, now)
+            verified = None if token is None else await self._verify_async(token, now)
         except TrustedProxyAuthError as error:
             self._failed(error)
             raise
-        return self._succeeded(identity) if identity is not None else None
+        return self._succeeded(verified) if verified is not None else None
 
     # -- keys ---------------------------------------------------------------------------------------
 
@@ -133,6 +138,10 @@ class TrustedProxyAuth:
     def close(self) -> None:
         """Stops background key refreshes and retries."""
         self._keys.close()
+
+    def cache_counts(self) -> CacheCounts:
+        """Entries, hits and misses of the verified-assertion cache (all 0 when TRUSTED_PROXY_CACHE_SIZE is 0)."""
+        return self._cache.counts() if self._cache is not None else CacheCounts(size=0, hits=0, misses=0)
 
     # -- internals ----------------------------------------------------------------------------------
 
@@ -179,22 +188,21 @@ class TrustedProxyAuth:
     def _emit(self, event: dict[str, Any]) -> None:
         emit(self._on_event, event)
 
-    def _succeeded(self, identity: Identity) -> Identity:
-        self._emit({"type": "verify_ok", "subject": identity.subject, "issuer": identity.issuer})
+    def _succeeded(self, verified: _Verified) -> Identity:
+        identity, cached = verified
+        self._emit({"type": "verify_ok", "subject": identity.subject, "issuer": identity.issuer, "cached": cached})
         return identity
 
     def _failed(self, error: TrustedProxyAuthError) -> None:
         self._emit({"type": "verify_failed", "code": error.code})
 
-    def _observe(self, work: Callable[[], _Result]) -> _Result:
+    def _observe(self, work: Callable[[], _Verified | None]) -> Identity | None:
         try:
-            identity = work()
+            verified = work()
         except TrustedProxyAuthError as error:
             self._failed(error)
             raise
-        if identity is not None:
-            self._succeeded(identity)
-        return identity
+        return None if verified is None else self._succeeded(verified)
 
     def _token_from_request(self, headers: HeadersInput, remote_addr: str | None) -> str | None:
         config = self.config
@@ -242,12 +250,64 @@ class TrustedProxyAuth:
         check_user_policy(identity, self.config)
         return identity
 
-    def _verify_sync(self, token: str, now: float | None) -> Identity:
+    def _key_generation(self) -> float | None:
+        """The key source's state a verification was made under: its last successful load, or None when it
+        is not fresh now (then nothing may be answered from the cache)."""
+        status = self._keys.status()
+        return status.last_success_at if status.state == "ready" else None
+
+    def _from_cache(self, token: str, now: float | None) -> Identity | None:
+        """A remembered verification of exactly this assertion, if it may still be used: within the cache's
+        maximum age, the key set fresh and not reloaded since, and exp/nbf/iat/max age passing against `now`
+        (a time failure is raised like a full verification would, and the entry is dropped)."""
+        cache = self._cache
+        if cache is None:
+            return None
+        entry = cache.lookup(token)
+        if entry is None:
+            cache.miss()
+            return None
+        at = time.time() if now is None else now
+        status = self._keys.status()
+        if at >= entry.reusable_until or status.state != "ready" or status.last_success_at != entry.key_generation:
+            cache.forget(token)
+            cache.miss()
+            return None
+        try:
+            check_times(entry.identity.claims, entry.identity.expires_at, self.config, at)
+        except TrustedProxyAuthError:
+            cache.forget(token)
+            raise
+        cache.hit()
+        return entry.identity
+
+    def _remember(self, token: str, identity: Identity, generation: float | None, now: float | None) -> None:
+        """Only a full success is remembered, until exp (+ tolerance) or the cache's maximum age. A key load
+        during the verification (another key set) means the entry would outlive what it was verified under."""
+        if self._cache is None or self._keys.status().state != "ready" or self._key_generation() != generation:
+            return
+        at = time.time() if now is None else now
+        until = min(identity.expires_at + self.config.clock_tolerance, at + self.config.cache_max_age)
+        self._cache.remember(token, CachedVerification(identity, generation, until))
+
+    def _verify_sync(self, token: str, now: float | None) -> _Verified:
+        cached = self._from_cache(token, now)
+        if cached is not None:
+            return cached, True
+        generation = self._key_generation()
         parsed, alg, kid = self._parse(token)
         self._keys.verify(parsed, alg, kid)
-        return self._finish(parsed, now)
+        identity = self._finish(parsed, now)
+        self._remember(token, identity, generation, now)
+        return identity, False
 
-    async def _verify_async(self, token: str, now: float | None) -> Identity:
+    async def _verify_async(self, token: str, now: float | None) -> _Verified:
+        cached = self._from_cache(token, now)
+        if cached is not None:
+            return cached, True
+        generation = self._key_generation()
         parsed, alg, kid = self._parse(token)
         await self._keys.averify(parsed, alg, kid)
-        return self._finish(parsed, now)
+        identity = self._finish(parsed, now)
+        self._remember(token, identity, generation, now)
+        return identity, False

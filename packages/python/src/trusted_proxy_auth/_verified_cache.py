@@ -1,0 +1,66 @@
+"""The verified-assertion cache (TRUSTED_PROXY_CACHE_SIZE): remembered successes of one verifier."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from cachetools import LRUCache
+
+from .identity import Identity
+
+
+@dataclass(frozen=True, slots=True)
+class CachedVerification:
+    """One remembered verification: the identity, the key set state it was verified under
+    (`key_generation`: the key source's last successful load), and until when (seconds since the
+    epoch) it may be reused at most."""
+
+    identity: Identity
+    key_generation: float | None
+    reusable_until: float
+
+
+@dataclass(frozen=True, slots=True)
+class CacheCounts:
+    """Entries held now (never more than the configured size), hits and misses so far."""
+
+    size: int
+    hits: int
+    misses: int
+
+
+class VerifiedAssertionCache:
+    """A bounded LRU (cachetools) keyed by the exact assertion text. The verifier decides what a hit
+    still has to pass; this only remembers successes and counts. Thread-safe (WSGI servers verify from
+    many threads)."""
+
+    def __init__(self, max_entries: int) -> None:
+        self._entries: LRUCache[str, CachedVerification] = LRUCache(maxsize=max_entries)
+        self._lock = threading.Lock()
+        self._hits = 0
+        self._misses = 0
+
+    def lookup(self, token: str) -> CachedVerification | None:
+        with self._lock:
+            return self._entries.get(token)
+
+    def hit(self) -> None:
+        with self._lock:
+            self._hits += 1
+
+    def miss(self) -> None:
+        with self._lock:
+            self._misses += 1
+
+    def remember(self, token: str, entry: CachedVerification) -> None:
+        with self._lock:
+            self._entries[token] = entry
+
+    def forget(self, token: str) -> None:
+        with self._lock:
+            self._entries.pop(token, None)
+
+    def counts(self) -> CacheCounts:
+        with self._lock:
+            return CacheCounts(size=len(self._entries), hits=self._hits, misses=self._misses)
