@@ -284,11 +284,14 @@ class TrustedProxyAuth:
     def _remember(self, token: str, identity: Identity, generation: float | None, now: float | None) -> None:
         """Only a full success is remembered, until exp (+ tolerance) or the cache's maximum age. A key load
         during the verification (another key set) means the entry would outlive what it was verified under."""
-        if self._cache is None or self._keys.status().state != "ready" or self._key_generation() != generation:
+        current = self._key_generation()
+        # Keys still loading before the verification: it waited for (and used) the set loaded now.
+        verified_under = current if generation is None else generation
+        if self._cache is None or current is None or current != verified_under:
             return
         at = time.time() if now is None else now
         until = min(identity.expires_at + self.config.clock_tolerance, at + self.config.cache_max_age)
-        self._cache.remember(token, CachedVerification(identity, generation, until))
+        self._cache.remember(token, CachedVerification(identity, current, until))
 
     def _verify_sync(self, token: str, now: float | None) -> _Verified:
         cached = self._from_cache(token, now)

@@ -1,0 +1,134 @@
+"""The verified-assertion cache (TRUSTED_PROXY_CACHE_SIZE): what a hit still checks, what drops an entry,
+the bound. Times are given explicitly (`now=`) and the key cache runs on a manual clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from helpers import HEADER, NOW, JwksResponse, ManualScheduler, MockJwks, base_env, claims, make_key
+
+from trusted_proxy_auth import Identity, TrustedProxyAuth, TrustedProxyAuthError, load_config
+from trusted_proxy_auth._verified_cache import CachedVerification, VerifiedAssertionCache
+
+KEY = make_key("ES256", "cache-1")
+
+
+def verifier(
+    mock: MockJwks | None = None, **env: str
+) -> tuple[TrustedProxyAuth, MockJwks, ManualScheduler, list[dict[str, Any]]]:
+    mock = mock or MockJwks(JwksResponse.of(KEY.public_jwk))
+    clock = ManualScheduler()
+    events: list[dict[str, Any]] = []
+    auth = TrustedProxyAuth(
+        load_config(base_env(**env)),
+        transport=mock.transport,
+        async_transport=mock.async_transport,
+        scheduler=clock,
+        clock=clock,
+        on_event=events.append,
+    )
+    return auth, mock, clock, events
+
+
+def code(call: Callable[[], Identity | None]) -> str:
+    try:
+        call()
+    except TrustedProxyAuthError as error:
+        return error.code
+    return "ok"
+
+
+def test_a_repeat_is_answered_from_the_cache_and_counted() -> None:
+    auth, _, _, events = verifier()
+    token = KEY.sign(claims())
+    first = auth.verify_assertion(token, now=NOW)
+    second = auth.verify_assertion(token, now=NOW + 1)
+    third = asyncio.run(auth.averify_assertion(token, now=NOW + 2))
+    assert second is first
+    assert third is first
+    assert auth.cache_counts().hits == 2
+    assert auth.cache_counts().misses == 1
+    assert [event["cached"] for event in events if event["type"] == "verify_ok"] == [False, True, True]
+
+
+def test_exp_nbf_and_max_age_are_checked_again_on_every_hit() -> None:
+    auth, *_ = verifier(TRUSTED_PROXY_CLOCK_TOLERANCE="0", TRUSTED_PROXY_MAX_AGE="100")
+    token = KEY.sign(claims(iat=NOW, exp=NOW + 300))
+    assert code(lambda: auth.verify_assertion(token, now=NOW)) == "ok"
+    assert code(lambda: auth.verify_assertion(token, now=NOW + 101)) == "expired"
+    assert auth.cache_counts().size == 0
+    not_yet = KEY.sign(claims(nbf=NOW + 50))
+    assert code(lambda: auth.verify_assertion(not_yet, now=NOW + 60)) == "ok"
+    assert code(lambda: auth.verify_assertion(not_yet, now=NOW + 10)) == "not_yet_valid"
+
+
+def test_expired_after_exp_and_forgotten_after_the_cache_max_age() -> None:
+    auth, *_ = verifier(TRUSTED_PROXY_CLOCK_TOLERANCE="5", TRUSTED_PROXY_CACHE_MAX_AGE="30")
+    token = KEY.sign(claims(iat=NOW, exp=NOW + 60))
+    auth.verify_assertion(token, now=NOW)
+    auth.verify_assertion(token, now=NOW + 29)
+    assert (auth.cache_counts().hits, auth.cache_counts().misses) == (1, 1)
+    auth.verify_assertion(token, now=NOW + 31)
+    assert (auth.cache_counts().hits, auth.cache_counts().misses) == (1, 2)
+    assert code(lambda: auth.verify_assertion(token, now=NOW + 64)) == "ok"
+    assert code(lambda: auth.verify_assertion(token, now=NOW + 65)) == "expired"
+
+
+def test_failures_are_never_remembered() -> None:
+    auth, *_ = verifier(TRUSTED_PROXY_ALLOWED_USERS="someone-else")
+    token = KEY.sign(claims())
+    assert code(lambda: auth.verify_assertion(token, now=NOW)) == "forbidden_user"
+    assert code(lambda: auth.verify_assertion(token, now=NOW)) == "forbidden_user"
+    tampered = token[:-4] + "AAAA"
+    assert code(lambda: auth.verify_assertion(tampered, now=NOW)) == "invalid_signature"
+    assert auth.cache_counts().size == 0
+    assert auth.cache_counts().hits == 0
+
+
+def test_request_rules_still_apply_on_a_hit() -> None:
+    auth, *_ = verifier(TRUSTED_PROXY_TRUSTED_ADDRESSES="10.0.0.0/8", TRUSTED_PROXY_REQUIRED_HEADERS="X-Proxy=edge")
+    token = KEY.sign(claims())
+    headers = {HEADER: token, "X-Proxy": "edge"}
+    assert code(lambda: auth.verify_request(headers, remote_addr="10.1.2.3", now=NOW)) == "ok"
+    assert code(lambda: auth.verify_request(headers, remote_addr="192.0.2.1", now=NOW)) == "untrusted_source"
+    assert (
+        code(lambda: auth.verify_request({HEADER: token}, remote_addr="10.1.2.3", now=NOW)) == "missing_required_header"
+    )
+    assert code(lambda: auth.verify_request(headers, remote_addr="10.1.2.3", now=NOW)) == "ok"
+    assert auth.cache_counts().hits == 1
+
+
+def test_a_rotated_out_key_drops_its_entries() -> None:
+    mock = MockJwks(JwksResponse.of(KEY.public_jwk))
+    auth, _, clock, _ = verifier(mock, TRUSTED_PROXY_JWKS_CACHE_TTL="60")
+    auth.ready()
+    token = KEY.sign(claims())
+    assert code(lambda: auth.verify_assertion(token, now=NOW)) == "ok"
+    mock.response = JwksResponse.of(make_key("ES256", "cache-2").public_jwk)
+    clock.advance(61)
+    assert code(lambda: auth.verify_assertion(token, now=NOW)) == "unknown_key"
+    assert auth.cache_counts().size == 0
+    assert auth.cache_counts().hits == 0
+
+
+def test_size_zero_turns_the_cache_off() -> None:
+    auth, *_ = verifier(TRUSTED_PROXY_CACHE_SIZE="0")
+    token = KEY.sign(claims())
+    auth.verify_assertion(token, now=NOW)
+    auth.verify_assertion(token, now=NOW)
+    assert auth.cache_counts().size == 0
+    assert auth.cache_counts().hits == 0
+
+
+def test_the_cache_holds_at_most_its_size() -> None:
+    identity = verifier()[0].verify_assertion(KEY.sign(claims()), now=NOW)
+    for size, inserts in ((1_000, 5_000), (10_000, 100_000)):
+        cache = VerifiedAssertionCache(size)
+        entry = CachedVerification(identity, None, float("inf"))
+        for i in range(inserts):
+            cache.remember(f"assertion-{i}", entry)
+        assert cache.counts().size == size
+        assert cache.lookup(f"assertion-{inserts - 1}") is entry
+        assert cache.lookup("assertion-0") is None
