@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import ManualScheduler, SigningKey, b64url, make_key, private_jwk
+from helpers import SHUTDOWN_POLL_SECONDS, ManualScheduler, SigningKey, b64url, make_key, private_jwk
 
 from trusted_proxy_auth import TrustedProxyAuth, TrustedProxyAuthError, load_config
 
@@ -108,7 +108,9 @@ def loopback_endpoint(endpoint: Endpoint) -> Iterator[str]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serve loop to look at its flag, which it does once per poll interval (0.5 s by
+    # default): a short interval keeps every test's teardown from idling for half a second.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
