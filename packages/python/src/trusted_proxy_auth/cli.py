@@ -29,12 +29,6 @@ Output: one JSON object on stdout.
   {"ok":true,"identity":{...}}            exit 0
   {"ok":false,"error":{"code",...}}       exit 1 (rejected)
   {"ok":false,"error":{"code":"invalid_config","problems":[...]}}  exit 2
-
-Batch (--batch): one JSON object per line of standard input, members all optional:
-  {"token":"...", "now":1700000000, "env":{"TRUSTED_PROXY_ISSUER":"..."}}
-  {"headers":[["X-Assertion","..."]], "remoteAddress":"10.0.0.5", "env":{...}}
-"env" is laid over the environment for that line; flags apply to every line. Each line gets one output
-line, in order, with the JSON above; the exit code is the highest of the lines (0 when all verified).
 """
 
 
@@ -43,12 +37,22 @@ def _env(option: str) -> str:
     return variable_for_option(option)["name"]
 
 
+def _batch_help() -> str:
+    return f"""
+Batch (--batch): one JSON object per line of standard input, members all optional:
+  {{"token":"...", "now":1700000000, "env":{{"{_env("issuer")}":"..."}}}}
+  {{"headers":[["X-Assertion","..."]], "remoteAddress":"10.0.0.5", "env":{{...}}}}
+"env" is laid over the environment for that line; flags apply to every line. Each line gets one output
+line, in order, with the JSON above; the exit code is the highest of the lines (0 when all verified).
+"""
+
+
 def _epilog() -> str:
     example = " ".join(
         f"{_env(option)}={variable_for_option(option)['example']}"
         for option in ("jwksUrl", "issuer", "audience", "assertionHeader")
     )
-    return f'{_OUTPUT_HELP}\nExample:\n  {example} \\\n  trusted-proxy-auth verify "$TOKEN"\n'
+    return f'{_OUTPUT_HELP}{_batch_help()}\nExample:\n  {example} \\\n  trusted-proxy-auth verify "$TOKEN"\n'
 
 
 class _UsageError(Exception):
