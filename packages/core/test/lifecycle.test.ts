@@ -104,7 +104,7 @@ it('every lifecycle script follows test-vectors/schema/lifecycle.schema.json', (
 })
 
 describe.each(scripts)('lifecycle $name', ({ script }) => {
-  it(script.description, { timeout: 60_000 }, async () => {
+  it(script.description, async () => {
     for (const name of script.keys) await keyPair(name)
     served = { status: 404, body: '' }
     fetchCount = 0

@@ -26,8 +26,6 @@ const errorMessages = new Map(
 const server = new VectorKeyServer(vectors)
 // Each CLI run is a Node process; two at once keep both cores busy without starving the rest of the run.
 const cliSlots = new Limiter(2)
-// One process verifies every vector: generous, because the machine may be busy with other work.
-const CLI_TIMEOUT_MS = 120_000
 
 // Every vector of every file through ONE `verify --batch` process (a Node start costs more than verifying a
 // whole file), started by whichever test needs it first; each file's test checks its own vectors' lines.
@@ -77,7 +75,7 @@ describe('vectors through the library', () => {
 })
 
 describe('vectors through the CLI, all in one `verify --batch` process', () => {
-  it.each(files.map((file) => [file.file, file] as const))('%s', { timeout: CLI_TIMEOUT_MS }, async (_name, file) => {
+  it.each(files.map((file) => [file.file, file] as const))('%s', async (_name, file) => {
     const { outputs } = await batchOutputs()
     const first = vectors.indexOf(file.vectors[0]!)
     // One entry per vector, so a failure names each vector that differs.
@@ -86,7 +84,7 @@ describe('vectors through the CLI, all in one `verify --batch` process', () => {
     )
   })
 
-  it('exits with the highest exit code of its cases', { timeout: CLI_TIMEOUT_MS }, async () => {
+  it('exits with the highest exit code of its cases', async () => {
     expect((await batchOutputs()).exitCode).toBe(Math.max(...vectors.map(expectedExitCode)))
   })
 })
@@ -106,7 +104,7 @@ function singleRunSample(): Vector[] {
 }
 
 describe.concurrent('vectors through the CLI, one process per verification (a sample)', () => {
-  it.each(singleRunSample().map((vector) => [vector.id, vector] as const))('%s', { timeout: CLI_TIMEOUT_MS }, async (_id, vector: Vector) => {
+  it.each(singleRunSample().map((vector) => [vector.id, vector] as const))('%s', async (_id, vector: Vector) => {
     const { exitCode, output } = await cliSlots.run(() => runThroughCli(vector, server.envFor(vector)))
     expect({ exitCode, output: comparable(output) }, vector.description).toEqual({ exitCode: expectedExitCode(vector), output: expectedOutput(vector) })
     const { outputs } = await batchOutputs()

@@ -195,7 +195,7 @@ class ServedUrls:
 
 
 #: One CLI process may verify every vector; generous, because the machine may be busy with other work.
-CLI_TIMEOUT_SECONDS = 120
+CLI_TIMEOUT_SECONDS = 180
 
 
 def run_cli(command: list[str], vector: Vector, urls: ServedUrls) -> dict[str, Any]:
