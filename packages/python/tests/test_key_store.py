@@ -163,7 +163,9 @@ def test_concurrent_threads_share_one_fetch() -> None:
         gate.wait(2)
         return httpx.Response(200, json={"keys": [KEY_A.public_jwk]})
 
-    auth = TrustedProxyAuth(load_config(base_env()), transport=httpx.MockTransport(slow))
+    # Waiters give up after the request timeout: the longest there is, so slow threads on a busy machine cannot
+    # turn one shared fetch into a timeout.
+    auth = TrustedProxyAuth(load_config(base_env(TRUSTED_PROXY_JWKS_TIMEOUT="60")), transport=httpx.MockTransport(slow))
     token = KEY_A.sign(claims())
     results: list[str] = []
     threads = [threading.Thread(target=lambda: results.append(code(auth, token))) for _ in range(8)]

@@ -149,6 +149,9 @@ def test_concurrent_requests_for_one_kid_share_one_fetch_across_threads_and_coro
             "TRUSTED_PROXY_ISSUER": ALB_ISSUER,
             "TRUSTED_PROXY_AUDIENCE": CLIENT,
             "TRUSTED_PROXY_JWKS_URL": KEY_HOST + "/{kid}",
+            # Waiters give up after the request timeout: the longest there is, so slow threads on a busy
+            # machine cannot turn one shared fetch into a timeout.
+            "TRUSTED_PROXY_JWKS_TIMEOUT": "60",
         }
     )
     auth = TrustedProxyAuth(config, transport=httpx.MockTransport(slow), async_transport=httpx.MockTransport(aslow))
