@@ -82,6 +82,8 @@ function argumentCases(t: string): Case[] {
     { name: 'unknown option before the command', args: [`--${t}`, 'verify'] },
     { name: 'token as the command', args: [t] },
     { name: 'token before the command', args: [t, 'verify'] },
+    { name: 'help as a command', args: ['help'] },
+    { name: 'token after help', args: ['help', t] },
     { name: 'option without its value', args: ['verify', t, '--issuer'] },
     { name: '--now without its value', args: ['verify', '--now'] },
     { name: 'bad --now', args: ['verify', '--now', t, t] },

@@ -82,6 +82,8 @@ def argument_cases(token: str) -> list[Case]:
         Case("unknown option before the command", [f"--{token}", "verify"]),
         Case("token as the command", [token]),
         Case("token before the command", [token, "verify"]),
+        Case("help as a command", ["help"]),
+        Case("token after help", ["help", token]),
         Case("option without its value", ["verify", token, "--issuer"]),
         Case("--now without its value", ["verify", "--now"]),
         Case("bad --now", ["verify", "--now", token, token]),

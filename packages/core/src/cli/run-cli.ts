@@ -97,6 +97,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: () => undefined })
     .showSuggestionAfterError(false)
+    // No implicit `help` command: the Python CLI has none, and both must answer every argument alike.
+    .helpCommand(false)
 
   program
     .command('verify')
