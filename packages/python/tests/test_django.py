@@ -205,3 +205,18 @@ def test_a_library_error_raised_by_the_backend_is_its_problem_answer(options: di
         assert response["Content-Type"] == "application/problem+json"
         assert response["Retry-After"] == "7"
         assert response.json()["code"] == "jwks_unavailable"
+
+
+def test_the_rule_holds_with_the_middleware_before_authentication_middleware(admin_client: Client) -> None:
+    swapped = [
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "trusted_proxy_auth.django.TrustedProxyAuthMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+    ]
+    with override_settings(MIDDLEWARE=swapped):
+        client = Client()
+        client.force_login(get_user_model()._default_manager.get(username="admin"))
+        response = client.get("/whoami", headers={HEADER: live_token(sub="user-1")})
+        assert response.json() == {"user": "user-1", "auser": "user-1"}
+        assert client.session.get(SESSION_KEY) is None
+        assert client.get("/whoami", headers={HEADER: live_token(sub="retired")}).status_code == 403
