@@ -89,3 +89,20 @@ def test_duplicate_headers_joined_by_the_server_are_malformed(options: dict[str,
         response = Client().get("/me", headers={HEADER: f"{token},{token}"})
         assert response.status_code == 401
         assert response.json()["code"] == "malformed_assertion"
+
+
+def test_an_invalid_configuration_fails_when_django_loads_the_middleware(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from trusted_proxy_auth import TrustedProxyAuthError
+
+    for name in [name for name in os.environ if name.startswith("TRUSTED_PROXY_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("TRUSTED_PROXY_ASSERTION_HEADER", HEADER)
+    monkeypatch.setenv("TRUSTED_PROXY_ALGORITHMS", "HS256")
+    # WSGIHandler() is what get_wsgi_application() builds when a server imports the project.
+    middleware = ["trusted_proxy_auth.django.TrustedProxyAuthMiddleware"]
+    with override_settings(MIDDLEWARE=middleware), pytest.raises(TrustedProxyAuthError) as raised:
+        WSGIHandler()
+    for name in ("TRUSTED_PROXY_JWKS_URL", "TRUSTED_PROXY_ISSUER", "TRUSTED_PROXY_ALGORITHMS"):
+        assert name in str(raised.value)
