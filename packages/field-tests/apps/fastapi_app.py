@@ -5,7 +5,6 @@ field test can tell what the proxy in front let through.
 """
 
 from fastapi import FastAPI, Request
-
 from trusted_proxy_auth.asgi import TrustedProxyAuthMiddleware
 
 FORGEABLE_HEADERS = ("x-forwarded-user", "x-forwarded-email", "x-identity-assertion", "x-auth-request-user")
