@@ -32,6 +32,8 @@ go_tool() { # name, version stamp, command that builds it into $TOOLS_BIN
   "$@"
   echo "$stamp" >"$TOOLS_BIN/.$name.version"
 }
+# The Go toolchain of the polyglot machine lives in /usr/local/go/bin, which a non-login shell may lack.
+if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then export PATH="$PATH:/usr/local/go/bin"; fi
 if command -v go >/dev/null 2>&1; then
   OAUTH2_PROXY_VERSION=v7.15.6
   go_tool oauth2-proxy "$OAUTH2_PROXY_VERSION" \
@@ -40,5 +42,5 @@ if command -v go >/dev/null 2>&1; then
   go_tool oidc-provider "$provider_stamp" \
     bash -c "cd field/oidc-provider && go build -trimpath -o '$TOOLS_BIN/oidc-provider' ."
 else
-  echo "install-tools: go is not installed; the field tests will skip oauth2-proxy scenarios" >&2
+  echo "install-tools: go is not installed; the field tests will be skipped (they print which tool is missing)" >&2
 fi

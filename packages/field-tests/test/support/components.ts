@@ -158,6 +158,10 @@ export async function startOAuth2Proxy(binary: string, issuer: string): Promise<
   return { url: `http://127.0.0.1:${port}`, stop: started.stop }
 }
 
+function hostPort(url: string): string {
+  return new URL(url).host
+}
+
 /** Fills `${NAME}` placeholders the way envsubst does with an explicit variable list; any left over is an error. */
 export function fillTemplate(template: string, values: Record<string, string>): string {
   const filled = template.replace(/\$\{([A-Z0-9_]+)\}/g, (placeholder, name: string) => values[name] ?? placeholder)
@@ -172,12 +176,21 @@ export interface ProxyFront {
   stop: () => Promise<void>
 }
 
+/** Which docs/proxies/examples file a proxy runs, and values for placeholders beyond the standard ones. */
+export interface FrontOptions {
+  /** A file in docs/proxies/examples; by default the oauth2-proxy recipe's. */
+  example?: string
+  /** More `${NAME}` (nginx) or `{$NAME}` (Caddy) values, e.g. the address of `trusted-proxy-auth serve`. */
+  values?: Record<string, string>
+}
+
 /**
- * nginx running docs/proxies/examples/nginx-auth-request.conf.template, one server block per
- * application, as a foreground process with its pid, logs and temp files in `dir`.
+ * nginx running a docs/proxies/examples template (by default nginx-auth-request.conf.template), one
+ * server block per application, as a foreground process with its pid, logs and temp files in `dir`.
+ * Standard placeholders: NGINX_LISTEN, SERVER_NAME, OAUTH2_PROXY and APP (host:port).
  */
-export async function startNginx(binary: string, dir: string, oauth2Proxy: string, apps: Record<string, string>): Promise<ProxyFront> {
-  const template = readFileSync(join(examplesDir, 'nginx-auth-request.conf.template'), 'utf8')
+export async function startNginx(binary: string, dir: string, oauth2Proxy: string, apps: Record<string, string>, options: FrontOptions = {}): Promise<ProxyFront> {
+  const template = readFileSync(join(examplesDir, options.example ?? 'nginx-auth-request.conf.template'), 'utf8')
   const prefix = join(dir, 'nginx')
   mkdirSync(join(prefix, 'servers'), { recursive: true })
   // Worker processes of a root master run as another user, which must reach the temp paths.
@@ -186,7 +199,7 @@ export async function startNginx(binary: string, dir: string, oauth2Proxy: strin
   for (const [name, upstream] of Object.entries(apps)) {
     const port = await freePort()
     urls[name] = `http://127.0.0.1:${port}`
-    const values = { NGINX_LISTEN: `127.0.0.1:${port}`, SERVER_NAME: '127.0.0.1', OAUTH2_PROXY: oauth2Proxy.replace(/^http:\/\//, ''), APP: upstream.replace(/^http:\/\//, '') }
+    const values = { NGINX_LISTEN: `127.0.0.1:${port}`, SERVER_NAME: '127.0.0.1', OAUTH2_PROXY: hostPort(oauth2Proxy), APP: hostPort(upstream), ...options.values }
     writeFileSync(join(prefix, 'servers', `${name}.conf`), fillTemplate(template, values))
   }
   const temp = (name: string): string => `${name}_temp_path ${join(prefix, name)};`
@@ -209,11 +222,12 @@ export async function startNginx(binary: string, dir: string, oauth2Proxy: strin
 }
 
 /**
- * Caddy running docs/proxies/examples/caddy-forward-auth.Caddyfile, one instance per application
- * (the file is one site). The Caddyfile is adapted to JSON first only to turn off the admin API, whose
- * fixed default port would collide between instances.
+ * Caddy running a docs/proxies/examples Caddyfile (by default caddy-forward-auth.Caddyfile), one
+ * instance per application (the file is one site). Standard placeholders: SITE_ADDRESS, OAUTH2_PROXY
+ * and APP. The Caddyfile is adapted to JSON first only to turn off the admin API, whose fixed default
+ * port would collide between instances.
  */
-export async function startCaddy(binary: string, dir: string, oauth2Proxy: string, apps: Record<string, string>): Promise<ProxyFront> {
+export async function startCaddy(binary: string, dir: string, oauth2Proxy: string, apps: Record<string, string>, options: FrontOptions = {}): Promise<ProxyFront> {
   const urls: Record<string, string> = {}
   const stops: Array<() => Promise<void>> = []
   for (const [name, upstream] of Object.entries(apps)) {
@@ -227,10 +241,11 @@ export async function startCaddy(binary: string, dir: string, oauth2Proxy: strin
       XDG_DATA_HOME: home,
       XDG_CONFIG_HOME: home,
       SITE_ADDRESS: `http://127.0.0.1:${port}`,
-      OAUTH2_PROXY: oauth2Proxy.replace(/^http:\/\//, ''),
-      APP: upstream.replace(/^http:\/\//, ''),
+      OAUTH2_PROXY: hostPort(oauth2Proxy),
+      APP: hostPort(upstream),
+      ...options.values,
     }
-    const adapted = await runProcess(binary, ['adapt', '--config', join(examplesDir, 'caddy-forward-auth.Caddyfile'), '--adapter', 'caddyfile'], env)
+    const adapted = await runProcess(binary, ['adapt', '--config', join(examplesDir, options.example ?? 'caddy-forward-auth.Caddyfile'), '--adapter', 'caddyfile'], env)
     if (adapted.code !== 0) throw new Error(`caddy adapt failed:\n${adapted.output}`)
     const config = JSON.parse(adapted.output.slice(adapted.output.indexOf('{'))) as Record<string, unknown>
     config['admin'] = { disabled: true }

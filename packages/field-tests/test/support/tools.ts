@@ -29,9 +29,12 @@ const HOW_TO_INSTALL: Record<string, string> = {
   uvicorn: 'python3 packages/python/scripts/dev_env.py setup',
 }
 
+/** Every tool some field test file needs. */
+export const ALL_TOOLS = ['nginx', 'caddy', 'oauth2-proxy', 'oidc-provider', 'uvicorn'] as const
+
 /**
- * The tools a field test file needs, or the reason it is skipped. A missing tool is reported in ONE
- * line naming every missing tool and the command that installs them, so a fresh clone knows what to run.
+ * The tools a field test file needs, or the reason it is skipped: which tools are missing and the
+ * command that installs them. The run prints it once (test/support/global-setup.ts), not per file.
  */
 export function requireTools(...names: string[]): { tools: Record<string, string>; skipReason: string | null } {
   const tools: Record<string, string> = {}
@@ -43,7 +46,5 @@ export function requireTools(...names: string[]): { tools: Record<string, string
   }
   if (missing.length === 0) return { tools, skipReason: null }
   const installers = [...new Set(missing.map((name) => HOW_TO_INSTALL[name] ?? 'bash scripts/install-tools.sh'))]
-  const skipReason = `field tests skipped: ${missing.join(', ')} not installed; run ${installers.join(' and ')}`
-  console.warn(skipReason)
-  return { tools, skipReason }
+  return { tools, skipReason: `field tests skipped: ${missing.join(', ')} not installed; run ${installers.join(' and ')}` }
 }
