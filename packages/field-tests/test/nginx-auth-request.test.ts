@@ -59,6 +59,22 @@ describe.skipIf(skipReason !== null)('docs/proxies/nginx-auth-request.md, run fo
     for (const { app, browser } of before) expect((await browser.request(`${stack().front.urls[app]}/`)).status, app).toBe(200)
   })
 
+  it('an issuer that differs from the discovery document by a trailing slash: 503 in both applications, not a sign-in problem', async () => {
+    const env = { ...stack().appEnv, TRUSTED_PROXY_ISSUER: `${stack().provider.issuer}/` }
+    const { browser } = await signedIn(stack(), 'express')
+    const token = await relayedIdToken(stack(), browser)
+    const [fastapi, express] = [await startFastApiApp(tools['uvicorn']!, env), await startExpressApp(env)]
+    try {
+      for (const app of [express, fastapi]) {
+        const answer = await fetch(`${app.url}/`, { headers: { authorization: `Bearer ${token}` } })
+        expect(answer.status, app.url).toBe(503)
+        expect(((await answer.json()) as { code: string }).code).toBe('jwks_unavailable')
+      }
+    } finally {
+      await Promise.all([express.stop(), fastapi.stop()])
+    }
+  })
+
   it('provider down when an application starts: 503 with Retry-After, then recovery once the provider is back', async () => {
     const { browser } = await signedIn(stack(), 'express')
     const token = await relayedIdToken(stack(), browser)
