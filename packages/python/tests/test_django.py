@@ -220,3 +220,18 @@ def test_the_rule_holds_with_the_middleware_before_authentication_middleware(adm
         assert response.json() == {"user": "user-1", "auser": "user-1"}
         assert client.session.get(SESSION_KEY) is None
         assert client.get("/whoami", headers={HEADER: live_token(sub="retired")}).status_code == 403
+
+
+def test_an_invalid_configuration_fails_when_django_loads_the_middleware(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.handlers.wsgi import WSGIHandler
+
+    for name in [name for name in os.environ if name.startswith("TRUSTED_PROXY_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("TRUSTED_PROXY_ASSERTION_HEADER", HEADER)
+    monkeypatch.setenv("TRUSTED_PROXY_ALGORITHMS", "HS256")
+    # WSGIHandler() is what get_wsgi_application() builds when a server imports the project.
+    middleware = ["trusted_proxy_auth.django.TrustedProxyAuthMiddleware"]
+    with override_settings(MIDDLEWARE=middleware), pytest.raises(TrustedProxyAuthError) as raised:
+        WSGIHandler()
+    for name in ("TRUSTED_PROXY_JWKS_URL", "TRUSTED_PROXY_ISSUER", "TRUSTED_PROXY_ALGORITHMS"):
+        assert name in str(raised.value)
