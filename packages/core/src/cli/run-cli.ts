@@ -3,6 +3,7 @@ import type { TrustedProxyAuthConfig, TrustedProxyAuthOptions } from '../config.
 import { loadConfig } from '../config.js'
 import { errorEntry, TrustedProxyAuthError } from '../errors.js'
 import { createVerifier } from '../verifier.js'
+import { argumentErrorMessage } from './argument-errors.js'
 import { BatchLineError, parseBatchLine, textLines } from './batch-cases.js'
 
 export interface CliIo {
@@ -60,19 +61,23 @@ function collect(value: string, previous: string[] = []): string[] {
 /** What one verification checks: an assertion, or a whole request. */
 type VerifyTarget = { kind: 'assertion'; token: string | undefined } | { kind: 'request'; headers: Array<[string, string]>; remoteAddress: string | null }
 
-/** How the usage errors of a target name its parts: command-line flags, or members of a batch line. */
-interface TargetNames {
-  token: string
-  request: string
+/** The usage errors of a target: the command line's, or a batch line's (which name the line). */
+interface TargetErrors {
+  both: string
+  missing: string
 }
 
-const FLAG_NAMES: TargetNames = { token: 'a TOKEN (or - for standard input)', request: '--header/--remote-address' }
-const BATCH_NAMES: TargetNames = { token: 'a "token"', request: '"headers"/"remoteAddress"' }
+const FLAG_ERRORS: TargetErrors = { both: 'give either a TOKEN or --header/--remote-address, not both', missing: 'a TOKEN (or - for standard input) is required' }
 
-function targetOf(token: string | undefined, request: { headers: Array<[string, string]>; remoteAddress: string | null | undefined } | undefined, names: TargetNames): VerifyTarget {
-  if (request && token !== undefined) throw usageError(`give either ${names.token} or ${names.request}, not both`)
+function batchErrors(lineNumber: number): TargetErrors {
+  const where = `line ${lineNumber} of standard input`
+  return { both: `${where}: give either "token" or "headers"/"remoteAddress", not both`, missing: `${where}: "token" or "headers"/"remoteAddress" is required` }
+}
+
+function targetOf(token: string | undefined, request: { headers: Array<[string, string]>; remoteAddress: string | null | undefined } | undefined, errors: TargetErrors): VerifyTarget {
+  if (request && token !== undefined) throw usageError(errors.both)
   if (request) return { kind: 'request', headers: request.headers, remoteAddress: request.remoteAddress ?? null }
-  if (token === undefined) throw usageError(`${names.token} is required`)
+  if (token === undefined) throw usageError(errors.missing)
   return { kind: 'assertion', token }
 }
 
@@ -119,7 +124,7 @@ async function verifyCommand(tokenArgument: string | undefined, flags: VerifyFla
     if (asRequest || tokenArgument !== undefined) throw usageError('--batch reads every case from standard input: give no TOKEN, --header or --remote-address')
     return verifyBatch(io, overrides, now)
   }
-  const target = targetOf(tokenArgument, asRequest ? { headers, remoteAddress: flags.remoteAddress } : undefined, FLAG_NAMES)
+  const target = targetOf(tokenArgument, asRequest ? { headers, remoteAddress: flags.remoteAddress } : undefined, FLAG_ERRORS)
 
   const config = loadConfig(io.env, overrides)
   if (target.kind === 'assertion' && target.token === '-') target.token = (await readAll(io.stdin)).trim()
@@ -142,7 +147,7 @@ async function verifyBatch(io: CliIo, overrides: TrustedProxyAuthOptions, defaul
     try {
       const batchCase = parseBatchLine(line, lineNumber)
       const isRequest = batchCase.headers !== undefined || batchCase.remoteAddress !== undefined
-      const target = targetOf(batchCase.token, isRequest ? { headers: batchCase.headers ?? [], remoteAddress: batchCase.remoteAddress } : undefined, BATCH_NAMES)
+      const target = targetOf(batchCase.token, isRequest ? { headers: batchCase.headers ?? [], remoteAddress: batchCase.remoteAddress } : undefined, batchErrors(lineNumber))
       const config = loadConfig({ ...io.env, ...batchCase.env }, overrides)
       io.stdout(await verifyTarget(config, target, batchCase.now ?? defaultNow))
     } catch (error) {
@@ -176,6 +181,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: () => undefined })
     .showSuggestionAfterError(false)
+    // No implicit `help` command: the Python CLI has none, and both must answer every argument alike.
+    .helpCommand(false)
 
   program
     .command('verify')
@@ -206,7 +213,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') return EXIT_OK
-      io.stdout(errorJson(usageError(error.message.replace(/^error: /, ''))))
+      const knownFlags = program.commands.flatMap((command) => command.options.flatMap((option) => (option.long ? [option.long] : [])))
+      io.stdout(errorJson(usageError(argumentErrorMessage(error, knownFlags))))
       return EXIT_USAGE
     }
     if (error instanceof TrustedProxyAuthError) {

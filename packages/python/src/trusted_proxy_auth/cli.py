@@ -55,8 +55,18 @@ def _epilog() -> str:
     return f'{_OUTPUT_HELP}{_batch_help()}\nExample:\n  {example} \\\n  trusted-proxy-auth verify "$TOKEN"\n'
 
 
+# The fixed texts of argument errors, word for word the TypeScript CLI's (a test compares both). They never
+# quote what was typed: a mistyped command line often holds the token itself (`verify "$T" "$T"`), and
+# whatever is echoed ends up in terminals, CI logs and shell history. Only the CLI's own flag names appear.
+UNKNOWN_OPTION = "unknown option (see trusted-proxy-auth verify --help)"
+TOO_MANY_ARGUMENTS = "too many arguments: give one TOKEN, or - for standard input"
+UNKNOWN_COMMAND = "unknown command (the command is verify)"
+INVALID_ARGUMENTS = "invalid arguments (see trusted-proxy-auth --help)"
+_NEEDS_VALUE = re.compile(r"argument (--[a-z][a-z-]*): expected one argument")
+
+
 class _UsageError(Exception):
-    pass
+    """An argument error; its message is one of the fixed texts above."""
 
 
 class _HelpShown(Exception):
@@ -71,8 +81,20 @@ class _Parser(argparse.ArgumentParser):
     def print_help(self, file: Any = None) -> None:
         self.output.write(self.format_help())
 
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            raise _UsageError(UNKNOWN_OPTION if any(extra.startswith("-") for extra in extras) else TOO_MANY_ARGUMENTS)
+        return parsed
+
     def error(self, message: str) -> NoReturn:
-        raise _UsageError(message)
+        # argparse's own message quotes the arguments; keep only what names the CLI's own flags.
+        needs_value = _NEEDS_VALUE.match(message)
+        if needs_value:
+            raise _UsageError(f"{needs_value.group(1)} needs a value")
+        if message.startswith("argument command: invalid choice"):
+            raise _UsageError(UNKNOWN_COMMAND)
+        raise _UsageError(INVALID_ARGUMENTS)
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         raise _HelpShown
@@ -154,19 +176,30 @@ class _Target:
     remote_address: str | None = None
 
 
-# How the usage errors of a target name its parts: command-line flags, or members of a batch line.
-_FLAG_NAMES = ("a TOKEN (or - for standard input)", "--header/--remote-address")
-_BATCH_NAMES = ('a "token"', '"headers"/"remoteAddress"')
+# The usage errors of a target, (both given, neither given): the command line's, or a batch line's (which
+# name the line).
+_FLAG_ERRORS = (
+    "give either a TOKEN or --header/--remote-address, not both",
+    "a TOKEN (or - for standard input) is required",
+)
 
 
-def _target_of(token: str | None, request: _Target | None, names: tuple[str, str]) -> _Target:
-    token_name, request_name = names
+def _batch_errors(line_number: int) -> tuple[str, str]:
+    where = f"line {line_number} of standard input"
+    return (
+        f'{where}: give either "token" or "headers"/"remoteAddress", not both',
+        f'{where}: "token" or "headers"/"remoteAddress" is required',
+    )
+
+
+def _target_of(token: str | None, request: _Target | None, errors: tuple[str, str]) -> _Target:
+    both, missing = errors
     if request is not None and token is not None:
-        raise _usage_error(f"give either {token_name} or {request_name}, not both")
+        raise _usage_error(both)
     if request is not None:
         return request
     if token is None:
-        raise _usage_error(f"{token_name} is required")
+        raise _usage_error(missing)
     return _Target(is_request=False, token=token)
 
 
@@ -214,7 +247,7 @@ def _verify(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO, out
             )
         return _verify_batch(env, stdin, out, overrides, now)
     request = _Target(is_request=True, headers=headers, remote_address=args.remote_address) if as_request else None
-    target = _target_of(args.token, request, _FLAG_NAMES)
+    target = _target_of(args.token, request, _FLAG_ERRORS)
 
     config = load_config(env, **overrides)
     if target.token == _READ_STDIN:
@@ -242,7 +275,7 @@ def _verify_batch(
                 if case.is_request
                 else None
             )
-            target = _target_of(case.token, request, _BATCH_NAMES)
+            target = _target_of(case.token, request, _batch_errors(line_number))
             config = load_config({**env, **(case.env or {})}, **overrides)
             result = _verify_target(config, target, default_now if case.now is None else case.now)
         except BatchLineError as problem:
@@ -280,7 +313,7 @@ def run(
     try:
         args = program.parse_args(list(argv))
         if args.command != "verify":
-            raise _UsageError("unknown command")
+            raise _UsageError(UNKNOWN_COMMAND)
         return _verify(args, os.environ if env is None else env, stdin or sys.stdin, out)
     except _HelpShown:
         return EXIT_OK
