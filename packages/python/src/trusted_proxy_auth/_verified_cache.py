@@ -1,4 +1,4 @@
-"""The verified-assertion cache (TRUSTED_PROXY_CACHE_SIZE): remembered successes of one verifier."""
+"""The verified-assertion cache (setting `cache_size`): remembered successes of one verifier."""
 
 from __future__ import annotations
 

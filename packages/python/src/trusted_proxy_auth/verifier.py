@@ -140,7 +140,7 @@ class TrustedProxyAuth:
         self._keys.close()
 
     def cache_counts(self) -> CacheCounts:
-        """Entries, hits and misses of the verified-assertion cache (all 0 when TRUSTED_PROXY_CACHE_SIZE is 0)."""
+        """Entries, hits and misses of the verified-assertion cache (all 0 when the cache is off)."""
         return self._cache.counts() if self._cache is not None else CacheCounts(size=0, hits=0, misses=0)
 
     # -- internals ----------------------------------------------------------------------------------
