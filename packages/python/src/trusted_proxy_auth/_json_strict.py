@@ -71,7 +71,8 @@ def parse_strict_json_object(text: str, max_depth: int) -> dict[str, Any] | None
     numbers that overflow a double, NaN/Infinity and anything but an object at the top are refused (None).
     Parsers disagree on duplicates (first-wins vs last-wins), so accepting them would let a proxy and
     this library read different claims from the same signed bytes."""
-    if json_nesting_depth(text) > max_depth:
+    # Every level opens with `{` or `[`, so their count bounds the depth: most texts skip the character scan.
+    if text.count("{") + text.count("[") > max_depth and json_nesting_depth(text) > max_depth:
         return None
     try:
         value = json.loads(
