@@ -18,7 +18,7 @@ interface Step {
   serve?: { keys?: string[]; invalidMembers?: string[]; cacheControl?: string; status?: number; contentType?: string; body?: string; hang?: true }
   start?: true
   advance?: number
-  verify?: { key: string; kid?: string | null; concurrent?: number; distinctKids?: number }
+  verify?: { key: string; kid?: string | null; concurrent?: number; distinctKids?: number; repeat?: true }
   expect?: string
   fetches?: number
   status?: string
@@ -111,6 +111,7 @@ describe.each(scripts)('lifecycle $name', ({ script }) => {
     const clock = new ManualClock()
     const config = loadConfig({ ...script.config, TRUSTED_PROXY_JWKS_URL: JWKS_URL })
     let verifier: Verifier | null = null
+    const lastTokens = new Map<string, string>()
     const sign = (key: string, kid: string | null): Promise<string> =>
       signers.get(key)!.signRaw(kid === null ? { alg: 'ES256' } : { alg: 'ES256', kid }, {
         sub: 'lifecycle-user',
@@ -143,7 +144,10 @@ describe.each(scripts)('lifecycle $name', ({ script }) => {
             }
             expect(results, where).toEqual(new Set([step.expect]))
           } else {
-            const token = await sign(key, kid)
+            // repeat: the very token the last verify step of this key and kid signed (a cache hit when remembered).
+            const memo = `${key}\u0000${String(kid)}`
+            const token = step.verify.repeat ? lastTokens.get(memo)! : await sign(key, kid)
+            lastTokens.set(memo, token)
             const results = await Promise.all(Array.from({ length: concurrent }, () => outcome(verifier!, token)))
             expect(new Set(results), where).toEqual(new Set([step.expect]))
           }

@@ -166,6 +166,7 @@ def run_script(path: Path, *, loopback: bool) -> None:
         config = load_config({**script["config"], "TRUSTED_PROXY_JWKS_URL": url or MOCK_URL})
         transport, async_transport = (None, None) if loopback else mock_transports(endpoint)
         auth: TrustedProxyAuth | None = None
+        last_tokens: dict[tuple[str, str | None], str] = {}
         try:
             for index, step in enumerate(script["steps"]):
                 where = f"{path.name} step {index} {step.get('comment', '')}".strip()
@@ -185,7 +186,16 @@ def run_script(path: Path, *, loopback: bool) -> None:
                     manual.advance(step["advance"])
                 if "verify" in step:
                     assert auth is not None, where
-                    _verify_step(auth, step, keys, config.issuer[0], config.audience[0], loopback=loopback, where=where)
+                    _verify_step(
+                        auth,
+                        step,
+                        keys,
+                        config.issuer[0],
+                        config.audience[0],
+                        loopback=loopback,
+                        where=where,
+                        last_tokens=last_tokens,
+                    )
                 if "status" in step:
                     assert auth is not None
                     assert auth.status().state == step["status"], where
@@ -210,6 +220,7 @@ def _verify_step(
     *,
     loopback: bool,
     where: str,
+    last_tokens: dict[tuple[str, str | None], str],
 ) -> None:
     verify = step["verify"]
     key = keys[verify["key"]]
@@ -226,7 +237,10 @@ def _verify_step(
         else:
             results = [_outcome_sync(auth, token) for token in tokens]
     else:
-        token = _sign(key, kid, issuer, audience)
+        # repeat: the very token the last verify step of this key and kid signed (a cache hit when remembered).
+        memo = (verify["key"], kid)
+        token = last_tokens[memo] if verify.get("repeat") else _sign(key, kid, issuer, audience)
+        last_tokens[memo] = token
         if concurrent > 1 or loopback:
 
             async def together() -> list[str]:
