@@ -1,14 +1,21 @@
 import { Command, CommanderError, Option } from 'commander'
 import type { TrustedProxyAuthOptions } from '../config.js'
-import { loadConfig } from '../config.js'
-import { errorEntry, TrustedProxyAuthError } from '../errors.js'
+import { loadCliConfig } from './cli-config.js'
+import { readAll, usageError } from './cli-io.js'
+import { TrustedProxyAuthError } from '../errors.js'
 import { createVerifier } from '../verifier.js'
+import { addDoctorCommand } from './doctor.js'
+import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, errorDetail, errorJson, errorSummary, exitCodeFor, identitySummary } from './output.js'
+import { addServeCommand } from './serve.js'
+import { cliVersion } from './version.js'
 
 export interface CliIo {
   env: Record<string, string | undefined>
   stdin: AsyncIterable<string | Uint8Array>
   stdout: (text: string) => void
   stderr: (text: string) => void
+  /** stdout is a terminal: print a human summary instead of JSON (unless --json). */
+  isTerminal?: boolean
 }
 
 interface VerifyFlags {
@@ -21,29 +28,12 @@ interface VerifyFlags {
   remoteAddress?: string
   algorithms?: string
   configFile?: string
+  preset?: string
+  discover?: boolean
+  tokenEnv?: string
+  json?: boolean
 }
 
-const EXIT_OK = 0
-const EXIT_REJECTED = 1
-const EXIT_USAGE = 2
-
-async function readAll(stream: AsyncIterable<string | Uint8Array>): Promise<string> {
-  const decoder = new TextDecoder()
-  let text = ''
-  for await (const chunk of stream) text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
-  return text + decoder.decode()
-}
-
-function usageError(message: string): TrustedProxyAuthError {
-  return new TrustedProxyAuthError('invalid_config', { problems: [{ variable: 'arguments', message }] })
-}
-
-function errorJson(error: TrustedProxyAuthError): string {
-  const entry = errorEntry(error.code)
-  const body: Record<string, unknown> = { code: error.code, status: entry.status, message: entry.message }
-  if (error.problems) body['problems'] = error.problems
-  return JSON.stringify({ ok: false, error: body }) + '\n'
-}
 
 function parseHeaderFlag(text: string): [string, string] {
   const colon = text.indexOf(':')
@@ -68,25 +58,62 @@ async function verifyCommand(tokenArgument: string | undefined, flags: VerifyFla
   if (flags.requireClaim !== undefined) overrides.requiredClaims = flags.requireClaim
   if (flags.algorithms !== undefined) overrides.algorithms = flags.algorithms
   if (flags.configFile !== undefined) overrides.configFile = flags.configFile
+  if (flags.preset !== undefined) overrides.preset = flags.preset
+  const readStdin = tokenArgument === '-'
+  if (flags.tokenEnv !== undefined) {
+    // Tokens in argv show up in `ps` and in `set -x` logs; an environment variable does not.
+    if (tokenArgument !== undefined) throw usageError('give either a TOKEN or --token-env, not both')
+    const fromEnv = io.env[flags.tokenEnv]
+    if (fromEnv === undefined || fromEnv.trim() === '') throw usageError(`--token-env: the environment variable ${flags.tokenEnv} is not set or empty`)
+    tokenArgument = fromEnv.trim()
+  }
 
   const headers = (flags.header ?? []).map(parseHeaderFlag)
   const asRequest = headers.length > 0 || flags.remoteAddress !== undefined
   if (asRequest && tokenArgument !== undefined) throw usageError('give either a TOKEN or --header/--remote-address, not both')
   if (!asRequest && tokenArgument === undefined) throw usageError('a TOKEN (or - for standard input) is required')
 
-  const config = loadConfig(io.env, overrides)
-  const token = tokenArgument === '-' ? (await readAll(io.stdin)).trim() : tokenArgument
+  const asJson = flags.json === true || io.isTerminal !== true
+  let config
+  try {
+    config = loadCliConfig(io.env, overrides, { discovery: flags.discover === true ? 'force' : 'auto' }, !asRequest)
+  } catch (error) {
+    if (error instanceof TrustedProxyAuthError && !asJson) {
+      io.stdout(errorSummary(error))
+      return exitCodeFor(error)
+    }
+    throw error
+  }
+  const token = readStdin ? (await readAll(io.stdin)).trim() : tokenArgument
   const verifier = createVerifier(config)
   try {
     const identity = asRequest
       ? await verifier.verifyRequest({ headers, remoteAddress: flags.remoteAddress ?? null }, { now })
       : await verifier.verifyAssertion(token ?? '', { now })
-    io.stdout(JSON.stringify({ ok: true, identity }) + '\n')
+    io.stdout(asJson ? JSON.stringify({ ok: true, identity }) + '\n' : identitySummary(identity))
     return EXIT_OK
+  } catch (error) {
+    if (!(error instanceof TrustedProxyAuthError)) throw error
+    // The key store's last failure names the cause (HTTP status, timeout, issuer) when the error carries none.
+    const detail = errorDetail(error, error.code === 'jwks_unavailable' ? verifier.status().lastError : null)
+    io.stdout(asJson ? errorJson(error, detail) : errorSummary(error, detail))
+    return exitCodeFor(error)
   } finally {
     verifier.close()
   }
 }
+
+const VERIFY_HELP = `
+Output: one JSON object on stdout when it is not a terminal (or with --json); a summary on a terminal.
+  {"ok":true,"identity":{...}}                                     exit 0
+  {"ok":false,"error":{"code",...}}                                exit 1 (rejected)
+  {"ok":false,"error":{"code":"invalid_config","problems":[...]}}  exit 2 (configuration or usage)
+  {"ok":false,"error":{"code":"jwks_unavailable","detail":...}}    exit 3 (keys unavailable; detail gives the cause)
+The token is never printed.
+
+Example (CI: the token in an environment variable, keys found by OpenID discovery):
+  TRUSTED_PROXY_ISSUER=https://auth.example.com TRUSTED_PROXY_AUDIENCE=my-app \\
+  trusted-proxy-auth verify --token-env ID_TOKEN --require-claim repository=acme/app`
 
 /** Runs the `trusted-proxy-auth` command line; returns the exit code. Never prints the token. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -96,6 +123,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: () => undefined })
     .showSuggestionAfterError(false)
+    .version(`trusted-proxy-auth ${cliVersion()}`, '-V, --version', 'print the version and exit')
+
+  addDoctorCommand(program, io, (code) => {
+    exitCode = code
+  })
+  addServeCommand(program, io, (code) => {
+    exitCode = code
+  })
 
   program
     .command('verify')
@@ -110,7 +145,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(new Option('--header <header>', 'request header "Name: value", repeatable; verifies a request').argParser(collect))
     .option('--remote-address <ip>', 'socket peer address of the request')
     .option('--config-file <path>', 'JSON settings file (TRUSTED_PROXY_CONFIG_FILE)')
-    .addHelpText('after', '\nOutput: one JSON object on stdout.\n  {"ok":true,"identity":{...}}            exit 0\n  {"ok":false,"error":{"code",...}}       exit 1 (rejected)\n  {"ok":false,"error":{"code":"invalid_config","problems":[...]}}  exit 2\n\nExample:\n  TRUSTED_PROXY_JWKS_URL=https://auth.example.com/jwks.json TRUSTED_PROXY_ISSUER=https://auth.example.com \\\n  TRUSTED_PROXY_AUDIENCE=my-app TRUSTED_PROXY_ASSERTION_HEADER=X-Assertion trusted-proxy-auth verify "$TOKEN"')
+    .option('--preset <name>', 'proxy preset (TRUSTED_PROXY_PRESET)')
+    .option('--discover', 'find the key set by OpenID discovery from the issuer (also the default when no key URL is set and the issuer is https)')
+    .option('--token-env <name>', 'read the token from this environment variable (tokens in arguments show up in ps)')
+    .option('--json', 'print JSON even on a terminal (JSON is the default when the output is not a terminal)')
+    .addHelpText('after', VERIFY_HELP)
     .action(async (token: string | undefined, flags: VerifyFlags) => {
       exitCode = await verifyCommand(token, flags, io)
     })
@@ -130,7 +169,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     if (error instanceof TrustedProxyAuthError) {
       io.stdout(errorJson(error))
-      return error.code === 'invalid_config' ? EXIT_USAGE : EXIT_REJECTED
+      return exitCodeFor(error)
     }
     io.stderr('unexpected failure\n')
     return EXIT_REJECTED
