@@ -56,6 +56,7 @@ export interface TrustedProxyAuthOptions {
   serveEmailHeader?: string
   serveNameHeader?: string
   serveGroupsHeader?: string
+  serveCacheSize?: number
 }
 
 /** How loadConfig finds keys when TRUSTED_PROXY_JWKS_URL is not set (the CLI's `verify`; adapters keep the default). */
@@ -115,6 +116,7 @@ export interface TrustedProxyAuthConfig {
   readonly serveEmailHeader: string
   readonly serveNameHeader: string
   readonly serveGroupsHeader: string
+  readonly serveCacheSize: number
 }
 
 const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/

@@ -3,6 +3,7 @@ import { isTrustedProxyAuthError, toProblemDetails, verifyNodeRequest, type Trus
 import type { Logger } from 'pino'
 import { identityHeaders } from './identity-headers.js'
 import type { ServeMetrics } from './metrics.js'
+import { VerifiedAssertionCache } from './verified-cache.js'
 
 export interface EdgeServerOptions {
   verifier: Verifier
@@ -29,12 +30,17 @@ function pathOf(request: IncomingMessage): string {
   return query === -1 ? url : url.slice(0, query)
 }
 
-async function answerVerify(request: IncomingMessage, response: ServerResponse, options: EdgeServerOptions): Promise<void> {
+async function answerVerify(request: IncomingMessage, response: ServerResponse, options: EdgeServerOptions, cache: VerifiedAssertionCache): Promise<void> {
   const started = process.hrtime.bigint()
   const elapsed = (): number => Number(process.hrtime.bigint() - started) / 1e9
   try {
-    // The socket peer is the proxy: TRUSTED_PROXY_TRUSTED_ADDRESSES lists the proxies allowed to ask.
-    const identity = await verifyNodeRequest(options.verifier, request)
+    const key = cache.keyOf(request)
+    let identity = key === null ? null : cache.get(key)
+    if (identity === null) {
+      // The socket peer is the proxy: TRUSTED_PROXY_TRUSTED_ADDRESSES lists the proxies allowed to ask.
+      identity = await verifyNodeRequest(options.verifier, request)
+      if (identity !== null && key !== null) cache.remember(key, identity)
+    }
     response.writeHead(200, { 'cache-control': 'no-store', ...(identity ? identityHeaders(identity, options.config) : {}) })
     response.end()
     options.metrics.observeVerification(identity ? 'ok' : 'anonymous', elapsed())
@@ -56,10 +62,11 @@ async function answerVerify(request: IncomingMessage, response: ServerResponse, 
  * loaded, `/metrics` is Prometheus text.
  */
 export function createEdgeServer(options: EdgeServerOptions): Server {
+  const cache = new VerifiedAssertionCache(options.config, options.verifier)
   return createServer((request, response) => {
     const path = pathOf(request)
     if (isVerifyPath(path)) {
-      void answerVerify(request, response, options)
+      void answerVerify(request, response, options, cache)
       return
     }
     if (path === '/healthz') {

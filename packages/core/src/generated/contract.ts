@@ -329,6 +329,17 @@ export const ENV_CONTRACT = {
       "default": "X-Auth-Request-Groups",
       "description": "Used only by `trusted-proxy-auth serve`: the `/verify` response header that carries the verified groups, comma-separated, each group encoded like TRUSTED_PROXY_SERVE_USER_HEADER and a `,` or `%` inside a group percent-encoded too (left out when there are none).",
       "example": "X-Auth-Request-Groups"
+    },
+    {
+      "name": "TRUSTED_PROXY_SERVE_CACHE_SIZE",
+      "option": "serveCacheSize",
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 1000000,
+      "required": false,
+      "default": 10000,
+      "description": "Used only by `trusted-proxy-auth serve`: how many verified assertions are remembered so that a repeated one skips the signature check (0 turns this off). An entry is keyed by the socket peer and the exact assertion and required header values, so every request rule still applies; it is used only before the assertion's `exp` (and `iat` + TRUSTED_PROXY_MAX_AGE), for at most 60 seconds, and never after the key set was reloaded. Only successes are remembered.",
+      "example": "10000"
     }
   ]
 } as const
