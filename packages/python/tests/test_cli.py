@@ -130,16 +130,18 @@ def test_help_exits_0_and_no_arguments_exit_2() -> None:
     assert "verify" in empty.getvalue()
 
 
-def test_jwks_unavailable_exits_1() -> None:
+def test_jwks_unavailable_exits_3_with_the_cause() -> None:
     with loopback_jwks_server() as (base, routes):
         routes["/jwks.json"] = JwksResponse(status=500, body="")
         code, out = cli(["verify", TOKEN, "--now", str(NOW)], base_env(f"{base}/jwks.json"))
-    assert code == 1
-    assert json.loads(out)["error"] == {
+    assert code == 3
+    error = json.loads(out)["error"]
+    assert {key: error[key] for key in ("code", "status", "message")} == {
         "code": "jwks_unavailable",
         "status": 503,
         "message": "the signing keys are not available right now",
     }
+    assert "500" in error["detail"]
 
 
 def test_console_script_is_installed() -> None:
