@@ -1,4 +1,5 @@
-import { errorEntry, TrustedProxyAuthError } from '../errors.js'
+import type { TrustedProxyAuthError } from '../errors.js';
+import { errorEntry } from '../errors.js'
 import type { TrustedIdentity } from '../identity.js'
 
 /** Exit codes of every `trusted-proxy-auth` command (the brief's shared decision; Python uses the same). */
