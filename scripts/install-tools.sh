@@ -10,6 +10,9 @@ mkdir -p "$TOOLS_BIN"
 apt_packages=()
 # Sections below append to apt_packages or run `go install` into $TOOLS_BIN.
 
+# `trusted-proxy-auth serve` behind real nginx auth_request and Caddy forward_auth (packages/serve/test/real-proxies.test.ts).
+apt_packages+=(nginx caddy)
+
 if ((${#apt_packages[@]} > 0)); then
   missing=()
   for package in "${apt_packages[@]}"; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done

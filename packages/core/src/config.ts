@@ -63,7 +63,7 @@ export interface TrustedProxyAuthOptions {
 export interface LoadConfigBehaviour {
   /**
    * `off` (default): keys come from TRUSTED_PROXY_JWKS_URL or the preset.
-   * `auto`: when neither names a key source and the one issuer is https, find the key set by OpenID discovery.
+   * `auto`: without a preset and a key URL, when the one issuer is https, find the key set by OpenID discovery.
    * `force`: always find it by OpenID discovery from the one issuer (TRUSTED_PROXY_JWKS_URL must not be set;
    * presets that fetch keys per kid or use a shared secret refuse it). Rules: contract/presets.json `jwksUrlRules.discovery`.
    */

@@ -171,7 +171,7 @@ function planKeySource(
 
 /**
  * The CLI's discovery choice (LoadConfigBehaviour.discovery), or null to leave the key source to the preset
- * and TRUSTED_PROXY_JWKS_URL. `auto` applies only where nothing else names a key source and the one issuer
+ * and TRUSTED_PROXY_JWKS_URL. `auto` applies only without a preset and a key URL, and when the one issuer
  * is https; `force` replaces a preset's key URL rule except where keys are not a key set.
  */
 function discoveryPlan(
@@ -185,7 +185,8 @@ function discoveryPlan(
   if (discovery === 'off') return null
   const discover: JwksUrlRule = { rule: 'discovery' }
   if (discovery === 'auto') {
-    if (explicit[JWKS_URL] !== undefined || (rule !== undefined && rule.rule !== 'required')) return null
+    // A preset names its own key source, or (rule `required`) a key host only the operator knows.
+    if (explicit[JWKS_URL] !== undefined || rule !== undefined) return null
     if (!/^https:\/\//.test(oneIssuer(settings) ?? '')) return null
     return planKeySource(presetName ?? 'none', discover, explicit, settings, problems)
   }

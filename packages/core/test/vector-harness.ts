@@ -143,9 +143,11 @@ export function cliArguments(vector: Vector): string[] {
     if (vector.request.remoteAddress != null) args.push('--remote-address', vector.request.remoteAddress)
     return args
   }
-  // After `--` a token that starts with "-" or a space is still the positional TOKEN. Configuration-only
-  // vectors pass a placeholder: loading the configuration must fail before it is looked at.
-  return [...args, '--', vector.token ?? 'placeholder-token']
+  // A configuration-only vector is checked as a request, which the CLI loads exactly as an application
+  // does (a bare token needs no header setting and may discover keys); loading must fail before it is looked at.
+  if (vector.token === undefined) return [...args, '--header', 'X-Placeholder: placeholder-token']
+  // After `--` a token that starts with "-" or a space is still the positional TOKEN.
+  return [...args, '--', vector.token]
 }
 
 /** Runs the built CLI with only the vector's environment (nothing inherited but PATH). */

@@ -47,7 +47,7 @@ describe.concurrent('vectors through the CLI', () => {
     }
     const { code, status } = vector.expected.error
     expect({ exitCode, ok: output.ok, code: output.error?.code, status: output.error?.status }, vector.description).toEqual({
-      exitCode: code === 'invalid_config' ? 2 : 1,
+      exitCode: code === 'invalid_config' ? 2 : code === 'jwks_unavailable' ? 3 : 1,
       ok: false,
       code,
       status,

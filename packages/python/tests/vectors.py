@@ -132,8 +132,11 @@ def cli_arguments(vector: Vector) -> list[str]:
         if remote is not None or not request["headers"]:
             arguments += ["--remote-address", remote or ""]
         return arguments
-    # A configuration vector has no token: any placeholder will do, loading the configuration fails first.
-    return [*arguments, "--", vector.data.get("token", "placeholder-token")]
+    # A configuration vector is checked as a request, which the CLI loads exactly as an application does (a
+    # bare token needs no header setting and may discover keys); loading the configuration fails first.
+    if "token" not in vector.data:
+        return [*arguments, "--header", "X-Placeholder: placeholder-token"]
+    return [*arguments, "--", vector.data["token"]]
 
 
 def cli_outcome(stdout: str, exit_code: int) -> dict[str, Any]:
@@ -147,7 +150,7 @@ def cli_outcome(stdout: str, exit_code: int) -> dict[str, Any]:
     else:
         error = printed.get("error", {})
         outcome = {"ok": False, "code": error.get("code"), "status": error.get("status")}
-        expected_exit = 2 if error.get("code") == "invalid_config" else 1
+        expected_exit = {"invalid_config": 2, "jwks_unavailable": 3}.get(str(error.get("code")), 1)
     if exit_code != expected_exit:
         outcome["exit"] = exit_code
     return outcome

@@ -34,7 +34,6 @@ interface VerifyFlags {
   json?: boolean
 }
 
-
 function parseHeaderFlag(text: string): [string, string] {
   const colon = text.indexOf(':')
   if (colon <= 0) throw usageError(`--header must look like "Name: value"`)
@@ -76,7 +75,10 @@ async function verifyCommand(tokenArgument: string | undefined, flags: VerifyFla
   const asJson = flags.json === true || io.isTerminal !== true
   let config
   try {
-    config = loadCliConfig(io.env, overrides, { discovery: flags.discover === true ? 'force' : 'auto' }, !asRequest)
+    // A bare token is the CI use: keys by discovery when nothing names them. A request (--header) is verified
+    // exactly as an application would, so it needs a key source unless --discover asks for discovery.
+    const discovery = flags.discover === true ? 'force' : asRequest ? 'off' : 'auto'
+    config = loadCliConfig(io.env, overrides, { discovery }, !asRequest)
   } catch (error) {
     if (error instanceof TrustedProxyAuthError && !asJson) {
       io.stdout(errorSummary(error))
@@ -146,7 +148,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--remote-address <ip>', 'socket peer address of the request')
     .option('--config-file <path>', 'JSON settings file (TRUSTED_PROXY_CONFIG_FILE)')
     .option('--preset <name>', 'proxy preset (TRUSTED_PROXY_PRESET)')
-    .option('--discover', 'find the key set by OpenID discovery from the issuer (also the default when no key URL is set and the issuer is https)')
+    .option('--discover', 'find the key set by OpenID discovery from the issuer (for a bare token also the default when neither a key URL nor a preset is set and the issuer is https)')
     .option('--token-env <name>', 'read the token from this environment variable (tokens in arguments show up in ps)')
     .option('--json', 'print JSON even on a terminal (JSON is the default when the output is not a terminal)')
     .addHelpText('after', VERIFY_HELP)

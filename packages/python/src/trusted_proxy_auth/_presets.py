@@ -194,13 +194,14 @@ def _discovery_plan(
     discovery: Discovery,
 ) -> KeySourcePlan | None:
     """The CLI's discovery choice, or None to leave the key source to the preset and the key URL. `auto`
-    applies only where nothing else names a key source and the one issuer is https; `force` replaces a
+    applies only without a preset and a key URL, when the one issuer is https; `force` replaces a
     preset's key URL rule except where keys are not a key set."""
     if discovery == "off":
         return None
     jwks_url = _name("jwksUrl")
     if discovery == "auto":
-        if jwks_url in explicit or (rule is not None and rule["rule"] != "required"):
+        # A preset names its own key source, or (rule `required`) a key host only the operator knows.
+        if jwks_url in explicit or rule is not None:
             return None
         if not (_one_issuer(settings) or "").startswith("https://"):
             return None

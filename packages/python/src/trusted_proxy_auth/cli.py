@@ -126,8 +126,8 @@ def _build_parser(stdout: TextIO) -> tuple[_Parser, _Parser]:
     verify.add_argument(
         "--discover",
         action="store_true",
-        help="find the key set by OpenID discovery from the issuer "
-        "(also the default when no key URL is set and the issuer is https)",
+        help="find the key set by OpenID discovery from the issuer (for a bare token also the default when "
+        "neither a key URL nor a preset is set and the issuer is https)",
     )
     verify.add_argument(
         "--token-env",
@@ -297,7 +297,9 @@ def _verify(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO, as_
     if not as_request and token_argument is None:
         raise _usage_error("a TOKEN (or - for standard input) is required")
 
-    discovery: Discovery = "force" if args.discover else "auto"
+    # A bare token is the CI use: keys by discovery when nothing names them. A request (--header) is verified
+    # exactly as an application would, so it needs a key source unless --discover asks for discovery.
+    discovery: Discovery = "force" if args.discover else ("off" if as_request else "auto")
     try:
         config = _load_cli_config(env, overrides, discovery, not as_request)
     except TrustedProxyAuthError as error:

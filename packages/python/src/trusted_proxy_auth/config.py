@@ -234,8 +234,7 @@ def load_config_discovering(
     env: Mapping[str, str] | None, discovery: Discovery, **overrides: Any
 ) -> TrustedProxyAuthConfig:
     """`load_config` with the command line's choice of OpenID discovery (adapters keep "off"): "auto" finds
-    the key set by discovery when neither TRUSTED_PROXY_JWKS_URL nor the preset names a key source and the
-    one issuer is https; "force" always does (TRUSTED_PROXY_JWKS_URL must not be set). Rules:
+    the key set by discovery without a preset and TRUSTED_PROXY_JWKS_URL, when the one issuer is https; "force" always does (TRUSTED_PROXY_JWKS_URL must not be set). Rules:
     contract/presets.json `jwksUrlRules.discovery`. Raises `invalid_config`.
     """
     environment: Mapping[str, str] = os.environ if env is None else env
