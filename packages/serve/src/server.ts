@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { isTrustedProxyAuthError, toProblemDetails, verifyNodeRequest, type TrustedProxyAuthConfig, type Verifier } from '@mieweb/trusted-proxy-auth'
+import { isTrustedProxyAuthError, toProblemDetails, verifyNodeRequest, type TrustedIdentity, type TrustedProxyAuthConfig, type Verifier } from '@mieweb/trusted-proxy-auth'
 import type { Logger } from 'pino'
 import { identityHeaders } from './identity-headers.js'
 import type { ServeMetrics } from './metrics.js'
@@ -30,7 +30,13 @@ function pathOf(request: IncomingMessage): string {
   return query === -1 ? url : url.slice(0, query)
 }
 
-async function answerVerify(request: IncomingMessage, response: ServerResponse, options: EdgeServerOptions, cache: VerifiedAssertionCache): Promise<void> {
+async function answerVerify(
+  request: IncomingMessage,
+  response: ServerResponse,
+  options: EdgeServerOptions,
+  cache: VerifiedAssertionCache,
+  headersFor: (identity: TrustedIdentity) => Record<string, string>,
+): Promise<void> {
   const started = process.hrtime.bigint()
   const elapsed = (): number => Number(process.hrtime.bigint() - started) / 1e9
   try {
@@ -41,7 +47,7 @@ async function answerVerify(request: IncomingMessage, response: ServerResponse, 
       identity = await verifyNodeRequest(options.verifier, request)
       if (identity !== null && key !== null) cache.remember(key, identity)
     }
-    response.writeHead(200, { 'cache-control': 'no-store', ...(identity ? identityHeaders(identity, options.config) : {}) })
+    response.writeHead(200, identity ? headersFor(identity) : { 'cache-control': 'no-store' })
     response.end()
     options.metrics.observeVerification(identity ? 'ok' : 'anonymous', elapsed())
   } catch (error) {
@@ -63,10 +69,20 @@ async function answerVerify(request: IncomingMessage, response: ServerResponse, 
  */
 export function createEdgeServer(options: EdgeServerOptions): Server {
   const cache = new VerifiedAssertionCache(options.config, options.verifier)
+  // A remembered identity is the same object on every hit, so its encoded headers are computed once.
+  const encoded = new WeakMap<TrustedIdentity, Record<string, string>>()
+  const headersFor = (identity: TrustedIdentity): Record<string, string> => {
+    let headers = encoded.get(identity)
+    if (!headers) {
+      headers = { 'cache-control': 'no-store', ...identityHeaders(identity, options.config) }
+      encoded.set(identity, headers)
+    }
+    return headers
+  }
   return createServer((request, response) => {
     const path = pathOf(request)
     if (isVerifyPath(path)) {
-      void answerVerify(request, response, options, cache)
+      void answerVerify(request, response, options, cache, headersFor)
       return
     }
     if (path === '/healthz') {
