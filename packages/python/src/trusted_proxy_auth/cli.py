@@ -252,7 +252,7 @@ def _load_cli_config(
     env: Mapping[str, str], overrides: dict[str, Any], discovery: Discovery, bare_token: bool
 ) -> TrustedProxyAuthConfig:
     """load_config for the command line. `bare_token`: the token is given directly, so a missing
-    TRUSTED_PROXY_ASSERTION_HEADER is not a problem (every other problem still is)."""
+    assertion header setting is not a problem (every other problem still is)."""
     try:
         return load_config_discovering(env, discovery, **overrides)
     except TrustedProxyAuthError as error:
@@ -261,7 +261,7 @@ def _load_cli_config(
         problems = [
             problem
             for problem in error.problems or ()
-            if not (problem.variable == "TRUSTED_PROXY_ASSERTION_HEADER" and problem.message == "is required")
+            if not (problem.variable == _env("assertionHeader") and problem.message == "is required")
         ]
         if len(problems) == len(error.problems or ()):
             raise

@@ -234,8 +234,9 @@ def load_config_discovering(
     env: Mapping[str, str] | None, discovery: Discovery, **overrides: Any
 ) -> TrustedProxyAuthConfig:
     """`load_config` with the command line's choice of OpenID discovery (adapters keep "off"): "auto" finds
-    the key set by discovery without a preset and TRUSTED_PROXY_JWKS_URL, when the one issuer is https; "force" always does (TRUSTED_PROXY_JWKS_URL must not be set). Rules:
-    contract/presets.json `jwksUrlRules.discovery`. Raises `invalid_config`.
+    the key set by discovery without a preset and a key URL, when the one issuer is https; "force" always
+    does (the key URL must not be set then). Rules: contract/presets.json `jwksUrlRules.discovery`. Raises
+    `invalid_config`.
     """
     environment: Mapping[str, str] = os.environ if env is None else env
     variables = env_variables()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from trusted_proxy_auth._contract import variable_for_option
 from trusted_proxy_auth._key_sources.key_source import SharedSecretSource
 from trusted_proxy_auth.config import TrustedProxyAuthConfig
 from trusted_proxy_auth.errors import TrustedProxyAuthError
@@ -14,10 +15,11 @@ from .findings import Finding, finding, max_clock_tolerance_seconds, unsigned_id
 def config_problem_findings(error: TrustedProxyAuthError) -> list[Finding]:
     """A missing issuer or audience by name; every other configuration problem as config_invalid."""
     findings: list[Finding] = []
+    issuer, audience = variable_for_option("issuer")["name"], variable_for_option("audience")["name"]
     for problem in error.problems or ():
-        if problem.message == "is required" and problem.variable == "TRUSTED_PROXY_ISSUER":
+        if problem.message == "is required" and problem.variable == issuer:
             findings.append(finding("issuer_missing"))
-        elif problem.message == "is required" and problem.variable == "TRUSTED_PROXY_AUDIENCE":
+        elif problem.message == "is required" and problem.variable == audience:
             findings.append(finding("audience_missing"))
         else:
             findings.append(finding("config_invalid", f"{problem.variable} {problem.message}"))
