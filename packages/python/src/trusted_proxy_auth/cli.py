@@ -9,14 +9,16 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, NoReturn, TextIO
 
+from ._batch_cases import BatchLineError, parse_batch_line
 from ._contract import variable_for_option
 from ._doctor import format_doctor_report, run_doctor
 from ._presets import Discovery
 from ._text import js_trim
-from .config import TrustedProxyAuthConfig, load_config_discovering
+from .config import TrustedProxyAuthConfig, load_config, load_config_discovering
 from .errors import ConfigProblem, TrustedProxyAuthError, error_entry
 from .identity import Identity
 from .verifier import TrustedProxyAuth
@@ -50,16 +52,36 @@ def _env(option: str) -> str:
     return variable_for_option(option)["name"]
 
 
+def _batch_help() -> str:
+    return f"""
+Batch (--batch): one JSON object per line of standard input, members all optional:
+  {{"token":"...", "now":1700000000, "env":{{"{_env("issuer")}":"..."}}}}
+  {{"headers":[["X-Assertion","..."]], "remoteAddress":"10.0.0.5", "env":{{...}}}}
+"env" is laid over the environment for that line; flags apply to every line. Each line gets one output
+line, in order, with the JSON above; the exit code is the highest of the lines (0 when all verified).
+"""
+
+
 def _epilog() -> str:
     example = " ".join(
         f"{_env(option)}={variable_for_option(option)['example']}"
         for option in ("jwksUrl", "issuer", "audience", "assertionHeader")
     )
-    return f'{_OUTPUT_HELP}\nExample:\n  {example} \\\n  trusted-proxy-auth verify "$TOKEN"\n'
+    return f'{_OUTPUT_HELP}{_batch_help()}\nExample:\n  {example} \\\n  trusted-proxy-auth verify "$TOKEN"\n'
+
+
+# The fixed texts of argument errors, word for word the TypeScript CLI's (a test compares both). They never
+# quote what was typed: a mistyped command line often holds the token itself (`verify "$T" "$T"`), and
+# whatever is echoed ends up in terminals, CI logs and shell history. Only the CLI's own flag names appear.
+UNKNOWN_OPTION = "unknown option (see trusted-proxy-auth verify --help)"
+TOO_MANY_ARGUMENTS = "too many arguments: give one TOKEN, or - for standard input"
+UNKNOWN_COMMAND = "unknown command (see trusted-proxy-auth --help)"
+INVALID_ARGUMENTS = "invalid arguments (see trusted-proxy-auth --help)"
+_NEEDS_VALUE = re.compile(r"argument (--[a-z][a-z-]*): expected one argument")
 
 
 class _UsageError(Exception):
-    pass
+    """An argument error; its message is one of the fixed texts above."""
 
 
 class _HelpShown(Exception):
@@ -74,8 +96,20 @@ class _Parser(argparse.ArgumentParser):
     def print_help(self, file: Any = None) -> None:
         self.output.write(self.format_help())
 
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            raise _UsageError(UNKNOWN_OPTION if any(extra.startswith("-") for extra in extras) else TOO_MANY_ARGUMENTS)
+        return parsed
+
     def error(self, message: str) -> NoReturn:
-        raise _UsageError(message)
+        # argparse's own message quotes the arguments; keep only what names the CLI's own flags.
+        needs_value = _NEEDS_VALUE.match(message)
+        if needs_value:
+            raise _UsageError(f"{needs_value.group(1)} needs a value")
+        if message.startswith("argument command: invalid choice"):
+            raise _UsageError(UNKNOWN_COMMAND)
+        raise _UsageError(INVALID_ARGUMENTS)
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         raise _HelpShown
@@ -122,6 +156,11 @@ def _build_parser(stdout: TextIO) -> tuple[_Parser, _Parser]:
     )
     verify.add_argument("--remote-address", metavar="IP", help="socket peer address of the request")
     verify.add_argument("--config-file", metavar="PATH", help=f"JSON settings file ({_env('configFile')})")
+    verify.add_argument(
+        "--batch",
+        action="store_true",
+        help="verify many cases: JSON Lines on standard input, one result line each (see below)",
+    )
     verify.add_argument("--preset", metavar="NAME", help=f"proxy preset ({_env('preset')})")
     verify.add_argument(
         "--discover",
@@ -179,12 +218,171 @@ def _json(value: Any) -> str:
     return text + "\n"
 
 
-def _parse_now(text: str | None) -> float | None:
-    if text is None:
+@dataclass(frozen=True)
+class _Target:
+    """What one verification checks: an assertion (`token`), or a whole request (`headers`, `remote_address`)."""
+
+    is_request: bool
+    token: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    remote_address: str | None = None
+
+
+# The usage errors of a target, (both given, neither given): the command line's, or a batch line's (which
+# name the line).
+_FLAG_ERRORS = (
+    "give either a TOKEN or --header/--remote-address, not both",
+    "a TOKEN (or - for standard input) is required",
+)
+
+
+def _batch_errors(line_number: int) -> tuple[str, str]:
+    where = f"line {line_number} of standard input"
+    return (
+        f'{where}: give either "token" or "headers"/"remoteAddress", not both',
+        f'{where}: "token" or "headers"/"remoteAddress" is required',
+    )
+
+
+def _target_of(token: str | None, request: _Target | None, errors: tuple[str, str]) -> _Target:
+    both, missing = errors
+    if request is not None and token is not None:
+        raise _usage_error(both)
+    if request is not None:
+        return request
+    if token is None:
+        raise _usage_error(missing)
+    return _Target(is_request=False, token=token)
+
+
+def _overrides_of(args: argparse.Namespace) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for option in ("issuer", "audience", "jwks_url", "algorithms", "config_file", "preset"):
+        if getattr(args, option) is not None:
+            overrides[option] = getattr(args, option)
+    if args.require_claim is not None:
+        overrides["required_claims"] = args.require_claim
+    return overrides
+
+
+def _now_of(args: argparse.Namespace) -> int | float | None:
+    if args.now is None:
         return None
-    if not _NOW.fullmatch(text):
+    if not _NOW.fullmatch(args.now):
         raise _usage_error("--now must be a number of seconds since the epoch")
-    return float(text) if "." in text else int(text)
+    return float(args.now) if "." in args.now else int(args.now)
+
+
+class _Rejection(Exception):
+    """A rejection with the cause of a key failure: the error's own `detail`, else the key store's last failure."""
+
+    def __init__(self, error: TrustedProxyAuthError, detail: str | None) -> None:
+        super().__init__(error.code)
+        self.error = error
+        self.detail = detail
+
+
+def _verify_target(config: TrustedProxyAuthConfig, target: _Target, now: int | float | None) -> Identity | None:
+    """The one verification path of both modes: a fresh verifier for the configuration (no key cache shared
+    between verifications), the target checked. Rejections raise _Rejection."""
+    auth = TrustedProxyAuth(config)
+    try:
+        if target.is_request:
+            return auth.verify_request(list(target.headers), target.remote_address, now=now)
+        return auth.verify_assertion(target.token or "", now=now)
+    except TrustedProxyAuthError as error:
+        # The key store's last failure names the cause (HTTP status, timeout, issuer) when the error carries none.
+        fallback = auth.status().last_error if error.code == "jwks_unavailable" else None
+        raise _Rejection(error, _error_detail(error, fallback)) from None
+    finally:
+        auth.close()
+
+
+def _success(identity: Identity | None) -> dict[str, Any]:
+    return {"ok": True, "identity": None if identity is None else identity.to_dict()}
+
+
+def _token_from_env(args: argparse.Namespace, env: Mapping[str, str]) -> str | None:
+    """`--token-env NAME`: the token from the environment (a token in argv shows up in `ps` and `set -x` logs)."""
+    if args.token_env is None:
+        return args.token  # type: ignore[no-any-return]
+    if args.token is not None:
+        raise _usage_error("give either a TOKEN or --token-env, not both")
+    from_env = env.get(args.token_env)
+    if from_env is None or js_trim(from_env) == "":
+        raise _usage_error("--token-env names an environment variable that is not set or empty")
+    return js_trim(from_env)
+
+
+def _verify(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO, out: TextIO, terminal: bool) -> int:
+    now = _now_of(args)
+    overrides = _overrides_of(args)
+    headers = tuple(_parse_header(text) for text in args.header or [])
+    as_request = bool(headers) or args.remote_address is not None
+    if args.batch:
+        if as_request or args.token is not None:
+            raise _usage_error(
+                "--batch reads every case from standard input: give no TOKEN, --header or --remote-address"
+            )
+        return _verify_batch(env, stdin, out, overrides, now)
+    read_stdin = args.token == _READ_STDIN and args.token_env is None
+    request = _Target(is_request=True, headers=headers, remote_address=args.remote_address) if as_request else None
+    target = _target_of(_token_from_env(args, env), request, _FLAG_ERRORS)
+    as_json = args.json or not terminal
+    # A bare token is the CI use: keys by discovery when nothing names them. A request (--header) is verified
+    # exactly as an application would, so it needs a key source unless --discover asks for discovery.
+    discovery: Discovery = "force" if args.discover else ("off" if target.is_request else "auto")
+    try:
+        config = _load_cli_config(env, overrides, discovery, not target.is_request)
+        if read_stdin:
+            target = _Target(is_request=False, token=js_trim(stdin.read()))
+        identity = _verify_target(config, target, now)
+    except (_Rejection, TrustedProxyAuthError) as failure:
+        rejection = failure if isinstance(failure, _Rejection) else _Rejection(failure, _error_detail(failure))
+        error, detail = rejection.error, rejection.detail
+        out.write(
+            _json({"ok": False, "error": _error_body(error, detail)}) if as_json else _error_summary(error, detail)
+        )
+        return _exit_code_for(error)
+    out.write(_json(_success(identity)) if as_json else _identity_summary(identity))
+    return EXIT_OK
+
+
+def _verify_batch(
+    env: Mapping[str, str], stdin: TextIO, out: TextIO, overrides: dict[str, Any], default_now: int | float | None
+) -> int:
+    """`verify --batch`: every non-blank line of standard input is one case (see _batch_cases), answered by one
+    line on stdout with the same JSON as a single `verify`, in input order. Each case gets its own configuration
+    (`env` over the process environment, then the flags) and its own verifier. Returns the highest exit code a
+    single `verify` would have returned for any case (0 when every case verified)."""
+    exit_code = EXIT_OK
+    for line_number, line in enumerate(stdin, start=1):
+        text = line.rstrip("\r\n")
+        if js_trim(text) == "":
+            continue
+        try:
+            case = parse_batch_line(text, line_number)
+            request = (
+                _Target(is_request=True, headers=case.headers or (), remote_address=case.remote_address)
+                if case.is_request
+                else None
+            )
+            target = _target_of(case.token, request, _batch_errors(line_number))
+            config = load_config({**env, **(case.env or {})}, **overrides)
+            result = _success(_verify_target(config, target, default_now if case.now is None else case.now))
+        except BatchLineError as problem:
+            error = _usage_error(str(problem))
+            result = {"ok": False, "error": error.to_dict()}
+            exit_code = max(exit_code, _exit_code_for(error))
+        except _Rejection as rejection:
+            result = {"ok": False, "error": _error_body(rejection.error, rejection.detail)}
+            exit_code = max(exit_code, _exit_code_for(rejection.error))
+        except TrustedProxyAuthError as error:
+            result = {"ok": False, "error": _error_body(error, _error_detail(error))}
+            exit_code = max(exit_code, _exit_code_for(error))
+        out.write(_json(result))
+        out.flush()
+    return exit_code
 
 
 def _error_body(error: TrustedProxyAuthError, detail: str | None) -> dict[str, object]:
@@ -270,66 +468,10 @@ def _load_cli_config(
         return load_config_discovering(env, discovery, **{**overrides, "assertion_header": _BARE_TOKEN_HEADER})
 
 
-def _verify(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO, as_json: bool) -> tuple[str, int]:
-    now = _parse_now(args.now)
-    overrides: dict[str, Any] = {}
-    for option in ("issuer", "audience", "jwks_url", "algorithms", "config_file", "preset"):
-        if getattr(args, option) is not None:
-            overrides[option] = getattr(args, option)
-    if args.require_claim is not None:
-        overrides["required_claims"] = args.require_claim
-
-    token_argument: str | None = args.token
-    read_stdin = token_argument == _READ_STDIN
-    if args.token_env is not None:
-        # Tokens in argv show up in `ps` and in `set -x` logs; an environment variable does not.
-        if token_argument is not None:
-            raise _usage_error("give either a TOKEN or --token-env, not both")
-        from_env = env.get(args.token_env)
-        if from_env is None or js_trim(from_env) == "":
-            raise _usage_error(f"--token-env: the environment variable {args.token_env} is not set or empty")
-        token_argument = js_trim(from_env)
-
-    headers = [_parse_header(text) for text in args.header or []]
-    as_request = bool(headers) or args.remote_address is not None
-    if as_request and token_argument is not None:
-        raise _usage_error("give either a TOKEN or --header/--remote-address, not both")
-    if not as_request and token_argument is None:
-        raise _usage_error("a TOKEN (or - for standard input) is required")
-
-    # A bare token is the CI use: keys by discovery when nothing names them. A request (--header) is verified
-    # exactly as an application would, so it needs a key source unless --discover asks for discovery.
-    discovery: Discovery = "force" if args.discover else ("off" if as_request else "auto")
-    try:
-        config = _load_cli_config(env, overrides, discovery, not as_request)
-    except TrustedProxyAuthError as error:
-        if as_json:
-            raise
-        return _error_summary(error, _error_detail(error)), _exit_code_for(error)
-    token = js_trim(stdin.read()) if read_stdin else token_argument
-    auth = TrustedProxyAuth(config)
-    try:
-        if as_request:
-            identity = auth.verify_request(headers, args.remote_address, now=now)
-        else:
-            identity = auth.verify_assertion(token or "", now=now)
-    except TrustedProxyAuthError as error:
-        # The key store's last failure names the cause (HTTP status, timeout, issuer) when the error carries none.
-        fallback = auth.status().last_error if error.code == "jwks_unavailable" else None
-        detail = _error_detail(error, fallback)
-        text = _json({"ok": False, "error": _error_body(error, detail)}) if as_json else _error_summary(error, detail)
-        return text, _exit_code_for(error)
-    finally:
-        auth.close()
-    if as_json:
-        return _json({"ok": True, "identity": None if identity is None else identity.to_dict()}), EXIT_OK
-    return _identity_summary(identity), EXIT_OK
-
-
 def _doctor(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO, as_json: bool) -> tuple[str, int]:
     if args.assertion is not None and args.assertion != _READ_STDIN:
         raise _usage_error("--assertion takes - (read the assertion from standard input)")
-    now = _parse_now(args.now)
+    now = _now_of(args)
     overrides: dict[str, Any] = {}
     for option in ("preset", "config_file"):
         if getattr(args, option) is not None:
@@ -377,13 +519,12 @@ def run(
             return EXIT_OK
         environment = os.environ if env is None else env
         if args.command == "verify":
-            text, code = _verify(args, environment, stdin or sys.stdin, args.json or not terminal)
-        elif args.command == "doctor":
+            return _verify(args, environment, stdin or sys.stdin, out, terminal)
+        if args.command == "doctor":
             text, code = _doctor(args, environment, stdin or sys.stdin, args.json or not terminal)
-        else:
-            raise _UsageError("unknown command")
-        out.write(text)
-        return code
+            out.write(text)
+            return code
+        raise _UsageError(UNKNOWN_COMMAND)
     except _HelpShown:
         return EXIT_OK
     except _UsageError as usage:
