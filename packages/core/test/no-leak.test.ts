@@ -182,7 +182,7 @@ describe('no rejection leaves the token in CLI output, events, logs, the problem
     consoleOutput.length = 0
     const cli = await runCaptured(cliArguments(vector), vectorEnv)
     expect((JSON.parse(cli.stdout) as { error: { code: string } }).error.code).toBe(code)
-    expect(cli.code).toBe(1)
+    expect(cli.code).toBe(code === 'jwks_unavailable' ? 3 : 1)
 
     const events: TrustedProxyAuthEvent[] = []
     const verifier = createVerifier(loadConfig(vectorEnv), { onEvent: (event) => void events.push(event) })
