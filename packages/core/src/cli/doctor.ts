@@ -2,7 +2,6 @@ import type { Command } from 'commander'
 import type { TrustedProxyAuthConfig, TrustedProxyAuthOptions } from '../config.js'
 import { loadConfig } from '../config.js'
 import { TrustedProxyAuthError } from '../errors.js'
-import { formatDoctorReport, runDoctor } from '../doctor/report.js'
 import { readAll, usageError } from './cli-io.js'
 import { EXIT_OK, EXIT_REJECTED } from './output.js'
 import type { CliIo } from './run-cli.js'
@@ -44,6 +43,8 @@ export function addDoctorCommand(program: Command, io: CliIo, setExitCode: (code
         config = error
       }
       const assertion = flags.assertion === '-' ? (await readAll(io.stdin)).trim() : undefined
+      // Loaded on use, so `verify` (the common command) does not parse the audit's code.
+      const { formatDoctorReport, runDoctor } = await import('../doctor/report.js')
       const report = await runDoctor({
         config,
         live: flags.live !== false,
