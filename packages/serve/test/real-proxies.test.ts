@@ -116,7 +116,7 @@ beforeAll(async () => {
     proxies[kind] = await startProxy(kind, { serve: portOf(edge.url), app: appPort }, workDir)
     proxies[`${kind}-down`] = await startProxy(kind, { serve: portOf(edgeDown.url), app: appPort }, workDir)
   }
-}, 60_000)
+})
 
 afterAll(async () => {
   if (!haveNginx || !haveCaddy) return
