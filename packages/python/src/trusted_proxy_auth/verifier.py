@@ -34,6 +34,13 @@ from .errors import TrustedProxyAuthError
 from .identity import Identity, map_identity
 from .request_headers import HeadersInput, assertion_text, check_required_headers, extract_assertion
 
+
+class _NotReady:
+    """The key source is not fresh: no verification made now may be remembered."""
+
+
+_NOT_READY = _NotReady()
+
 #: An identity and whether a remembered verification answered (a cache hit).
 _Verified = tuple[Identity, bool]
 
@@ -250,11 +257,11 @@ class TrustedProxyAuth:
         check_user_policy(identity, self.config)
         return identity
 
-    def _key_generation(self) -> float | None:
-        """The key source's state a verification was made under: its last successful load, or None when it
-        is not fresh now (then nothing may be answered from the cache)."""
+    def _key_generation(self) -> float | _NotReady | None:
+        """The key source's state a verification was made under: its last successful load (None for a source
+        that loads nothing), or _NOT_READY when it is not fresh now (then nothing is remembered)."""
         status = self._keys.status()
-        return status.last_success_at if status.state == "ready" else None
+        return status.last_success_at if status.state == "ready" else _NOT_READY
 
     def _from_cache(self, token: str, now: float | None) -> Identity | None:
         """A remembered verification of exactly this assertion, if it may still be used: within the cache's
@@ -281,13 +288,15 @@ class TrustedProxyAuth:
         cache.hit()
         return entry.identity
 
-    def _remember(self, token: str, identity: Identity, generation: float | None, now: float | None) -> None:
+    def _remember(
+        self, token: str, identity: Identity, generation: float | _NotReady | None, now: float | None
+    ) -> None:
         """Only a full success is remembered, until exp (+ tolerance) or the cache's maximum age. A key load
         during the verification (another key set) means the entry would outlive what it was verified under."""
         current = self._key_generation()
-        # Keys still loading before the verification: it waited for (and used) the set loaded now.
-        verified_under = current if generation is None else generation
-        if self._cache is None or current is None or current != verified_under:
+        # Nothing loaded before the verification (keys loading, or a kid fetched now): it used what is loaded now.
+        verified_under = current if generation is None or isinstance(generation, _NotReady) else generation
+        if self._cache is None or isinstance(current, _NotReady) or current != verified_under:
             return
         at = time.time() if now is None else now
         until = min(identity.expires_at + self.config.clock_tolerance, at + self.config.cache_max_age)
