@@ -149,7 +149,8 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
 
   async function verifyInFull(token: string, now: number): Promise<TrustedIdentity> {
     if (token === '') throw new TrustedProxyAuthError('missing_assertion')
-    if (token.length > config.maxAssertionBytes || encoder.encode(token).length > config.maxAssertionBytes) {
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: only a long token needs encoding to be measured.
+    if (token.length > config.maxAssertionBytes || (token.length * 3 > config.maxAssertionBytes && encoder.encode(token).length > config.maxAssertionBytes)) {
       throw new TrustedProxyAuthError('assertion_too_large')
     }
     const jws = parseCompactJws(token, { allowPadding: quirks.paddedBase64url })
