@@ -40,11 +40,14 @@ def code(auth: TrustedProxyAuth, token: str) -> str:
     return "ok"
 
 
-def test_first_load_runs_in_the_background_and_refresh_happens_ahead_of_expiry() -> None:
+def test_start_loads_in_the_background_and_refresh_happens_ahead_of_expiry() -> None:
     mock = MockJwks(JwksResponse.of(KEY_A.public_jwk))
     auth, manual = setup(mock, TRUSTED_PROXY_JWKS_CACHE_TTL="100")
     token = KEY_A.sign(claims())
+    manual.advance(0)
+    assert len(mock.requests) == 0, "creating the verifier does no I/O (safe before a fork)"
     assert auth.status().state == "loading"
+    auth.start()
     manual.advance(0)
     assert len(mock.requests) == 1
     assert auth.status().state == "ready"
