@@ -121,7 +121,9 @@ def test_a_huge_key_set_stops_being_read_after_the_cap(mode: str) -> None:
         auth = TrustedProxyAuth(load_config(base_env(f"{base}/huge-{mode}")), on_event=events.append)
         error = _unavailable(auth.ready if mode == "sync" else lambda: asyncio.run(auth.aready()))
         assert error.detail == f"response larger than {MIB} bytes"
-        assert {"type": "jwks_fetch_failed", "reason": f"response larger than {MIB} bytes"}.items() <= events[-1].items()
+        assert {"type": "jwks_fetch_failed", "reason": f"response larger than {MIB} bytes"}.items() <= events[
+            -1
+        ].items()
         written = _settle(counting, f"/huge-{mode}")
     # The cap plus what loopback socket buffers hold; reading the body whole would be 600 MiB.
     assert written < 16 * MIB
