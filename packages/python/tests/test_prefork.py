@@ -95,8 +95,10 @@ def _drain(stream: Any) -> None:
 def gunicorn(app_dir: Path, module: str, env: dict[str, str]) -> Iterator[str]:
     """Real gunicorn with --preload and two workers on a free loopback port; yields the base URL."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--preload", "-w", "2", "-b", "127.0.0.1:0", "--chdir", str(app_dir)]
-        + ["--graceful-timeout", "2", "--timeout", "30", f"{module}:app"],
+        [
+            *(sys.executable, "-m", "gunicorn", "--preload", "-w", "2", "-b", "127.0.0.1:0"),
+            *("--chdir", str(app_dir), "--graceful-timeout", "2", "--timeout", "30", f"{module}:app"),
+        ],
         env={**os.environ, **env, "PYTHONPATH": str(app_dir)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -173,7 +175,7 @@ def _verify_in_child(auth: TrustedProxyAuth, token: str) -> tuple[int, str]:
             outcome = auth.verify_assertion(token).subject
         except TrustedProxyAuthError as error:
             outcome = error.code
-        except BaseException:  # noqa: BLE001 - anything at all is reported, never raised into pytest
+        except BaseException:  # anything at all is reported, never raised into pytest's copy
             outcome = "crashed"
         os.write(write, outcome.encode())
         os._exit(0)

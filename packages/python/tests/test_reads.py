@@ -107,6 +107,10 @@ def _settle(counting: Counting, path: str) -> int:
     return last
 
 
+def _fetch(request: KeyRequest, mode: str) -> object:
+    return fetch_key_document(request, None) if mode == "sync" else asyncio.run(afetch_key_document(request, None))
+
+
 def _unavailable(work: Any) -> TrustedProxyAuthError:
     with pytest.raises(TrustedProxyAuthError) as raised:
         work()
@@ -164,10 +168,7 @@ def test_a_content_length_above_the_cap_is_refused_before_reading(mode: str) -> 
     with streaming_server() as (base, counting):
         request = KeyRequest(f"{base}/declared", 30, MIB, "application/json")
         with pytest.raises(FetchFailure, match=f"^response larger than {MIB} bytes$"):
-            if mode == "sync":
-                fetch_key_document(request, None)
-            else:
-                asyncio.run(afetch_key_document(request, None))
+            _fetch(request, mode)
         assert _settle(counting, "/declared") < 16 * MIB
 
 
@@ -178,10 +179,7 @@ def test_one_deadline_covers_the_whole_body_of_a_trickle(mode: str) -> None:
         request = KeyRequest(f"{base}/trickle", 0.3, MIB, "application/json")
         started = time.monotonic()
         with pytest.raises(FetchFailure, match=r"^timed out after 0\.3 s$"):
-            if mode == "sync":
-                fetch_key_document(request, None)
-            else:
-                asyncio.run(afetch_key_document(request, None))
+            _fetch(request, mode)
         elapsed = time.monotonic() - started
     assert elapsed < 10, "far below the 30 s of the trickle"
     print(f"trickle ({mode}): gave up after {elapsed:.2f} s with a 0.3 s timeout (the trickle lasts 30 s)")
