@@ -181,7 +181,7 @@ export class RemoteKeyStore {
     const now = this.options.clock()
     const next = this.nextFetchAt()
     const retryAfter = next === null ? 1 : Math.max(1, Math.ceil((next - now) / 1000))
-    const cause = detail ?? this.lastError ?? (this.loaded ? 'the last good key set is older than TRUSTED_PROXY_JWKS_MAX_STALE' : 'no key set loaded yet')
+    const cause = detail ?? this.lastError ?? (this.loaded ? 'the last good key set is past its stale limit' : 'no key set loaded yet')
     return new TrustedProxyAuthError('jwks_unavailable', { retryAfter, detail: cause })
   }
 

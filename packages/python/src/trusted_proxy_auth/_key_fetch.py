@@ -17,9 +17,9 @@ import re
 import ssl
 import time
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import certifi
 import httpcore
@@ -271,6 +271,48 @@ async def afetch_key_document(
         raise deadline.failure() from None
     except Exception as error:  # noqa: BLE001 - whatever went wrong, nothing was obtained
         raise (deadline.failure() if deadline.remaining() <= 0 else FetchFailure(_network_cause(error))) from None
+
+
+# -- fetch plans --------------------------------------------------------------------------------------
+
+_Result = TypeVar("_Result")
+
+#: A fetch flow without I/O (the sans-I/O pattern of h11 and httpx): it yields each request with its
+#: deadline, is sent the response (or thrown the FetchFailure) and returns its result. The key stores write
+#: each flow once; `run_plan` and `arun_plan` are its only sync and async drivers.
+FetchPlan = Generator[tuple[KeyRequest, FetchDeadline], KeyResponse, _Result]
+
+
+def run_plan(plan: FetchPlan[_Result], transport: httpx.BaseTransport | None) -> _Result:
+    """Runs `plan` with blocking fetches."""
+    try:
+        request, deadline = next(plan)
+        while True:
+            try:
+                response = fetch_key_document(request, transport, deadline)
+            except FetchFailure as failure:
+                request, deadline = plan.throw(failure)
+            else:
+                request, deadline = plan.send(response)
+    except StopIteration as done:
+        result: _Result = done.value
+        return result
+
+
+async def arun_plan(plan: FetchPlan[_Result], transport: httpx.AsyncBaseTransport | None) -> _Result:
+    """Runs `plan` with fetches that never block the event loop."""
+    try:
+        request, deadline = next(plan)
+        while True:
+            try:
+                response = await afetch_key_document(request, transport, deadline)
+            except FetchFailure as failure:
+                request, deadline = plan.throw(failure)
+            else:
+                request, deadline = plan.send(response)
+    except StopIteration as done:
+        result: _Result = done.value
+        return result
 
 
 def freshness_from(cache_control: str | None, cache_ttl: float, cooldown: float) -> float:

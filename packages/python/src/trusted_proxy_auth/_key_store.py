@@ -33,11 +33,12 @@ from ._events import EventListener, emit
 from ._key_fetch import (
     FetchDeadline,
     FetchFailure,
+    FetchPlan,
     KeyRequest,
     KeyResponse,
-    afetch_key_document,
-    fetch_key_document,
+    arun_plan,
     freshness_from,
+    run_plan,
 )
 from ._key_set import KeyMember, has_private_material, unusable_reason
 from ._key_sources.openid_discovery import MAX_DISCOVERY_DOCUMENT_BYTES, jwks_uri_from_discovery
@@ -320,9 +321,7 @@ class KeyStore:
         retry_after = 1 if next_fetch is None else max(1, math.ceil(next_fetch - now))
         if detail is None:
             detail = self._last_error or (
-                "the last good key set is older than TRUSTED_PROXY_JWKS_MAX_STALE"
-                if self._loaded
-                else "no key set loaded yet"
+                "the last good key set is past its stale limit" if self._loaded else "no key set loaded yet"
             )
         return TrustedProxyAuthError("jwks_unavailable", retry_after=retry_after, detail=detail)
 
@@ -477,6 +476,16 @@ class KeyStore:
 
         self._timer = self._scheduler.call_later(delay, run)
 
+    def _load_plan(self, limit: FetchDeadline | None) -> FetchPlan[_Download]:
+        """One key load, without I/O: the discovery document when due, then the key set; each request has
+        its own deadline (shortened by `limit`)."""
+        discovery = self._discovery_request()
+        if discovery is not None:
+            asked_at = self._clock()
+            self._discovered_key_set_url((yield discovery, _deadline_for(discovery, limit)), asked_at)
+        request = self._key_set_request(self._key_set_url())
+        return self._parse((yield request, _deadline_for(request, limit)))
+
     def _parse(self, response: KeyResponse) -> _Download:
         try:
             document = json.loads(response.body.decode("utf-8-sig", errors="replace"), parse_constant=_reject_constant)
@@ -540,22 +549,13 @@ class KeyStore:
                 return
             started = self._begin_fetch()
             try:
-                self._succeeded(self._download(limit), started)
+                self._succeeded(run_plan(self._load_plan(limit), self._transport), started)
             except FetchFailure as failure:
                 self._failed(failure.reason, started)
             finally:
                 self._generation += 1
         finally:
             self._fetch_lock.release()
-
-    def _download(self, limit: FetchDeadline | None) -> _Download:
-        discovery = self._discovery_request()
-        if discovery is not None:
-            asked_at = self._clock()
-            answer = fetch_key_document(discovery, self._transport, _deadline_for(discovery, limit))
-            self._discovered_key_set_url(answer, asked_at)
-        request = self._key_set_request(self._key_set_url())
-        return self._parse(fetch_key_document(request, self._transport, _deadline_for(request, limit)))
 
     # -- asynchronous path (never blocks the event loop) ----------------------------------------
 
@@ -601,7 +601,7 @@ class KeyStore:
                 return
             started = self._begin_fetch()
             try:
-                self._succeeded(await self._adownload(limit), started)
+                self._succeeded(await arun_plan(self._load_plan(limit), self._async_transport), started)
             except FetchFailure as failure:
                 self._failed(failure.reason, started)
             finally:
@@ -610,12 +610,3 @@ class KeyStore:
             self._fetch_lock.release()
             self._loop_fetches.pop(loop, None)
             done.set_result(None)
-
-    async def _adownload(self, limit: FetchDeadline | None) -> _Download:
-        discovery = self._discovery_request()
-        if discovery is not None:
-            asked_at = self._clock()
-            answer = await afetch_key_document(discovery, self._async_transport, _deadline_for(discovery, limit))
-            self._discovered_key_set_url(answer, asked_at)
-        request = self._key_set_request(self._key_set_url())
-        return self._parse(await afetch_key_document(request, self._async_transport, _deadline_for(request, limit)))

@@ -126,7 +126,7 @@ class TrustedProxyAuth:
     def ready(self, timeout: float | None = None) -> None:
         """Returns once a usable key set is loaded; call it at start-up. Without one it fetches now and
         raises `jwks_unavailable` (its `detail` names the cause) as soon as that fetch fails, or when
-        `timeout` seconds (default TRUSTED_PROXY_JWKS_TIMEOUT) pass first. Keys published one per kid, or a
+        `timeout` seconds (default: the configured `jwks_timeout`) pass first. Keys published one per kid, or a
         shared secret, have nothing to load ahead: it returns at once."""
         self._keys.load(timeout)
 

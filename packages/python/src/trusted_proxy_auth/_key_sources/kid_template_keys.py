@@ -25,11 +25,13 @@ import httpx
 
 from trusted_proxy_auth._events import EventListener, emit
 from trusted_proxy_auth._key_fetch import (
+    FetchDeadline,
     FetchFailure,
+    FetchPlan,
     KeyRequest,
-    afetch_key_document,
-    fetch_key_document,
+    arun_plan,
     freshness_from,
+    run_plan,
 )
 from trusted_proxy_auth._key_set import KeyMember, fits_algorithm, unusable_reason
 from trusted_proxy_auth._key_store import KeyStatus
@@ -294,10 +296,11 @@ class KidTemplateKeyStore:
             self._last_fetch_at = started
         return KeyRequest(url, self._timeout, MAX_PEM_BYTES, _ACCEPT), started
 
-    def _fetch(self, kid: str, flight: _Flight) -> None:
+    def _fetch_plan(self, kid: str, flight: _Flight) -> FetchPlan[None]:
+        """One kid's fetch and what its answer means, without I/O (run by `run_plan` or `arun_plan`)."""
         request, started = self._begin(kid)
         try:
-            response = fetch_key_document(request, self._transport)
+            response = yield request, FetchDeadline(request.timeout)
             self._succeeded(kid, request.url, public_jwk_from_pem(response.body, kid), response.cache_control, started)
         except FetchFailure as failure:
             self._failed(kid, request.url, failure, started)
@@ -306,17 +309,11 @@ class KidTemplateKeyStore:
         finally:
             self._land(kid, flight)
 
+    def _fetch(self, kid: str, flight: _Flight) -> None:
+        run_plan(self._fetch_plan(kid, flight), self._transport)
+
     async def _afetch(self, kid: str, flight: _Flight) -> None:
-        request, started = self._begin(kid)
-        try:
-            response = await afetch_key_document(request, self._async_transport)
-            self._succeeded(kid, request.url, public_jwk_from_pem(response.body, kid), response.cache_control, started)
-        except FetchFailure as failure:
-            self._failed(kid, request.url, failure, started)
-        except Exception:  # noqa: BLE001 - whatever went wrong, no key was obtained
-            self._failed(kid, request.url, FetchFailure("request failed"), started)
-        finally:
-            self._land(kid, flight)
+        await arun_plan(self._fetch_plan(kid, flight), self._async_transport)
 
     def _land(self, kid: str, flight: _Flight) -> None:
         with self._lock:
