@@ -32,13 +32,13 @@ function secondsText(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`
 }
 
-/** Network error codes (undici puts them on `cause`) in words; anything else is "request failed". */
+/** Network error codes (undici puts them on `cause`) in words, as Python's `_network_cause` names them; anything else is "request failed". */
 function networkCause(error: unknown): string {
   let current: unknown = error
   for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth++) {
     const code = (current as { code?: unknown }).code
     if (code === 'ECONNREFUSED') return 'connection refused'
-    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset'
+    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection closed'
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found'
     current = (current as { cause?: unknown }).cause
   }
@@ -124,7 +124,7 @@ async function readCapped(
         chunk = await beforeDeadline(reader.read(), signal, timedOut)
       } catch (error) {
         if (error instanceof FetchFailure) throw error
-        throw signal.aborted ? timedOut() : new FetchFailure('body could not be read')
+        throw signal.aborted ? timedOut() : new FetchFailure('connection closed')
       }
       if (chunk.done) break
       total += chunk.value.byteLength

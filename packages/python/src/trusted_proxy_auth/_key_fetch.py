@@ -109,9 +109,15 @@ class BodyLimit:
 
 
 def _network_cause(error: BaseException) -> str:
-    """An httpx error in words; the exception text is not used (it may echo the URL or server data)."""
+    """An httpx error in words, as TypeScript's `networkCause` names them; the exception text is only
+    inspected, never passed on (it may echo the URL or server data)."""
     if isinstance(error, httpx.ConnectError):
-        return "connection refused" if "refused" in str(error).lower() else "connection failed"
+        text = str(error).lower()
+        if "refused" in text:
+            return "connection refused"
+        if "name or service not known" in text or "nodename" in text or "getaddrinfo" in text:
+            return "host not found"
+        return "request failed"
     if isinstance(error, (httpx.RemoteProtocolError, httpx.ReadError)):
         return "connection closed"
     return "request failed"
