@@ -32,10 +32,12 @@ export class TrustedProxyAuthError extends Error {
   readonly problems: readonly ConfigProblem[] | undefined
   /** Seconds a client should wait, for `jwks_unavailable`. */
   readonly retryAfter: number | undefined
+  /** A non-secret cause in words, e.g. for `jwks_unavailable` "connection refused" or "HTTP status 404". */
+  readonly detail?: string
 
   constructor(
     code: ErrorCode,
-    options: { cause?: unknown; problems?: readonly ConfigProblem[]; retryAfter?: number } = {},
+    options: { cause?: unknown; problems?: readonly ConfigProblem[]; retryAfter?: number; detail?: string } = {},
   ) {
     const entry = errorEntry(code)
     super(entry.message, options.cause === undefined ? undefined : { cause: options.cause })
@@ -44,6 +46,7 @@ export class TrustedProxyAuthError extends Error {
     this.status = entry.status
     this.problems = options.problems
     this.retryAfter = options.retryAfter
+    if (options.detail !== undefined) this.detail = options.detail
   }
 }
 

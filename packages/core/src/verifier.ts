@@ -41,8 +41,12 @@ export interface Verifier {
   verifyAssertion(token: string, options?: VerifyOptions): Promise<TrustedIdentity>
   /** Applies every request rule, then verifies; null only in mode `optional` without an assertion. */
   verifyRequest(request: RequestLike, options?: VerifyOptions): Promise<TrustedIdentity | null>
-  /** Resolves once a key set has been loaded (at once when keys are fetched per kid or there is no key set). */
-  ready(): Promise<void>
+  /**
+   * Resolves once a usable key set is loaded (at once when keys are fetched per kid or there is no key
+   * set). Rejects with `jwks_unavailable` (its `detail` names the cause) as soon as the key load it waits
+   * for fails, or when `timeout` seconds pass first (default: TRUSTED_PROXY_JWKS_TIMEOUT).
+   */
+  ready(options?: { timeout?: number }): Promise<void>
   status(): KeyStatus
   /** Stops background key refreshes. */
   close(): void
@@ -154,7 +158,7 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
           return verify(token, currentTime(options))
         })(),
       ),
-    ready: () => keys.ready(),
+    ready: (options) => keys.ready((options?.timeout ?? config.jwksTimeout) * 1000),
     status: () => keys.status(),
     close: () => keys.close(),
   }

@@ -194,7 +194,7 @@ export const ENV_CONTRACT = {
       "maximum": 60,
       "required": false,
       "default": 5,
-      "description": "Seconds after which a JWKS request is aborted. A request never waits longer than this for keys.",
+      "description": "Seconds after which a key request (key set, discovery document, per-kid key) is aborted: one deadline covering connect, headers and the whole body. A request never waits longer than this for keys.",
       "example": "2"
     },
     {
@@ -214,7 +214,7 @@ export const ENV_CONTRACT = {
       "minimum": 0,
       "required": false,
       "default": 30,
-      "description": "Minimum seconds between two refetches caused by an unknown `kid`.",
+      "description": "Minimum seconds between two refetches caused by an unknown `kid`, and between two fetches caused by requests while no usable key is loaded.",
       "example": "30"
     },
     {

@@ -44,6 +44,7 @@ class TrustedProxyAuthError(Exception):
     problems: tuple[ConfigProblem, ...] | None
     #: Seconds a client should wait, for `jwks_unavailable`.
     retry_after: int | None
+    detail: str | None
 
     def __init__(
         self,
@@ -51,6 +52,7 @@ class TrustedProxyAuthError(Exception):
         *,
         problems: list[ConfigProblem] | tuple[ConfigProblem, ...] | None = None,
         retry_after: int | None = None,
+        detail: str | None = None,
     ) -> None:
         entry = error_entry(code)
         super().__init__(entry["message"])
@@ -58,6 +60,8 @@ class TrustedProxyAuthError(Exception):
         self.status = entry["status"]
         self.problems = tuple(problems) if problems is not None else None
         self.retry_after = retry_after
+        #: A non-secret cause in words, e.g. for `jwks_unavailable` "connection refused" or "HTTP status 404".
+        self.detail = detail
 
     @property
     def message(self) -> str:

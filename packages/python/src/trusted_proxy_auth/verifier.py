@@ -55,8 +55,10 @@ class TrustedProxyAuth:
         scheduler: Scheduler | None = None,
         random_source: Callable[[], float] | None = None,
     ) -> None:
-        """`config` defaults to `load_config()` (the environment). The keys start loading in the background
-        at once (daemon timer threads; `close()` stops refreshes).
+        """`config` defaults to `load_config()` (the environment). Creating the verifier does no I/O and
+        starts no thread, so it is safe to create before a server forks its workers (gunicorn --preload,
+        uWSGI without lazy-apps, multiprocessing): keys load on first use in the process that uses them
+        (`ready()`, the first request, or `start()`), and a forked child never inherits a fetch half-done.
 
         `transport`/`async_transport` replace httpx's network transports (tests); `on_event` receives dicts
         for logs and metrics (never the assertion, claims or key material); `clock` (seconds), `scheduler`
@@ -71,7 +73,6 @@ class TrustedProxyAuth:
             scheduler=scheduler,
             random_source=random_source,
         )
-        self._keys.start()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> TrustedProxyAuth:
@@ -119,13 +120,22 @@ class TrustedProxyAuth:
 
     # -- keys ---------------------------------------------------------------------------------------
 
-    def ready(self) -> None:
-        """Loads the keys now (raises `jwks_unavailable` if they cannot be had); call it at start-up. Keys
-        published one per kid, or a shared secret, have nothing to load ahead: it returns at once."""
-        self._keys.load()
+    def start(self) -> None:
+        """Starts loading the keys in the background of this process (a daemon timer thread) without
+        waiting. Optional: `ready()` or the first request load them otherwise. In a pre-fork server call it
+        in each worker (e.g. gunicorn's `post_fork`), never in the parent before the fork."""
+        self._keys.start()
 
-    async def aready(self) -> None:
-        await self._keys.aload()
+    def ready(self, timeout: float | None = None) -> None:
+        """Returns once a usable key set is loaded; call it at start-up. Without one it fetches now and
+        raises `jwks_unavailable` (its `detail` names the cause) as soon as that fetch fails, or when
+        `timeout` seconds (default: the configured `jwks_timeout`) pass first. Keys published one per kid, or a
+        shared secret, have nothing to load ahead: it returns at once."""
+        self._keys.load(timeout)
+
+    async def aready(self, timeout: float | None = None) -> None:
+        """`ready()` without blocking the event loop."""
+        await self._keys.aload(timeout)
 
     def status(self) -> KeyStatus:
         return self._keys.status()
