@@ -61,4 +61,4 @@ def test_vector_through_library(vector: Vector, mode: str) -> None:
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[vector.id for vector in VECTORS])
 def test_vector_through_python_cli(vector: Vector, python_cli_results: dict[str, dict[str, Any]]) -> None:
-    assert python_cli_results[vector.id] == vector.expected
+    assert python_cli_results[vector.id] == vector.expected_printed

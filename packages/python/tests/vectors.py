@@ -26,11 +26,31 @@ PEM_CONTENT_TYPE = "application/x-pem-file"
 CLI_PARALLELISM = 4
 
 
+class PrintedNumber(str):
+    """A JSON number kept as the text it was printed as, so that printed identities compare byte for byte
+    (contract/checks.json numberOutput): 1796000000 and 1796000000.0 are equal numbers but not equal output."""
+
+    __slots__ = ()
+
+
+def load_printed(text: str) -> Any:
+    """json.loads with every number kept as its PrintedNumber text."""
+    return json.loads(text, parse_int=PrintedNumber, parse_float=PrintedNumber)
+
+
+def _as_double(text: str) -> int | float:
+    """An integer of a vector file as the double it stands for (I-JSON): exact up to 2**53, else nearest."""
+    value = int(text)
+    return value if abs(value) <= 2**53 else float(text)
+
+
 @dataclass(frozen=True)
 class Vector:
     id: str
     file: str
     data: dict[str, Any]
+    #: `expected.identity` with its numbers as printed in the vector file (JSON.stringify, the reference).
+    printed_identity: Any = None
 
     @property
     def expected(self) -> dict[str, Any]:
@@ -39,6 +59,12 @@ class Vector:
         if "error" in expected:
             return {"ok": False, "code": expected["error"]["code"], "status": expected["error"]["status"]}
         return {"ok": True, "identity": expected["identity"]}
+
+    @property
+    def expected_printed(self) -> dict[str, Any]:
+        """`expected` with the identity's numbers as printed text: what a command line must print."""
+        expected = self.expected
+        return {**expected, "identity": self.printed_identity} if expected["ok"] else expected
 
     @property
     def publishes_pem_per_kid(self) -> bool:
@@ -92,8 +118,11 @@ def vector_files() -> list[Path]:
 def load_vectors() -> list[Vector]:
     vectors: list[Vector] = []
     for path in vector_files():
-        for data in json.loads(path.read_text(encoding="utf-8"))["vectors"]:
-            vectors.append(Vector(id=data["id"], file=path.name, data=data))
+        text = path.read_text(encoding="utf-8")
+        printed = load_printed(text)["vectors"]
+        for data, as_printed in zip(json.loads(text, parse_int=_as_double)["vectors"], printed, strict=True):
+            identity = as_printed["expected"].get("identity")
+            vectors.append(Vector(id=data["id"], file=path.name, data=data, printed_identity=identity))
     return vectors
 
 
@@ -142,7 +171,8 @@ def cli_outcome(stdout: str, exit_code: int) -> dict[str, Any]:
     except ValueError:
         return {"ok": False, "code": f"unparsable output (exit {exit_code})", "status": None}
     if printed.get("ok") is True:
-        outcome: dict[str, Any] = {"ok": True, "identity": printed.get("identity")}
+        # Numbers as printed: the two command lines must print the same bytes, not just equal values.
+        outcome: dict[str, Any] = {"ok": True, "identity": load_printed(stdout).get("identity")}
         expected_exit = 0
     else:
         error = printed.get("error", {})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -11,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
 from ._contract import variable_for_option
+from ._json_numbers import dumps_compact
 from ._text import js_trim
 from .config import load_config
 from .errors import ConfigProblem, TrustedProxyAuthError
@@ -120,10 +120,10 @@ def _parse_header(text: str) -> tuple[str, str]:
 
 def _json(value: Any) -> str:
     try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = dumps_compact(value)
         text.encode("utf-8")
     except UnicodeEncodeError:
-        text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+        text = dumps_compact(value, ensure_ascii=True)
     return text + "\n"
 
 
