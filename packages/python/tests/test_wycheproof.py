@@ -29,7 +29,9 @@ EXPECTED_DIFFERENCES: dict[str, dict[int, str]] = {
 def test_wycheproof_public_key_vectors(file: str) -> None:
     path = wycheproof_path(file)
     if path is None:
-        pytest.skip(f"Wycheproof's {file} is not in {WYCHEPROOF_DIR}/testvectors_v1 (set WYCHEPROOF_DIR; docs/wycheproof.md)")
+        pytest.skip(
+            f"Wycheproof's {file} is not in {WYCHEPROOF_DIR}/testvectors_v1 (set WYCHEPROOF_DIR; docs/wycheproof.md)"
+        )
     cases, _ = run_wycheproof_file(path)
     assert cases
     differing = {case.tc_id: f"{case.group}: {case.comment}" for case in differences(cases)}

@@ -62,7 +62,8 @@ def accepts(jws: str, members: list[dict[str, Any]]) -> bool:
     candidates = [
         KeyMember(member)
         for member in members
-        if unusable_reason(member) is None and ("kid" not in header or member.get("kid") == kid)
+        if unusable_reason(member) is None
+        and ("kid" not in header or member.get("kid") == kid)
         and fits_algorithm(member, alg)
     ]
     parsed = ParsedCompactJws(header, {}, f"{header_segment}.{payload_segment}".encode("ascii"), signature)
@@ -89,7 +90,7 @@ def run_wycheproof_file(path: Path) -> tuple[list[WycheproofCase], int]:
         if not public:
             not_applicable += len(group["tests"])
             continue
-        members = public["keys"] if "keys" in public else [public]
+        members = public.get("keys", [public])
         for test in group["tests"]:
             accepted = accepts(test["jws"], members)
             cases.append(WycheproofCase(test["tcId"], test["comment"], group["comment"], test["result"], accepted))
