@@ -54,7 +54,8 @@ def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise _Rejected("number out of range")
-    return value
+    # -0.0 is read as 0.0 (contract/checks.json numberOutput): IEEE addition of +0.0 gives +0.0.
+    return value + 0.0
 
 
 #: Integers up to 2**53 are exact doubles; above, JavaScript holds the nearest double instead.
