@@ -23,3 +23,5 @@ export { authenticateUpgrade, rawHeaderPairs, rejectUpgrade, verifyNodeRequest }
 export type { UpgradeAuthentication } from './node-http.js'
 export { verifierFromAdapterOptions } from './adapter-options.js'
 export type { VerifierSource } from './adapter-options.js'
+export { resolveAdapterUser } from './resolve-user.js'
+export type { ResolvedUser } from './resolve-user.js'

@@ -3,6 +3,7 @@ import type { TrustedProxyAuthOptions } from '../config.js'
 import { loadConfig } from '../config.js'
 import { errorEntry, TrustedProxyAuthError } from '../errors.js'
 import { createVerifier } from '../verifier.js'
+import { argumentErrorMessage } from './argument-errors.js'
 
 export interface CliIo {
   env: Record<string, string | undefined>
@@ -96,6 +97,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: () => undefined })
     .showSuggestionAfterError(false)
+    // No implicit `help` command: the Python CLI has none, and both must answer every argument alike.
+    .helpCommand(false)
 
   program
     .command('verify')
@@ -125,7 +128,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') return EXIT_OK
-      io.stdout(errorJson(usageError(error.message.replace(/^error: /, ''))))
+      const knownFlags = program.commands.flatMap((command) => command.options.flatMap((option) => (option.long ? [option.long] : [])))
+      io.stdout(errorJson(usageError(argumentErrorMessage(error, knownFlags))))
       return EXIT_USAGE
     }
     if (error instanceof TrustedProxyAuthError) {

@@ -43,8 +43,18 @@ def _epilog() -> str:
     return f'{_OUTPUT_HELP}\nExample:\n  {example} \\\n  trusted-proxy-auth verify "$TOKEN"\n'
 
 
+# The fixed texts of argument errors, word for word the TypeScript CLI's (a test compares both). They never
+# quote what was typed: a mistyped command line often holds the token itself (`verify "$T" "$T"`), and
+# whatever is echoed ends up in terminals, CI logs and shell history. Only the CLI's own flag names appear.
+UNKNOWN_OPTION = "unknown option (see trusted-proxy-auth verify --help)"
+TOO_MANY_ARGUMENTS = "too many arguments: give one TOKEN, or - for standard input"
+UNKNOWN_COMMAND = "unknown command (the command is verify)"
+INVALID_ARGUMENTS = "invalid arguments (see trusted-proxy-auth --help)"
+_NEEDS_VALUE = re.compile(r"argument (--[a-z][a-z-]*): expected one argument")
+
+
 class _UsageError(Exception):
-    pass
+    """An argument error; its message is one of the fixed texts above."""
 
 
 class _HelpShown(Exception):
@@ -59,8 +69,20 @@ class _Parser(argparse.ArgumentParser):
     def print_help(self, file: Any = None) -> None:
         self.output.write(self.format_help())
 
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            raise _UsageError(UNKNOWN_OPTION if any(extra.startswith("-") for extra in extras) else TOO_MANY_ARGUMENTS)
+        return parsed
+
     def error(self, message: str) -> NoReturn:
-        raise _UsageError(message)
+        # argparse's own message quotes the arguments; keep only what names the CLI's own flags.
+        needs_value = _NEEDS_VALUE.match(message)
+        if needs_value:
+            raise _UsageError(f"{needs_value.group(1)} needs a value")
+        if message.startswith("argument command: invalid choice"):
+            raise _UsageError(UNKNOWN_COMMAND)
+        raise _UsageError(INVALID_ARGUMENTS)
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         raise _HelpShown
@@ -178,7 +200,7 @@ def run(
     try:
         args = program.parse_args(list(argv))
         if args.command != "verify":
-            raise _UsageError("unknown command")
+            raise _UsageError(UNKNOWN_COMMAND)
         out.write(_json(_verify(args, os.environ if env is None else env, stdin or sys.stdin)))
         return EXIT_OK
     except _HelpShown:

@@ -63,6 +63,16 @@ class TrustedProxyAuthError(Exception):
     def message(self) -> str:
         return str(self.args[0])
 
+    def __str__(self) -> str:
+        """The fixed message, then for `invalid_config` every problem with the setting it names.
+
+        A traceback shows only this text, so an application that fails to start on a bad configuration
+        says which TRUSTED_PROXY_* variables to fix. Problem messages describe settings, never secret values.
+        """
+        if not self.problems:
+            return self.message
+        return f"{self.message}: " + "; ".join(f"{problem.variable}: {problem.message}" for problem in self.problems)
+
     def __repr__(self) -> str:
         return f"TrustedProxyAuthError(code={self.code!r}, status={self.status})"
 
