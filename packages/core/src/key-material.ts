@@ -53,7 +53,7 @@ function rsaProblem(jwk: Readonly<Record<string, unknown>>): string | null {
 }
 
 function ecProblem(jwk: Readonly<Record<string, unknown>>): string | null {
-  const curve = CURVES[jwk['crv'] as string]
+  const curve = typeof jwk['crv'] === 'string' && Object.hasOwn(CURVES, jwk['crv']) ? CURVES[jwk['crv']] : undefined
   if (!curve) return 'unsupported curve'
   const x = member(jwk, 'x')
   const y = member(jwk, 'y')
