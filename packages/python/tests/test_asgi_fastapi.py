@@ -251,14 +251,16 @@ def uvicorn_server(request: pytest.FixtureRequest) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    # A watchdog against a server that never starts, not a limit on a busy machine's speed.
+    deadline = time.monotonic() + 180
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
+    assert server.started, "uvicorn did not start"
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(10)
+        thread.join(180)
 
 
 @pytest.mark.parametrize("uvicorn_server", [False], indirect=True)
