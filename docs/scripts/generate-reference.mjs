@@ -195,6 +195,10 @@ export function renderChecks() {
   })
   lines.push('', '## Identity mapping', '', 'After every check passed, the verified claims become the identity (see `contract/identity.schema.json`):', '')
   for (const rule of checks.identityMapping) lines.push(`- ${rule}`)
+  lines.push('', '## Key usability', '', 'Stage [`key_lookup`](#key_lookup) uses a key only when it is a valid public key of its type:', '')
+  for (const rule of checks.keyUsability) lines.push(`- ${linkTerms(rule, 'checks.md')}`)
+  lines.push('', '## Number output', '', 'How numbers of the verified claims are read and printed, so that every implementation prints the same identity:', '')
+  for (const rule of checks.numberOutput) lines.push(`- ${rule}`)
   lines.push('')
   return lines.join('\n')
 }

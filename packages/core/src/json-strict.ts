@@ -47,6 +47,11 @@ function hasNonFiniteNumber(value: unknown): boolean {
   return false
 }
 
+/** Numbers are read as doubles with -0 as 0 (contract/checks.json numberOutput), so every language holds the same value. */
+function withoutNegativeZero(_name: string, value: unknown): unknown {
+  return Object.is(value, -0) ? 0 : value
+}
+
 /**
  * Parses a JSON object strictly: duplicate member names (at any depth), nesting beyond `maxDepth`,
  * numbers that overflow to Infinity and anything but an object at the top are refused (null is returned).
@@ -58,7 +63,7 @@ export function parseStrictJsonObject(text: string, maxDepth: number): Record<st
   let value: unknown
   try {
     if (hasDuplicateMembers(parseJsonAst(text).body)) return null
-    value = JSON.parse(text)
+    value = JSON.parse(text, withoutNegativeZero)
   } catch {
     return null
   }

@@ -576,7 +576,7 @@ export const CHECKS_CONTRACT = {
       "rules": [
         "No key set has ever been loaded, or the last good set has gone stale: jwks_unavailable.",
         "A kid absent from the set triggers one refetch (subject to the cooldown) before failing.",
-        "A member is usable only if its kty (and crv) fits the alg, `use` is absent or `sig`, `key_ops` is absent or contains `verify`, its `alg` is absent or equals the token's, and RSA moduli have at least 2048 bits.",
+        "A member is usable only if it passes `keyUsability` and its kty (and crv) fits the alg, `use` is absent or `sig`, `key_ops` is absent or contains `verify`, its `alg` is absent or equals the token's. An unusable member is skipped (event `jwks_key_ignored` with a reason that holds no key material), so its kid answers unknown_key.",
         "With a kid: the usable members with exactly that kid. Without: every usable member. None: unknown_key.",
         "A key set that publishes private key material is refused whole (jwks_unavailable); `oct` members are never usable."
       ]
@@ -651,6 +651,20 @@ export const CHECKS_CONTRACT = {
     "groups = the groups claim as an array (a string becomes a one-element array, absent becomes []).",
     "issuer = iss; audience = aud as an array; issuedAt = iat or null; expiresAt = exp; claims = the verified payload, copied without prototype-bearing objects.",
     "Values are copied as signed: no trimming, case folding or Unicode normalisation."
+  ],
+  "keyUsability": [
+    "Every key set member, from a key set or from discovery's key set, and every per-kid PEM key is checked by these rules, by rule and not by whichever crypto library refuses; the first failing rule is the reason.",
+    "`kid`, when present, is a string; `kty` is RSA, EC or OKP (`oct` and anything else are never used); `use` is absent or `sig`; `key_ops` is absent or an array containing `verify`; `alg`, when present, is a string that fits the key type (RFC 7517 §4).",
+    "Key members (`n`, `e`, `x`, `y`) are strict base64url (RFC 7515 §2, RFC 7518 §6): a JSON string of the URL alphabet [A-Za-z0-9_-] only, no padding, no whitespace or line break, length mod 4 != 1, unused final bits zero. Standard base64 (`+`, `/`) is unusable.",
+    "RSA (RFC 7518 §6.3.1, RFC 8017 §3.1): `n` and `e` are unsigned big-endian integers; leading zero octets are tolerated and not counted (Base64urlUInt asks producers for minimal octets; the value is unambiguous). `n` has 2048 to 16384 bits; `e` is odd, at least 3 and below n (e = 1 makes every message its own signature).",
+    "RSA: a modulus with the ROCA fingerprint (CVE-2017-15361: n mod r is a power of 65537 for every prime r from 3 to 167) is unusable.",
+    "EC (RFC 7518 §6.2.1): `crv` is P-256, P-384 or P-521; `x` and `y` are exactly the curve's coordinate size (32, 48, 66 octets, leading zeros included, §6.2.1.2) and below the field prime; the point is on the curve: the crypto library imports the key, and any import failure makes the member unusable.",
+    "OKP (RFC 8037 §2): `crv` is Ed25519 and `x` is exactly 32 octets; a key the crypto library does not import is unusable.",
+    "A per-kid PEM key (presets.json `kidTemplate`) whose key fails these rules is not a usable public key: jwks_unavailable, like any unusable answer of the key host; a usable key of the wrong type for the alg is unknown_key."
+  ],
+  "numberOutput": [
+    "Numbers of the header and payload are IEEE-754 doubles (I-JSON, RFC 7493 §2.2): an integer above 2^53 is read as the nearest double, `-0` as zero.",
+    "Where an identity or its claims are printed as JSON (the CLI), numbers are serialized as RFC 8785 §3.2.2.3 / ECMAScript Number::toString does: the shortest digits that read back as the same double, positional from 1e-6 up to below 1e21 (1.796e9 prints 1796000000, 1e20 prints 100000000000000000000), exponent form outside (1e+21, 1e-7), and 0 for -0. Both command lines print byte-identical identities."
   ]
 } as const
 
@@ -680,7 +694,7 @@ export const PRESETS_CONTRACT = {
       "Keys are not published as a key set but one per `kid`: the key URL is `template` with `{region}` replaced at configuration time and `{kid}` replaced at request time by the assertion's `kid`, only after the `kidUuid` quirk has accepted it.",
       "`{region}` is the fourth `:`-separated field of TRUSTED_PROXY_AWS_ALB_ARN. It is only derived when the ARN's partition (second field) is exactly `aws`; for any other partition (`aws-us-gov`, `aws-cn`, ...) TRUSTED_PROXY_JWKS_URL must be set explicitly, else it is invalid_config with the message `is required for this partition`.",
       "An explicit TRUSTED_PROXY_JWKS_URL replaces the template. It must contain `{kid}` exactly once and no other `{` or `}`, and with `{kid}` replaced by `00000000-0000-0000-0000-000000000000` it must pass TRUSTED_PROXY_JWKS_URL's URL rules; otherwise invalid_config on TRUSTED_PROXY_JWKS_URL.",
-      "With `keyFormat` `pem-spki`, a usable answer is status 200 with a body of at most 16 KiB holding exactly one PEM `PUBLIC KEY` (SubjectPublicKeyInfo) block. The key becomes the only candidate for that kid, as a JWK with `kid` = the assertion's kid and no `alg`/`use`/`key_ops`, and the usual usability rules of stage key_lookup apply (ES256 needs an EC P-256 key): a well-formed public key of the wrong type is unknown_key, not jwks_unavailable. A private key block is refused.",
+      "With `keyFormat` `pem-spki`, a usable answer is status 200 with a body of at most 16 KiB holding exactly one PEM `PUBLIC KEY` (SubjectPublicKeyInfo) block. The key becomes the only candidate for that kid, as a JWK with `kid` = the assertion's kid and no `alg`/`use`/`key_ops`, and the usual usability rules of stage key_lookup apply (ES256 needs an EC P-256 key): a well-formed public key of the wrong type is unknown_key, not jwks_unavailable. A key that fails checks.json `keyUsability` (an RSA exponent of 1, an EC point off its curve, an RSA modulus under 2048 bits) is not a usable public key: jwks_unavailable. A private key block is refused.",
       "Each kid's key is cached on its own: fresh for TRUSTED_PROXY_JWKS_CACHE_TTL (Cache-Control `max-age` honoured between TRUSTED_PROXY_JWKS_COOLDOWN and that TTL), then refetched on the next request that needs it, and served stale for up to TRUSTED_PROXY_JWKS_MAX_STALE seconds past freshness while refetches fail. At most 64 kids are cached; the least recently used is evicted. Concurrent requests for one kid share one fetch.",
       "A kid that is not cached is fetched at once, as long as fewer than 2 fetches for uncached kids started in the last TRUSTED_PROXY_JWKS_COOLDOWN seconds; otherwise the request fails with unknown_key and nothing is fetched. This bounds what a flood of random valid-looking kids can cost.",
       "Answer 404 or 403 for a kid: unknown_key, and that kid is answered unknown_key without a fetch for TRUSTED_PROXY_JWKS_COOLDOWN seconds. A time-out (TRUSTED_PROXY_JWKS_TIMEOUT), any other status, a redirect (never followed) or a body that is not one usable public key: jwks_unavailable (503, Retry-After = TRUSTED_PROXY_JWKS_COOLDOWN, at least 1), unless a stale copy of that kid's key may still be served; further requests for that kid get the same answer without a fetch until TRUSTED_PROXY_JWKS_COOLDOWN seconds have passed. There are no background retries: the next request that needs the kid after that refetches it.",
