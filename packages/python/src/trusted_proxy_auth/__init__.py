@@ -21,6 +21,7 @@ from .config import NameValueRule, TrustedProxyAuthConfig, load_config
 from .errors import ConfigProblem, TrustedProxyAuthError, error_codes
 from .identity import Identity
 from .problem_details import PROBLEM_CONTENT_TYPE, ProblemResponse, to_problem_details
+from .requirements import RouteRequirements, check_requirements
 from .request_headers import HeadersInput, header_values
 from .verifier import TrustedProxyAuth
 
@@ -42,6 +43,7 @@ __all__ = [
     "KidTemplateSource",
     "NameValueRule",
     "ProblemResponse",
+    "RouteRequirements",
     "Scheduler",
     "SharedSecretSource",
     "ThreadScheduler",
@@ -49,6 +51,7 @@ __all__ = [
     "TrustedProxyAuthConfig",
     "TrustedProxyAuthError",
     "__version__",
+    "check_requirements",
     "error_codes",
     "header_values",
     "load_config",

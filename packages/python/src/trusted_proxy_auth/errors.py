@@ -40,6 +40,8 @@ class TrustedProxyAuthError(Exception):
 
     code: str
     status: int
+    #: Non-secret diagnosis (which claim, requirement or cause); None when there is nothing to add.
+    detail: str | None
     #: Every configuration problem, for `invalid_config`.
     problems: tuple[ConfigProblem, ...] | None
     #: Seconds a client should wait, for `jwks_unavailable`.
@@ -49,6 +51,7 @@ class TrustedProxyAuthError(Exception):
         self,
         code: str,
         *,
+        detail: str | None = None,
         problems: list[ConfigProblem] | tuple[ConfigProblem, ...] | None = None,
         retry_after: int | None = None,
     ) -> None:
@@ -57,6 +60,7 @@ class TrustedProxyAuthError(Exception):
         self.code = code
         self.status = entry["status"]
         self.problems = tuple(problems) if problems is not None else None
+        self.detail = detail
         self.retry_after = retry_after
 
     @property
