@@ -14,8 +14,14 @@ from fastapi.testclient import TestClient
 from flask import Flask
 from helpers import HEADER, JwksResponse, MockJwks, base_env, claims, make_key
 
-from trusted_proxy_auth import Identity, RouteRequirements, TrustedProxyAuth, TrustedProxyAuthError, load_config
-from trusted_proxy_auth import check_requirements
+from trusted_proxy_auth import (
+    Identity,
+    RouteRequirements,
+    TrustedProxyAuth,
+    TrustedProxyAuthError,
+    check_requirements,
+    load_config,
+)
 from trusted_proxy_auth.fastapi import APP_STATE_KEY, install_problem_details
 from trusted_proxy_auth.fastapi import require_identity as fastapi_require_identity
 from trusted_proxy_auth.flask import TrustedProxyAuth as FlaskTrustedProxyAuth
@@ -34,7 +40,9 @@ def token(**overrides: Any) -> str:
 
 def make_auth(**env: str) -> TrustedProxyAuth:
     mock = MockJwks(JwksResponse.of(KEY.public_jwk))
-    return TrustedProxyAuth(load_config(base_env(**env)), transport=mock.transport, async_transport=mock.async_transport)
+    return TrustedProxyAuth(
+        load_config(base_env(**env)), transport=mock.transport, async_transport=mock.async_transport
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
@@ -66,13 +74,24 @@ def denial(run: Any) -> tuple[str, int, str | None]:
 
 def test_guard_rule_no_identity_failed_requirement_and_checks() -> None:
     alice = identity_of(tenant="acme")
-    assert denial(lambda: RouteRequirements().enforce(None, object())) == ("missing_assertion", 401, "the route requires an identity")
+    assert denial(lambda: RouteRequirements().enforce(None, object())) == (
+        "missing_assertion",
+        401,
+        "the route requires an identity",
+    )
     assert denial(lambda: RouteRequirements(claims=["tenant=other"]).enforce(alice, object())) == (
-        "forbidden_user", 403, "route requires claim tenant=other",
+        "forbidden_user",
+        403,
+        "route requires claim tenant=other",
     )
     seen: list[Any] = []
     request = object()
-    assert RouteRequirements(check=lambda who, req: seen.append((who, req)) or True).enforce(alice, request) is alice
+
+    def remember(who: Identity, req: Any) -> bool:
+        seen.append((who, req))
+        return True
+
+    assert RouteRequirements(check=remember).enforce(alice, request) is alice
     assert seen == [(alice, request)]
 
     async def async_yes(who: Identity, req: Any) -> bool:
@@ -80,22 +99,35 @@ def test_guard_rule_no_identity_failed_requirement_and_checks() -> None:
 
     assert RouteRequirements(check=async_yes).enforce(alice, request) is alice
     for answer in (False, None, "yes", 1):
-        assert denial(lambda answer=answer: RouteRequirements(check=lambda who, req: answer).enforce(alice, request)) == (
-            "forbidden_user", 403, "route requires check",
+        assert denial(
+            lambda answer=answer: RouteRequirements(check=lambda who, req: answer).enforce(alice, request)
+        ) == (
+            "forbidden_user",
+            403,
+            "route requires check",
         )
 
 
 def test_a_check_runs_after_the_declarative_requirements_and_may_raise_its_own_code() -> None:
     alice = identity_of()
     calls: list[str] = []
-    guarded = RouteRequirements(groups={"any": ["ops"]}, check=lambda who, req: calls.append("x") or True)
+
+    def counted(who: Identity, req: Any) -> bool:
+        calls.append(who.subject)
+        return True
+
+    guarded = RouteRequirements(groups={"any": ["ops"]}, check=counted)
     assert denial(lambda: guarded.enforce(alice, None))[2] == "route requires groups any of ops"
     assert calls == []
 
     def step_up(who: Identity, req: Any) -> bool:
         raise TrustedProxyAuthError("missing_assertion", detail="step-up needed")
 
-    assert denial(lambda: RouteRequirements(check=step_up).enforce(alice, None)) == ("missing_assertion", 401, "step-up needed")
+    assert denial(lambda: RouteRequirements(check=step_up).enforce(alice, None)) == (
+        "missing_assertion",
+        401,
+        "step-up needed",
+    )
 
     def broken(who: Identity, req: Any) -> bool:
         raise RuntimeError("database down")
@@ -125,8 +157,10 @@ def fastapi_app(**env: str) -> TestClient:
         calls.append((identity.subject, isinstance(request, Request)))
         return identity.email == "ann@example.com"
 
+    tenant_guard = fastapi_require_identity(claims=["tenant=acme"])
+
     @app.get("/tenant")
-    def tenant(identity: Identity = Depends(fastapi_require_identity(claims=["tenant=acme"]))) -> dict[str, str]:
+    def tenant(identity: Identity = Depends(tenant_guard)) -> dict[str, str]:
         return {"subject": identity.subject}
 
     @app.get("/admins", dependencies=[Depends(fastapi_require_identity(groups={"any": ["ops", "admins"]}))])
@@ -165,10 +199,14 @@ def test_fastapi_dependency_guards_routes() -> None:
     assert problem_code(client.get("/admins", headers={HEADER: token()}), 403) == "forbidden_user"
     assert client.get("/staff-and-ops", headers={HEADER: token(groups=["ops", "staff"])}).status_code == 200
     assert problem_code(client.get("/staff-and-ops", headers={HEADER: token()}), 403) == "forbidden_user"
-    assert client.get("/reports", headers={HEADER: token(scope="reports:read x", scp=["files:read"])}).status_code == 200
+    assert (
+        client.get("/reports", headers={HEADER: token(scope="reports:read x", scp=["files:read"])}).status_code == 200
+    )
     assert problem_code(client.get("/reports", headers={HEADER: token(scope="reports:read")}), 403) == "forbidden_user"
     assert client.get("/checked", headers={HEADER: token()}).status_code == 200
-    assert problem_code(client.get("/checked", headers={HEADER: token(email="eve@example.com")}), 403) == "forbidden_user"
+    assert (
+        problem_code(client.get("/checked", headers={HEADER: token(email="eve@example.com")}), 403) == "forbidden_user"
+    )
     assert client.app.state.calls == [("user-1", True), ("user-1", True)]  # type: ignore[attr-defined]
 
 
@@ -210,9 +248,14 @@ def test_flask_decorator_guards_routes() -> None:
     client = flask_client()
     assert client.get("/tenant", headers={HEADER: token(tenant="acme")}).json == {"ok": "yes"}
     assert problem_code(client.get("/tenant", headers={HEADER: token(tenant="other")}), 403) == "forbidden_user"
-    assert problem_code(client.get("/tenant", headers={HEADER: token(tenant="acme", groups=[])}), 403) == "forbidden_user"
+    assert (
+        problem_code(client.get("/tenant", headers={HEADER: token(tenant="acme", groups=[])}), 403) == "forbidden_user"
+    )
     assert client.get("/reports", headers={HEADER: token(scp="reports:read")}).status_code == 200
-    assert problem_code(client.get("/reports", headers={HEADER: token(scp="reports:read", sub="bob")}), 403) == "forbidden_user"
+    assert (
+        problem_code(client.get("/reports", headers={HEADER: token(scp="reports:read", sub="bob")}), 403)
+        == "forbidden_user"
+    )
     assert problem_code(client.get("/reports", headers={HEADER: token()}), 403) == "forbidden_user"
     assert client.application.config["SEEN"] == ["user-1 /reports", "bob /reports"]
     # An exempt endpoint has no identity: its guard answers 401.

@@ -54,7 +54,7 @@ def step_up(identity: Identity, request: Any) -> bool:
 
 
 def subject_of(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"subject": request.trusted_identity.subject})  # type: ignore[attr-defined]
+    return JsonResponse({"subject": request.trusted_identity.subject})
 
 
 @require_identity(claims=["tenant=acme"], groups={"any": ["staff", "ops"]})
@@ -72,21 +72,21 @@ def step_up_view(request: HttpRequest) -> JsonResponse:
     return subject_of(request)
 
 
-class AdminsView(TrustedIdentityRequiredMixin, View):
+class AdminsView(TrustedIdentityRequiredMixin, View):  # type: ignore[misc]  # django-stubs are not installed
     identity_requirements = RouteRequirements(groups={"all": ["staff", "admins"]}, check=record)
 
     def get(self, request: HttpRequest) -> JsonResponse:
         return subject_of(request)
 
 
-class AsyncAdminsView(TrustedIdentityRequiredMixin, View):
+class AsyncAdminsView(TrustedIdentityRequiredMixin, View):  # type: ignore[misc]  # django-stubs are not installed
     identity_requirements = RouteRequirements(groups={"any": ["admins"]}, check=arecord)
 
     async def get(self, request: HttpRequest) -> JsonResponse:
         return subject_of(request)
 
 
-class AnyIdentityView(TrustedIdentityRequiredMixin, View):
+class AnyIdentityView(TrustedIdentityRequiredMixin, View):  # type: ignore[misc]  # django-stubs are not installed
     def get(self, request: HttpRequest) -> JsonResponse:
         return subject_of(request)
 
@@ -128,9 +128,15 @@ def test_decorator_on_sync_and_async_views(guarded_settings: dict[str, Any]) -> 
         client = Client()
         assert client.get("/tenant", headers={HEADER: live_token(tenant="acme")}).json() == {"subject": "user-1"}
         assert code(client.get("/tenant", headers={HEADER: live_token(tenant="other")}), 403) == "forbidden_user"
-        assert code(client.get("/tenant", headers={HEADER: live_token(tenant="acme", groups=["x"])}), 403) == "forbidden_user"
+        assert (
+            code(client.get("/tenant", headers={HEADER: live_token(tenant="acme", groups=["x"])}), 403)
+            == "forbidden_user"
+        )
         assert client.get("/reports", headers={HEADER: live_token(scope="reports:read")}).status_code == 200
-        assert code(client.get("/reports", headers={HEADER: live_token(scope="reports:read", sub="bob")}), 403) == "forbidden_user"
+        assert (
+            code(client.get("/reports", headers={HEADER: live_token(scope="reports:read", sub="bob")}), 403)
+            == "forbidden_user"
+        )
         assert code(client.get("/reports", headers={HEADER: live_token()}), 403) == "forbidden_user"
         assert code(client.get("/step-up", headers={HEADER: live_token()}), 401) == "missing_assertion"
     assert CHECKED == [("user-1", True), ("bob", True)]
@@ -142,7 +148,10 @@ def test_mixin_on_sync_and_async_class_based_views(guarded_settings: dict[str, A
         client = Client()
         assert client.get("/admins", headers={HEADER: live_token(groups=["admins", "staff"])}).status_code == 200
         assert code(client.get("/admins", headers={HEADER: live_token()}), 403) == "forbidden_user"
-        assert code(client.get("/admins", headers={HEADER: live_token(sub="bob", groups=["admins", "staff"])}), 403) == "forbidden_user"
+        assert (
+            code(client.get("/admins", headers={HEADER: live_token(sub="bob", groups=["admins", "staff"])}), 403)
+            == "forbidden_user"
+        )
         assert client.get("/async-admins", headers={HEADER: live_token(groups=["admins"])}).status_code == 200
         assert code(client.get("/async-admins", headers={HEADER: live_token()}), 403) == "forbidden_user"
         assert client.get("/anyone", headers={HEADER: live_token()}).json() == {"subject": "user-1"}

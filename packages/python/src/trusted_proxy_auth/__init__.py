@@ -21,8 +21,8 @@ from .config import NameValueRule, TrustedProxyAuthConfig, load_config
 from .errors import ConfigProblem, TrustedProxyAuthError, error_codes
 from .identity import Identity
 from .problem_details import PROBLEM_CONTENT_TYPE, ProblemResponse, to_problem_details
-from .requirements import RouteRequirements, check_requirements
 from .request_headers import HeadersInput, header_values
+from .requirements import RouteRequirements, check_requirements
 from .verifier import TrustedProxyAuth
 
 try:

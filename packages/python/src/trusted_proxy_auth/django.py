@@ -243,7 +243,8 @@ def require_identity(
 class TrustedIdentityRequiredMixin:
     """A class-based-view mixin (first in the bases) that guards `dispatch` like `require_identity`.
 
-    ``class Reports(TrustedIdentityRequiredMixin, View): identity_requirements = RouteRequirements(scopes=["reports:read"])``.
+    ``class Reports(TrustedIdentityRequiredMixin, View)`` with
+    ``identity_requirements = RouteRequirements(scopes=["reports:read"])``.
     The default requires only a verified identity. Async views (`view_is_async`) await an async `check`.
     """
 

@@ -17,7 +17,7 @@ from .errors import ConfigProblem, TrustedProxyAuthError
 from .identity import Identity
 
 #: A custom check: receives the identity and the framework's request; sync or async. Only `True` allows.
-RequirementCheck = Callable[[Identity, Any], "bool | None | Awaitable[bool | None]"]
+RequirementCheck = Callable[[Identity, Any], "bool | Awaitable[bool | None] | None"]
 
 _KEYS = ("claims", "groups", "scopes", "check")
 
@@ -36,7 +36,9 @@ def _list_problems(key: str, value: object, item_rule: Callable[[str], str | Non
 
 
 def _claim_rule(item: str) -> str | None:
-    return "entries must be `name` or `name=value` with a non-empty name" if item == "" or item.startswith("=") else None
+    return (
+        "entries must be `name` or `name=value` with a non-empty name" if item == "" or item.startswith("=") else None
+    )
 
 
 def _group_rule(item: str) -> str | None:
@@ -44,7 +46,9 @@ def _group_rule(item: str) -> str | None:
 
 
 def _scope_rule(item: str) -> str | None:
-    return "entries must be non-empty and contain no whitespace" if item == "" or any(c.isspace() for c in item) else None
+    return (
+        "entries must be non-empty and contain no whitespace" if item == "" or any(c.isspace() for c in item) else None
+    )
 
 
 def requirement_problems(requirements: Mapping[str, Any]) -> list[ConfigProblem]:
