@@ -20,6 +20,7 @@ describe('contract/', () => {
     'checks.json': 'checks.schema.json',
     'presets.json': 'presets.schema.json',
     'requirements.json': 'requirements.schema.json',
+    'doctor.json': 'doctor.schema.json',
   }
   for (const file of readdirSync(contractDir).filter((name) => name in schemaFor)) {
     it(`${file} is valid against schema/${schemaFor[file]}`, () => {
