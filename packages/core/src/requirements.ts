@@ -50,7 +50,8 @@ function requirementProblems(requirements: RouteRequirements<never>): ConfigProb
       if (message) problems.push({ variable, message })
     }
   }
-  const word = (item: string): string | null => (item === '' || /\s/.test(item) ? 'entries must be non-empty and contain no whitespace' : null)
+  // RFC 6749 section 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), so no space, quote or backslash.
+  const scopeToken = (item: string): string | null => (/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(item) ? null : 'entries must be RFC 6749 scope tokens (printable ASCII, no space, quote or backslash)')
   nonEmptyList('claims', requirements.claims, (item) => (item === '' || item.startsWith('=') ? 'entries must be `name` or `name=value` with a non-empty name' : null))
   if (requirements.groups !== undefined) {
     if (typeof requirements.groups !== 'object' || requirements.groups === null || (requirements.groups.any === undefined && requirements.groups.all === undefined)) {
@@ -60,7 +61,7 @@ function requirementProblems(requirements: RouteRequirements<never>): ConfigProb
       nonEmptyList('groups.all', requirements.groups.all, (item) => (item === '' ? 'entries must be non-empty' : null))
     }
   }
-  nonEmptyList('scopes', requirements.scopes, word)
+  nonEmptyList('scopes', requirements.scopes, scopeToken)
   if (requirements.check !== undefined && typeof requirements.check !== 'function') problems.push({ variable: 'check', message: 'must be a function' })
   for (const key of Object.keys(requirements)) {
     if (!['claims', 'groups', 'scopes', 'check'].includes(key)) problems.push({ variable: key, message: 'is not a route requirement' })

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,10 +46,14 @@ def _group_rule(item: str) -> str | None:
     return "entries must be non-empty" if item == "" else None
 
 
+# RFC 6749 section 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), so no space, quote or backslash.
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]+")
+
+
 def _scope_rule(item: str) -> str | None:
-    return (
-        "entries must be non-empty and contain no whitespace" if item == "" or any(c.isspace() for c in item) else None
-    )
+    if _SCOPE_TOKEN.fullmatch(item):
+        return None
+    return "entries must be RFC 6749 scope tokens (printable ASCII, no space, quote or backslash)"
 
 
 def requirement_problems(requirements: Mapping[str, Any]) -> list[ConfigProblem]:
