@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from functools import wraps
+from typing import Any, ClassVar, TypeVar, cast
 
 from django.apps import apps
 from django.conf import settings
@@ -29,6 +30,7 @@ from .config import load_config
 from .errors import TrustedProxyAuthError
 from .identity import Identity
 from .problem_details import to_problem_details
+from .requirements import RequirementCheck, RouteRequirements
 
 
 def _settings() -> dict[str, Any]:
@@ -183,3 +185,86 @@ class TrustedProxyAuthBackend(BaseBackend):  # type: ignore[misc]
         if changed:
             user.save()
         return user
+
+
+_View = TypeVar("_View", bound=Callable[..., Any])
+
+
+def _request_identity(request: HttpRequest) -> Identity | None:
+    identity = getattr(request, "trusted_identity", None)
+    return identity if isinstance(identity, Identity) else None
+
+
+def require_identity(
+    *,
+    claims: Sequence[str] | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    scopes: Sequence[str] | None = None,
+    check: RequirementCheck | None = None,
+) -> Callable[[_View], _View]:
+    """A decorator for function views (sync or async) guarding a route (contract/requirements.json).
+
+    ``@require_identity(groups={"any": ["admins"]})``. It reads `request.trusted_identity` (set by
+    `TrustedProxyAuthMiddleware`); without one: 401 `missing_assertion`; a failed requirement: 403
+    `forbidden_user` (the error's `detail` names it); a `TrustedProxyAuthError` raised by
+    `check(identity, request)` keeps its code. Class-based views: `TrustedIdentityRequiredMixin`.
+
+    Raises:
+        TrustedProxyAuthError: `invalid_config` at once for a malformed requirement.
+    """
+    requirements = RouteRequirements(claims=claims, groups=groups, scopes=scopes, check=check)
+
+    def decorate(view: _View) -> _View:
+        if inspect.iscoroutinefunction(view):
+
+            @wraps(view)
+            async def aguarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+                try:
+                    await requirements.aenforce(_request_identity(request), request)
+                except TrustedProxyAuthError as error:
+                    return problem_response(error, request.path)
+                return await view(request, *args, **kwargs)
+
+            return cast("_View", aguarded)
+
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            try:
+                requirements.enforce(_request_identity(request), request)
+            except TrustedProxyAuthError as error:
+                return problem_response(error, request.path)
+            return view(request, *args, **kwargs)
+
+        return cast("_View", guarded)
+
+    return decorate
+
+
+class TrustedIdentityRequiredMixin:
+    """A class-based-view mixin (first in the bases) that guards `dispatch` like `require_identity`.
+
+    ``class Reports(TrustedIdentityRequiredMixin, View)`` with
+    ``identity_requirements = RouteRequirements(scopes=["reports:read"])``.
+    The default requires only a verified identity. Async views (`view_is_async`) await an async `check`.
+    """
+
+    identity_requirements: ClassVar[RouteRequirements] = RouteRequirements()
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        parent = cast("Any", super())
+        requirements = self.identity_requirements
+        if getattr(self, "view_is_async", False):
+
+            async def aguarded() -> Any:
+                try:
+                    await requirements.aenforce(_request_identity(request), request)
+                except TrustedProxyAuthError as error:
+                    return problem_response(error, request.path)
+                return await parent.dispatch(request, *args, **kwargs)
+
+            return aguarded()
+        try:
+            requirements.enforce(_request_identity(request), request)
+        except TrustedProxyAuthError as error:
+            return problem_response(error, request.path)
+        return parent.dispatch(request, *args, **kwargs)

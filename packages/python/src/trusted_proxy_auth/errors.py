@@ -40,6 +40,8 @@ class TrustedProxyAuthError(Exception):
 
     code: str
     status: int
+    #: Non-secret diagnosis (which claim, requirement or cause); None when there is nothing to add.
+    detail: str | None
     #: Every configuration problem, for `invalid_config`.
     problems: tuple[ConfigProblem, ...] | None
     #: Seconds a client should wait, for `jwks_unavailable`.
@@ -50,6 +52,7 @@ class TrustedProxyAuthError(Exception):
         self,
         code: str,
         *,
+        detail: str | None = None,
         problems: list[ConfigProblem] | tuple[ConfigProblem, ...] | None = None,
         retry_after: int | None = None,
         detail: str | None = None,
@@ -59,6 +62,7 @@ class TrustedProxyAuthError(Exception):
         self.code = code
         self.status = entry["status"]
         self.problems = tuple(problems) if problems is not None else None
+        self.detail = detail
         self.retry_after = retry_after
         #: A non-secret cause in words, e.g. for `jwks_unavailable` "connection refused" or "HTTP status 404".
         self.detail = detail

@@ -1,7 +1,9 @@
-"""FastAPI dependencies: `Depends(require_user)` and `Depends(optional_user)`, with or without the middleware."""
+"""FastAPI dependencies: `Depends(require_user)`, `Depends(optional_user)` and route guards
+`Depends(require_identity(...))`, with or without the middleware."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -13,6 +15,7 @@ from .asgi import STATE_CHECKED, STATE_IDENTITY, peer_address
 from .errors import TrustedProxyAuthError
 from .identity import Identity
 from .problem_details import to_problem_details
+from .requirements import RequirementCheck, RouteRequirements
 from .verifier import TrustedProxyAuth
 
 #: `app.state.trusted_proxy_auth`, when set, is the verifier the dependencies use.
@@ -88,3 +91,34 @@ async def require_user(connection: HTTPConnection) -> Identity:
         _raise(connection, TrustedProxyAuthError("missing_assertion"))
         raise AssertionError("unreachable")
     return identity
+
+
+def require_identity(
+    *,
+    claims: Sequence[str] | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    scopes: Sequence[str] | None = None,
+    check: RequirementCheck | None = None,
+) -> Callable[[Request], Awaitable[Identity]]:
+    """A dependency for a route guard (contract/requirements.json) that returns the verified identity.
+
+    ``identity: Identity = Depends(require_identity(groups={"any": ["admins"]}))`` or
+    ``dependencies=[Depends(require_identity(scopes=["reports:read"]))]``. Without an identity: 401
+    `missing_assertion`; a failed requirement: 403 `forbidden_user` (the error's `detail` names it); a
+    `TrustedProxyAuthError` raised by `check(identity, request)` keeps its code. Rejections are
+    `TrustedProxyAuthHTTPException` (problem+json with `install_problem_details(app)`).
+
+    Raises:
+        TrustedProxyAuthError: `invalid_config` at once for a malformed requirement.
+    """
+    requirements = RouteRequirements(claims=claims, groups=groups, scopes=scopes, check=check)
+
+    async def trusted_proxy_requirement(request: Request) -> Identity:
+        identity = await _identity(request)
+        try:
+            return await requirements.aenforce(identity, request)
+        except TrustedProxyAuthError as error:
+            _raise(request, error)
+            raise AssertionError("unreachable") from error
+
+    return trusted_proxy_requirement

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -16,6 +16,7 @@ from .config import load_config
 from .errors import TrustedProxyAuthError
 from .identity import Identity
 from .problem_details import to_problem_details
+from .requirements import RequirementCheck, RouteRequirements
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXTENSION_KEY = "trusted_proxy_auth"
@@ -104,3 +105,36 @@ def login_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return cast("F", guarded)
+
+
+def require_identity(
+    *,
+    claims: Sequence[str] | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    scopes: Sequence[str] | None = None,
+    check: RequirementCheck | None = None,
+) -> Callable[[F], F]:
+    """A view decorator for a route guard (contract/requirements.json), below `@app.route`.
+
+    ``@require_identity(groups={"any": ["admins"]})``. It reads `g.trusted_identity`; without one: 401
+    `missing_assertion`; a failed requirement: 403 `forbidden_user` (the error's `detail` names it); a
+    `TrustedProxyAuthError` raised by `check(identity, flask.request)` keeps its code. An async `check`
+    runs to completion on a fresh event loop. Other exceptions of the check propagate to Flask.
+
+    Raises:
+        TrustedProxyAuthError: `invalid_config` at once for a malformed requirement.
+    """
+    requirements = RouteRequirements(claims=claims, groups=groups, scopes=scopes, check=check)
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                requirements.enforce(current_identity(), request)
+            except TrustedProxyAuthError as error:
+                return problem_response(error)
+            return view(*args, **kwargs)
+
+        return cast("F", guarded)
+
+    return decorate
