@@ -56,6 +56,11 @@ _MAX_REMEMBERED_MISSES = 10_000
 
 KeyState = Literal["loading", "ready", "stale", "unavailable"]
 
+# Jitter comes from the OS, not the global `random` state: the library must not change an application's
+# random sequence (a thread drawing from it breaks seeded code and Hypothesis), and a stateless source keeps
+# forked workers (gunicorn --preload) from sharing one jitter sequence and refetching in lockstep.
+JITTER = random.SystemRandom()
+
 
 @dataclass(frozen=True)
 class KeyStatus:
@@ -137,7 +142,7 @@ class KeyStore:
         async_transport: httpx.AsyncBaseTransport | None = None,
         on_event: EventListener | None = None,
         scheduler: Scheduler | None = None,
-        random_source: Callable[[], float] = random.random,
+        random_source: Callable[[], float] = JITTER.random,
     ) -> None:
         #: The key set URL; with `discovery_issuer`, the discovery document URL that names it.
         self._url = url

@@ -46,7 +46,6 @@ class TrustedProxyAuthError(Exception):
     problems: tuple[ConfigProblem, ...] | None
     #: Seconds a client should wait, for `jwks_unavailable`.
     retry_after: int | None
-    detail: str | None
 
     def __init__(
         self,
@@ -55,7 +54,6 @@ class TrustedProxyAuthError(Exception):
         detail: str | None = None,
         problems: list[ConfigProblem] | tuple[ConfigProblem, ...] | None = None,
         retry_after: int | None = None,
-        detail: str | None = None,
     ) -> None:
         entry = error_entry(code)
         super().__init__(entry["message"])
@@ -64,8 +62,6 @@ class TrustedProxyAuthError(Exception):
         self.problems = tuple(problems) if problems is not None else None
         self.detail = detail
         self.retry_after = retry_after
-        #: A non-secret cause in words, e.g. for `jwks_unavailable` "connection refused" or "HTTP status 404".
-        self.detail = detail
 
     @property
     def message(self) -> str:

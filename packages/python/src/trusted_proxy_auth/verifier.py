@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -21,7 +20,7 @@ from ._key_sources.key_source import (
 )
 from ._key_sources.kid_template_keys import KidTemplateKeys, KidTemplateKeyStore
 from ._key_sources.shared_secret_keys import SharedSecretKeys
-from ._key_store import KeyStatus, KeyStore
+from ._key_store import JITTER, KeyStatus, KeyStore
 from ._quirks.active_quirks import active_quirks
 from ._quirks.kid_uuid import is_uuid_kid
 from ._scheduler import Scheduler
@@ -181,7 +180,7 @@ class TrustedProxyAuth:
                 discovery_issuer=source.issuer if isinstance(source, DiscoverySource) else None,
                 scheduler=scheduler,
                 **timing,
-                random_source=random.random if random_source is None else random_source,
+                random_source=JITTER.random if random_source is None else random_source,
             )
             return JwksKeys(store, kid_optional_try_all=self._quirks.kid_optional_try_all)
         raise TypeError("the configuration names no key source")
