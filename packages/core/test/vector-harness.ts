@@ -20,11 +20,11 @@ export interface Vector {
   now: number
   token?: string
   request?: { headers: Array<[string, string]>; remoteAddress?: string | null }
-  expected: { identity: Record<string, unknown> | null } | { error: { code: string; status: number } }
+  expected: { identity: Record<string, unknown> | null } | { error: { code: string; status: number; detail?: string } }
 }
 
 /** What a run produced, in the shape of `expected`. */
-export type Outcome = { identity: unknown } | { error: { code: string; status: number } }
+export type Outcome = { identity: unknown } | { error: { code: string; status: number; detail?: string } }
 
 export const VECTORS_DIR = join(import.meta.dirname, '..', '..', '..', 'test-vectors')
 export const CLI_PATH = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js')
@@ -125,14 +125,20 @@ export async function runThroughLibrary(vector: Vector, env: Record<string, stri
       verifier.close()
     }
   } catch (error) {
-    if (error instanceof TrustedProxyAuthError) return { error: { code: error.code, status: error.status } }
+    if (error instanceof TrustedProxyAuthError) return { error: comparableError(vector, { code: error.code, status: error.status, detail: error.detail }) }
     throw error
   }
 }
 
+/** The error as the vector pins it: `detail` is compared only where the vector gives one. */
+export function comparableError(vector: Vector, error: { code: string | undefined; status: number | undefined; detail?: string | undefined }): Record<string, unknown> {
+  const pinsDetail = 'error' in vector.expected && vector.expected.error.detail !== undefined
+  return pinsDetail ? { code: error.code, status: error.status, detail: error.detail } : { code: error.code, status: error.status }
+}
+
 export interface CliRun {
   exitCode: number
-  output: { ok: boolean; identity?: unknown; error?: { code: string; status: number; message: string } }
+  output: { ok: boolean; identity?: unknown; error?: { code: string; status: number; message: string; detail?: string } }
 }
 
 /** Command-line arguments of `trusted-proxy-auth verify` for a vector. */

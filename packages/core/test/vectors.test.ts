@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Limiter, loadVectors, runThroughCli, runThroughLibrary, VectorKeyServer, type Vector } from './vector-harness.js'
+import { comparableError, Limiter, loadVectors, runThroughCli, runThroughLibrary, VectorKeyServer, type Vector } from './vector-harness.js'
 
 // Every language-neutral vector (test-vectors/*.json) through the library API and through the built CLI.
 // The vectors come from the contract, not from this implementation: a failure here means one of them is wrong.
@@ -45,12 +45,11 @@ describe.concurrent('vectors through the CLI', () => {
       expect({ exitCode, output }, vector.description).toEqual({ exitCode: 0, output: { ok: true, identity: vector.expected.identity } })
       return
     }
-    const { code, status } = vector.expected.error
-    expect({ exitCode, ok: output.ok, code: output.error?.code, status: output.error?.status }, vector.description).toEqual({
+    const { code } = vector.expected.error
+    expect({ exitCode, ok: output.ok, error: comparableError(vector, { code: output.error?.code, status: output.error?.status, detail: output.error?.detail }) }, vector.description).toEqual({
       exitCode: code === 'invalid_config' ? 2 : 1,
       ok: false,
-      code,
-      status,
+      error: vector.expected.error,
     })
     expect(output.error?.message).toBe(errorMessages.get(code))
   })

@@ -19,7 +19,14 @@ def _verdict(identity: Identity | None) -> dict[str, Any]:
 
 
 def _rejection(error: TrustedProxyAuthError) -> dict[str, Any]:
-    return {"ok": False, "code": error.code, "status": error.status}
+    return {"ok": False, "code": error.code, "status": error.status, "detail": error.detail}
+
+
+def _pinned(vector: Vector, outcome: dict[str, Any]) -> dict[str, Any]:
+    """The outcome as the vector pins it: `detail` is compared only where the vector gives one."""
+    if "detail" in vector.expected:
+        return outcome
+    return {key: value for key, value in outcome.items() if key != "detail"}
 
 
 def run_library(vector: Vector, *, asynchronous: bool) -> dict[str, Any]:
@@ -56,9 +63,9 @@ def test_vector_files_are_present() -> None:
 @pytest.mark.parametrize("vector", VECTORS, ids=[vector.id for vector in VECTORS])
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_vector_through_library(vector: Vector, mode: str) -> None:
-    assert run_library(vector, asynchronous=mode == "async") == vector.expected
+    assert _pinned(vector, run_library(vector, asynchronous=mode == "async")) == vector.expected
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[vector.id for vector in VECTORS])
 def test_vector_through_python_cli(vector: Vector, python_cli_results: dict[str, dict[str, Any]]) -> None:
-    assert python_cli_results[vector.id] == vector.expected
+    assert _pinned(vector, python_cli_results[vector.id]) == vector.expected

@@ -37,7 +37,11 @@ class Vector:
         """`{"ok": bool, "code": str | None, "status": int | None, "identity": dict | None}`."""
         expected = self.data["expected"]
         if "error" in expected:
-            return {"ok": False, "code": expected["error"]["code"], "status": expected["error"]["status"]}
+            error = expected["error"]
+            outcome = {"ok": False, "code": error["code"], "status": error["status"]}
+            if "detail" in error:
+                outcome["detail"] = error["detail"]
+            return outcome
         return {"ok": True, "identity": expected["identity"]}
 
     @property
@@ -146,7 +150,7 @@ def cli_outcome(stdout: str, exit_code: int) -> dict[str, Any]:
         expected_exit = 0
     else:
         error = printed.get("error", {})
-        outcome = {"ok": False, "code": error.get("code"), "status": error.get("status")}
+        outcome = {"ok": False, "code": error.get("code"), "status": error.get("status"), "detail": error.get("detail")}
         expected_exit = 2 if error.get("code") == "invalid_config" else 1
     if exit_code != expected_exit:
         outcome["exit"] = exit_code

@@ -41,6 +41,7 @@ function usageError(message: string): TrustedProxyAuthError {
 function errorJson(error: TrustedProxyAuthError): string {
   const entry = errorEntry(error.code)
   const body: Record<string, unknown> = { code: error.code, status: entry.status, message: entry.message }
+  if (error.detail !== undefined) body['detail'] = error.detail
   if (error.problems) body['problems'] = error.problems
   return JSON.stringify({ ok: false, error: body }) + '\n'
 }
@@ -66,7 +67,8 @@ async function verifyCommand(tokenArgument: string | undefined, flags: VerifyFla
   if (flags.audience !== undefined) overrides.audience = flags.audience
   if (flags.jwksUrl !== undefined) overrides.jwksUrl = flags.jwksUrl
   if (flags.requireClaim !== undefined) overrides.requiredClaims = flags.requireClaim
-  if (flags.algorithms !== undefined) overrides.algorithms = flags.algorithms
+  // Checked against the allow-list by loadConfig, like the environment variable.
+  if (flags.algorithms !== undefined) overrides.algorithms = flags.algorithms as TrustedProxyAuthOptions['algorithms']
   if (flags.configFile !== undefined) overrides.configFile = flags.configFile
 
   const headers = (flags.header ?? []).map(parseHeaderFlag)

@@ -34,9 +34,12 @@ def _settings() -> dict[str, Any]:
     return dict(getattr(settings, "TRUSTED_PROXY_AUTH", {}) or {})
 
 
-def problem_response(error: TrustedProxyAuthError, instance: str | None = None) -> HttpResponse:
-    """The RFC 9457 answer for a rejection; it never echoes the assertion."""
-    problem = to_problem_details(error, instance)
+def problem_response(
+    error: TrustedProxyAuthError, instance: str | None = None, *, problem_detail: str = "generic"
+) -> HttpResponse:
+    """The RFC 9457 answer for a rejection; it never echoes the assertion. `problem_detail`:
+    TRUSTED_PROXY_PROBLEM_DETAIL of the verifier."""
+    problem = to_problem_details(error, instance, problem_detail=problem_detail)
     response = HttpResponse(
         json.dumps(problem.body), status=problem.status, content_type=problem.headers["content-type"]
     )
@@ -70,7 +73,7 @@ class TrustedProxyAuthMiddleware:
         try:
             identity = self.auth.verify_request(list(request.headers.items()), request.META.get("REMOTE_ADDR"))
         except TrustedProxyAuthError as error:
-            return problem_response(error, request.path)
+            return problem_response(error, request.path, problem_detail=self.auth.config.problem_detail)
         request.trusted_identity = identity
         if apps.is_installed("django.contrib.auth"):
             from django.contrib.auth import authenticate

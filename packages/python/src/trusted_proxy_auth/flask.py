@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 from . import verifier
 from ._contract import env_variables
@@ -21,9 +21,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXTENSION_KEY = "trusted_proxy_auth"
 
 
-def problem_response(error: TrustedProxyAuthError) -> Response:
-    """The RFC 9457 answer for a rejection; it never echoes the assertion."""
-    problem = to_problem_details(error, request.path)
+def problem_response(error: TrustedProxyAuthError, *, problem_detail: str | None = None) -> Response:
+    """The RFC 9457 answer for a rejection; it never echoes the assertion. `problem_detail` defaults to the
+    setting of the app's extension (TRUSTED_PROXY_PROBLEM_DETAIL)."""
+    if problem_detail is None:
+        extension = current_app.extensions.get(EXTENSION_KEY)
+        auth = getattr(extension, "auth", None)
+        problem_detail = auth.config.problem_detail if auth is not None else "generic"
+    problem = to_problem_details(error, request.path, problem_detail=problem_detail)
     return Response(json.dumps(problem.body), status=problem.status, headers=problem.headers)
 
 

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import httpx
 
 from ._compact_jws import ParsedCompactJws, parse_compact_jws
+from ._detail_text import quoted, quoted_list
 from ._events import EventListener, emit
 from ._key_sources.jwks_keys import JwksKeys
 from ._key_sources.key_source import (
@@ -181,7 +182,10 @@ class TrustedProxyAuth:
         return identity
 
     def _failed(self, error: TrustedProxyAuthError) -> None:
-        self._emit({"type": "verify_failed", "code": error.code})
+        event: dict[str, Any] = {"type": "verify_failed", "code": error.code}
+        if error.detail is not None:
+            event["detail"] = error.detail
+        self._emit(event)
 
     def _observe(self, work: Callable[[], _Result]) -> _Result:
         try:
@@ -196,37 +200,47 @@ class TrustedProxyAuth:
     def _token_from_request(self, headers: HeadersInput, remote_addr: str | None) -> str | None:
         config = self.config
         if config.trusted_addresses and not is_trusted_peer(remote_addr, config.trusted_addresses):
-            raise TrustedProxyAuthError("untrusted_source")
+            peer = f"peer {quoted(remote_addr)} is not" if remote_addr else "the peer address is unknown, so not"
+            raise TrustedProxyAuthError("untrusted_source", detail=f"{peer} in TRUSTED_PROXY_TRUSTED_ADDRESSES")
         check_required_headers(headers, config.required_headers)
         token = extract_assertion(headers, config.assertion_header)
         if token is None and config.mode != "optional":
-            raise TrustedProxyAuthError("missing_assertion")
+            raise self._missing_assertion()
         return token
+
+    def _missing_assertion(self) -> TrustedProxyAuthError:
+        return TrustedProxyAuthError(
+            "missing_assertion", detail=f"header {quoted(self.config.assertion_header)} is absent or empty"
+        )
 
     def _parse(self, token: str) -> tuple[ParsedCompactJws, str, str | None]:
         """Stages size, syntax and header_policy."""
         if token == "":
-            raise TrustedProxyAuthError("missing_assertion")
+            raise self._missing_assertion()
         if utf8_length(token) > self.config.max_assertion_bytes:
-            raise TrustedProxyAuthError("assertion_too_large")
+            raise TrustedProxyAuthError(
+                "assertion_too_large", detail=f"longer than {self.config.max_assertion_bytes} bytes"
+            )
         parsed = parse_compact_jws(token, allow_padding=self._quirks.padded_base64url)
         if parsed is None:
-            raise TrustedProxyAuthError("malformed_assertion")
+            raise TrustedProxyAuthError("malformed_assertion", detail=_NOT_COMPACT_JWS)
         header = parsed.protected_header
         alg = header.get("alg")
         if not isinstance(alg, str):
-            raise TrustedProxyAuthError("malformed_assertion")
+            raise TrustedProxyAuthError("malformed_assertion", detail='header member "alg" is missing')
         if alg not in self.config.algorithms:
-            raise TrustedProxyAuthError("unsupported_algorithm")
+            raise TrustedProxyAuthError(
+                "unsupported_algorithm", detail=f"alg {quoted(alg)} is not one of {quoted_list(self.config.algorithms)}"
+            )
         if "b64" in header or "crit" in header:
-            raise TrustedProxyAuthError("malformed_assertion")
+            raise TrustedProxyAuthError("malformed_assertion", detail='header member "b64" or "crit" is present')
         kid = header.get("kid")
         if "kid" in header and not isinstance(kid, str):
-            raise TrustedProxyAuthError("malformed_assertion")
+            raise TrustedProxyAuthError("malformed_assertion", detail='header member "kid" is not a string')
         # Stage key_lookup starts here: a kid that would go into a key URL must be a UUID before anything
         # is looked up.
         if self._quirks.kid_uuid and not is_uuid_kid(kid):
-            raise TrustedProxyAuthError("unknown_key")
+            raise TrustedProxyAuthError("unknown_key", detail=_no_key_detail(kid, alg))
         return parsed, alg, kid
 
     def _finish(self, parsed: ParsedCompactJws, now: float | None) -> Identity:
@@ -241,10 +255,42 @@ class TrustedProxyAuth:
 
     def _verify_sync(self, token: str, now: float | None) -> Identity:
         parsed, alg, kid = self._parse(token)
-        self._keys.verify(parsed, alg, kid)
+        try:
+            self._keys.verify(parsed, alg, kid)
+        except TrustedProxyAuthError as error:
+            raise _with_key_detail(error, kid, alg) from error.__cause__
         return self._finish(parsed, now)
 
     async def _verify_async(self, token: str, now: float | None) -> Identity:
         parsed, alg, kid = self._parse(token)
-        await self._keys.averify(parsed, alg, kid)
+        try:
+            await self._keys.averify(parsed, alg, kid)
+        except TrustedProxyAuthError as error:
+            raise _with_key_detail(error, kid, alg) from error.__cause__
         return self._finish(parsed, now)
+
+
+_NOT_COMPACT_JWS = "not a compact JWS (three base64url segments with a JSON object header and payload)"
+
+
+def _kid_text(kid: str | None) -> str:
+    return "an assertion without kid" if kid is None else f"kid {quoted(kid)}"
+
+
+def _no_key_detail(kid: str | None, alg: str) -> str:
+    return f"no usable key for {_kid_text(kid)} and alg {quoted(alg)}"
+
+
+def _with_key_detail(error: TrustedProxyAuthError, kid: str | None, alg: str) -> TrustedProxyAuthError:
+    """The key sources say only `unknown_key` or `invalid_signature`; the verifier knows the kid and alg, which
+    are all the detail names (contract/errors.json). A detail the key source gave (a key-fetch cause) is kept."""
+    if error.detail is not None:
+        return error
+    if error.code == "unknown_key":
+        return TrustedProxyAuthError("unknown_key", detail=_no_key_detail(kid, alg))
+    if error.code == "invalid_signature":
+        key = "without kid" if kid is None else f"with kid {quoted(kid)}"
+        return TrustedProxyAuthError(
+            "invalid_signature", detail=f"signature does not verify {key} and alg {quoted(alg)}"
+        )
+    return error
