@@ -23,4 +23,6 @@ export type { AlgorithmName, ContractOptions, PresetName } from './generated/con
 export { authenticateUpgrade, rawHeaderPairs, rejectUpgrade, verifyNodeRequest } from './node-http.js'
 export type { UpgradeAuthentication } from './node-http.js'
 export { verifierFromAdapterOptions } from './adapter-options.js'
+export { acquireVerifier, sharedVerifierCount } from './shared-verifiers.js'
+export type { Logger, LogLevel } from './logger.js'
 export type { VerifierSource } from './adapter-options.js'

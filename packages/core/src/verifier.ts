@@ -14,6 +14,9 @@ import { RemoteKeyStore, realScheduler, type KeyStatus, type Scheduler } from '.
 import { activeQuirks } from './quirks/active-quirks.js'
 import { isUuidKid } from './quirks/kid-uuid.js'
 import { checkRequiredHeaders, extractAssertion, type HeadersInput } from './request-headers.js'
+import { eventLogger } from './event-log.js'
+import { effectiveLogLevel, levelFilteredLogger, safeLog, type Logger } from './logger.js'
+import { configurationSummary, riskySettings } from './startup-report.js'
 
 export interface VerifyOptions {
   /** Current time in seconds since the epoch (default: the system clock). */
@@ -34,6 +37,13 @@ export interface VerifierDependencies {
   random?: () => number
   /** Where background key refreshes run (tests drive a manual clock through it). */
   scheduler?: Scheduler
+  /**
+   * Receives the start-up line, warnings for risky settings, key-load outcomes and (at debug) each rejection
+   * with its detail. Default: stderr through `console`, warnings and errors only unless TRUSTED_PROXY_LOG_LEVEL
+   * is set or `DEBUG` names `trusted-proxy-auth`. A logger given here gets every line from debug up (it
+   * filters itself) unless TRUSTED_PROXY_LOG_LEVEL is set.
+   */
+  logger?: Logger
 }
 
 export interface Verifier {
@@ -102,9 +112,18 @@ function withKeyDetail(error: unknown, kid: string | undefined, alg: string): un
   return error
 }
 
+/** The logger a verifier writes to: the one given (filtered only by an explicit level), or stderr. */
+function loggerFor(config: TrustedProxyAuthConfig, given: Logger | undefined): Logger {
+  if (given) return levelFilteredLogger(config.logLevel ?? 'debug', given, '')
+  return levelFilteredLogger(effectiveLogLevel(config, globalThis.process?.env?.['DEBUG']))
+}
+
 export function createVerifier(config: TrustedProxyAuthConfig, dependencies: VerifierDependencies = {}): Verifier {
   const listener = dependencies.onEvent
+  const logger = loggerFor(config, dependencies.logger)
+  const logEvent = eventLogger(logger)
   const emit = (event: TrustedProxyAuthEvent): void => {
+    logEvent(event)
     if (!listener) return
     try {
       listener(event)
@@ -112,6 +131,8 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
       // A failing log or metrics hook must never decide whether a request is authenticated.
     }
   }
+  safeLog(logger, 'info', configurationSummary(config))
+  for (const warning of riskySettings(config)) safeLog(logger, 'warn', warning)
   const quirks = activeQuirks(config)
   const keys = signatureKeysFor(config, dependencies, emit, quirks.kidOptionalTryAll)
   keys.start()

@@ -131,9 +131,12 @@ export async function runThroughLibrary(vector: Vector, env: Record<string, stri
 }
 
 /** The error as the vector pins it: `detail` is compared only where the vector gives one. */
-export function comparableError(vector: Vector, error: { code: string | undefined; status: number | undefined; detail?: string | undefined }): Record<string, unknown> {
+type ComparableError = { code: string; status: number; detail?: string }
+
+export function comparableError(vector: Vector, error: { code: string | undefined; status: number | undefined; detail?: string | undefined }): ComparableError {
   const pinsDetail = 'error' in vector.expected && vector.expected.error.detail !== undefined
-  return pinsDetail ? { code: error.code, status: error.status, detail: error.detail } : { code: error.code, status: error.status }
+  const pinned = { code: error.code, status: error.status, ...(pinsDetail ? { detail: error.detail } : {}) }
+  return pinned as ComparableError
 }
 
 export interface CliRun {
