@@ -63,7 +63,12 @@ def test_rejection_exits_1_with_the_contract_error_and_never_prints_the_token(en
     assert code == 1
     assert json.loads(out) == {
         "ok": False,
-        "error": {"code": "expired", "status": 401, "message": "the identity assertion has expired"},
+        "error": {
+            "code": "expired",
+            "status": 401,
+            "message": "the identity assertion has expired",
+            "detail": f"exp {NOW + 300} is not after now {NOW + 3600} - tolerance 60 s",
+        },
     }
     assert TOKEN.split(".")[1] not in out
 

@@ -30,7 +30,7 @@ def problem_body(
     error: TrustedProxyAuthError, instance: str | None = None, *, problem_detail: str = "generic"
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """Status, raw headers and JSON body of the problem answer (it never echoes the assertion).
-    `problem_detail`: TRUSTED_PROXY_PROBLEM_DETAIL of the verifier."""
+    `problem_detail`: the verifier's `problem_detail` setting."""
     problem = to_problem_details(error, instance, problem_detail=problem_detail)
     body = json.dumps(problem.body, separators=(",", ":")).encode("utf-8")
     headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in problem.headers.items()]
@@ -75,7 +75,7 @@ class TrustedProxyAuthMiddleware:
         exclude_paths: Iterable[str] = (),
     ) -> None:
         self.app = app
-        self.auth = auth if auth is not None else TrustedProxyAuth()
+        self.auth = auth if auth is not None else TrustedProxyAuth.shared()
         self.resolve_user = resolve_user
         self.exclude_paths = frozenset(exclude_paths)
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ._contract import setting_name
 from ._detail_text import number_text, quoted, quoted_list
 from ._quirks.active_quirks import ActiveQuirks
 from ._quirks.alb_client_header import check_client_audience
@@ -213,6 +214,6 @@ def check_user_policy(identity: Identity, config: TrustedProxyAuthConfig) -> Non
     if not allowed_user and not allowed_group:
         raise TrustedProxyAuthError(
             "forbidden_user",
-            detail=f"subject {quoted(identity.subject)} is in neither TRUSTED_PROXY_ALLOWED_USERS nor "
-            "TRUSTED_PROXY_ALLOWED_GROUPS",
+            detail=f"subject {quoted(identity.subject)} is in neither {setting_name('allowedUsers')} nor "
+            f"{setting_name('allowedGroups')}",
         )

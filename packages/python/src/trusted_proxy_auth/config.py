@@ -72,9 +72,9 @@ class TrustedProxyAuthConfig:
     #: Where verification keys come from (contract/presets.json `jwksUrlRules`); a configuration built by
     #: hand without it uses the key set at `jwks_url`.
     key_source: KeySource | None = None
-    #: `diagnostic`: problem bodies carry the rejection's detail (TRUSTED_PROXY_PROBLEM_DETAIL).
+    #: `diagnostic`: problem bodies carry the rejection's detail (contract option `problemDetail`).
     problem_detail: Literal["generic", "diagnostic"] = "generic"
-    #: TRUSTED_PROXY_LOG_LEVEL; None leaves the `trusted_proxy_auth` logger to the application.
+    #: The log level setting (option `logLevel`); None leaves the `trusted_proxy_auth` logger to the application.
     log_level: Literal["debug", "info", "warn", "error", "silent"] | None = None
 
     def __post_init__(self) -> None:

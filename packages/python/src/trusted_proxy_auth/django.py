@@ -38,7 +38,7 @@ def problem_response(
     error: TrustedProxyAuthError, instance: str | None = None, *, problem_detail: str = "generic"
 ) -> HttpResponse:
     """The RFC 9457 answer for a rejection; it never echoes the assertion. `problem_detail`:
-    TRUSTED_PROXY_PROBLEM_DETAIL of the verifier."""
+    the verifier's `problem_detail` setting."""
     problem = to_problem_details(error, instance, problem_detail=problem_detail)
     response = HttpResponse(
         json.dumps(problem.body), status=problem.status, content_type=problem.headers["content-type"]
@@ -66,7 +66,9 @@ class TrustedProxyAuthMiddleware:
     ) -> None:
         self.get_response = get_response
         self.auth = (
-            auth if auth is not None else verifier.TrustedProxyAuth(load_config(**_settings().get("options", {})))
+            auth
+            if auth is not None
+            else verifier.TrustedProxyAuth.shared(load_config(**_settings().get("options", {})))
         )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

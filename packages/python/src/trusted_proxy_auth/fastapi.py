@@ -28,7 +28,7 @@ class TrustedProxyAuthHTTPException(HTTPException):
         headers = {name: value for name, value in problem.headers.items() if name != "content-type"}
         super().__init__(status_code=problem.status, detail=problem.body["detail"], headers=headers)
         self.error = error
-        #: TRUSTED_PROXY_PROBLEM_DETAIL of the verifier that rejected the request.
+        #: The `problem_detail` setting of the verifier that rejected the request.
         self.problem_detail = problem_detail
 
 
@@ -49,7 +49,8 @@ def install_problem_details(app: FastAPI) -> None:
 
 @cache
 def _default_auth() -> TrustedProxyAuth:
-    return TrustedProxyAuth()
+    # Cached: the environment is read once, not on every request.
+    return TrustedProxyAuth.shared()
 
 
 def _auth_for(connection: HTTPConnection) -> TrustedProxyAuth:

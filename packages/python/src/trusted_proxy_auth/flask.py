@@ -23,7 +23,7 @@ EXTENSION_KEY = "trusted_proxy_auth"
 
 def problem_response(error: TrustedProxyAuthError, *, problem_detail: str | None = None) -> Response:
     """The RFC 9457 answer for a rejection; it never echoes the assertion. `problem_detail` defaults to the
-    setting of the app's extension (TRUSTED_PROXY_PROBLEM_DETAIL)."""
+    setting of the app's extension (option `problemDetail` of contract/env.json)."""
     if problem_detail is None:
         extension = current_app.extensions.get(EXTENSION_KEY)
         auth = getattr(extension, "auth", None)
@@ -70,7 +70,7 @@ class TrustedProxyAuth:
 
     def init_app(self, app: Flask) -> None:
         if self.auth is None:
-            self.auth = verifier.TrustedProxyAuth(load_config(_settings_from(app)))
+            self.auth = verifier.TrustedProxyAuth.shared(load_config(_settings_from(app)))
         app.extensions[EXTENSION_KEY] = self
         app.before_request(self._before_request)
 

@@ -26,7 +26,7 @@ def to_problem_details(
     """The HTTP answer for a rejected request: status from the contract, `WWW-Authenticate` for 401,
     `Retry-After` for 503. Any other exception becomes a generic 500 so internals are not exposed.
 
-    `problem_detail="diagnostic"` (adapters pass `config.problem_detail`, TRUSTED_PROXY_PROBLEM_DETAIL) makes
+    `problem_detail="diagnostic"` (adapters pass `config.problem_detail`, contract option `problemDetail`) makes
     `detail` the message followed by the error's non-secret detail; otherwise it is the fixed message."""
     known = error if isinstance(error, TrustedProxyAuthError) else TrustedProxyAuthError("invalid_config")
     entry = error_entry(known.code)

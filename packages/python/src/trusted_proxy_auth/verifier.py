@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import httpx
 
 from ._compact_jws import ParsedCompactJws, parse_compact_jws
+from ._contract import setting_name
 from ._detail_text import quoted, quoted_list
 from ._events import EventListener, emit
 from ._key_sources.jwks_keys import JwksKeys
@@ -23,6 +24,7 @@ from ._key_sources.key_source import (
 from ._key_sources.kid_template_keys import KidTemplateKeys, KidTemplateKeyStore
 from ._key_sources.shared_secret_keys import SharedSecretKeys
 from ._key_store import KeyStatus, KeyStore
+from ._logging import event_logger, log_start
 from ._quirks.active_quirks import active_quirks
 from ._quirks.kid_uuid import is_uuid_kid
 from ._scheduler import Scheduler
@@ -64,6 +66,10 @@ class TrustedProxyAuth:
         and `random_source` (jitter, 0..1) make the key cache's timing exact in tests."""
         self.config = config if config is not None else load_config()
         self._on_event = on_event
+        self._log_event = event_logger()
+        #: True once `close()` was called (a shared verifier is then rebuilt on next use).
+        self.closed = False
+        log_start(self.config)
         self._quirks = active_quirks(self.config)
         self._keys = self._signature_keys(
             clock=clock,
@@ -78,6 +84,15 @@ class TrustedProxyAuth:
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> TrustedProxyAuth:
         """`TrustedProxyAuth(load_config(env, **overrides))`."""
         return cls(load_config(env, **overrides))
+
+    @classmethod
+    def shared(cls, config: TrustedProxyAuthConfig | None = None) -> TrustedProxyAuth:
+        """The one verifier for this effective configuration (default: the environment's), shared with every
+        adapter that asks for the same: one key fetch and one refresh loop however many apps or middlewares
+        use it. Its `close()` stops it for all of them."""
+        from ._shared import shared_verifier
+
+        return shared_verifier(config if config is not None else load_config())
 
     # -- verification -------------------------------------------------------------------------------
 
@@ -130,6 +145,7 @@ class TrustedProxyAuth:
 
     def close(self) -> None:
         """Stops background key refreshes and retries."""
+        self.closed = True
         self._keys.close()
 
     # -- internals ----------------------------------------------------------------------------------
@@ -175,6 +191,8 @@ class TrustedProxyAuth:
         raise TypeError("the configuration names no key source")
 
     def _emit(self, event: dict[str, Any]) -> None:
+        # Logging failures must not decide authentication any more than a failing hook.
+        emit(self._log_event, event)
         emit(self._on_event, event)
 
     def _succeeded(self, identity: Identity) -> Identity:
@@ -201,7 +219,7 @@ class TrustedProxyAuth:
         config = self.config
         if config.trusted_addresses and not is_trusted_peer(remote_addr, config.trusted_addresses):
             peer = f"peer {quoted(remote_addr)} is not" if remote_addr else "the peer address is unknown, so not"
-            raise TrustedProxyAuthError("untrusted_source", detail=f"{peer} in TRUSTED_PROXY_TRUSTED_ADDRESSES")
+            raise TrustedProxyAuthError("untrusted_source", detail=f"{peer} in {setting_name('trustedAddresses')}")
         check_required_headers(headers, config.required_headers)
         token = extract_assertion(headers, config.assertion_header)
         if token is None and config.mode != "optional":

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from trusted_proxy_auth._contract import setting_name
 from trusted_proxy_auth._detail_text import quoted
 from trusted_proxy_auth.errors import TrustedProxyAuthError
 
@@ -36,5 +37,5 @@ def check_signer(header: dict[str, Any], arn: str) -> None:
         raise TrustedProxyAuthError(
             "issuer_mismatch",
             detail=f'header member "signer" {quoted(header.get("signer"))} '
-            f"is not TRUSTED_PROXY_AWS_ALB_ARN {quoted(arn)}",
+            f"is not {setting_name('awsAlbArn')} {quoted(arn)}",
         )
