@@ -4,5 +4,6 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
+    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
   },
 })

@@ -50,7 +50,7 @@ function docComment(lines, indent) {
 const quote = (value) => `'${String(value).replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
 
 /** The TypeScript type of an option given in code, from the variable's contract type. */
-function optionType(variable, presetNames) {
+function optionType(variable) {
   const nullable = variable.default === null && !variable.required ? ' | null' : ''
   if (variable.option === 'preset') return `PresetName${nullable}`
   switch (variable.type) {
@@ -93,7 +93,7 @@ function renderOptions(env, presets) {
     }
     facts.push(`@example \`${variable.example}\``)
     lines.push(...docComment([variable.description, '', ...facts], '  '))
-    lines.push(`  ${variable.option}?: ${optionType(variable, presetNames)}`)
+    lines.push(`  ${variable.option}?: ${optionType(variable)}`)
   }
   lines.push('}', '')
   return lines

@@ -22,7 +22,7 @@ export interface NameValueRule {
  * Options given in code; each overrides the TRUSTED_PROXY_* variable of the same meaning. The members and
  * their documentation are generated from contract/env.json (`ContractOptions`).
  */
-export interface TrustedProxyAuthOptions extends ContractOptions {}
+export type TrustedProxyAuthOptions = ContractOptions
 
 /** The validated, immutable configuration a verifier runs on. */
 export interface TrustedProxyAuthConfig {

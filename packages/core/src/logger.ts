@@ -41,12 +41,14 @@ export function effectiveLogLevel(config: Pick<TrustedProxyAuthConfig, 'logLevel
 }
 
 /** Every level to standard error (console.info and console.debug would write to stdout, where the CLI prints JSON). */
+/* eslint-disable no-console -- the default log sink is the console, as the Logger option documents */
 const STDERR: Logger = {
   debug: (message) => console.error(message),
   info: (message) => console.error(message),
   warn: (message) => console.warn(message),
   error: (message) => console.error(message),
 }
+/* eslint-enable no-console */
 
 /** Writes to `sink` (default: standard error) the lines at `level` or above, each prefixed. */
 export function levelFilteredLogger(level: LogLevel, sink: Logger = STDERR, prefix = `${DEBUG_NAMESPACE}: `): Logger {

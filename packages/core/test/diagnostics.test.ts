@@ -61,7 +61,10 @@ describe('rejection detail', () => {
     const logger = captureLogger()
     const verifier = createVerifier(loadConfig(env), { onEvent: (event) => events.push(event), logger })
     const token = await issuer.sign({ iss: 'https://proxy.example/' }, { now: NOW })
-    const error = await verifier.verifyAssertion(token, { now: NOW }).catch((caught: unknown) => caught as TrustedProxyAuthError)
+    const error = (await verifier.verifyAssertion(token, { now: NOW }).then(
+      () => new Error('accepted'),
+      (caught: unknown) => caught,
+    )) as TrustedProxyAuthError
     verifier.close()
     const detail = 'iss "https://proxy.example/" is not one of "https://proxy.example"'
     expect(error).toMatchObject({ code: 'issuer_mismatch', detail, message: 'the identity assertion issuer is not trusted' })
