@@ -56,8 +56,8 @@ export interface TrustedProxyAuthConfig {
   readonly maxAssertionBytes: number
   /** `diagnostic`: problem bodies carry the rejection's detail (TRUSTED_PROXY_PROBLEM_DETAIL). */
   readonly problemDetail: 'generic' | 'diagnostic'
-  /** TRUSTED_PROXY_LOG_LEVEL; null: warnings and errors, or everything when DEBUG names trusted-proxy-auth. */
-  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent' | null
+  /** TRUSTED_PROXY_LOG_THRESHOLD; null: warnings and errors, or everything when DEBUG names trusted-proxy-auth. */
+  readonly logThreshold: 'debug' | 'info' | 'warn' | 'error' | 'silent' | null
   readonly preset: string | null
   /** The quirks the preset switches on, with their parameters (contract/presets.json `quirks`). */
   readonly presetQuirks: PresetQuirks

@@ -32,11 +32,11 @@ export function debugEnables(value: string | undefined): boolean {
 }
 
 /**
- * The level in force: TRUSTED_PROXY_LOG_LEVEL when set; else `debug` when `DEBUG` names trusted-proxy-auth;
+ * The level in force: TRUSTED_PROXY_LOG_THRESHOLD when set; else `debug` when `DEBUG` names trusted-proxy-auth;
  * else `warn` (risky settings and key-fetch failures only, like Python's default for an unconfigured logger).
  */
-export function effectiveLogLevel(config: Pick<TrustedProxyAuthConfig, 'logLevel'>, debugVariable: string | undefined): LogLevel {
-  if (config.logLevel !== null) return config.logLevel
+export function effectiveLogLevel(config: Pick<TrustedProxyAuthConfig, 'logThreshold'>, debugVariable: string | undefined): LogLevel {
+  if (config.logThreshold !== null) return config.logThreshold
   return debugEnables(debugVariable) ? 'debug' : 'warn'
 }
 

@@ -39,9 +39,9 @@ export interface VerifierDependencies {
   scheduler?: Scheduler
   /**
    * Receives the start-up line, warnings for risky settings, key-load outcomes and (at debug) each rejection
-   * with its detail. Default: stderr through `console`, warnings and errors only unless TRUSTED_PROXY_LOG_LEVEL
+   * with its detail. Default: stderr through `console`, warnings and errors only unless TRUSTED_PROXY_LOG_THRESHOLD
    * is set or `DEBUG` names `trusted-proxy-auth`. A logger given here gets every line from debug up (it
-   * filters itself) unless TRUSTED_PROXY_LOG_LEVEL is set.
+   * filters itself) unless TRUSTED_PROXY_LOG_THRESHOLD is set.
    */
   logger?: Logger
 }
@@ -114,7 +114,7 @@ function withKeyDetail(error: unknown, kid: string | undefined, alg: string): un
 
 /** The logger a verifier writes to: the one given (filtered only by an explicit level), or stderr. */
 function loggerFor(config: TrustedProxyAuthConfig, given: Logger | undefined): Logger {
-  if (given) return levelFilteredLogger(config.logLevel ?? 'debug', given, '')
+  if (given) return levelFilteredLogger(config.logThreshold ?? 'debug', given, '')
   return levelFilteredLogger(effectiveLogLevel(config, globalThis.process?.env?.['DEBUG']))
 }
 

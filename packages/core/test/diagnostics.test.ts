@@ -150,13 +150,13 @@ describe('start-up log', () => {
     expect(loggableUrl('https://u:p@keys.example/a/{kid}?sig=1#x')).toBe('https://keys.example/a/{kid}')
   })
 
-  it('is quiet but for warnings by default, everything with DEBUG=trusted-proxy-auth, or TRUSTED_PROXY_LOG_LEVEL', () => {
-    expect(effectiveLogLevel({ logLevel: null }, undefined)).toBe('warn')
-    expect(effectiveLogLevel({ logLevel: null }, 'express:*,trusted-proxy-auth')).toBe('debug')
-    expect(effectiveLogLevel({ logLevel: null }, '*,-trusted-proxy-auth')).toBe('warn')
-    expect(effectiveLogLevel({ logLevel: 'info' }, 'trusted-proxy-auth')).toBe('info')
+  it('is quiet but for warnings by default, everything with DEBUG=trusted-proxy-auth, or TRUSTED_PROXY_LOG_THRESHOLD', () => {
+    expect(effectiveLogLevel({ logThreshold: null }, undefined)).toBe('warn')
+    expect(effectiveLogLevel({ logThreshold: null }, 'express:*,trusted-proxy-auth')).toBe('debug')
+    expect(effectiveLogLevel({ logThreshold: null }, '*,-trusted-proxy-auth')).toBe('warn')
+    expect(effectiveLogLevel({ logThreshold: 'info' }, 'trusted-proxy-auth')).toBe('info')
     expect(debugEnables('trusted-*')).toBe(true)
-    expect(loadConfig({ ...env, TRUSTED_PROXY_LOG_LEVEL: 'silent' }).logLevel).toBe('silent')
+    expect(loadConfig({ ...env, TRUSTED_PROXY_LOG_THRESHOLD: 'silent' }).logThreshold).toBe('silent')
   })
 
   it('a logger that throws never decides authentication', async () => {

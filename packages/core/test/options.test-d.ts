@@ -6,7 +6,7 @@ import type { AlgorithmName, PresetName, TrustedProxyAuthOptions } from '../src/
 
 describe('TrustedProxyAuthOptions', () => {
   it('accepts the asymmetric algorithms and the preset names', () => {
-    const options: TrustedProxyAuthOptions = { algorithms: ['ES256', 'EdDSA'], preset: 'pomerium', mode: 'optional', problemDetail: 'diagnostic', logLevel: 'info' }
+    const options: TrustedProxyAuthOptions = { algorithms: ['ES256', 'EdDSA'], preset: 'pomerium', mode: 'optional', problemDetail: 'diagnostic', logThreshold: 'info' }
     expectTypeOf(options.algorithms).toEqualTypeOf<AlgorithmName | readonly AlgorithmName[] | undefined>()
     expectTypeOf<PresetName>().toEqualTypeOf<'cloudflare-access' | 'pomerium' | 'google-iap' | 'aws-alb' | 'oauth2-proxy' | 'teleport' | 'authentik'>()
   })

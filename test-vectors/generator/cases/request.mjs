@@ -1,8 +1,6 @@
 import { fail, join, none, ok, token } from '../lib/dsl.mjs'
 
 const malformed = fail('malformed_assertion')
-const missingAssertion = fail('missing_assertion')
-const missingHeader = fail('missing_required_header')
 const OTHER = /** @type {[string, string]} */ (['Accept', 'application/json'])
 const OPTIONAL = { TRUSTED_PROXY_MODE: 'optional' }
 const AUTHORIZATION = { TRUSTED_PROXY_ASSERTION_HEADER: 'Authorization' }

@@ -1,6 +1,5 @@
 import { fail, ok, token } from '../lib/dsl.mjs'
 
-const forbidden = fail('forbidden_user')
 
 /** @param {string} slug @param {string} description @param {Record<string, string>} config @param {Record<string, unknown>} changes @param {import('../lib/dsl.mjs').Expectation} expect */
 const policy = (slug, description, config, changes, expect) => ({ slug, description, config, token: token({ claims: changes }), expect })

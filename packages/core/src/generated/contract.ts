@@ -252,8 +252,8 @@ export const ENV_CONTRACT = {
       "example": "diagnostic"
     },
     {
-      "name": "TRUSTED_PROXY_LOG_LEVEL",
-      "option": "logLevel",
+      "name": "TRUSTED_PROXY_LOG_THRESHOLD",
+      "option": "logThreshold",
       "type": "enum",
       "allowedValues": [
         "debug",
@@ -1444,10 +1444,10 @@ export interface ContractOptions {
   /**
    * The lowest level the library logs: the start-up line with the effective configuration and the first key-load outcome (info), risky settings and key-fetch failures (warn), each rejection with its detail (debug). Unset: Node logs warnings and errors (everything when DEBUG names `trusted-proxy-auth`); Python leaves the `trusted_proxy_auth` logger to the application's logging configuration. Logs never carry the assertion, the shared secret or key material.
    *
-   * Environment variable: `TRUSTED_PROXY_LOG_LEVEL`.
+   * Environment variable: `TRUSTED_PROXY_LOG_THRESHOLD`.
    * @example `info`
    */
-  logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent' | null
+  logThreshold?: 'debug' | 'info' | 'warn' | 'error' | 'silent' | null
   /**
    * Name of a proxy preset from contract/presets.json that fills defaults (header, algorithms, key URL, claim mapping). Explicit settings always win.
    *

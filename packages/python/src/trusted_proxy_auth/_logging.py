@@ -2,7 +2,7 @@
 settings, key-load outcomes and (at DEBUG) each rejection with its detail. The lines are the ones the
 TypeScript core writes; they never carry the assertion, the shared secret or key material.
 
-The log level setting (contract option `logLevel`), when unset, leaves the logger to the application's
+The log threshold setting (contract option `logThreshold`), when unset, leaves the logger to the application's
 logging configuration (without any, Python prints warnings and errors to stderr). When it is set,
 the logger gets that level, and a stderr handler if neither it nor the root logger has one, so that the
 setting works without code."""
@@ -33,13 +33,13 @@ _LOOPBACK_HOST = re.compile(r"^(localhost|127(\.[0-9]{1,3}){3}|\[::1\])(:[0-9]+)
 
 def apply_log_level(config: TrustedProxyAuthConfig) -> None:
     """Applies the log level setting to the `trusted_proxy_auth` logger (nothing when it is unset)."""
-    if config.log_level is None:
+    if config.log_threshold is None:
         return
-    if config.log_level == "silent":
+    if config.log_threshold == "silent":
         logger.disabled = True
         return
     logger.disabled = False
-    logger.setLevel(_LEVELS[config.log_level])
+    logger.setLevel(_LEVELS[config.log_threshold])
     if not logger.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))

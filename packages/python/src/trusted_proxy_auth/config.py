@@ -74,8 +74,8 @@ class TrustedProxyAuthConfig:
     key_source: KeySource | None = None
     #: `diagnostic`: problem bodies carry the rejection's detail (contract option `problemDetail`).
     problem_detail: Literal["generic", "diagnostic"] = "generic"
-    #: The log level setting (option `logLevel`); None leaves the `trusted_proxy_auth` logger to the application.
-    log_level: Literal["debug", "info", "warn", "error", "silent"] | None = None
+    #: The lowest level logged (option `logThreshold`); None leaves the `trusted_proxy_auth` logger alone.
+    log_threshold: Literal["debug", "info", "warn", "error", "silent"] | None = None
 
     def __post_init__(self) -> None:
         if self.key_source is None and self.jwks_url is not None:
