@@ -10,11 +10,38 @@ mkdir -p "$TOOLS_BIN"
 apt_packages=()
 # Sections below append to apt_packages or run `go install` into $TOOLS_BIN.
 
+# actionlint lints .github/workflows (packages/smoke/test/workflows.test.ts; the test skips without it).
+ACTIONLINT_VERSION=v1.7.12
+if ! { [[ -x "$TOOLS_BIN/actionlint" ]] && "$TOOLS_BIN/actionlint" -version | grep -qx "$ACTIONLINT_VERSION"; }; then
+  if command -v go >/dev/null 2>&1; then
+    GOBIN="$TOOLS_BIN" go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+  else
+    echo "install-tools: no go on PATH, so no actionlint (the workflow lint test will skip)" >&2
+  fi
+fi
+
+# Node 22 and 24 beside the Node 20 that runs npm: the core and adapter suites run on every supported major
+# (packages/smoke/test/node-versions.test.ts). The official binaries come from the npm packages
+# node-<platform>-<arch> (what the `node` package installs, without its install script).
+node_platform="$(node -p 'process.platform + "-" + process.arch')"
+for major in 22 24; do
+  node_dir="$PWD/.tools/node/$major"
+  if [[ ! -x "$node_dir/bin/node" ]]; then
+    npm install --prefix "$node_dir/package" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+      "node-$node_platform@$major"
+    mkdir -p "$node_dir/bin"
+    ln -sf "$node_dir/package/node_modules/node-$node_platform/bin/node" "$node_dir/bin/node"
+  fi
+done
+
 if ((${#apt_packages[@]} > 0)); then
   missing=()
   for package in "${apt_packages[@]}"; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
   if ((${#missing[@]} > 0)); then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    # CI runners are not root; this machine is.
+    sudo=()
+    if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
 fi

@@ -1,10 +1,11 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'conformance/index': 'src/conformance/index.ts' },
+  entry: { index: 'src/index.ts', msw: 'src/msw.ts', 'conformance/index': 'src/conformance/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
-  sourcemap: true,
+  // No source maps in the package: see packages/core/tsup.config.ts.
+  sourcemap: false,
   clean: true,
   target: 'node20',
 })

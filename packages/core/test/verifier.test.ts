@@ -1,4 +1,5 @@
-import { createTestIssuer, envFor, jwksHandlers, type JwksMock, type TestIssuer } from '@mieweb/trusted-proxy-auth-testing'
+import { createTestIssuer, envFor, type TestIssuer } from '@mieweb/trusted-proxy-auth-testing'
+import { jwksHandlers, type JwksMock } from '@mieweb/trusted-proxy-auth-testing/msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createVerifier, loadConfig, toProblemDetails, TrustedProxyAuthError, type TrustedProxyAuthEvent } from '../src/index.js'

@@ -3,9 +3,12 @@ import express, { type Express } from 'express'
 import type { ConformanceApp, ConformanceAppOptions } from '@mieweb/trusted-proxy-auth-testing/conformance'
 import { trustedProxyAuth, type ExpressTrustedProxyAuthOptions } from '../src/index.js'
 
+/** An Express major's default export: `express` (5) or the `express4` alias (npm:express@^4). */
+export type ExpressFactory = () => Express
+
 /** The conformance app: /health mounted before the middleware (Express's own opt-out), /whoami after it. */
-export function buildApp(auth: ExpressTrustedProxyAuthOptions): { app: Express; close(): void } {
-  const app = express()
+export function buildApp(auth: ExpressTrustedProxyAuthOptions, createExpress: ExpressFactory = express): { app: Express; close(): void } {
+  const app = createExpress()
   app.get('/health', (_req, res) => {
     res.json({ ok: true })
   })
@@ -35,7 +38,7 @@ export async function listen(app: Express, host: string, onClose: () => void = (
   }
 }
 
-export async function createApp({ auth, host }: ConformanceAppOptions): Promise<ConformanceApp> {
-  const { app, close } = buildApp(auth as ExpressTrustedProxyAuthOptions)
+export async function createApp({ auth, host }: ConformanceAppOptions, createExpress: ExpressFactory = express): Promise<ConformanceApp> {
+  const { app, close } = buildApp(auth as ExpressTrustedProxyAuthOptions, createExpress)
   return listen(app, host, close)
 }

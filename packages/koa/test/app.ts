@@ -4,9 +4,12 @@ import Koa from 'koa'
 import type { ConformanceApp, ConformanceAppOptions } from '@mieweb/trusted-proxy-auth-testing/conformance'
 import { trustedProxyAuth, type KoaTrustedProxyAuthOptions, type TrustedProxyAuthState } from '../src/index.js'
 
+/** A Koa major's application class: `koa` (3) or the `koa2` alias (npm:koa@^2). */
+export type KoaClass = new () => Koa<TrustedProxyAuthState>
+
 /** The conformance app: /health on a public router, /whoami on a router that uses the middleware (Koa's own opt-out). */
-export function buildApp(auth: KoaTrustedProxyAuthOptions): { app: Koa<TrustedProxyAuthState>; close(): void } {
-  const app = new Koa<TrustedProxyAuthState>()
+export function buildApp(auth: KoaTrustedProxyAuthOptions, KoaApp: KoaClass = Koa<TrustedProxyAuthState>): { app: Koa<TrustedProxyAuthState>; close(): void } {
+  const app = new KoaApp()
   const middleware = trustedProxyAuth(auth)
   const publicRoutes = new Router()
   publicRoutes.get('/health', (ctx) => {
@@ -39,7 +42,7 @@ export async function listen(app: Koa<TrustedProxyAuthState>, host: string, onCl
   }
 }
 
-export async function createApp({ auth, host }: ConformanceAppOptions): Promise<ConformanceApp> {
-  const { app, close } = buildApp(auth as KoaTrustedProxyAuthOptions)
+export async function createApp({ auth, host }: ConformanceAppOptions, KoaApp?: KoaClass): Promise<ConformanceApp> {
+  const { app, close } = buildApp(auth as KoaTrustedProxyAuthOptions, KoaApp)
   return listen(app, host, close)
 }

@@ -1,10 +1,10 @@
 """Creates packages/python/.venv on first use and runs the package's tools from it.
 
 `python3 scripts/dev_env.py setup` creates the virtual environment, installs the package in editable mode
-with its test and framework extras (only when pyproject.toml changed since the last install, so reruns
-are fast) and copies the contract files into the package. `python3 scripts/dev_env.py run TOOL ARGS...`
-does the same, then runs TOOL from the environment. turbo runs lint, typecheck and test at once, so
-setup is serialised with a file lock.
+with its framework extras and the `dev` dependency group (PEP 735; only when pyproject.toml changed since
+the last install, so reruns are fast) and copies the contract files into the package.
+`python3 scripts/dev_env.py run TOOL ARGS...` does the same, then runs TOOL from the environment. turbo
+runs lint, typecheck and test at once, so setup is serialised with a file lock.
 """
 
 from __future__ import annotations
@@ -19,7 +19,11 @@ from pathlib import Path
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 VENV = PACKAGE_ROOT / ".venv"
 STAMP = VENV / ".trusted-proxy-auth-installed"
-EXTRAS = "test,fastapi,flask,django"
+EXTRAS = "fastapi,flask,django"
+#: The PEP 735 dependency group with the test tools (not published, unlike an extra).
+GROUP = "dev"
+#: `pip install --group` arrived in pip 25.1; an older pip in the venv is upgraded first.
+PIP_WITH_GROUPS = (25, 1)
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 
@@ -29,8 +33,16 @@ def _fingerprint() -> str:
     for name in ("pyproject.toml", "hatch_build.py", "package.json"):
         digest.update((PACKAGE_ROOT / name).read_bytes())
     digest.update(EXTRAS.encode())
+    digest.update(GROUP.encode())
     digest.update(sys.version.encode())
     return digest.hexdigest()
+
+
+def _pip_version(python: Path) -> tuple[int, ...]:
+    completed = subprocess.run(
+        [str(python), "-c", "import pip; print(pip.__version__)"], capture_output=True, text=True, check=True
+    )
+    return tuple(int(part) for part in completed.stdout.strip().split(".")[:2] if part.isdigit())
 
 
 def _locked_setup() -> None:
@@ -54,8 +66,11 @@ def _setup() -> None:
     fingerprint = _fingerprint()
     if STAMP.exists() and STAMP.read_text() == fingerprint:
         return
+    pip = [str(python), "-m", "pip", "--disable-pip-version-check"]
+    if _pip_version(python) < PIP_WITH_GROUPS:
+        subprocess.run([*pip, "install", "--quiet", "--upgrade", "pip>=25.1"], cwd=PACKAGE_ROOT, check=True)
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", f".[{EXTRAS}]"],
+        [*pip, "install", "--quiet", "-e", f".[{EXTRAS}]", "--group", GROUP],
         cwd=PACKAGE_ROOT,
         check=True,
     )

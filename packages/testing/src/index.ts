@@ -1,7 +1,8 @@
 /**
  * Test helpers for apps and packages that verify identity assertions with trusted-proxy-auth:
- * a key-holding test issuer, JWKS endpoints (msw handlers or a loopback HTTP server) and the headers a
- * proxy would send.
+ * a key-holding test issuer, a loopback HTTP JWKS endpoint and the headers a proxy would send. The msw
+ * handlers live in the `/msw` subpath (msw is an optional peer dependency); the adapter conformance suite in
+ * `/conformance` (needs vitest).
  *
  * @module
  */
@@ -28,7 +29,6 @@ export {
   type JwksRequestRecord,
   type JwksResponseKind,
 } from './jwks-endpoint.js'
-export { jwksHandlers, type JwksHandlersOptions, type JwksMock } from './msw-handlers.js'
 export { DISCOVERY_PATH, JWKS_PATH, startTestIssuer, type RunningTestIssuer, type StartTestIssuerOptions } from './loopback-issuer.js'
 export { bearer, DEFAULT_ASSERTION_HEADER, envFor, proxyHeaders, type EnvSource, type ProxyHeadersOptions } from './request-helpers.js'
 export type { AdapterConformanceOptions, ConformanceApp, ConformanceAppOptions, ConformanceAuthOptions } from './conformance/types.js'

@@ -1,7 +1,8 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createTestIssuer, jwksHandlers, type JwksMock, type TestIssuer } from '../src/index.js'
+import { createTestIssuer, type TestIssuer } from '../src/index.js'
+import { jwksHandlers, type JwksMock } from '../src/msw.js'
 
 const server = setupServer()
 let issuer: TestIssuer

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ._quirks.email_verified_string import email_verified_from
@@ -19,6 +21,10 @@ class Identity:
 
     `subject` is the stable user id (scoped by `issuer`); `email` is exactly as signed (never case-folded
     or normalised), so never link accounts on it unless `email_verified` is true.
+
+    Immutable and hashable, so it can be a dict key or cached: `claims` is a read-only view
+    (`types.MappingProxyType`) of a private deep copy of the verified payload, and it takes no part in the
+    hash (it is still compared by `==`).
     """
 
     subject: str
@@ -30,7 +36,11 @@ class Identity:
     audience: tuple[str, ...]
     issued_at: float | None
     expires_at: float
-    claims: dict[str, Any] = field(repr=False)
+    claims: Mapping[str, Any] = field(repr=False, hash=False)
+
+    def __post_init__(self) -> None:
+        # A frozen dataclass only stops rebinding: without this a caller could still edit the claims in place.
+        object.__setattr__(self, "claims", MappingProxyType(copy.deepcopy(dict(self.claims))))
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the camelCase JSON object of contract/identity.schema.json."""
@@ -44,7 +54,7 @@ class Identity:
             "audience": list(self.audience),
             "issuedAt": self.issued_at,
             "expiresAt": self.expires_at,
-            "claims": copy.deepcopy(self.claims),
+            "claims": copy.deepcopy(dict(self.claims)),
         }
 
 

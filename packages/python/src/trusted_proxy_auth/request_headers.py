@@ -26,6 +26,12 @@ def _text(value: HeaderName) -> str:
     return value.decode("latin-1") if isinstance(value, bytes) else value
 
 
+def assertion_text(token: str | bytes) -> str:
+    """An assertion handed over directly, as text: bytes are read as ISO-8859-1, exactly like a header value
+    `header_values` reads, so `verify_assertion(b"...")` and `verify_request` see the same characters."""
+    return _text(token)
+
+
 def header_values(headers: HeadersInput, name: str) -> list[str]:
     """Every value sent under `name` (case-insensitive), each repetition kept apart where the input allows."""
     wanted = name.lower()

@@ -34,7 +34,7 @@ from .claims import check_claims, check_user_policy
 from .config import TrustedProxyAuthConfig, load_config
 from .errors import TrustedProxyAuthError
 from .identity import Identity, map_identity
-from .request_headers import HeadersInput, check_required_headers, extract_assertion
+from .request_headers import HeadersInput, assertion_text, check_required_headers, extract_assertion
 
 _Result = TypeVar("_Result", Identity, Identity | None)
 
@@ -96,9 +96,11 @@ class TrustedProxyAuth:
 
     # -- verification -------------------------------------------------------------------------------
 
-    def verify_assertion(self, token: str, now: float | None = None) -> Identity:
-        """Verifies one assertion string: the identity, or a TrustedProxyAuthError."""
-        return self._observe(lambda: self._verify_sync(token, now))
+    def verify_assertion(self, token: str | bytes, now: float | None = None) -> Identity:
+        """Verifies one assertion (text, or bytes read as ISO-8859-1 like a header value): the identity, or a
+        TrustedProxyAuthError."""
+        text = assertion_text(token)
+        return self._observe(lambda: self._verify_sync(text, now))
 
     def verify_request(
         self, headers: HeadersInput, remote_addr: str | None = None, now: float | None = None
@@ -112,9 +114,10 @@ class TrustedProxyAuth:
 
         return self._observe(work)
 
-    async def averify_assertion(self, token: str, now: float | None = None) -> Identity:
+    async def averify_assertion(self, token: str | bytes, now: float | None = None) -> Identity:
+        """`verify_assertion` without blocking the event loop on a key fetch."""
         try:
-            return self._succeeded(await self._verify_async(token, now))
+            return self._succeeded(await self._verify_async(assertion_text(token), now))
         except TrustedProxyAuthError as error:
             self._failed(error)
             raise
