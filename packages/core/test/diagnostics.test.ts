@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createTestIssuer, envFor, jwksHandlers, type JwksMock, type TestIssuer } from '@mieweb/trusted-proxy-auth-testing'
+import { createTestIssuer, envFor, type TestIssuer } from '@mieweb/trusted-proxy-auth-testing'
+import { jwksHandlers, type JwksMock } from '@mieweb/trusted-proxy-auth-testing/msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
