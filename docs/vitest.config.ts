@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Type-checking the guide's TypeScript blocks starts a compiler program.
-    testTimeout: 60_000,
+    // Watchdogs against a hang, not limits on speed: on a busy 2-core machine key generation, compiling and
+    // process starts take many times longer than on a quiet one, and that must never fail a test.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
   },
 })

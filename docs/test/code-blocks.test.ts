@@ -18,7 +18,7 @@ const where = ({ page, block }: Located): string => `${page.name}:${block.line}`
 const ofLang = (...langs: string[]): Located[] => blocks.filter(({ block }) => langs.includes(block.lang))
 
 /** Languages a block may be written in; anything else is probably a typo in the fence. */
-const KNOWN_LANGS = ['', 'ts', 'json', 'python', 'sh', 'yaml', 'nginx', 'caddyfile', 'text', 'http']
+const KNOWN_LANGS = ['', 'ts', 'json', 'python', 'sh', 'yaml', 'nginx', 'caddyfile', 'text', 'http', 'toml']
 
 describe('code blocks', () => {
   it('use a known language tag', () => {

@@ -40,6 +40,8 @@ function otherSnakeCaseNames(): Set<string> {
     'auth_request_set', 'proxy_set_header', 'forward_auth', 'copy_headers', 'ext_authz', 'pass_identity_headers',
     'signing_key', 'allowed_upstream_headers', 'forward_payload_header', 'claim_to_headers', 'jwt_claims',
     'resolve_user', 'jwt_authn', 'identity_nonce', 'trusted_proxy_auth', 'underscores_in_headers',
+    'handle_response', 'ssl_certificate', 'proxy_buffer_size', 'proxy_buffers', 'skip_provider_button',
+    'set_authorization_header', 'reverse_proxy', 'error_page',
   ]) {
     names.add(name)
   }

@@ -3,7 +3,7 @@ import { parseAddressRange, type AddressRange } from './addresses.js'
 import { TrustedProxyAuthError, type ConfigProblem } from './errors.js'
 import { ENV_CONTRACT, type ContractOptions, type OptionName } from './generated/contract.js'
 import type { KeySource } from './key-sources/key-source.js'
-import { applyPreset, isKnownPreset, type PresetQuirks } from './presets.js'
+import { applyPreset, isKnownPreset, presetNames, type PresetQuirks } from './presets.js'
 import { SHARED_SECRET_ALGORITHM } from './quirks/shared-secret-hs256.js'
 import { splitList } from './setting-text.js'
 import { keyUrlProblem } from './url-rules.js'
@@ -111,12 +111,13 @@ function readConfigFile(path: string, problems: ConfigProblem[]): Record<string,
 
 function parseNameValueRules(variable: string, items: string[], problems: ConfigProblem[], isName: (name: string) => boolean): NameValueRule[] {
   const rules: NameValueRule[] = []
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     const at = item.indexOf('=')
     const name = (at === -1 ? item : item.slice(0, at)).trim()
     const value = at === -1 ? null : item.slice(at + 1).trim()
     if (!isName(name)) {
-      problems.push({ variable, message: `has an invalid entry "${name}"` })
+      // By position, never quoted: a misplaced token or secret must not reach logs through this message.
+      problems.push({ variable, message: `has an invalid entry (entry ${index + 1})` })
       continue
     }
     rules.push({ name, value })
@@ -142,10 +143,10 @@ function parseValue(variable: Variable, text: string, problems: ConfigProblem[])
       return splitList(text)
     case 'cidr-list': {
       const ranges: AddressRange[] = []
-      for (const item of splitList(text)) {
+      for (const [index, item] of splitList(text).entries()) {
         const range = parseAddressRange(item)
         if (range) ranges.push(range)
-        else problems.push({ variable: name, message: `has an invalid address or CIDR range "${item}"` })
+        else problems.push({ variable: name, message: `has an invalid address or CIDR range (entry ${index + 1})` })
       }
       return ranges
     }
@@ -180,16 +181,21 @@ function isEmpty(value: unknown): boolean {
   return value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0)
 }
 
+/** The symmetric and unsecured JWA names (RFC 7518 §3.1), refused by name. */
+const REFUSED_ALGORITHM_NAMES: readonly string[] = ['HS256', 'HS384', 'HS512', 'none']
+
 /** Cross-setting rules the per-variable types cannot express. */
 function checkPolicy(settings: Record<string, unknown>, problems: ConfigProblem[]): void {
   const algorithms = settings['algorithms']
   if (Array.isArray(algorithms)) {
     const allowed = ENV_CONTRACT.variables.find((v) => v.option === 'algorithms')?.allowedValues ?? []
-    for (const alg of algorithms as string[]) {
+    for (const [index, alg] of (algorithms as string[]).entries()) {
+      // A registered name is quoted; anything else only by position, so a misplaced secret is never echoed.
+      const label = REFUSED_ALGORITHM_NAMES.includes(alg) ? `"${alg}"` : `entry ${index + 1}`
       if (/^HS/i.test(alg) || alg.toLowerCase() === 'none') {
-        problems.push({ variable: 'TRUSTED_PROXY_ALGORITHMS', message: `"${alg}" is not allowed: only asymmetric algorithms are accepted` })
+        problems.push({ variable: 'TRUSTED_PROXY_ALGORITHMS', message: `${label} is not allowed: only asymmetric algorithms are accepted` })
       } else if (!(allowed as readonly string[]).includes(alg)) {
-        problems.push({ variable: 'TRUSTED_PROXY_ALGORITHMS', message: `"${alg}" is not a supported algorithm` })
+        problems.push({ variable: 'TRUSTED_PROXY_ALGORITHMS', message: `entry ${index + 1} is not a supported algorithm` })
       }
     }
   }
@@ -241,7 +247,7 @@ export function loadConfig(env: EnvInput = globalThis.process?.env ?? {}, overri
   }
   const presetName = explicit['TRUSTED_PROXY_PRESET']?.trim() || null
   if (presetName !== null && !isKnownPreset(presetName)) {
-    problems.push({ variable: 'TRUSTED_PROXY_PRESET', message: `"${presetName}" is not a known preset` })
+    problems.push({ variable: 'TRUSTED_PROXY_PRESET', message: `is not a known preset (known: ${presetNames().join(', ')})` })
   }
   const { settings: merged, quirks, keySource: keySourcePlan } = applyPreset(presetName, explicit, problems)
 

@@ -42,6 +42,11 @@ const PLACEHOLDER_KID = '00000000-0000-0000-0000-000000000000'
 /** `https://host` or `https://host:port`, nothing else: the only issuer a `{issuer}` template may be built from. */
 const HTTPS_ORIGIN = /^https:\/\/([^\s/?#@:[\]]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$/
 
+/** Every preset name, in contract order. */
+export function presetNames(): string[] {
+  return Object.keys(PRESETS)
+}
+
 export function isKnownPreset(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(PRESETS, name)
 }

@@ -104,7 +104,7 @@ it('every lifecycle script follows test-vectors/schema/lifecycle.schema.json', (
 })
 
 describe.each(scripts)('lifecycle $name', ({ script }) => {
-  it(script.description, { timeout: 60_000 }, async () => {
+  it(script.description, async () => {
     for (const name of script.keys) await keyPair(name)
     served = { status: 404, body: '' }
     fetchCount = 0
@@ -133,9 +133,15 @@ describe.each(scripts)('lifecycle $name', ({ script }) => {
           const { key, concurrent = 1, distinctKids } = step.verify
           const kid = step.verify.kid === undefined ? key : step.verify.kid
           if (distinctKids) {
+            // One signature for the whole flood (test-vectors/lifecycle/README.md): signing 10,000 headers would
+            // cost seconds of CPU, and a kid the key set lacks is refused before any signature is checked.
+            const [, payload, signature] = (await sign(key, `${kid}-1`)).split('.')
+            const results = new Set<string>()
             for (let i = 1; i <= distinctKids; i++) {
-              expect(await outcome(verifier!, await sign(key, `${kid}-${i}`)), where).toBe(step.expect)
+              const header = Buffer.from(JSON.stringify({ alg: 'ES256', kid: `${kid}-${i}` })).toString('base64url')
+              results.add(await outcome(verifier!, `${header}.${payload}.${signature}`))
             }
+            expect(results, where).toEqual(new Set([step.expect]))
           } else {
             const token = await sign(key, kid)
             const results = await Promise.all(Array.from({ length: concurrent }, () => outcome(verifier!, token)))

@@ -89,7 +89,7 @@ describe('preset defaults and precedence', () => {
   })
 
   it('refuses an unknown preset on TRUSTED_PROXY_PRESET', () => {
-    expect(problemsOf({ ...cloudflare(), TRUSTED_PROXY_PRESET: 'nginx' })).toContainEqual({ variable: 'TRUSTED_PROXY_PRESET', message: '"nginx" is not a known preset' })
+    expect(problemsOf({ ...cloudflare(), TRUSTED_PROXY_PRESET: 'nginx' })).toContainEqual({ variable: 'TRUSTED_PROXY_PRESET', message: 'is not a known preset (known: cloudflare-access, pomerium, google-iap, aws-alb, oauth2-proxy, teleport, authentik)' })
   })
 })
 

@@ -30,12 +30,17 @@ export const VECTORS_DIR = join(import.meta.dirname, '..', '..', '..', 'test-vec
 export const CLI_PATH = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js')
 const NON_VECTOR_FILES = new Set(['package.json', 'tsconfig.json'])
 
-/** Every vector of every test-vectors/*.json file, in file order. */
-export function loadVectors(): Vector[] {
+/** Every test-vectors/*.json file (by name) with its vectors, in name order. */
+export function loadVectorFiles(): Array<{ file: string; vectors: Vector[] }> {
   return readdirSync(VECTORS_DIR)
     .filter((name) => name.endsWith('.json') && !NON_VECTOR_FILES.has(name))
     .sort()
-    .flatMap((name) => (JSON.parse(readFileSync(join(VECTORS_DIR, name), 'utf8')) as { vectors: Vector[] }).vectors)
+    .map((file) => ({ file, vectors: (JSON.parse(readFileSync(join(VECTORS_DIR, file), 'utf8')) as { vectors: Vector[] }).vectors }))
+}
+
+/** Every vector of every test-vectors/*.json file, in file order. */
+export function loadVectors(): Vector[] {
+  return loadVectorFiles().flatMap(({ vectors }) => vectors)
 }
 
 type Served = { keys: unknown[] } | ExplicitResponse | { pem: string }
@@ -139,9 +144,21 @@ export function comparableError(vector: Vector, error: { code: string | undefine
   return pinned as ComparableError
 }
 
+export interface CliOutput {
+  ok: boolean
+  identity?: unknown
+  error?: { code: string; status: number; message: string; detail?: string }
+}
+
 export interface CliRun {
   exitCode: number
-  output: { ok: boolean; identity?: unknown; error?: { code: string; status: number; message: string; detail?: string } }
+  output: CliOutput
+}
+
+/** The exit code `verify` must return for a vector's expected outcome. */
+export function expectedExitCode(vector: Vector): number {
+  if ('identity' in vector.expected) return 0
+  return vector.expected.error.code === 'invalid_config' ? 2 : 1
 }
 
 /** Command-line arguments of `trusted-proxy-auth verify` for a vector. */
@@ -157,18 +174,47 @@ export function cliArguments(vector: Vector): string[] {
   return [...args, '--', vector.token ?? 'placeholder-token']
 }
 
-/** Runs the built CLI with only the vector's environment (nothing inherited but PATH). */
-export function runThroughCli(vector: Vector, env: Record<string, string>): Promise<CliRun> {
+/** One `verify --batch` input line for a vector: its configuration, time, and token or request. */
+export function batchLine(vector: Vector, env: Record<string, string>): string {
+  const target = vector.request
+    ? { headers: vector.request.headers, remoteAddress: vector.request.remoteAddress ?? null }
+    : { token: vector.token ?? 'placeholder-token' }
+  return JSON.stringify({ ...target, now: vector.now, env })
+}
+
+function runCliProcess(args: string[], env: Record<string, string>, stdin: string, label: string): Promise<{ exitCode: number; stdout: string }> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CLI_PATH, ...cliArguments(vector)], { env: { PATH: process.env['PATH'] ?? '', ...env }, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
-      const exitCode = error ? Number((error as { code?: number }).code ?? -1) : 0
-      try {
-        resolve({ exitCode, output: JSON.parse(stdout) as CliRun['output'] })
-      } catch {
-        reject(new Error(`${vector.id}: the CLI printed no JSON (exit ${exitCode}): ${stdout.slice(0, 200)} ${stderr.slice(0, 200)}`))
+    const child = execFile(process.execPath, [CLI_PATH, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, maxBuffer: 1 << 26 }, (error, stdout, stderr) => {
+      if (error && typeof (error as { code?: unknown }).code !== 'number') {
+        reject(new Error(`${label}: the CLI did not run: ${error.message} ${stderr.slice(0, 200)}`))
+        return
       }
-    }).stdin?.end()
+      resolve({ exitCode: error ? Number((error as { code?: number }).code) : 0, stdout })
+    })
+    child.stdin?.end(stdin)
   })
+}
+
+/** Runs the built CLI once for one vector, with only the vector's environment (nothing inherited but PATH). */
+export async function runThroughCli(vector: Vector, env: Record<string, string>): Promise<CliRun> {
+  const { exitCode, stdout } = await runCliProcess(cliArguments(vector), env, '', vector.id)
+  try {
+    return { exitCode, output: JSON.parse(stdout) as CliOutput }
+  } catch {
+    throw new Error(`${vector.id}: the CLI printed no JSON (exit ${exitCode}): ${stdout.slice(0, 200)}`)
+  }
+}
+
+/**
+ * Runs every given vector through ONE `verify --batch` process (its environment: PATH only; each line carries
+ * the vector's configuration): the process exit code and one output per vector, in order.
+ */
+export async function runBatchThroughCli(vectors: readonly Vector[], envFor: (vector: Vector) => Record<string, string>, label: string): Promise<{ exitCode: number; outputs: CliOutput[] }> {
+  const input = vectors.map((vector) => batchLine(vector, envFor(vector)) + '\n').join('')
+  const { exitCode, stdout } = await runCliProcess(['verify', '--batch'], {}, input, label)
+  const lines = stdout.split('\n').filter((line) => line !== '')
+  if (lines.length !== vectors.length) throw new Error(`${label}: the CLI answered ${lines.length} of ${vectors.length} lines (exit ${exitCode})`)
+  return { exitCode, outputs: lines.map((line) => JSON.parse(line) as CliOutput) }
 }
 
 /** Runs at most `limit` tasks at once. */

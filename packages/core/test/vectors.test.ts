@@ -1,24 +1,61 @@
 import { readFileSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { comparableError, Limiter, loadVectors, runThroughCli, runThroughLibrary, VectorKeyServer, type Vector } from './vector-harness.js'
+import {
+  expectedExitCode,
+  Limiter,
+  loadVectorFiles,
+  runBatchThroughCli,
+  runThroughCli,
+  runThroughLibrary,
+  VectorKeyServer,
+  type CliOutput,
+  type Vector,
+} from './vector-harness.js'
 
 // Every language-neutral vector (test-vectors/*.json) through the library API and through the built CLI.
 // The vectors come from the contract, not from this implementation: a failure here means one of them is wrong.
 
-const vectors = loadVectors()
+const files = loadVectorFiles()
+const vectors = files.flatMap((file) => file.vectors)
 const errorMessages = new Map(
   (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'contract', 'errors.json'), 'utf8')) as { errors: Array<{ code: string; message: string }> }).errors.map(
     (entry) => [entry.code, entry.message],
   ),
 )
 const server = new VectorKeyServer(vectors)
-// Each CLI run is a fresh Node process; a few at once keep the cores busy without starving the rest.
-const cliSlots = new Limiter(Math.min(8, Math.max(2, availableParallelism())))
+// Each CLI run is a Node process; two at once keep both cores busy without starving the rest of the run.
+const cliSlots = new Limiter(2)
 
-beforeAll(() => server.start())
+// Every vector of every file through ONE `verify --batch` process (a Node start costs more than verifying a
+// whole file), started by whichever test needs it first; each file's test checks its own vectors' lines.
+let batchRun: ReturnType<typeof runBatchThroughCli> | undefined
+function batchOutputs(): ReturnType<typeof runBatchThroughCli> {
+  batchRun ??= runBatchThroughCli(vectors, (vector) => server.envFor(vector), 'test-vectors/*.json')
+  return batchRun
+}
+
+beforeAll(async () => {
+  await server.start()
+  // The batch process starts now and uses the other core while the library tests run here; its tests await it.
+  batchOutputs().catch(() => undefined)
+})
 afterAll(() => server.close())
+
+/** What the CLI must print for a vector (the contract's message for a rejection). */
+function expectedOutput(vector: Vector): CliOutput | { ok: false; error: { code: string; status: number; message: string | undefined } } {
+  if ('identity' in vector.expected) return { ok: true, identity: vector.expected.identity }
+  const { code, status, detail } = vector.expected.error
+  return { ok: false, error: { code, status, message: errorMessages.get(code), ...(detail === undefined ? {} : { detail }) } }
+}
+
+/** The comparable part of a CLI output: everything but the problem list of invalid_config, and the detail where the vector pins one. */
+function comparable(output: CliOutput, vector: Vector): CliOutput {
+  if (output.ok || !output.error) return output
+  const { code, status, message, detail } = output.error
+  const pinsDetail = 'error' in vector.expected && vector.expected.error.detail !== undefined
+  return { ok: false, error: { code, status, message, ...(pinsDetail ? { detail } : {}) } }
+}
 
 it('loads the vector files', () => {
   expect(vectors.length).toBeGreaterThanOrEqual(120)
@@ -38,19 +75,40 @@ describe('vectors through the library', () => {
   })
 })
 
-describe.concurrent('vectors through the CLI', () => {
-  it.each(vectors.map((vector) => [vector.id, vector] as const))('%s', async (_id, vector: Vector) => {
+describe('vectors through the CLI, all in one `verify --batch` process', () => {
+  it.each(files.map((file) => [file.file, file] as const))('%s', async (_name, file) => {
+    const { outputs } = await batchOutputs()
+    const first = vectors.indexOf(file.vectors[0]!)
+    // One entry per vector, so a failure names each vector that differs.
+    expect(file.vectors.map((vector, index) => ({ id: vector.id, output: comparable(outputs[first + index]!, vector) }))).toEqual(
+      file.vectors.map((vector) => ({ id: vector.id, output: expectedOutput(vector) })),
+    )
+  })
+
+  it('exits with the highest exit code of its cases', async () => {
+    expect((await batchOutputs()).exitCode).toBe(Math.max(...vectors.map(expectedExitCode)))
+  })
+})
+
+/**
+ * The real single-verification entry point (argv, `--`, `--header`, exit codes) on a few vectors: the first of
+ * each kind (token, request or configuration-only) and each exit code. Its output must equal the batch output.
+ */
+function singleRunSample(): Vector[] {
+  const seen = new Set<string>()
+  return vectors.filter((vector) => {
+    const kind = `${vector.request ? 'request' : vector.token === undefined ? 'config' : 'token'}/${expectedExitCode(vector)}`
+    if (seen.has(kind)) return false
+    seen.add(kind)
+    return true
+  })
+}
+
+describe.concurrent('vectors through the CLI, one process per verification (a sample)', () => {
+  it.each(singleRunSample().map((vector) => [vector.id, vector] as const))('%s', async (_id, vector: Vector) => {
     const { exitCode, output } = await cliSlots.run(() => runThroughCli(vector, server.envFor(vector)))
-    if ('identity' in vector.expected) {
-      expect({ exitCode, output }, vector.description).toEqual({ exitCode: 0, output: { ok: true, identity: vector.expected.identity } })
-      return
-    }
-    const { code } = vector.expected.error
-    expect({ exitCode, ok: output.ok, error: comparableError(vector, { code: output.error?.code, status: output.error?.status, detail: output.error?.detail }) }, vector.description).toEqual({
-      exitCode: code === 'invalid_config' ? 2 : 1,
-      ok: false,
-      error: vector.expected.error,
-    })
-    expect(output.error?.message).toBe(errorMessages.get(code))
+    expect({ exitCode, output: comparable(output, vector) }, vector.description).toEqual({ exitCode: expectedExitCode(vector), output: expectedOutput(vector) })
+    const { outputs } = await batchOutputs()
+    expect(output, 'the batch printed the same line').toEqual(outputs[vectors.indexOf(vector)])
   })
 })

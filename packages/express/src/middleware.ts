@@ -2,7 +2,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import {
   isTrustedProxyAuthError,
   rawHeaderPairs,
+  resolveAdapterUser,
   toProblemDetails,
+  type ResolvedUser,
   type TrustedIdentity,
   type TrustedProxyAuthError,
   type TrustedProxyAuthOptions,
@@ -13,8 +15,12 @@ import type { TrustedProxyUser } from './user-type.js'
 import { verifierFromAdapterOptions, type VerifierSource } from '@mieweb/trusted-proxy-auth'
 
 export interface ExpressTrustedProxyAuthOptions extends TrustedProxyAuthOptions, VerifierSource {
-  /** Loads or creates the application's own user for a verified identity; the result becomes `req.user`. */
-  resolveUser?: (identity: TrustedIdentity, req: Request) => TrustedProxyUser | Promise<TrustedProxyUser>
+  /**
+   * Loads or creates the application's own user for a verified identity; the result becomes `req.user`.
+   * Returning `null`/`undefined` denies the request (403 `forbidden_user`); a thrown `TrustedProxyAuthError`
+   * is answered like any rejection; any other error goes to `next(error)`.
+   */
+  resolveUser?: (identity: TrustedIdentity, req: Request) => ResolvedUser<TrustedProxyUser>
   /**
    * Answers a rejected request instead of the default problem response. Call `next(error)` to hand it
    * to your Express error handler, or send a response yourself.
@@ -50,22 +56,18 @@ export function trustedProxyAuth(options: ExpressTrustedProxyAuthOptions = {}): 
   const middleware = async function trustedProxyAuthMiddleware(req: Request, res: Response, next: NextFunction): Promise<void> {
     if (unless?.(req)) return next()
     let identity: TrustedIdentity | null
+    let user: TrustedProxyUser | undefined
     try {
       // Raw header pairs, because req.headers joins repeated headers and keeps only one Authorization.
       identity = await verifier.verifyRequest({ headers: rawHeaderPairs(req), remoteAddress: peerAddress(req) })
+      if (identity) user = (await resolveAdapterUser(resolveUser, identity, req)) as TrustedProxyUser
     } catch (error) {
       if (!isTrustedProxyAuthError(error)) return next(error)
       if (onError) return onError(error, req, res, next)
       return sendProblem(res, error, verifier)
     }
     req.trustedIdentity = identity
-    if (identity) {
-      try {
-        req.user = resolveUser ? await resolveUser(identity, req) : (identity as TrustedProxyUser)
-      } catch (error) {
-        return next(error)
-      }
-    }
+    if (identity) req.user = user
     next()
   }
   return Object.assign(middleware, { verifier })

@@ -1,5 +1,5 @@
 import type { Request } from 'express'
-import type { TrustedIdentity } from '@mieweb/trusted-proxy-auth'
+import type { ResolvedUser, TrustedIdentity } from '@mieweb/trusted-proxy-auth'
 import { describe, expectTypeOf, it } from 'vitest'
 import { trustedProxyAuth, type ExpressTrustedProxyAuthOptions, type TrustedProxyUser } from '../src/index.js'
 
@@ -24,8 +24,8 @@ describe('Express types', () => {
     expectTypeOf(trustedProxyAuth).parameter(0).toEqualTypeOf<ExpressTrustedProxyAuthOptions | undefined>()
   })
 
-  it('resolveUser must return the user type and receives the Express request', () => {
+  it('resolveUser returns the user type, or null/undefined to deny, and receives the Express request', () => {
     expectTypeOf<NonNullable<ExpressTrustedProxyAuthOptions['resolveUser']>>().parameters.toEqualTypeOf<[TrustedIdentity, Request]>()
-    expectTypeOf<NonNullable<ExpressTrustedProxyAuthOptions['resolveUser']>>().returns.toEqualTypeOf<TrustedProxyUser | Promise<TrustedProxyUser>>()
+    expectTypeOf<NonNullable<ExpressTrustedProxyAuthOptions['resolveUser']>>().returns.toEqualTypeOf<ResolvedUser<TrustedProxyUser>>()
   })
 })

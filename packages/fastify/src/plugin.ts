@@ -4,8 +4,10 @@ import {
   ENV_CONTRACT,
   isTrustedProxyAuthError,
   rawHeaderPairs,
+  resolveAdapterUser,
   toProblemDetails,
   TrustedProxyAuthError,
+  type ResolvedUser,
   type TrustedIdentity,
   type TrustedProxyAuthOptions,
   type Verifier,
@@ -14,8 +16,12 @@ import type { TrustedProxyUser } from './user-type.js'
 import { verifierFromAdapterOptions, type VerifierSource } from '@mieweb/trusted-proxy-auth'
 
 export interface FastifyTrustedProxyAuthOptions extends TrustedProxyAuthOptions, VerifierSource {
-  /** Loads or creates the application's own user for a verified identity; the result becomes `request.user`. */
-  resolveUser?: (identity: TrustedIdentity, request: FastifyRequest) => TrustedProxyUser | Promise<TrustedProxyUser>
+  /**
+   * Loads or creates the application's own user for a verified identity; the result becomes `request.user`.
+   * Returning `null`/`undefined` denies the request (403 `forbidden_user`); a thrown `TrustedProxyAuthError`
+   * is answered like any rejection; any other error goes to Fastify's error handler.
+   */
+  resolveUser?: (identity: TrustedIdentity, request: FastifyRequest) => ResolvedUser<TrustedProxyUser>
   /**
    * Answers a rejected request instead of the default problem response. It must send a reply
    * (`reply.code(…).send(…)`) or throw to hand the error to Fastify's error handler.
@@ -60,9 +66,11 @@ export function trustedProxyAuth(options: FastifyTrustedProxyAuthOptions = {}): 
   async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     if (request.routeOptions.config.trustedProxyAuth === false) return
     let identity: TrustedIdentity | null
+    let user: TrustedProxyUser | undefined
     try {
       // Raw header pairs, because Node's parsed headers join repeats and keep only one Authorization.
       identity = await verifier.verifyRequest({ headers: rawHeaderPairs(request.raw), remoteAddress: request.ip })
+      if (identity) user = (await resolveAdapterUser(resolveUser, identity, request)) as TrustedProxyUser
     } catch (error) {
       if (!isTrustedProxyAuthError(error)) throw error
       if (onError) {
@@ -74,7 +82,7 @@ export function trustedProxyAuth(options: FastifyTrustedProxyAuthOptions = {}): 
       return reply.code(problem.status).headers(problem.headers).send(JSON.stringify(problem.body))
     }
     request.trustedIdentity = identity
-    if (identity) request.user = resolveUser ? await resolveUser(identity, request) : (identity as TrustedProxyUser)
+    if (identity) request.user = user as TrustedProxyUser
     return undefined
   }
 

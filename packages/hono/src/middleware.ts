@@ -3,8 +3,10 @@ import { env as runtimeEnv } from 'hono/adapter'
 import type { GetConnInfo } from 'hono/conninfo'
 import {
   isTrustedProxyAuthError,
+  resolveAdapterUser,
   toProblemDetails,
   type EnvInput,
+  type ResolvedUser,
   type TrustedIdentity,
   type TrustedProxyAuthError,
   type TrustedProxyAuthOptions,
@@ -23,8 +25,12 @@ export interface HonoTrustedProxyAuthOptions extends TrustedProxyAuthOptions, Om
   env?: EnvInput | ((c: Context) => EnvInput)
   /** The runtime's connection-info helper, e.g. `getConnInfo` from `@hono/node-server/conninfo`; see README. */
   getConnInfo?: GetConnInfo
-  /** Loads or creates the application's own user for a verified identity; the result becomes `c.var.user`. */
-  resolveUser?: (identity: TrustedIdentity, c: Context) => TrustedProxyUser | Promise<TrustedProxyUser>
+  /**
+   * Loads or creates the application's own user for a verified identity; the result becomes `c.var.user`.
+   * Returning `null`/`undefined` denies the request (403 `forbidden_user`); a thrown `TrustedProxyAuthError`
+   * is answered like any rejection; any other error propagates to Hono.
+   */
+  resolveUser?: (identity: TrustedIdentity, c: Context) => ResolvedUser<TrustedProxyUser>
   /** Builds the response for a rejected request instead of the default problem response. */
   onError?: (error: TrustedProxyAuthError, c: Context) => Response | Promise<Response>
 }
@@ -58,15 +64,17 @@ export function trustedProxyAuth(options: HonoTrustedProxyAuthOptions = {}): Tru
 
   const middleware: MiddlewareHandler<{ Variables: TrustedProxyAuthVariables }> = async function trustedProxyAuthMiddleware(c, next) {
     let identity: TrustedIdentity | null
+    let user: TrustedProxyUser | null = null
     try {
       verifier ??= build((envSource as (c: Context) => EnvInput)(c))
       identity = await verifier.verifyRequest({ headers: c.req.raw.headers, remoteAddress: peerAddress(c, getConnInfo) })
+      if (identity) user = (await resolveAdapterUser(resolveUser, identity, c)) as TrustedProxyUser
     } catch (error) {
       if (!isTrustedProxyAuthError(error)) throw error
       return onError ? onError(error, c) : problemResponse(error, verifier)
     }
     c.set('trustedIdentity', identity)
-    c.set('user', identity ? (resolveUser ? await resolveUser(identity, c) : (identity as TrustedProxyUser)) : null)
+    c.set('user', user)
     await next()
   }
   return Object.defineProperty(middleware, 'verifier', { get: () => verifier, enumerable: true }) as TrustedProxyAuthMiddleware

@@ -2,7 +2,9 @@ import type { Context, Middleware, Next } from 'koa'
 import {
   isTrustedProxyAuthError,
   rawHeaderPairs,
+  resolveAdapterUser,
   toProblemDetails,
+  type ResolvedUser,
   type TrustedIdentity,
   type TrustedProxyAuthError,
   type TrustedProxyAuthOptions,
@@ -13,8 +15,12 @@ import type { TrustedProxyAuthState, TrustedProxyUser } from './user-type.js'
 import { verifierFromAdapterOptions, type VerifierSource } from '@mieweb/trusted-proxy-auth'
 
 export interface KoaTrustedProxyAuthOptions extends TrustedProxyAuthOptions, VerifierSource {
-  /** Loads or creates the application's own user for a verified identity; the result becomes `ctx.state.user`. */
-  resolveUser?: (identity: TrustedIdentity, ctx: Context) => TrustedProxyUser | Promise<TrustedProxyUser>
+  /**
+   * Loads or creates the application's own user for a verified identity; the result becomes `ctx.state.user`.
+   * Returning `null`/`undefined` denies the request (403 `forbidden_user`); a thrown `TrustedProxyAuthError`
+   * is answered like any rejection; any other error propagates to Koa.
+   */
+  resolveUser?: (identity: TrustedIdentity, ctx: Context) => ResolvedUser<TrustedProxyUser>
   /** Answers a rejected request instead of the default problem response (set `ctx.status`/`ctx.body`, or throw). */
   onError?: (error: TrustedProxyAuthError, ctx: Context) => void | Promise<void>
   /** Requests for which authentication is skipped (health checks). Using it per router or route does the same. */
@@ -48,16 +54,18 @@ export function trustedProxyAuth(options: KoaTrustedProxyAuthOptions = {}): Trus
   const middleware = async function trustedProxyAuthMiddleware(ctx: Context, next: Next): Promise<void> {
     if (unless?.(ctx)) return next()
     let identity: TrustedIdentity | null
+    let user: TrustedProxyUser | undefined
     try {
       // Raw header pairs, because ctx.headers joins repeated headers and keeps only one Authorization.
       identity = await verifier.verifyRequest({ headers: rawHeaderPairs(ctx.req), remoteAddress: peerAddress(ctx) })
+      if (identity) user = (await resolveAdapterUser(resolveUser, identity, ctx)) as TrustedProxyUser
     } catch (error) {
       if (!isTrustedProxyAuthError(error)) throw error
       if (onError) return onError(error, ctx)
       return answerProblem(ctx, error, verifier)
     }
     ctx.state.trustedIdentity = identity
-    if (identity) ctx.state.user = resolveUser ? await resolveUser(identity, ctx) : (identity as TrustedProxyUser)
+    if (identity) ctx.state.user = user
     return next()
   }
   return Object.assign(middleware as Middleware<TrustedProxyAuthState>, { verifier })

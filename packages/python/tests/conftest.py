@@ -7,12 +7,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
-    from vectors import ServedUrls
+    from vectors import BatchResults, ServedUrls
 
 
 @pytest.fixture(scope="session")
@@ -25,9 +25,9 @@ def served_vector_urls() -> Iterator[dict[str, ServedUrls]]:
 
 
 @pytest.fixture(scope="session")
-def python_cli_results(served_vector_urls: dict[str, ServedUrls]) -> dict[str, dict[str, Any]]:
-    """The Python CLI's outcome for every vector, computed once (bounded parallelism) for the vector and
-    parity tests."""
+def python_cli_results(served_vector_urls: dict[str, ServedUrls]) -> BatchResults:
+    """The Python CLI's outcome for every vector (`verify --batch`, one process for every vector), computed once
+    for the vector and parity tests."""
     from vectors import PYTHON_CLI, load_vectors, run_all
 
     return run_all(PYTHON_CLI, load_vectors(), served_vector_urls)

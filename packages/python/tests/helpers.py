@@ -22,6 +22,8 @@ ISSUER = "https://proxy.example"
 AUDIENCE = "app"
 HEADER = "X-Assertion"
 NOW = 1_700_000_000
+#: How often a loopback test server checks whether it should stop.
+SHUTDOWN_POLL_SECONDS = 0.02
 
 
 def b64url(data: bytes) -> str:
@@ -167,7 +169,9 @@ def loopback_jwks_server() -> Iterator[tuple[str, dict[str, JwksResponse]]]:
     """A real HTTP server on 127.0.0.1 (port 0); yields its base URL and a mutable path -> response map."""
     server = _JwksHttpServer(("127.0.0.1", 0), _Handler)
     server.routes = {}
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serve loop to look at its flag, which it does once per poll interval (0.5 s by
+    # default): a short interval keeps every test's teardown from idling for half a second.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", server.routes

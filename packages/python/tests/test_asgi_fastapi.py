@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from helpers import HEADER, JwksResponse, MockJwks, base_env, claims, make_key
 from starlette.websockets import WebSocketDisconnect
 
-from trusted_proxy_auth import Identity, TrustedProxyAuth, load_config
+from trusted_proxy_auth import Identity, TrustedProxyAuth, TrustedProxyAuthError, load_config
 from trusted_proxy_auth.asgi import TrustedProxyAuthMiddleware
 from trusted_proxy_auth.fastapi import install_problem_details, optional_user, require_user
 
@@ -114,6 +114,25 @@ def test_resolve_user_hook_sync_and_async() -> None:
     assert response.json()["code"] == "forbidden_user"
     sync_client = TestClient(guarded_app(make_auth(), resolve_user=lambda identity: identity.email))
     assert sync_client.get("/whoami", headers={HEADER: TOKEN}).json()["user"] == "ann@example.com"
+
+
+def test_resolver_errors_the_library_raises_are_problems_others_stay_the_frameworks() -> None:
+    async def unavailable(identity: Identity) -> Any:
+        raise TrustedProxyAuthError("jwks_unavailable", retry_after=7)
+
+    response = TestClient(guarded_app(make_auth(), resolve_user=unavailable)).get("/whoami", headers={HEADER: TOKEN})
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "7"
+    assert response.json()["code"] == "jwks_unavailable"
+
+    def broken(identity: Identity) -> Any:
+        raise RuntimeError("user store down")
+
+    client = TestClient(guarded_app(make_auth(), resolve_user=broken), raise_server_exceptions=False)
+    failed = client.get("/whoami", headers={HEADER: TOKEN})
+    assert failed.status_code == 500
+    assert "problem+json" not in failed.headers.get("content-type", "")
 
 
 def test_websocket_handshake_is_verified() -> None:
@@ -232,14 +251,16 @@ def uvicorn_server(request: pytest.FixtureRequest) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    # A watchdog against a server that never starts, not a limit on a busy machine's speed.
+    deadline = time.monotonic() + 180
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
+    assert server.started, "uvicorn did not start"
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(10)
+        thread.join(180)
 
 
 @pytest.mark.parametrize("uvicorn_server", [False], indirect=True)

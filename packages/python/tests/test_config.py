@@ -45,16 +45,16 @@ def test_every_problem_is_reported_at_once() -> None:
         }
     )
     assert found == {
-        "TRUSTED_PROXY_ALGORITHMS": '"XX1" is not a supported algorithm',
+        "TRUSTED_PROXY_ALGORITHMS": "entry 4 is not a supported algorithm",
         "TRUSTED_PROXY_JWKS_URL": "must use https (plain http only for loopback hosts)",
         "TRUSTED_PROXY_CLOCK_TOLERANCE": "must be between 0 and 600",
         "TRUSTED_PROXY_MAX_AGE": "must be a whole number",
         "TRUSTED_PROXY_MODE": "must be one of required, optional",
-        "TRUSTED_PROXY_TRUSTED_ADDRESSES": 'has an invalid address or CIDR range "nope"',
+        "TRUSTED_PROXY_TRUSTED_ADDRESSES": "has an invalid address or CIDR range (entry 2)",
         "TRUSTED_PROXY_TYPO": "is not a known setting",
         "TRUSTED_PROXY_ASSERTION_HEADER": "must be a valid HTTP header name",
         "TRUSTED_PROXY_CLAIM_EMAIL": "must not be empty",
-        "TRUSTED_PROXY_REQUIRED_HEADERS": 'has an invalid entry "Bad Name"',
+        "TRUSTED_PROXY_REQUIRED_HEADERS": "has an invalid entry (entry 1)",
         "TRUSTED_PROXY_JWKS_TIMEOUT": "must be between 0.1 and 60",
         "TRUSTED_PROXY_ISSUER": "is required",
         "TRUSTED_PROXY_AUDIENCE": "is required",
@@ -127,7 +127,9 @@ def test_config_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
 
 
 def test_unknown_preset_is_a_problem() -> None:
-    assert problems(base_env(TRUSTED_PROXY_PRESET="nope"))["TRUSTED_PROXY_PRESET"] == '"nope" is not a known preset'
+    assert problems(base_env(TRUSTED_PROXY_PRESET="nope"))["TRUSTED_PROXY_PRESET"].startswith(
+        "is not a known preset (known: "
+    )
 
 
 def test_environment_defaults_to_os_environ(monkeypatch: pytest.MonkeyPatch) -> None:

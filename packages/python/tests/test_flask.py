@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, g
 from helpers import HEADER, JwksResponse, MockJwks, base_env, claims, make_key
 
-from trusted_proxy_auth import TrustedProxyAuth, load_config
+from trusted_proxy_auth import TrustedProxyAuth, TrustedProxyAuthError, load_config
 from trusted_proxy_auth.flask import TrustedProxyAuth as FlaskTrustedProxyAuth
 from trusted_proxy_auth.flask import current_identity, login_required
 
@@ -76,3 +76,24 @@ def test_configuration_from_app_config(monkeypatch: Any) -> None:
     extension = FlaskTrustedProxyAuth(app)
     assert extension.auth is not None
     assert extension.auth.config.issuer == ("https://a.example", "https://b.example")
+
+
+def test_resolver_errors_the_library_raises_are_problems_others_stay_flask_errors() -> None:
+    def unavailable(identity: Any) -> Any:
+        raise TrustedProxyAuthError("jwks_unavailable", retry_after=7)
+
+    response = make_app(resolve_user=unavailable).test_client().get("/me", headers={HEADER: TOKEN})
+    assert response.status_code == 503
+    assert response.content_type == "application/problem+json"
+    assert response.headers["retry-after"] == "7"
+    assert response.json is not None
+    assert response.json["code"] == "jwks_unavailable"
+
+    def broken(identity: Any) -> Any:
+        raise RuntimeError("user store down")
+
+    app = make_app(resolve_user=broken)
+    app.testing = False  # Flask's own 500 page instead of re-raising into the test
+    failed = app.test_client().get("/me", headers={HEADER: TOKEN})
+    assert failed.status_code == 500
+    assert failed.content_type.startswith("text/html")

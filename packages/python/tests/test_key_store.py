@@ -163,7 +163,9 @@ def test_concurrent_threads_share_one_fetch() -> None:
         gate.wait(2)
         return httpx.Response(200, json={"keys": [KEY_A.public_jwk]})
 
-    auth = TrustedProxyAuth(load_config(base_env()), transport=httpx.MockTransport(slow))
+    # Waiters give up after the request timeout: the longest there is, so slow threads on a busy machine cannot
+    # turn one shared fetch into a timeout.
+    auth = TrustedProxyAuth(load_config(base_env(TRUSTED_PROXY_JWKS_TIMEOUT="60")), transport=httpx.MockTransport(slow))
     token = KEY_A.sign(claims())
     results: list[str] = []
     threads = [threading.Thread(target=lambda: results.append(code(auth, token))) for _ in range(8)]
@@ -180,11 +182,15 @@ def test_concurrent_threads_share_one_fetch() -> None:
 
 def test_concurrent_tasks_share_one_fetch_without_blocking_the_loop() -> None:
     calls = 0
+    # The key endpoint answers only after another task has run 5 times: a verifier that blocked the event loop
+    # while fetching would never see the answer (counted turns of the loop, not timed ones).
+    loop_kept_running: asyncio.Event | None = None
 
     async def slow(request: httpx.Request) -> httpx.Response:
         nonlocal calls
         calls += 1
-        await asyncio.sleep(0.1)
+        assert loop_kept_running is not None
+        await loop_kept_running.wait()
         return httpx.Response(200, json={"keys": [KEY_A.public_jwk]})
 
     manual = ManualScheduler()  # no background start-up fetch: the requests trigger the one fetch
@@ -192,16 +198,23 @@ def test_concurrent_tasks_share_one_fetch_without_blocking_the_loop() -> None:
     token = KEY_A.sign(claims())
 
     async def run() -> tuple[list[Any], int]:
+        nonlocal loop_kept_running
+        loop_kept_running = asyncio.Event()
         ticks = 0
 
         async def ticker() -> None:
             nonlocal ticks
             while True:
                 ticks += 1
-                await asyncio.sleep(0.01)
+                if ticks == 5:
+                    loop_kept_running.set()
+                await asyncio.sleep(0)
 
         running = asyncio.create_task(ticker())
-        identities = await asyncio.gather(*(auth.averify_assertion(token, now=NOW) for _ in range(10)))
+        # The bound only turns a blocked loop into a failure instead of a hang; it never decides a pass.
+        identities = await asyncio.wait_for(
+            asyncio.gather(*(auth.averify_assertion(token, now=NOW) for _ in range(10))), timeout=60
+        )
         running.cancel()
         return list(identities), ticks
 

@@ -7,7 +7,7 @@ import json
 import shutil
 from typing import Any
 
-from vectors import NODE_CLI, TS_CLI, ServedUrls, load_vectors, run_all, vector_files
+from vectors import NODE_CLI, TS_CLI, BatchResults, ServedUrls, load_vectors, run_all, vector_files
 
 VECTORS = load_vectors()
 
@@ -17,16 +17,18 @@ def _comparable(outcome: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_both_clis_agree_on_every_vector(
-    python_cli_results: dict[str, dict[str, Any]], served_vector_urls: dict[str, ServedUrls]
+    python_cli_results: BatchResults, served_vector_urls: dict[str, ServedUrls]
 ) -> None:
+    """Both CLIs in batch mode (one process each for every vector): every vector's output, and the exit code."""
     assert vector_files(), "test-vectors/*.json are missing"
     assert shutil.which("node"), "node is needed for the parity test"
     assert TS_CLI.is_file(), (
         f"{TS_CLI} is missing: build the TypeScript core first "
         "(`npx turbo run build --filter=@mieweb/trusted-proxy-auth`; turbo does it before this test)"
     )
-    python = python_cli_results
-    node = run_all(NODE_CLI, VECTORS, served_vector_urls)
+    python = python_cli_results.outcomes
+    node_results = run_all(NODE_CLI, VECTORS, served_vector_urls)
+    node = node_results.outcomes
     differences = {
         vector.id: {"python": python[vector.id], "typescript": node[vector.id]}
         for vector in VECTORS
@@ -34,3 +36,4 @@ def test_both_clis_agree_on_every_vector(
     }
     report = json.dumps(dict(list(differences.items())[:10]), indent=1)[:6000]
     assert differences == {}, f"{len(differences)} of {len(VECTORS)} vectors differ:\n{report}"
+    assert python_cli_results.exit_code == node_results.exit_code

@@ -149,9 +149,11 @@ def test_no_preset_means_no_quirks_and_a_plain_key_set() -> None:
 
 
 def test_an_unknown_preset_is_refused() -> None:
-    assert ("TRUSTED_PROXY_PRESET", '"nginx" is not a known preset') in problems(
-        cloudflare(TRUSTED_PROXY_PRESET="nginx")
-    )
+    assert (
+        "TRUSTED_PROXY_PRESET",
+        "is not a known preset (known: cloudflare-access, pomerium, google-iap, aws-alb, oauth2-proxy, teleport, "
+        "authentik)",
+    ) in problems(cloudflare(TRUSTED_PROXY_PRESET="nginx"))
 
 
 # -- requires, forbids and quirk settings ---------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -150,6 +149,9 @@ def test_concurrent_requests_for_one_kid_share_one_fetch_across_threads_and_coro
             "TRUSTED_PROXY_ISSUER": ALB_ISSUER,
             "TRUSTED_PROXY_AUDIENCE": CLIENT,
             "TRUSTED_PROXY_JWKS_URL": KEY_HOST + "/{kid}",
+            # Waiters give up after the request timeout: the longest there is, so slow threads on a busy
+            # machine cannot turn one shared fetch into a timeout.
+            "TRUSTED_PROXY_JWKS_TIMEOUT": "60",
         }
     )
     auth = TrustedProxyAuth(config, transport=httpx.MockTransport(slow), async_transport=httpx.MockTransport(aslow))
@@ -170,7 +172,7 @@ def test_concurrent_requests_for_one_kid_share_one_fetch_across_threads_and_coro
 
     subjects = asyncio.run(together())
     for thread in threads:
-        thread.join(5)
+        thread.join(180)  # a watchdog against a hang, not a limit on speed
     assert results == ["ok"] * 4
     assert subjects == ["user-1"] * 4
     assert requests == [kid_url(KID_A)]
@@ -314,13 +316,16 @@ def test_a_key_host_that_never_answers_times_out_and_redirects_are_not_followed(
         assert outcome(auth, alb_token(ALB_KEY_A, kid=KID_B)) == "jwks_unavailable"
         assert outcome(auth, alb_token(ALB_KEY_A)) == "ok"
 
+    attempts: list[str] = []
+
     def hang(request: httpx.Request) -> httpx.Response:
+        attempts.append(str(request.url))
         raise httpx.ReadTimeout("no answer", request=request)
 
     auth = TrustedProxyAuth(config, transport=httpx.MockTransport(hang))
-    started = time.monotonic()
     assert outcome(auth, alb_token(ALB_KEY_A)) == "jwks_unavailable"
-    assert time.monotonic() - started < 5
+    # One attempt, then the answer: the request never waits for a retry (counted, not timed).
+    assert len(attempts) == 1
     assert auth.status().last_error == "timed out"
 
 

@@ -7,7 +7,20 @@ from typing import Any
 
 import pytest
 from helpers import ManualScheduler
-from vectors import MOCK_JWKS_URL, MOCK_KEYS_BASE, Vector, load_vectors, mock_transports, vector_files
+from vectors import (
+    MOCK_JWKS_URL,
+    MOCK_KEYS_BASE,
+    PYTHON_CLI,
+    BatchResults,
+    ServedUrls,
+    Vector,
+    expected_exit_code,
+    load_vectors,
+    mock_transports,
+    run_cli,
+    single_run_sample,
+    vector_files,
+)
 
 from trusted_proxy_auth import Identity, TrustedProxyAuth, TrustedProxyAuthError, load_config
 
@@ -67,5 +80,22 @@ def test_vector_through_library(vector: Vector, mode: str) -> None:
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[vector.id for vector in VECTORS])
-def test_vector_through_python_cli(vector: Vector, python_cli_results: dict[str, dict[str, Any]]) -> None:
-    assert _pinned(vector, python_cli_results[vector.id]) == vector.expected
+def test_vector_through_python_cli_batch(vector: Vector, python_cli_results: BatchResults) -> None:
+    assert _pinned(vector, python_cli_results.outcomes[vector.id]) == vector.expected
+
+
+def test_the_batch_exits_with_the_highest_exit_code_of_its_vectors(python_cli_results: BatchResults) -> None:
+    assert python_cli_results.exit_code == max(expected_exit_code(vector) for vector in VECTORS)
+
+
+SAMPLE = single_run_sample(VECTORS)
+
+
+@pytest.mark.parametrize("vector", SAMPLE, ids=[vector.id for vector in SAMPLE])
+def test_vector_through_one_python_cli_process(
+    vector: Vector, python_cli_results: BatchResults, served_vector_urls: dict[str, ServedUrls]
+) -> None:
+    """The real argv entry point on a few vectors: the verdict, the exit code, and the same as the batch."""
+    outcome = run_cli(PYTHON_CLI, vector, served_vector_urls[vector.id])
+    assert _pinned(vector, outcome) == vector.expected  # an `exit` member would mean the exit code does not fit the output
+    assert outcome == python_cli_results.outcomes[vector.id]

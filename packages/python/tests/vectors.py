@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,6 @@ MOCK_JWKS_URL = "https://jwks.vectors.test/jwks.json"
 #: Where the mock transport answers a `pemByKid` key host: `<MOCK_KEYS_BASE>/<kid>`.
 MOCK_KEYS_BASE = "https://jwks.vectors.test/keys"
 PEM_CONTENT_TYPE = "application/x-pem-file"
-CLI_PARALLELISM = 4
 
 
 @dataclass(frozen=True)
@@ -140,19 +138,47 @@ def cli_arguments(vector: Vector) -> list[str]:
     return [*arguments, "--", vector.data.get("token", "placeholder-token")]
 
 
+def batch_line(vector: Vector, urls: ServedUrls) -> str:
+    """One `verify --batch` input line for a vector: its configuration, time, and token or request."""
+    line: dict[str, Any] = {"now": vector.data["now"], "env": vector.env(urls.jwks_url, urls.keys_base)}
+    if "request" in vector.data:
+        request = vector.data["request"]
+        line["headers"] = request["headers"]
+        line["remoteAddress"] = request.get("remoteAddress")
+    else:
+        line["token"] = vector.data.get("token", "placeholder-token")
+    return json.dumps(line, ensure_ascii=False)
+
+
+def exit_code_of(outcome: Mapping[str, Any]) -> int:
+    """The exit code `verify` returns with an outcome: 0 verified, 2 invalid_config, 1 other rejections."""
+    if outcome["ok"]:
+        return 0
+    return 2 if outcome["code"] == "invalid_config" else 1
+
+
+def expected_exit_code(vector: Vector) -> int:
+    """The exit code `verify` must return for a vector's expected outcome."""
+    return exit_code_of(vector.expected)
+
+
+def line_outcome(printed: Any) -> dict[str, Any]:
+    """`{"ok", "identity"}` or `{"ok", "code", "status", "detail"}` of one printed JSON result."""
+    if not isinstance(printed, dict):
+        return {"ok": False, "code": "not a JSON object", "status": None}
+    if printed.get("ok") is True:
+        return {"ok": True, "identity": printed.get("identity")}
+    error = printed.get("error", {})
+    return {"ok": False, "code": error.get("code"), "status": error.get("status"), "detail": error.get("detail")}
+
+
 def cli_outcome(stdout: str, exit_code: int) -> dict[str, Any]:
+    """The outcome of a single `verify` run; `exit` is added when the exit code does not match the output."""
     try:
-        printed = json.loads(stdout)
+        outcome = line_outcome(json.loads(stdout))
     except ValueError:
         return {"ok": False, "code": f"unparsable output (exit {exit_code})", "status": None}
-    if printed.get("ok") is True:
-        outcome: dict[str, Any] = {"ok": True, "identity": printed.get("identity")}
-        expected_exit = 0
-    else:
-        error = printed.get("error", {})
-        outcome = {"ok": False, "code": error.get("code"), "status": error.get("status"), "detail": error.get("detail")}
-        expected_exit = 2 if error.get("code") == "invalid_config" else 1
-    if exit_code != expected_exit:
+    if exit_code != exit_code_of(outcome):
         outcome["exit"] = exit_code
     return outcome
 
@@ -172,18 +198,53 @@ class ServedUrls:
     keys_base: str
 
 
+#: One CLI process may verify every vector; generous, because the machine may be busy with other work.
+CLI_TIMEOUT_SECONDS = 180
+
+
 def run_cli(command: list[str], vector: Vector, urls: ServedUrls) -> dict[str, Any]:
+    """One `verify` process for one vector, with only the vector's configuration in its environment."""
     completed = subprocess.run(
         [*command, *cli_arguments(vector)],
         env=_clean_env(vector.env(urls.jwks_url, urls.keys_base)),
         capture_output=True,
         text=True,
         encoding="utf-8",
-        timeout=60,
+        timeout=CLI_TIMEOUT_SECONDS,
         check=False,
         stdin=subprocess.DEVNULL,
     )
     return cli_outcome(completed.stdout, completed.returncode)
+
+
+@dataclass(frozen=True)
+class BatchResults:
+    """What `verify --batch` answered: the outcome of every vector (by id) and the process exit code."""
+
+    outcomes: dict[str, dict[str, Any]]
+    exit_code: int
+
+
+def run_batch(command: list[str], vectors: list[Vector], urls: Mapping[str, ServedUrls]) -> tuple[int, list[Any]]:
+    """ONE `verify --batch` process for the vectors (its environment holds no setting: each line carries its
+    vector's); returns the exit code and the printed result of each vector, in order."""
+    completed = subprocess.run(
+        [*command, "verify", "--batch"],
+        env=_clean_env({}),
+        input="".join(batch_line(vector, urls[vector.id]) + "\n" for vector in vectors),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=CLI_TIMEOUT_SECONDS,
+        check=False,
+    )
+    lines = [line for line in completed.stdout.split("\n") if line]
+    if len(lines) != len(vectors):
+        raise AssertionError(
+            f"{command[-1]} --batch answered {len(lines)} of {len(vectors)} lines (exit {completed.returncode}): "
+            f"{completed.stderr[:300]}"
+        )
+    return completed.returncode, [json.loads(line) for line in lines]
 
 
 PYTHON_CLI = [sys.executable, "-m", "trusted_proxy_auth"]
@@ -208,7 +269,22 @@ def served_vectors(vectors: list[Vector]) -> Iterator[dict[str, ServedUrls]]:
         yield urls
 
 
-def run_all(command: list[str], vectors: list[Vector], urls: Mapping[str, ServedUrls]) -> dict[str, dict[str, Any]]:
-    with ThreadPoolExecutor(max_workers=CLI_PARALLELISM) as pool:
-        results = pool.map(lambda vector: (vector.id, run_cli(command, vector, urls[vector.id])), vectors)
-        return dict(results)
+def run_all(command: list[str], vectors: list[Vector], urls: Mapping[str, ServedUrls]) -> BatchResults:
+    """Every vector through ONE `verify --batch` process: a CLI start costs more than verifying a whole file."""
+    exit_code, printed = run_batch(command, vectors, urls)
+    outcomes = {vector.id: line_outcome(result) for vector, result in zip(vectors, printed, strict=True)}
+    return BatchResults(outcomes=outcomes, exit_code=exit_code)
+
+
+def single_run_sample(vectors: list[Vector]) -> list[Vector]:
+    """A few vectors for single-process runs (the real argv entry point): the first of each kind (token,
+    request or configuration-only) and expected exit code."""
+    seen: set[str] = set()
+    sample: list[Vector] = []
+    for vector in vectors:
+        shape = "request" if "request" in vector.data else "token" if "token" in vector.data else "config"
+        kind = f"{shape}/{expected_exit_code(vector)}"
+        if kind not in seen:
+            seen.add(kind)
+            sample.append(vector)
+    return sample

@@ -1,8 +1,10 @@
 import { Command, CommanderError, Option } from 'commander'
-import type { TrustedProxyAuthOptions } from '../config.js'
+import type { TrustedProxyAuthConfig, TrustedProxyAuthOptions } from '../config.js'
 import { loadConfig } from '../config.js'
 import { errorEntry, TrustedProxyAuthError } from '../errors.js'
 import { createVerifier } from '../verifier.js'
+import { argumentErrorMessage } from './argument-errors.js'
+import { BatchLineError, parseBatchLine, textLines } from './batch-cases.js'
 
 export interface CliIo {
   env: Record<string, string | undefined>
@@ -21,6 +23,7 @@ interface VerifyFlags {
   remoteAddress?: string
   algorithms?: string
   configFile?: string
+  batch?: boolean
 }
 
 const EXIT_OK = 0
@@ -56,12 +59,30 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value]
 }
 
-async function verifyCommand(tokenArgument: string | undefined, flags: VerifyFlags, io: CliIo): Promise<number> {
-  let now: number | undefined
-  if (flags.now !== undefined) {
-    if (!/^[0-9]+(\.[0-9]+)?$/.test(flags.now)) throw usageError('--now must be a number of seconds since the epoch')
-    now = Number(flags.now)
-  }
+/** What one verification checks: an assertion, or a whole request. */
+type VerifyTarget = { kind: 'assertion'; token: string | undefined } | { kind: 'request'; headers: Array<[string, string]>; remoteAddress: string | null }
+
+/** The usage errors of a target: the command line's, or a batch line's (which name the line). */
+interface TargetErrors {
+  both: string
+  missing: string
+}
+
+const FLAG_ERRORS: TargetErrors = { both: 'give either a TOKEN or --header/--remote-address, not both', missing: 'a TOKEN (or - for standard input) is required' }
+
+function batchErrors(lineNumber: number): TargetErrors {
+  const where = `line ${lineNumber} of standard input`
+  return { both: `${where}: give either "token" or "headers"/"remoteAddress", not both`, missing: `${where}: "token" or "headers"/"remoteAddress" is required` }
+}
+
+function targetOf(token: string | undefined, request: { headers: Array<[string, string]>; remoteAddress: string | null | undefined } | undefined, errors: TargetErrors): VerifyTarget {
+  if (request && token !== undefined) throw usageError(errors.both)
+  if (request) return { kind: 'request', headers: request.headers, remoteAddress: request.remoteAddress ?? null }
+  if (token === undefined) throw usageError(errors.missing)
+  return { kind: 'assertion', token }
+}
+
+function overridesOf(flags: VerifyFlags): TrustedProxyAuthOptions {
   const overrides: TrustedProxyAuthOptions = {}
   if (flags.issuer !== undefined) overrides.issuer = flags.issuer
   if (flags.audience !== undefined) overrides.audience = flags.audience
@@ -70,25 +91,89 @@ async function verifyCommand(tokenArgument: string | undefined, flags: VerifyFla
   // Checked against the allow-list by loadConfig, like the environment variable.
   if (flags.algorithms !== undefined) overrides.algorithms = flags.algorithms as TrustedProxyAuthOptions['algorithms']
   if (flags.configFile !== undefined) overrides.configFile = flags.configFile
+  return overrides
+}
 
-  const headers = (flags.header ?? []).map(parseHeaderFlag)
-  const asRequest = headers.length > 0 || flags.remoteAddress !== undefined
-  if (asRequest && tokenArgument !== undefined) throw usageError('give either a TOKEN or --header/--remote-address, not both')
-  if (!asRequest && tokenArgument === undefined) throw usageError('a TOKEN (or - for standard input) is required')
+function nowOf(flags: VerifyFlags): number | undefined {
+  if (flags.now === undefined) return undefined
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(flags.now)) throw usageError('--now must be a number of seconds since the epoch')
+  return Number(flags.now)
+}
 
-  const config = loadConfig(io.env, overrides)
-  const token = tokenArgument === '-' ? (await readAll(io.stdin)).trim() : tokenArgument
+/**
+ * The one verification path of both modes: a fresh verifier for the configuration (no key cache shared
+ * between verifications), the target checked, the success line. Rejections throw TrustedProxyAuthError.
+ */
+async function verifyTarget(config: TrustedProxyAuthConfig, target: VerifyTarget, now: number | undefined): Promise<string> {
   const verifier = createVerifier(config)
   try {
-    const identity = asRequest
-      ? await verifier.verifyRequest({ headers, remoteAddress: flags.remoteAddress ?? null }, { now })
-      : await verifier.verifyAssertion(token ?? '', { now })
-    io.stdout(JSON.stringify({ ok: true, identity }) + '\n')
-    return EXIT_OK
+    const identity =
+      target.kind === 'request'
+        ? await verifier.verifyRequest({ headers: target.headers, remoteAddress: target.remoteAddress }, { now })
+        : await verifier.verifyAssertion(target.token ?? '', { now })
+    return JSON.stringify({ ok: true, identity }) + '\n'
   } finally {
     verifier.close()
   }
 }
+
+async function verifyCommand(tokenArgument: string | undefined, flags: VerifyFlags, io: CliIo): Promise<number> {
+  const now = nowOf(flags)
+  const overrides = overridesOf(flags)
+  const headers = (flags.header ?? []).map(parseHeaderFlag)
+  const asRequest = headers.length > 0 || flags.remoteAddress !== undefined
+  if (flags.batch) {
+    if (asRequest || tokenArgument !== undefined) throw usageError('--batch reads every case from standard input: give no TOKEN, --header or --remote-address')
+    return verifyBatch(io, overrides, now)
+  }
+  const target = targetOf(tokenArgument, asRequest ? { headers, remoteAddress: flags.remoteAddress } : undefined, FLAG_ERRORS)
+
+  const config = loadConfig(io.env, overrides)
+  if (target.kind === 'assertion' && target.token === '-') target.token = (await readAll(io.stdin)).trim()
+  io.stdout(await verifyTarget(config, target, now))
+  return EXIT_OK
+}
+
+/**
+ * `verify --batch`: every non-blank line of standard input is one case (see batch-cases.ts), answered by one
+ * line on stdout with the same JSON as a single `verify`, in input order. Each case gets its own configuration
+ * (`env` over the process environment, then the flags) and its own verifier. The exit code is the highest a
+ * single `verify` would have returned for any case (0 when every case verified).
+ */
+async function verifyBatch(io: CliIo, overrides: TrustedProxyAuthOptions, defaultNow: number | undefined): Promise<number> {
+  let exitCode = EXIT_OK
+  let lineNumber = 0
+  for await (const line of textLines(io.stdin)) {
+    lineNumber++
+    if (line.trim() === '') continue
+    try {
+      const batchCase = parseBatchLine(line, lineNumber)
+      const isRequest = batchCase.headers !== undefined || batchCase.remoteAddress !== undefined
+      const target = targetOf(batchCase.token, isRequest ? { headers: batchCase.headers ?? [], remoteAddress: batchCase.remoteAddress } : undefined, batchErrors(lineNumber))
+      const config = loadConfig({ ...io.env, ...batchCase.env }, overrides)
+      io.stdout(await verifyTarget(config, target, batchCase.now ?? defaultNow))
+    } catch (error) {
+      const rejection = error instanceof BatchLineError ? usageError(error.message) : error
+      if (!(rejection instanceof TrustedProxyAuthError)) throw rejection
+      io.stdout(errorJson(rejection))
+      exitCode = Math.max(exitCode, exitCodeFor(rejection))
+    }
+  }
+  return exitCode
+}
+
+/** The exit code of a rejection: 2 for a configuration or usage error, 1 otherwise. */
+function exitCodeFor(error: TrustedProxyAuthError): number {
+  return error.code === 'invalid_config' ? EXIT_USAGE : EXIT_REJECTED
+}
+
+const BATCH_HELP = `
+Batch (--batch): one JSON object per line of standard input, members all optional:
+  {"token":"...", "now":1700000000, "env":{"TRUSTED_PROXY_ISSUER":"..."}}
+  {"headers":[["X-Assertion","..."]], "remoteAddress":"10.0.0.5", "env":{...}}
+"env" is laid over the environment for that line; flags apply to every line. Each line gets one output
+line, in order, with the JSON above; the exit code is the highest of the lines (0 when all verified).
+`
 
 /** Runs the `trusted-proxy-auth` command line; returns the exit code. Never prints the token. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -98,6 +183,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: () => undefined })
     .showSuggestionAfterError(false)
+    // No implicit `help` command: the Python CLI has none, and both must answer every argument alike.
+    .helpCommand(false)
 
   program
     .command('verify')
@@ -112,7 +199,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(new Option('--header <header>', 'request header "Name: value", repeatable; verifies a request').argParser(collect))
     .option('--remote-address <ip>', 'socket peer address of the request')
     .option('--config-file <path>', 'JSON settings file (TRUSTED_PROXY_CONFIG_FILE)')
-    .addHelpText('after', '\nOutput: one JSON object on stdout.\n  {"ok":true,"identity":{...}}            exit 0\n  {"ok":false,"error":{"code",...}}       exit 1 (rejected)\n  {"ok":false,"error":{"code":"invalid_config","problems":[...]}}  exit 2\n\nExample:\n  TRUSTED_PROXY_JWKS_URL=https://auth.example.com/jwks.json TRUSTED_PROXY_ISSUER=https://auth.example.com \\\n  TRUSTED_PROXY_AUDIENCE=my-app TRUSTED_PROXY_ASSERTION_HEADER=X-Assertion trusted-proxy-auth verify "$TOKEN"')
+    .option('--batch', 'verify many cases: JSON Lines on standard input, one result line each (see below)')
+    .addHelpText('after', '\nOutput: one JSON object on stdout.\n  {"ok":true,"identity":{...}}            exit 0\n  {"ok":false,"error":{"code",...}}       exit 1 (rejected)\n  {"ok":false,"error":{"code":"invalid_config","problems":[...]}}  exit 2\n' + BATCH_HELP + '\nExample:\n  TRUSTED_PROXY_JWKS_URL=https://auth.example.com/jwks.json TRUSTED_PROXY_ISSUER=https://auth.example.com \\\n  TRUSTED_PROXY_AUDIENCE=my-app TRUSTED_PROXY_ASSERTION_HEADER=X-Assertion trusted-proxy-auth verify "$TOKEN"')
     .action(async (token: string | undefined, flags: VerifyFlags) => {
       exitCode = await verifyCommand(token, flags, io)
     })
@@ -127,12 +215,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') return EXIT_OK
-      io.stdout(errorJson(usageError(error.message.replace(/^error: /, ''))))
+      const knownFlags = program.commands.flatMap((command) => command.options.flatMap((option) => (option.long ? [option.long] : [])))
+      io.stdout(errorJson(usageError(argumentErrorMessage(error, knownFlags))))
       return EXIT_USAGE
     }
     if (error instanceof TrustedProxyAuthError) {
       io.stdout(errorJson(error))
-      return error.code === 'invalid_config' ? EXIT_USAGE : EXIT_REJECTED
+      return exitCodeFor(error)
     }
     io.stderr('unexpected failure\n')
     return EXIT_REJECTED

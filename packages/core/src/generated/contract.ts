@@ -442,8 +442,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "insufficient_scope",
       "title": "Forbidden user",
       "message": "the authenticated user is not allowed here",
-      "description": "The identity is valid but matches neither TRUSTED_PROXY_ALLOWED_USERS nor TRUSTED_PROXY_ALLOWED_GROUPS.",
-      "detail": "Who was refused: `subject \"<sub>\" is in neither TRUSTED_PROXY_ALLOWED_USERS nor TRUSTED_PROXY_ALLOWED_GROUPS`."
+      "description": "The identity is valid but matches neither TRUSTED_PROXY_ALLOWED_USERS nor TRUSTED_PROXY_ALLOWED_GROUPS, or the application's user resolver (every adapter's resolveUser / resolve_user, Django's authentication backends) returned no user for it (null, undefined, None, or an inactive Django user).",
+      "detail": "Who was refused: `subject \"<sub>\" is in neither TRUSTED_PROXY_ALLOWED_USERS nor TRUSTED_PROXY_ALLOWED_GROUPS`; absent when the application's user resolver refused."
     },
     {
       "code": "jwks_unavailable",

@@ -64,6 +64,13 @@ class TrustedProxyAuthMiddleware:
     `Retry-After` on 503); a WebSocket handshake is denied with that HTTP answer where the server supports
     it, else closed with code 1008 before it is accepted. Paths in `exclude_paths` (health checks) pass
     unverified.
+
+    An invalid configuration (`invalid_config`) stops the server at start-up: Starlette and FastAPI build
+    their middleware on the first ASGI call, the lifespan one, where raising would only make uvicorn's
+    `--lifespan auto` (its default) decide that lifespan is unsupported and serve 500 on every route. So
+    the error is kept and answered as `lifespan.startup.failed` with every problem variable in its text
+    (uvicorn and hypercorn then exit non-zero); a server without lifespan gets the error raised on each
+    request.
     """
 
     def __init__(
@@ -75,11 +82,20 @@ class TrustedProxyAuthMiddleware:
         exclude_paths: Iterable[str] = (),
     ) -> None:
         self.app = app
-        self.auth = auth if auth is not None else TrustedProxyAuth.shared()
         self.resolve_user = resolve_user
         self.exclude_paths = frozenset(exclude_paths)
+        self.configuration_error: TrustedProxyAuthError | None = None
+        try:
+            self.auth = auth if auth is not None else TrustedProxyAuth.shared()
+        except TrustedProxyAuthError as error:
+            if error.code != "invalid_config":
+                raise
+            self.configuration_error = error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.configuration_error is not None:
+            await self._refuse_to_start(scope, receive, send, self.configuration_error)
+            return
         if scope["type"] not in ("http", "websocket") or scope.get("path") in self.exclude_paths:
             await self.app(scope, receive, send)
             return
@@ -94,6 +110,13 @@ class TrustedProxyAuthMiddleware:
         state[STATE_IDENTITY] = identity
         state[STATE_CHECKED] = True
         await self.app(scope, receive, send)
+
+    async def _refuse_to_start(self, scope: Scope, receive: Receive, send: Send, error: TrustedProxyAuthError) -> None:
+        if scope["type"] != "lifespan":
+            raise error
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.failed", "message": str(error)})
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send, error: TrustedProxyAuthError) -> None:
         status, headers, body = problem_body(error, scope.get("path"), problem_detail=self.auth.config.problem_detail)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Literal
 
-from ._contract import EnvVariable, env_variables, snake_case, variable_for_option
+from ._contract import EnvVariable, env_variables, presets, snake_case, variable_for_option
 from ._key_sources.key_source import JwksSource, KeySource
 from ._presets import apply_preset, is_known_preset, source_setting
 from ._quirks.shared_secret_hs256 import SHARED_SECRET_ALGORITHM
@@ -146,10 +146,11 @@ def _parse_value(variable: EnvVariable, text: str, problems: list[ConfigProblem]
         return _split_list(text)
     if kind == "cidr-list":
         ranges: list[IPNetwork] = []
-        for item in _split_list(text):
+        for index, item in enumerate(_split_list(text), start=1):
             network = parse_address_range(item)
             if network is None:
-                problems.append(ConfigProblem(name, f'has an invalid address or CIDR range "{item}"'))
+                # By position, never quoted: a misplaced token or secret must not reach logs through this message.
+                problems.append(ConfigProblem(name, f"has an invalid address or CIDR range (entry {index})"))
             else:
                 ranges.append(network)
         return ranges
@@ -178,19 +179,25 @@ def _is_empty(value: object) -> bool:
     return value is None or value == "" or (isinstance(value, list) and len(value) == 0)
 
 
+#: The symmetric and unsecured JWA names (RFC 7518 §3.1), refused by name.
+_REFUSED_ALGORITHM_NAMES = ("HS256", "HS384", "HS512", "none")
+
+
 def _check_policy(settings: dict[str, Any], problems: list[ConfigProblem]) -> None:
     """Cross-setting rules the per-variable types cannot express."""
     algorithms = settings.get("algorithms")
     if isinstance(algorithms, list):
         variable = variable_for_option("algorithms")
         allowed = variable.get("allowedValues", [])
-        for alg in algorithms:
+        for index, alg in enumerate(algorithms, start=1):
+            # A registered name is quoted; anything else only by position, so a misplaced secret is never echoed.
+            label = f'"{alg}"' if alg in _REFUSED_ALGORITHM_NAMES else f"entry {index}"
             if _HMAC_ALGORITHM.match(alg) or alg.lower() == "none":
                 problems.append(
-                    ConfigProblem(variable["name"], f'"{alg}" is not allowed: only asymmetric algorithms are accepted')
+                    ConfigProblem(variable["name"], f"{label} is not allowed: only asymmetric algorithms are accepted")
                 )
             elif alg not in allowed:
-                problems.append(ConfigProblem(variable["name"], f'"{alg}" is not a supported algorithm'))
+                problems.append(ConfigProblem(variable["name"], f"entry {index} is not a supported algorithm"))
     header = settings.get("assertionHeader")
     if isinstance(header, str) and header != "" and not HTTP_TOKEN.fullmatch(header):
         problems.append(
@@ -203,12 +210,13 @@ def _check_policy(settings: dict[str, Any], problems: list[ConfigProblem]) -> No
 
 def _parse_rules(variable: str, items: list[str], problems: list[ConfigProblem], header: bool) -> list[NameValueRule]:
     rules: list[NameValueRule] = []
-    for item in items:
+    for index, item in enumerate(items, start=1):
         name, equals, value = item.partition("=")
         name = js_trim(name)
         valid = HTTP_TOKEN.fullmatch(name) is not None if header else name != ""
         if not valid:
-            problems.append(ConfigProblem(variable, f'has an invalid entry "{name}"'))
+            # By position, never quoted: a misplaced token or secret must not reach logs through this message.
+            problems.append(ConfigProblem(variable, f"has an invalid entry (entry {index})"))
             continue
         rules.append(NameValueRule(name, js_trim(value) if equals else None))
     return rules
@@ -258,7 +266,8 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Trust
             explicit[name] = text
     preset_name = js_trim(explicit.get("TRUSTED_PROXY_PRESET", "")) or None
     if preset_name is not None and not is_known_preset(preset_name):
-        problems.append(ConfigProblem("TRUSTED_PROXY_PRESET", f'"{preset_name}" is not a known preset'))
+        preset_list = ", ".join(presets())
+        problems.append(ConfigProblem("TRUSTED_PROXY_PRESET", f"is not a known preset (known: {preset_list})"))
     preset = apply_preset(preset_name, explicit, problems)
     merged = preset.settings
     jwks_url_name = variable_for_option("jwksUrl")["name"]

@@ -14,6 +14,7 @@ settings.py::
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from typing import Any
@@ -51,8 +52,16 @@ def problem_response(
 
 class TrustedProxyAuthMiddleware:
     """Verifies every request; `request.trusted_identity` is the identity (None in mode `optional` without
-    an assertion). With django.contrib.auth installed, `request.user` becomes the user the authentication
-    backends return for it. A rejection is a problem+json answer with the contract's status.
+    an assertion). A rejection is a problem+json answer with the contract's status.
+
+    With django.contrib.auth installed and an authentication backend that maps identities (one whose
+    `authenticate` takes `trusted_identity`, such as `TrustedProxyAuthBackend`), `request.user` (and
+    `request.auser()`) become the user the backends return for the identity. The proxy's word wins over the
+    session, as with Django's `RemoteUserMiddleware`: a session user who differs from that user is logged out
+    (the session is flushed), and when the backends return no user (unknown with creation off, inactive) the
+    request is denied with 403 `forbidden_user` -- the rule every adapter applies to a resolver that yields no
+    user. Without such a backend, `request.user` is anonymous. In mode `optional`, a request without an
+    assertion keeps its session user: the proxy vouched for nobody.
 
     Django reads headers from the WSGI/ASGI environment, where `X-Foo-Bar` and `X-Foo_Bar` look the same, so
     the proxy or server must drop header names with underscores (NGINX and Apache do by default).
@@ -74,20 +83,55 @@ class TrustedProxyAuthMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             identity = self.auth.verify_request(list(request.headers.items()), request.META.get("REMOTE_ADDR"))
+            request.trusted_identity = identity
+            if identity is not None and apps.is_installed("django.contrib.auth"):
+                _bind_user(request, identity)
         except TrustedProxyAuthError as error:
             return problem_response(error, request.path, problem_detail=self.auth.config.problem_detail)
-        request.trusted_identity = identity
-        if apps.is_installed("django.contrib.auth"):
-            from django.contrib.auth import authenticate
+        if not hasattr(request, "user") and apps.is_installed("django.contrib.auth"):
             from django.contrib.auth.models import AnonymousUser
 
-            user = None if identity is None else authenticate(request, trusted_identity=identity)
-            if user is not None:
-                request.user = user
-                request._cached_user = user  # what AuthenticationMiddleware's lazy user reads
-            elif not hasattr(request, "user"):
-                request.user = AnonymousUser()
+            _set_user(request, AnonymousUser())
         return self.get_response(request)
+
+
+def _maps_identities(backend: Any) -> bool:
+    return "trusted_identity" in inspect.signature(backend.authenticate).parameters
+
+
+def _bind_user(request: HttpRequest, identity: Identity) -> None:
+    """Makes the user the backends map `identity` to the request's user, logging out a differing session user.
+
+    Raises TrustedProxyAuthError `forbidden_user` when identity-mapping backends return no active user.
+    """
+    from django.contrib.auth import SESSION_KEY, authenticate, get_backends, logout
+    from django.contrib.auth.models import AnonymousUser
+
+    maps_identities = any(_maps_identities(backend) for backend in get_backends())
+    user = authenticate(request, trusted_identity=identity) if maps_identities else None
+    if user is not None and not getattr(user, "is_active", True):
+        user = None
+    # Read from the session itself, so the order of this and AuthenticationMiddleware does not matter.
+    session = getattr(request, "session", None)
+    session_user_key = None if session is None else session.get(SESSION_KEY)
+    if session_user_key is not None and (user is None or str(user.pk) != str(session_user_key)):
+        logout(request)
+    _set_user(request, AnonymousUser() if user is None else user)
+    if user is None and maps_identities:
+        raise TrustedProxyAuthError("forbidden_user")
+
+
+def _set_user(request: HttpRequest, user: Any) -> None:
+    """Sets the user everywhere Django reads it: `request.user`, and the caches behind AuthenticationMiddleware's
+    lazy `request.user` and `await request.auser()`."""
+
+    async def auser() -> Any:
+        return user
+
+    request.user = user
+    request._cached_user = user
+    request._acached_user = user
+    request.auser = auser
 
 
 class TrustedProxyAuthBackend(BaseBackend):  # type: ignore[misc]

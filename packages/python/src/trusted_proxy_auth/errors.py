@@ -76,6 +76,12 @@ class TrustedProxyAuthError(Exception):
         return str(self.args[0])
 
     def __str__(self) -> str:
+        """The fixed message, then the detail: for `invalid_config` every problem with the setting it names.
+
+        A traceback shows only this text, so an application that fails to start on a bad configuration
+        says which TRUSTED_PROXY_* variables to fix, and a rejection says which claim or value. Neither
+        ever holds a secret value or the assertion.
+        """
         return self.message if self.detail is None else f"{self.message}: {self.detail}"
 
     def __repr__(self) -> str:

@@ -12,7 +12,11 @@ export interface ErrorContract {
   readonly errors: readonly ErrorContractEntry[]
 }
 
+/** The core's error class, as the adapters under test import it (so `instanceof` holds in them). */
+export type CoreErrorConstructor = new (code: string, options?: { retryAfter?: number }) => Error
+
 let contract: ErrorContract | undefined
+let errorClass: CoreErrorConstructor | undefined
 
 /**
  * Loads the error contract from the installed core at run time. A static import would make this
@@ -21,8 +25,9 @@ let contract: ErrorContract | undefined
 export async function loadErrorContract(): Promise<ErrorContract> {
   if (!contract) {
     const specifier = '@mieweb/trusted-proxy-auth'
-    const core = (await import(specifier)) as { ERROR_CONTRACT: ErrorContract }
+    const core = (await import(specifier)) as { ERROR_CONTRACT: ErrorContract; TrustedProxyAuthError: CoreErrorConstructor }
     contract = core.ERROR_CONTRACT
+    errorClass = core.TrustedProxyAuthError
   }
   return contract
 }
@@ -30,4 +35,10 @@ export async function loadErrorContract(): Promise<ErrorContract> {
 export function errorContract(): ErrorContract {
   if (!contract) throw new Error('the error contract is loaded in the suite beforeAll')
   return contract
+}
+
+/** `new TrustedProxyAuthError(code, options)` of the installed core. */
+export function coreError(code: string, options?: { retryAfter?: number }): Error {
+  if (!errorClass) throw new Error('the core is loaded in the suite beforeAll')
+  return new errorClass(code, options)
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { coreError } from '../error-contract.js'
 import { expectProblem } from '../problem-assertions.js'
 import type { ConformanceIdentity } from '../types.js'
 import { ASSERTION_HEADER, type SuiteContext } from '../suite-context.js'
@@ -62,6 +63,29 @@ export function modeAndHookScenarios(context: SuiteContext): void {
       const app = await context.start({ mode: 'optional', resolveUser: (identity: ConformanceIdentity) => (calls++, identity) })
       expect((await app.get('/whoami')).status).toBe(200)
       expect(calls).toBe(0)
+    })
+
+    it('a resolveUser returning null denies with 403 forbidden_user', async () => {
+      const app = await context.start({ resolveUser: () => null })
+      const response = await app.get('/whoami', { [ASSERTION_HEADER]: await context.issuer.sign(ALICE) })
+      expectProblem(response, 'forbidden_user')
+      expect(response.body).not.toContain('alice-123')
+    })
+
+    it('a resolveUser resolving to undefined denies with 403 forbidden_user', async () => {
+      const app = await context.start({ resolveUser: async () => undefined })
+      expectProblem(await app.get('/whoami', { [ASSERTION_HEADER]: await context.issuer.sign(ALICE) }), 'forbidden_user')
+    })
+
+    it('a TrustedProxyAuthError thrown by resolveUser is answered as its problem, not as an error page', async () => {
+      const app = await context.start({
+        resolveUser: async () => {
+          throw coreError('jwks_unavailable', { retryAfter: 7 })
+        },
+      })
+      const response = await app.get('/whoami', { [ASSERTION_HEADER]: await context.issuer.sign(ALICE) })
+      expectProblem(response, 'jwks_unavailable')
+      expect(response.header('retry-after')).toBe('7')
     })
 
     it('a failing resolveUser never lets the request reach the handler', async () => {
