@@ -97,5 +97,6 @@ def test_vector_through_one_python_cli_process(
 ) -> None:
     """The real argv entry point on a few vectors: the verdict, the exit code, and the same as the batch."""
     outcome = run_cli(PYTHON_CLI, vector, served_vector_urls[vector.id])
-    assert _pinned(vector, outcome) == vector.expected  # an `exit` member would mean the exit code does not fit the output
+    # An `exit` member would mean the exit code does not fit the output.
+    assert _pinned(vector, outcome) == vector.expected
     assert outcome == python_cli_results.outcomes[vector.id]
