@@ -30,6 +30,8 @@ function otherSnakeCaseNames(): Set<string> {
     }
   }
   for (const preset of Object.values(presets.presets)) collectKeys(preset.example)
+  // The findings of `trusted-proxy-auth doctor`.
+  for (const { id } of readJson<{ findings: Array<{ id: string }> }>(join(contractDir, 'doctor.json')).findings) names.add(id)
   // RFC 6750 error values and the identity's field names in Python (snake_case).
   for (const entry of errors.errors) if (entry.oauthError) names.add(entry.oauthError)
   for (const field of Object.keys(identitySchema.properties)) names.add(field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`))
@@ -42,6 +44,10 @@ function otherSnakeCaseNames(): Set<string> {
     'resolve_user', 'jwt_authn', 'identity_nonce', 'trusted_proxy_auth', 'underscores_in_headers',
     'handle_response', 'ssl_certificate', 'proxy_buffer_size', 'proxy_buffers', 'skip_provider_button',
     'set_authorization_header', 'reverse_proxy', 'error_page',
+    'path_prefix', 'http_service', 'authorization_response', 'allowed_headers', 'id_token',
+    // Metric names of `trusted-proxy-auth serve`.
+    'trusted_proxy_auth_verifications_total', 'trusted_proxy_auth_key_fetches_total', 'trusted_proxy_auth_key_set_age_seconds',
+    'trusted_proxy_auth_verify_duration_seconds',
   ]) {
     names.add(name)
   }

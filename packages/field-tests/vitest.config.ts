@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     // Each file starts real servers once (beforeAll) and drives many requests through them.
-    hookTimeout: 60_000,
-    testTimeout: 30_000,
+    hookTimeout: 300_000,
+    testTimeout: 180_000,
   },
 })

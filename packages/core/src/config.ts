@@ -24,6 +24,17 @@ export interface NameValueRule {
  */
 export type TrustedProxyAuthOptions = ContractOptions
 
+/** How loadConfig finds keys when TRUSTED_PROXY_JWKS_URL is not set (the CLI's `verify`; adapters keep the default). */
+export interface LoadConfigBehaviour {
+  /**
+   * `off` (default): keys come from TRUSTED_PROXY_JWKS_URL or the preset.
+   * `auto`: without a preset and a key URL, when the one issuer is https, find the key set by OpenID discovery.
+   * `force`: always find it by OpenID discovery from the one issuer (TRUSTED_PROXY_JWKS_URL must not be set;
+   * presets that fetch keys per kid or use a shared secret refuse it). Rules: contract/presets.json `jwksUrlRules.discovery`.
+   */
+  discovery?: 'off' | 'auto' | 'force'
+}
+
 /** The validated, immutable configuration a verifier runs on. */
 export interface TrustedProxyAuthConfig {
   readonly assertionHeader: string
@@ -67,6 +78,14 @@ export interface TrustedProxyAuthConfig {
    * console.log of a configuration never show it; never logged or printed by this library.
    */
   readonly sharedSecret: string | null
+  /** `trusted-proxy-auth serve` only: listen address and port, and the identity response header names. */
+  readonly serveAddress: string
+  readonly servePort: number
+  readonly serveUserHeader: string
+  readonly serveEmailHeader: string
+  readonly serveNameHeader: string
+  readonly serveGroupsHeader: string
+  readonly serveCacheSize: number
 }
 
 const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -203,6 +222,13 @@ function checkPolicy(settings: Record<string, unknown>, problems: ConfigProblem[
   if (typeof header === 'string' && header !== '' && !HTTP_TOKEN.test(header)) {
     problems.push({ variable: 'TRUSTED_PROXY_ASSERTION_HEADER', message: 'must be a valid HTTP header name' })
   }
+  for (const option of ['serveUserHeader', 'serveEmailHeader', 'serveNameHeader', 'serveGroupsHeader']) {
+    const value = settings[option]
+    if (typeof value === 'string' && !HTTP_TOKEN.test(value)) {
+      const variable = ENV_CONTRACT.variables.find((v) => v.option === option)
+      problems.push({ variable: variable?.name ?? option, message: 'must be a valid HTTP header name' })
+    }
+  }
   for (const option of ['claimSubject', 'claimEmail', 'claimName', 'claimGroups']) {
     if (settings[option] === '') {
       const variable = ENV_CONTRACT.variables.find((v) => v.option === option)
@@ -216,7 +242,11 @@ function checkPolicy(settings: Record<string, unknown>, problems: ConfigProblem[
  * and `overrides` (which win), validates them against contract/env.json and returns the frozen
  * configuration. Every problem is reported at once in a single `invalid_config` error.
  */
-export function loadConfig(env: EnvInput = globalThis.process?.env ?? {}, overrides: TrustedProxyAuthOptions = {}): TrustedProxyAuthConfig {
+export function loadConfig(
+  env: EnvInput = globalThis.process?.env ?? {},
+  overrides: TrustedProxyAuthOptions = {},
+  behaviour: LoadConfigBehaviour = {},
+): TrustedProxyAuthConfig {
   const problems: ConfigProblem[] = []
   const known = new Set<string>(ENV_CONTRACT.variables.map((v) => v.name))
   const knownOptions = new Set<string>(ENV_CONTRACT.variables.map((v) => v.option))
@@ -249,7 +279,7 @@ export function loadConfig(env: EnvInput = globalThis.process?.env ?? {}, overri
   if (presetName !== null && !isKnownPreset(presetName)) {
     problems.push({ variable: 'TRUSTED_PROXY_PRESET', message: `is not a known preset (known: ${presetNames().join(', ')})` })
   }
-  const { settings: merged, quirks, keySource: keySourcePlan } = applyPreset(presetName, explicit, problems)
+  const { settings: merged, quirks, keySource: keySourcePlan } = applyPreset(presetName, explicit, problems, behaviour.discovery ?? 'off')
 
   const settings: Record<string, unknown> = {}
   for (const variable of ENV_CONTRACT.variables) {

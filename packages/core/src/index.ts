@@ -3,7 +3,7 @@
  * @module
  */
 export { loadConfig } from './config.js'
-export type { EnvInput, NameValueRule, TrustedProxyAuthConfig, TrustedProxyAuthOptions } from './config.js'
+export type { EnvInput, LoadConfigBehaviour, NameValueRule, TrustedProxyAuthConfig, TrustedProxyAuthOptions } from './config.js'
 export type { KeySource } from './key-sources/key-source.js'
 export type { PresetQuirks } from './presets.js'
 export { createVerifier, createVerifierFromEnv } from './verifier.js'

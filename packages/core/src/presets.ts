@@ -175,14 +175,54 @@ function planKeySource(
 }
 
 /**
+ * The CLI's discovery choice (LoadConfigBehaviour.discovery), or null to leave the key source to the preset
+ * and TRUSTED_PROXY_JWKS_URL. `auto` applies only without a preset and a key URL, and when the one issuer
+ * is https; `force` replaces a preset's key URL rule except where keys are not a key set.
+ */
+function discoveryPlan(
+  presetName: string | null,
+  rule: JwksUrlRule | undefined,
+  explicit: Readonly<Record<string, string>>,
+  settings: Record<string, string>,
+  problems: ConfigProblem[],
+  discovery: 'off' | 'auto' | 'force',
+): KeySourcePlan | null {
+  if (discovery === 'off') return null
+  const discover: JwksUrlRule = { rule: 'discovery' }
+  if (discovery === 'auto') {
+    // A preset names its own key source, or (rule `required`) a key host only the operator knows.
+    if (explicit[JWKS_URL] !== undefined || rule !== undefined) return null
+    if (!/^https:\/\//.test(oneIssuer(settings) ?? '')) return null
+    return planKeySource(presetName ?? 'none', discover, explicit, settings, problems)
+  }
+  if (explicit[JWKS_URL] !== undefined) {
+    problems.push({ variable: JWKS_URL, message: 'must not be set with --discover: the key set URL comes from the discovery document' })
+    return { kind: 'decided', source: null }
+  }
+  if (rule !== undefined && (rule.rule === 'kidTemplate' || rule.rule === 'forbidden')) {
+    problems.push({ variable: 'TRUSTED_PROXY_PRESET', message: `preset ${presetName ?? ''} does not use a key set, so keys cannot be discovered` })
+    return { kind: 'decided', source: null }
+  }
+  return planKeySource(presetName ?? 'none', discover, explicit, settings, problems)
+}
+
+/**
  * Applies contract/presets.json: fills the preset's defaults under the explicit settings (code,
  * environment, config file), enforces `requires`, `forbids` and the quirks' own settings, and decides
  * where keys come from. Without a preset only the quirk settings are checked (they need one).
  */
-export function applyPreset(presetName: string | null, explicit: Readonly<Record<string, string>>, problems: ConfigProblem[]): PresetResult {
+export function applyPreset(
+  presetName: string | null,
+  explicit: Readonly<Record<string, string>>,
+  problems: ConfigProblem[],
+  discovery: 'off' | 'auto' | 'force' = 'off',
+): PresetResult {
   const preset = presetName !== null && isKnownPreset(presetName) ? PRESETS[presetName] : undefined
   checkQuirkSettings(preset, explicit, problems)
-  if (!preset || presetName === null) return { settings: { ...explicit }, quirks: {}, keySource: { kind: 'common' } }
+  if (!preset || presetName === null) {
+    const settings = { ...explicit }
+    return { settings, quirks: {}, keySource: discoveryPlan(null, undefined, explicit, settings, problems, discovery) ?? { kind: 'common' } }
+  }
 
   const settings: Record<string, string> = { ...preset.defaults, ...explicit }
   for (const variable of preset.requires) {
@@ -192,7 +232,8 @@ export function applyPreset(presetName: string | null, explicit: Readonly<Record
     if (explicit[variable] !== undefined) problems.push({ variable, message: `must not be set with preset ${presetName}` })
   }
   checkQuirkSettingValues(preset, explicit, problems)
-  const keySource = planKeySource(presetName, preset.jwksUrl, explicit, settings, problems)
+  const keySource =
+    discoveryPlan(presetName, preset.jwksUrl, explicit, settings, problems, discovery) ?? planKeySource(presetName, preset.jwksUrl, explicit, settings, problems)
   const quirks: PresetQuirks = Object.freeze(Object.fromEntries(Object.entries(preset.quirks).map(([name, parameters]) => [name, Object.freeze({ ...parameters })])))
   return { settings, quirks, keySource }
 }

@@ -158,7 +158,8 @@ export interface CliRun {
 /** The exit code `verify` must return for a vector's expected outcome. */
 export function expectedExitCode(vector: Vector): number {
   if ('identity' in vector.expected) return 0
-  return vector.expected.error.code === 'invalid_config' ? 2 : 1
+  const { code } = vector.expected.error
+  return code === 'invalid_config' ? 2 : code === 'jwks_unavailable' ? 3 : 1
 }
 
 /** Command-line arguments of `trusted-proxy-auth verify` for a vector. */
@@ -169,9 +170,11 @@ export function cliArguments(vector: Vector): string[] {
     if (vector.request.remoteAddress != null) args.push('--remote-address', vector.request.remoteAddress)
     return args
   }
-  // After `--` a token that starts with "-" or a space is still the positional TOKEN. Configuration-only
-  // vectors pass a placeholder: loading the configuration must fail before it is looked at.
-  return [...args, '--', vector.token ?? 'placeholder-token']
+  // A configuration-only vector is checked as a request, which the CLI loads exactly as an application
+  // does (a bare token needs no header setting and may discover keys); loading must fail before it is looked at.
+  if (vector.token === undefined) return [...args, '--header', 'X-Placeholder: placeholder-token']
+  // After `--` a token that starts with "-" or a space is still the positional TOKEN.
+  return [...args, '--', vector.token]
 }
 
 /** One `verify --batch` input line for a vector: its configuration, time, and token or request. */

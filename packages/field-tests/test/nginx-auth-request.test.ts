@@ -110,5 +110,5 @@ describe.skipIf(skipReason !== null)('docs/proxies/nginx-auth-request.md, run fo
     } finally {
       await Promise.all(Object.values(fresh).map((app) => app.stop()))
     }
-  }, 60_000)
+  }, 180_000)
 })

@@ -135,17 +135,70 @@ def test_help_exits_0_and_no_arguments_exit_2() -> None:
     assert "verify" in empty.getvalue()
 
 
-def test_jwks_unavailable_exits_1() -> None:
+def test_jwks_unavailable_exits_3_with_the_cause() -> None:
     with loopback_jwks_server() as (base, routes):
         routes["/jwks.json"] = JwksResponse(status=500, body="")
         code, out = cli(["verify", TOKEN, "--now", str(NOW)], base_env(f"{base}/jwks.json"))
-    assert code == 1
-    assert json.loads(out)["error"] == {
+    assert code == 3
+    error = json.loads(out)["error"]
+    assert {key: error[key] for key in ("code", "status", "message")} == {
         "code": "jwks_unavailable",
         "status": 503,
         "message": "the signing keys are not available right now",
     }
+    assert "500" in error["detail"]
 
 
 def test_console_script_is_installed() -> None:
     assert (Path(sys.executable).parent / "trusted-proxy-auth").exists() or shutil.which("trusted-proxy-auth")
+
+
+def test_version_prints_the_package_version() -> None:
+    out = io.StringIO()
+    assert run(["--version"], env={}, stdout=out) == 0
+    from trusted_proxy_auth import __version__
+
+    assert out.getvalue() == f"trusted-proxy-auth {__version__}\n"
+
+
+def test_a_terminal_gets_a_summary_and_never_the_token(env: dict[str, str]) -> None:
+    out = io.StringIO()
+    assert (
+        run(["verify", "--token-env", "T", "--now", str(NOW)], env={**env, "T": TOKEN}, stdout=out, is_terminal=True)
+        == 0
+    )
+    assert out.getvalue().startswith("verified\n  subject:   user-1\n")
+    assert "  email:     ann@example.com (verified)\n" in out.getvalue()
+    rejected = io.StringIO()
+    code = run(["verify", TOKEN, "--now", str(NOW + 3600)], env=env, stdout=rejected, is_terminal=True)
+    assert code == 1
+    assert rejected.getvalue() == "rejected: expired (401): the identity assertion has expired\n"
+    forced = io.StringIO()
+    run(["verify", "--json", TOKEN, "--now", str(NOW)], env=env, stdout=forced, is_terminal=True)
+    assert json.loads(forced.getvalue())["ok"] is True
+    assert TOKEN.split(".")[1] not in out.getvalue() + rejected.getvalue()
+
+
+def test_a_terminal_sees_configuration_problems_and_key_failure_causes() -> None:
+    out = io.StringIO()
+    assert run(["verify", TOKEN], env={}, stdout=out, is_terminal=True) == 2
+    assert out.getvalue().startswith("configuration error: invalid_config (500)")
+    assert "  TRUSTED_PROXY_ISSUER: is required\n" in out.getvalue()
+    with loopback_jwks_server() as (base, routes):
+        routes["/jwks.json"] = JwksResponse(status=404, body="")
+        keys = io.StringIO()
+        assert (
+            run(["verify", TOKEN, "--now", str(NOW)], env=base_env(f"{base}/jwks.json"), stdout=keys, is_terminal=True)
+            == 3
+        )
+    assert keys.getvalue().splitlines()[1] == "  cause: HTTP status 404"
+
+
+def test_doctor_prints_findings_worst_first_on_a_terminal(env: dict[str, str]) -> None:
+    out = io.StringIO()
+    risky = {**env, "TRUSTED_PROXY_ASSERTION_HEADER": "Remote-User"}
+    assert run(["doctor", "--no-live"], env=risky, stdout=out, is_terminal=True) == 1
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("CRITICAL unsigned_identity_header: ")
+    assert lines[1] == "  detail: Remote-User"
+    assert lines[-1] == "1 critical, 0 warning, 1 info"

@@ -134,8 +134,11 @@ def cli_arguments(vector: Vector) -> list[str]:
         if remote is not None or not request["headers"]:
             arguments += ["--remote-address", remote or ""]
         return arguments
-    # A configuration vector has no token: any placeholder will do, loading the configuration fails first.
-    return [*arguments, "--", vector.data.get("token", "placeholder-token")]
+    # A configuration vector is checked as a request, which the CLI loads exactly as an application does (a
+    # bare token needs no header setting and may discover keys); loading the configuration fails first.
+    if "token" not in vector.data:
+        return [*arguments, "--header", "X-Placeholder: placeholder-token"]
+    return [*arguments, "--", vector.data["token"]]
 
 
 def batch_line(vector: Vector, urls: ServedUrls) -> str:
@@ -151,10 +154,11 @@ def batch_line(vector: Vector, urls: ServedUrls) -> str:
 
 
 def exit_code_of(outcome: Mapping[str, Any]) -> int:
-    """The exit code `verify` returns with an outcome: 0 verified, 2 invalid_config, 1 other rejections."""
+    """The exit code `verify` returns with an outcome: 0 verified, 2 invalid_config, 3 jwks_unavailable, 1 other
+    rejections."""
     if outcome["ok"]:
         return 0
-    return 2 if outcome["code"] == "invalid_config" else 1
+    return {"invalid_config": 2, "jwks_unavailable": 3}.get(str(outcome["code"]), 1)
 
 
 def expected_exit_code(vector: Vector) -> int:

@@ -70,5 +70,7 @@ it('the core package stays small: the CLI shares the library chunk and no source
   const unpacked = [...files.values()].reduce((sum, content) => sum + content.length, 0)
   // 1.2 MB before (maps with sources, a CLI bundle with its own copy of the library); about 0.42 MB now.
   expect(unpacked).toBeLessThan(600_000)
-  expect(files.get('dist/cli/main.js')!.length).toBeLessThan(20_000)
+  // The command line itself (verify with its CI flags and terminal summary, serve's loader; doctor is a chunk
+  // loaded on use) is about 22 KB; a second copy of the library would add well over 100 KB.
+  expect(files.get('dist/cli/main.js')!.length).toBeLessThan(30_000)
 })

@@ -9,7 +9,7 @@ import type { CommanderError } from 'commander'
 export const ARGUMENT_ERRORS = {
   unknownOption: 'unknown option (see trusted-proxy-auth verify --help)',
   tooManyArguments: 'too many arguments: give one TOKEN, or - for standard input',
-  unknownCommand: 'unknown command (the command is verify)',
+  unknownCommand: 'unknown command (see trusted-proxy-auth --help)',
   invalid: 'invalid arguments (see trusted-proxy-auth --help)',
   needsValue: (flag: string) => `${flag} needs a value`,
 } as const

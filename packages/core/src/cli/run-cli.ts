@@ -1,16 +1,25 @@
 import { Command, CommanderError, Option } from 'commander'
-import type { TrustedProxyAuthConfig, TrustedProxyAuthOptions } from '../config.js'
+import type { LoadConfigBehaviour, TrustedProxyAuthConfig, TrustedProxyAuthOptions } from '../config.js'
 import { loadConfig } from '../config.js'
-import { errorEntry, TrustedProxyAuthError } from '../errors.js'
+import { TrustedProxyAuthError } from '../errors.js'
+import type { TrustedIdentity } from '../identity.js'
 import { createVerifier } from '../verifier.js'
 import { argumentErrorMessage } from './argument-errors.js'
 import { BatchLineError, parseBatchLine, textLines } from './batch-cases.js'
+import { loadCliConfig } from './cli-config.js'
+import { readAll, usageError } from './cli-io.js'
+import { addDoctorCommand } from './doctor.js'
+import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, errorDetail, errorJson, errorSummary, exitCodeFor, identitySummary } from './output.js'
+import { addServeCommand } from './serve.js'
+import { cliVersion } from './version.js'
 
 export interface CliIo {
   env: Record<string, string | undefined>
   stdin: AsyncIterable<string | Uint8Array>
   stdout: (text: string) => void
   stderr: (text: string) => void
+  /** stdout is a terminal: print a human summary instead of JSON (unless --json). */
+  isTerminal?: boolean
 }
 
 interface VerifyFlags {
@@ -24,29 +33,10 @@ interface VerifyFlags {
   algorithms?: string
   configFile?: string
   batch?: boolean
-}
-
-const EXIT_OK = 0
-const EXIT_REJECTED = 1
-const EXIT_USAGE = 2
-
-async function readAll(stream: AsyncIterable<string | Uint8Array>): Promise<string> {
-  const decoder = new TextDecoder()
-  let text = ''
-  for await (const chunk of stream) text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
-  return text + decoder.decode()
-}
-
-function usageError(message: string): TrustedProxyAuthError {
-  return new TrustedProxyAuthError('invalid_config', { problems: [{ variable: 'arguments', message }] })
-}
-
-function errorJson(error: TrustedProxyAuthError): string {
-  const entry = errorEntry(error.code)
-  const body: Record<string, unknown> = { code: error.code, status: entry.status, message: entry.message }
-  if (error.detail !== undefined) body['detail'] = error.detail
-  if (error.problems) body['problems'] = error.problems
-  return JSON.stringify({ ok: false, error: body }) + '\n'
+  preset?: string
+  discover?: boolean
+  tokenEnv?: string
+  json?: boolean
 }
 
 function parseHeaderFlag(text: string): [string, string] {
@@ -91,6 +81,8 @@ function overridesOf(flags: VerifyFlags): TrustedProxyAuthOptions {
   // Checked against the allow-list by loadConfig, like the environment variable.
   if (flags.algorithms !== undefined) overrides.algorithms = flags.algorithms as TrustedProxyAuthOptions['algorithms']
   if (flags.configFile !== undefined) overrides.configFile = flags.configFile
+  // Checked against the preset names by loadConfig, like the environment variable.
+  if (flags.preset !== undefined) overrides.preset = flags.preset as TrustedProxyAuthOptions['preset']
   return overrides
 }
 
@@ -100,21 +92,50 @@ function nowOf(flags: VerifyFlags): number | undefined {
   return Number(flags.now)
 }
 
+/** A rejection with the cause of a key failure: the error's own `detail`, else the key store's last failure. */
+class VerifyRejection extends Error {
+  constructor(
+    readonly error: TrustedProxyAuthError,
+    readonly detail: string | null,
+  ) {
+    super(error.message)
+  }
+}
+
 /**
  * The one verification path of both modes: a fresh verifier for the configuration (no key cache shared
- * between verifications), the target checked, the success line. Rejections throw TrustedProxyAuthError.
+ * between verifications), the target checked. Rejections throw VerifyRejection.
  */
-async function verifyTarget(config: TrustedProxyAuthConfig, target: VerifyTarget, now: number | undefined): Promise<string> {
+async function verifyTarget(config: TrustedProxyAuthConfig, target: VerifyTarget, now: number | undefined): Promise<TrustedIdentity | null> {
   const verifier = createVerifier(config)
   try {
-    const identity =
-      target.kind === 'request'
-        ? await verifier.verifyRequest({ headers: target.headers, remoteAddress: target.remoteAddress }, { now })
-        : await verifier.verifyAssertion(target.token ?? '', { now })
-    return JSON.stringify({ ok: true, identity }) + '\n'
+    return target.kind === 'request'
+      ? await verifier.verifyRequest({ headers: target.headers, remoteAddress: target.remoteAddress }, { now })
+      : await verifier.verifyAssertion(target.token ?? '', { now })
+  } catch (error) {
+    if (!(error instanceof TrustedProxyAuthError)) throw error
+    // The key store's last failure names the cause (HTTP status, timeout, issuer) when the error carries none.
+    throw new VerifyRejection(error, errorDetail(error, error.code === 'jwks_unavailable' ? verifier.status().lastError : null))
   } finally {
     verifier.close()
   }
+}
+
+/**
+ * The key source a target loads with: a bare token is the CI use, so keys are found by discovery when nothing
+ * names them; a request (--header) is loaded exactly as an application loads it, unless --discover asks.
+ */
+function discoveryFor(flags: VerifyFlags, target: VerifyTarget): LoadConfigBehaviour {
+  return { discovery: flags.discover === true ? 'force' : target.kind === 'request' ? 'off' : 'auto' }
+}
+
+/** `--token-env NAME`: the token from the environment (a token in argv shows up in `ps` and `set -x` logs). */
+function tokenFromEnv(flags: VerifyFlags, tokenArgument: string | undefined, io: CliIo): string | undefined {
+  if (flags.tokenEnv === undefined) return tokenArgument
+  if (tokenArgument !== undefined) throw usageError('give either a TOKEN or --token-env, not both')
+  const fromEnv = io.env[flags.tokenEnv]
+  if (fromEnv === undefined || fromEnv.trim() === '') throw usageError('--token-env names an environment variable that is not set or empty')
+  return fromEnv.trim()
 }
 
 async function verifyCommand(tokenArgument: string | undefined, flags: VerifyFlags, io: CliIo): Promise<number> {
@@ -126,12 +147,21 @@ async function verifyCommand(tokenArgument: string | undefined, flags: VerifyFla
     if (asRequest || tokenArgument !== undefined) throw usageError('--batch reads every case from standard input: give no TOKEN, --header or --remote-address')
     return verifyBatch(io, overrides, now)
   }
-  const target = targetOf(tokenArgument, asRequest ? { headers, remoteAddress: flags.remoteAddress } : undefined, FLAG_ERRORS)
-
-  const config = loadConfig(io.env, overrides)
-  if (target.kind === 'assertion' && target.token === '-') target.token = (await readAll(io.stdin)).trim()
-  io.stdout(await verifyTarget(config, target, now))
-  return EXIT_OK
+  const readStdin = tokenArgument === '-' && flags.tokenEnv === undefined
+  const target = targetOf(tokenFromEnv(flags, tokenArgument, io), asRequest ? { headers, remoteAddress: flags.remoteAddress } : undefined, FLAG_ERRORS)
+  const asJson = flags.json === true || io.isTerminal !== true
+  try {
+    const config = loadCliConfig(io.env, overrides, discoveryFor(flags, target), target.kind === 'assertion')
+    if (target.kind === 'assertion' && readStdin) target.token = (await readAll(io.stdin)).trim()
+    const identity = await verifyTarget(config, target, now)
+    io.stdout(asJson ? JSON.stringify({ ok: true, identity }) + '\n' : identitySummary(identity))
+    return EXIT_OK
+  } catch (error) {
+    const rejection = error instanceof VerifyRejection ? error : error instanceof TrustedProxyAuthError ? new VerifyRejection(error, errorDetail(error)) : null
+    if (rejection === null) throw error
+    io.stdout(asJson ? errorJson(rejection.error, rejection.detail) : errorSummary(rejection.error, rejection.detail))
+    return exitCodeFor(rejection.error)
+  }
 }
 
 /**
@@ -151,21 +181,31 @@ async function verifyBatch(io: CliIo, overrides: TrustedProxyAuthOptions, defaul
       const isRequest = batchCase.headers !== undefined || batchCase.remoteAddress !== undefined
       const target = targetOf(batchCase.token, isRequest ? { headers: batchCase.headers ?? [], remoteAddress: batchCase.remoteAddress } : undefined, batchErrors(lineNumber))
       const config = loadConfig({ ...io.env, ...batchCase.env }, overrides)
-      io.stdout(await verifyTarget(config, target, batchCase.now ?? defaultNow))
+      io.stdout(JSON.stringify({ ok: true, identity: await verifyTarget(config, target, batchCase.now ?? defaultNow) }) + '\n')
     } catch (error) {
-      const rejection = error instanceof BatchLineError ? usageError(error.message) : error
+      const rejection = error instanceof BatchLineError ? usageError(error.message) : error instanceof VerifyRejection ? error.error : error
       if (!(rejection instanceof TrustedProxyAuthError)) throw rejection
-      io.stdout(errorJson(rejection))
+      io.stdout(errorJson(rejection, error instanceof VerifyRejection ? error.detail : undefined))
       exitCode = Math.max(exitCode, exitCodeFor(rejection))
     }
   }
   return exitCode
 }
 
-/** The exit code of a rejection: 2 for a configuration or usage error, 1 otherwise. */
-function exitCodeFor(error: TrustedProxyAuthError): number {
-  return error.code === 'invalid_config' ? EXIT_USAGE : EXIT_REJECTED
-}
+
+const VERIFY_HELP = `
+Output: one JSON object on stdout when it is not a terminal (or with --json); a summary on a terminal.
+  {"ok":true,"identity":{...}}                                     exit 0
+  {"ok":false,"error":{"code",...}}                                exit 1 (rejected)
+  {"ok":false,"error":{"code":"invalid_config","problems":[...]}}  exit 2 (configuration or usage)
+  {"ok":false,"error":{"code":"jwks_unavailable","detail":...}}    exit 3 (keys unavailable; detail gives the cause)
+The token is never printed.
+`
+
+const VERIFY_EXAMPLE = `
+Example (CI: the token in an environment variable, keys found by OpenID discovery):
+  TRUSTED_PROXY_ISSUER=https://auth.example.com TRUSTED_PROXY_AUDIENCE=my-app \\
+  trusted-proxy-auth verify --token-env ID_TOKEN --require-claim repository=acme/app`
 
 const BATCH_HELP = `
 Batch (--batch): one JSON object per line of standard input, members all optional:
@@ -185,6 +225,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .showSuggestionAfterError(false)
     // No implicit `help` command: the Python CLI has none, and both must answer every argument alike.
     .helpCommand(false)
+    .version(`trusted-proxy-auth ${cliVersion()}`, '-V, --version', 'print the version and exit')
+
+  addDoctorCommand(program, io, (code) => {
+    exitCode = code
+  })
+  addServeCommand(program, io, (code) => {
+    exitCode = code
+  })
 
   program
     .command('verify')
@@ -200,7 +248,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--remote-address <ip>', 'socket peer address of the request')
     .option('--config-file <path>', 'JSON settings file (TRUSTED_PROXY_CONFIG_FILE)')
     .option('--batch', 'verify many cases: JSON Lines on standard input, one result line each (see below)')
-    .addHelpText('after', '\nOutput: one JSON object on stdout.\n  {"ok":true,"identity":{...}}            exit 0\n  {"ok":false,"error":{"code",...}}       exit 1 (rejected)\n  {"ok":false,"error":{"code":"invalid_config","problems":[...]}}  exit 2\n' + BATCH_HELP + '\nExample:\n  TRUSTED_PROXY_JWKS_URL=https://auth.example.com/jwks.json TRUSTED_PROXY_ISSUER=https://auth.example.com \\\n  TRUSTED_PROXY_AUDIENCE=my-app TRUSTED_PROXY_ASSERTION_HEADER=X-Assertion trusted-proxy-auth verify "$TOKEN"')
+    .option('--preset <name>', 'proxy preset (TRUSTED_PROXY_PRESET)')
+    .option('--discover', 'find the key set by OpenID discovery from the issuer (for a bare token also the default when neither a key URL nor a preset is set and the issuer is https)')
+    .option('--token-env <name>', 'read the token from this environment variable (tokens in arguments show up in ps)')
+    .option('--json', 'print JSON even on a terminal (JSON is the default when the output is not a terminal)')
+    .addHelpText('after', VERIFY_HELP + BATCH_HELP + VERIFY_EXAMPLE)
     .action(async (token: string | undefined, flags: VerifyFlags) => {
       exitCode = await verifyCommand(token, flags, io)
     })

@@ -302,6 +302,73 @@ export const ENV_CONTRACT = {
       "default": null,
       "description": "HMAC secret (at least 32 bytes) for a proxy that signs with a shared secret instead of a published key. Used only by preset `authentik`, where it is required (the proxy provider's client secret); then only HS256 is accepted and no key set is used. A configuration error with any other preset. Never logged or printed.",
       "example": "the-proxy-providers-client-secret-of-at-least-32-bytes"
+    },
+    {
+      "name": "TRUSTED_PROXY_SERVE_ADDRESS",
+      "option": "serveAddress",
+      "type": "string",
+      "required": false,
+      "default": "127.0.0.1",
+      "description": "Used only by `trusted-proxy-auth serve`: the address the edge verifier listens on. Loopback by default; set the address the proxy reaches it on (e.g. `0.0.0.0` in a container whose port only the proxy can reach).",
+      "example": "0.0.0.0"
+    },
+    {
+      "name": "TRUSTED_PROXY_SERVE_PORT",
+      "option": "servePort",
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 65535,
+      "required": false,
+      "default": 4181,
+      "description": "Used only by `trusted-proxy-auth serve`: the TCP port the edge verifier listens on (0 picks a free port and logs it).",
+      "example": "4181"
+    },
+    {
+      "name": "TRUSTED_PROXY_SERVE_USER_HEADER",
+      "option": "serveUserHeader",
+      "type": "string",
+      "required": false,
+      "default": "X-Auth-Request-User",
+      "description": "Used only by `trusted-proxy-auth serve`: the response header of `/verify` that carries the verified subject, for the proxy to copy to the application (nginx `auth_request_set`, Traefik `authResponseHeaders`, Caddy `copy_headers`). Encoding: every character outside printable ASCII, every `%`, and a leading or trailing space are written as the `%XX` of their UTF-8 bytes (RFC 8187 `pct-encoded`); everything else is sent as is, so percent-decoding any value gives the claim back exactly and a value is never passed raw.",
+      "example": "X-Auth-Request-User"
+    },
+    {
+      "name": "TRUSTED_PROXY_SERVE_EMAIL_HEADER",
+      "option": "serveEmailHeader",
+      "type": "string",
+      "required": false,
+      "default": "X-Auth-Request-Email",
+      "description": "Used only by `trusted-proxy-auth serve`: the `/verify` response header that carries the verified email (left out when the identity has none), encoded like TRUSTED_PROXY_SERVE_USER_HEADER.",
+      "example": "X-Auth-Request-Email"
+    },
+    {
+      "name": "TRUSTED_PROXY_SERVE_NAME_HEADER",
+      "option": "serveNameHeader",
+      "type": "string",
+      "required": false,
+      "default": "X-Auth-Request-Name",
+      "description": "Used only by `trusted-proxy-auth serve`: the `/verify` response header that carries the verified display name (left out when the identity has none), encoded like TRUSTED_PROXY_SERVE_USER_HEADER.",
+      "example": "X-Auth-Request-Name"
+    },
+    {
+      "name": "TRUSTED_PROXY_SERVE_GROUPS_HEADER",
+      "option": "serveGroupsHeader",
+      "type": "string",
+      "required": false,
+      "default": "X-Auth-Request-Groups",
+      "description": "Used only by `trusted-proxy-auth serve`: the `/verify` response header that carries the verified groups, comma-separated, each group encoded like TRUSTED_PROXY_SERVE_USER_HEADER and a `,` or `%` inside a group percent-encoded too (left out when there are none).",
+      "example": "X-Auth-Request-Groups"
+    },
+    {
+      "name": "TRUSTED_PROXY_SERVE_CACHE_SIZE",
+      "option": "serveCacheSize",
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 1000000,
+      "required": false,
+      "default": 10000,
+      "description": "Used only by `trusted-proxy-auth serve`: how many verified assertions are remembered so that a repeated one skips the signature check (0 turns this off). An entry is keyed by the socket peer and the exact assertion and required header values, so every request rule still applies; it is used only before the assertion's `exp` (and `iat` + TRUSTED_PROXY_MAX_AGE), for at most 60 seconds, and never after the key set was reloaded. Only successes are remembered.",
+      "example": "10000"
     }
   ]
 } as const
@@ -1256,9 +1323,174 @@ export const PRESETS_CONTRACT = {
   ]
 } as const
 
+export const DOCTOR_CONTRACT = {
+  "description": "What `trusted-proxy-auth doctor` reports, in both languages with the same JSON: one finding per problem, each with a stable `id`, a `severity`, the fixed `message` and `fix` below and, where useful, a non-secret `detail` (a setting's value, a kid, a fetch cause). Never the assertion, the shared secret or key material. The command exits 1 when any finding is critical, 0 otherwise, 2 on a usage error.",
+  "limits": {
+    "maxClockToleranceSeconds": 300
+  },
+  "unsignedHeaderSource": "The assertion header is checked against every concrete header name of contract/presets.json `unsignedConventions` (names with `<` or `*` are patterns and are skipped), case-insensitively.",
+  "findings": [
+    {
+      "id": "config_invalid",
+      "severity": "critical",
+      "stage": "static",
+      "message": "the configuration does not load",
+      "fix": "Correct the setting named in detail; every problem is listed, one finding each."
+    },
+    {
+      "id": "issuer_missing",
+      "severity": "critical",
+      "stage": "static",
+      "message": "no issuer is configured, so assertions from any issuer the keys sign for would be accepted",
+      "fix": "Set TRUSTED_PROXY_ISSUER to the exact `iss` your proxy or identity provider puts in its assertions."
+    },
+    {
+      "id": "audience_missing",
+      "severity": "critical",
+      "stage": "static",
+      "message": "no audience is configured, so an assertion minted for another application would be accepted",
+      "fix": "Set TRUSTED_PROXY_AUDIENCE to the `aud` the proxy uses for this application (its client id, or the value the proxy documents)."
+    },
+    {
+      "id": "unsigned_identity_header",
+      "severity": "critical",
+      "stage": "static",
+      "message": "the assertion header is a known unsigned identity header: it carries plain text a client can forge, not a signed assertion",
+      "fix": "Point TRUSTED_PROXY_ASSERTION_HEADER at the header that carries the proxy's signed JWT (see the preset for your proxy), and never trust the plain header."
+    },
+    {
+      "id": "trusted_addresses_everything",
+      "severity": "warning",
+      "stage": "static",
+      "message": "TRUSTED_PROXY_TRUSTED_ADDRESSES covers every address, so it restricts nothing",
+      "fix": "List only the proxy's addresses (or the narrow range it runs in), or leave the setting empty and rely on the signature alone knowingly."
+    },
+    {
+      "id": "optional_without_trusted_addresses",
+      "severity": "warning",
+      "stage": "static",
+      "message": "mode optional without trusted addresses: any host that reaches the application directly is served as anonymous, and a replayed assertion is accepted from anywhere",
+      "fix": "Set TRUSTED_PROXY_TRUSTED_ADDRESSES to the proxy's addresses, or use mode required."
+    },
+    {
+      "id": "no_trusted_addresses",
+      "severity": "info",
+      "stage": "static",
+      "message": "no trusted addresses: the signature is the only check, so a captured assertion can be replayed from any host until it expires",
+      "fix": "Set TRUSTED_PROXY_TRUSTED_ADDRESSES to the proxy's addresses as a second layer."
+    },
+    {
+      "id": "shared_secret",
+      "severity": "warning",
+      "stage": "static",
+      "message": "assertions are verified with a shared HMAC secret: anyone who holds it (the proxy, its provider, every application given the same secret) can mint any identity",
+      "fix": "Prefer a proxy that signs with a published asymmetric key; otherwise give this application its own secret and keep it out of logs and images."
+    },
+    {
+      "id": "clock_tolerance_large",
+      "severity": "warning",
+      "stage": "static",
+      "message": "the clock tolerance is over 5 minutes, which keeps expired assertions usable that much longer",
+      "fix": "Set TRUSTED_PROXY_CLOCK_TOLERANCE to 60 seconds or less and keep clocks in sync with NTP."
+    },
+    {
+      "id": "keys_not_fetched",
+      "severity": "info",
+      "stage": "live",
+      "message": "this configuration fetches no key set before a request (keys per kid, or a shared secret), so no key endpoint was checked",
+      "fix": "Use --assertion - with a captured assertion to check the keys end to end."
+    },
+    {
+      "id": "discovery_issuer_mismatch",
+      "severity": "critical",
+      "stage": "live",
+      "message": "the OpenID discovery document names another issuer than the configured one, so keys are never loaded (every request gets 503)",
+      "fix": "Set TRUSTED_PROXY_ISSUER to the document's `issuer` exactly, byte for byte (a trailing `/` matters)."
+    },
+    {
+      "id": "keys_unreachable",
+      "severity": "critical",
+      "stage": "live",
+      "message": "the key endpoint gave no key set within the timeout",
+      "fix": "Check the URL, that this host can reach it (DNS, firewall, proxy), and TRUSTED_PROXY_JWKS_TIMEOUT; detail gives the cause."
+    },
+    {
+      "id": "keys_not_a_key_set",
+      "severity": "critical",
+      "stage": "live",
+      "message": "the key endpoint answered, but not with a JSON Web Key Set",
+      "fix": "Point the key URL at the JWKS itself (`jwks_uri`), not at a page or a single key."
+    },
+    {
+      "id": "key_private_material",
+      "severity": "critical",
+      "stage": "live",
+      "message": "the key set publishes private key material, so the verifier refuses the whole set",
+      "fix": "Publish only public keys; rotate the exposed key at once."
+    },
+    {
+      "id": "key_weak",
+      "severity": "warning",
+      "stage": "live",
+      "message": "a key is too weak to be used (RSA under 2048 bits) and is ignored",
+      "fix": "Rotate to an RSA key of at least 2048 bits or an EC/Ed25519 key."
+    },
+    {
+      "id": "key_unusable",
+      "severity": "warning",
+      "stage": "live",
+      "message": "a key in the set can never verify an assertion and is ignored",
+      "fix": "Remove or correct the key named in detail (kty, crv, use, key_ops, alg)."
+    },
+    {
+      "id": "no_usable_keys",
+      "severity": "critical",
+      "stage": "live",
+      "message": "the key set holds no usable signing key, so every assertion is rejected",
+      "fix": "Publish the proxy's public signing key in the set."
+    },
+    {
+      "id": "no_key_for_algorithms",
+      "severity": "critical",
+      "stage": "live",
+      "message": "no key in the set fits any allow-listed algorithm, so every assertion is rejected",
+      "fix": "Set TRUSTED_PROXY_ALGORITHMS to the algorithm the proxy signs with."
+    },
+    {
+      "id": "algorithms_without_key",
+      "severity": "info",
+      "stage": "live",
+      "message": "some allow-listed algorithms have no fitting key in the set",
+      "fix": "Narrow TRUSTED_PROXY_ALGORITHMS to the algorithm(s) the proxy signs with (detail lists the others)."
+    },
+    {
+      "id": "keys_ok",
+      "severity": "info",
+      "stage": "live",
+      "message": "the key set was loaded",
+      "fix": "Nothing to do."
+    },
+    {
+      "id": "assertion_verified",
+      "severity": "info",
+      "stage": "assertion",
+      "message": "the given assertion verifies with this configuration; its claims are shown",
+      "fix": "Nothing to do."
+    },
+    {
+      "id": "assertion_rejected",
+      "severity": "critical",
+      "stage": "assertion",
+      "message": "the given assertion is rejected with this configuration",
+      "fix": "See the error code in detail and docs/reference/errors.md."
+    }
+  ]
+} as const
+
 export type ErrorCode = (typeof ERROR_CONTRACT.errors)[number]['code']
 export type EnvVariableName = (typeof ENV_CONTRACT.variables)[number]['name']
 export type OptionName = (typeof ENV_CONTRACT.variables)[number]['option']
+export type DoctorFindingId = (typeof DOCTOR_CONTRACT.findings)[number]['id']
 
 /** The name of a preset of contract/presets.json. */
 export type PresetName = 'cloudflare-access' | 'pomerium' | 'google-iap' | 'aws-alb' | 'oauth2-proxy' | 'teleport' | 'authentik'
@@ -1476,4 +1708,60 @@ export interface ContractOptions {
    * @example `the-proxy-providers-client-secret-of-at-least-32-bytes`
    */
   sharedSecret?: string | null
+  /**
+   * Used only by `trusted-proxy-auth serve`: the address the edge verifier listens on. Loopback by default; set the address the proxy reaches it on (e.g. `0.0.0.0` in a container whose port only the proxy can reach).
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_ADDRESS`.
+   * @defaultValue `127.0.0.1`
+   * @example `0.0.0.0`
+   */
+  serveAddress?: string
+  /**
+   * Used only by `trusted-proxy-auth serve`: the TCP port the edge verifier listens on (0 picks a free port and logs it).
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_PORT`.
+   * @defaultValue `4181`
+   * @example `4181`
+   */
+  servePort?: number
+  /**
+   * Used only by `trusted-proxy-auth serve`: the response header of `/verify` that carries the verified subject, for the proxy to copy to the application (nginx `auth_request_set`, Traefik `authResponseHeaders`, Caddy `copy_headers`). Encoding: every character outside printable ASCII, every `%`, and a leading or trailing space are written as the `%XX` of their UTF-8 bytes (RFC 8187 `pct-encoded`); everything else is sent as is, so percent-decoding any value gives the claim back exactly and a value is never passed raw.
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_USER_HEADER`.
+   * @defaultValue `X-Auth-Request-User`
+   * @example `X-Auth-Request-User`
+   */
+  serveUserHeader?: string
+  /**
+   * Used only by `trusted-proxy-auth serve`: the `/verify` response header that carries the verified email (left out when the identity has none), encoded like TRUSTED_PROXY_SERVE_USER_HEADER.
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_EMAIL_HEADER`.
+   * @defaultValue `X-Auth-Request-Email`
+   * @example `X-Auth-Request-Email`
+   */
+  serveEmailHeader?: string
+  /**
+   * Used only by `trusted-proxy-auth serve`: the `/verify` response header that carries the verified display name (left out when the identity has none), encoded like TRUSTED_PROXY_SERVE_USER_HEADER.
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_NAME_HEADER`.
+   * @defaultValue `X-Auth-Request-Name`
+   * @example `X-Auth-Request-Name`
+   */
+  serveNameHeader?: string
+  /**
+   * Used only by `trusted-proxy-auth serve`: the `/verify` response header that carries the verified groups, comma-separated, each group encoded like TRUSTED_PROXY_SERVE_USER_HEADER and a `,` or `%` inside a group percent-encoded too (left out when there are none).
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_GROUPS_HEADER`.
+   * @defaultValue `X-Auth-Request-Groups`
+   * @example `X-Auth-Request-Groups`
+   */
+  serveGroupsHeader?: string
+  /**
+   * Used only by `trusted-proxy-auth serve`: how many verified assertions are remembered so that a repeated one skips the signature check (0 turns this off). An entry is keyed by the socket peer and the exact assertion and required header values, so every request rule still applies; it is used only before the assertion's `exp` (and `iat` + TRUSTED_PROXY_MAX_AGE), for at most 60 seconds, and never after the key set was reloaded. Only successes are remembered.
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_CACHE_SIZE`.
+   * @defaultValue `10000`
+   * @example `10000`
+   */
+  serveCacheSize?: number
 }

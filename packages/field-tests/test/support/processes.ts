@@ -33,7 +33,7 @@ export async function startProcess(
   let output = ''
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${command} not ready within ${options.timeoutMs ?? 20_000} ms:\n${output}`)), options.timeoutMs ?? 20_000)
+    const timer = setTimeout(() => reject(new Error(`${command} not ready within ${options.timeoutMs ?? 120_000} ms:\n${output}`)), options.timeoutMs ?? 120_000)
     const onData = (chunk: Buffer): void => {
       output += chunk.toString('utf8')
       const found = options.ready.exec(output)
@@ -69,7 +69,7 @@ export async function runProcess(command: string, args: readonly string[], env?:
 }
 
 /** Resolves once something accepts TCP connections on 127.0.0.1:port (polled every 20 ms, bounded). */
-export async function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
+export async function waitForPort(port: number, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const open = await new Promise<boolean>((resolve) => {

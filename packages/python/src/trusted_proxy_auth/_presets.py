@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from ._contract import presets, presets_contract, variable_for_option
 from ._key_sources.key_source import (
@@ -180,14 +180,64 @@ def _plan_key_source(
     raise ValueError(f"contract jwksUrl rule {kind} is not implemented")
 
 
-def apply_preset(preset_name: str | None, explicit: Mapping[str, str], problems: list[ConfigProblem]) -> PresetResult:
+#: How keys are found when no key URL is set: see `load_config(discovery=...)`.
+Discovery = Literal["off", "auto", "force"]
+_DISCOVERY_RULE: Mapping[str, Any] = MappingProxyType({"rule": "discovery"})
+
+
+def _discovery_plan(
+    preset_name: str | None,
+    rule: Mapping[str, Any] | None,
+    explicit: Mapping[str, str],
+    settings: dict[str, str],
+    problems: list[ConfigProblem],
+    discovery: Discovery,
+) -> KeySourcePlan | None:
+    """The CLI's discovery choice, or None to leave the key source to the preset and the key URL. `auto`
+    applies only without a preset and a key URL, when the one issuer is https; `force` replaces a
+    preset's key URL rule except where keys are not a key set."""
+    if discovery == "off":
+        return None
+    jwks_url = _name("jwksUrl")
+    if discovery == "auto":
+        # A preset names its own key source, or (rule `required`) a key host only the operator knows.
+        if jwks_url in explicit or rule is not None:
+            return None
+        if not (_one_issuer(settings) or "").startswith("https://"):
+            return None
+        return _plan_key_source(preset_name or "none", _DISCOVERY_RULE, explicit, settings, problems)
+    if jwks_url in explicit:
+        problems.append(
+            ConfigProblem(
+                jwks_url, "must not be set with --discover: the key set URL comes from the discovery document"
+            )
+        )
+        return KeySourcePlan(decided=True)
+    if rule is not None and rule["rule"] in ("kidTemplate", "forbidden"):
+        problems.append(
+            ConfigProblem(
+                _name("preset"), f"preset {preset_name or ''} does not use a key set, so keys cannot be discovered"
+            )
+        )
+        return KeySourcePlan(decided=True)
+    return _plan_key_source(preset_name or "none", _DISCOVERY_RULE, explicit, settings, problems)
+
+
+def apply_preset(
+    preset_name: str | None,
+    explicit: Mapping[str, str],
+    problems: list[ConfigProblem],
+    discovery: Discovery = "off",
+) -> PresetResult:
     """Fills the preset's defaults under the explicit settings (code, environment, config file), enforces
     `requires`, `forbids` and the quirks' own settings, and decides where keys come from. Without a preset
     only the quirk settings are checked (they need one)."""
     preset = presets().get(preset_name) if preset_name is not None else None
     _check_quirk_settings(preset, explicit, problems)
     if preset is None or preset_name is None:
-        return PresetResult(settings=dict(explicit))
+        plain = dict(explicit)
+        plan = _discovery_plan(None, None, explicit, plain, problems, discovery)
+        return PresetResult(settings=plain, key_source=plan or _COMMON)
 
     settings: dict[str, str] = {**preset["defaults"], **explicit}
     for variable in preset.get("requires", []):
@@ -197,7 +247,9 @@ def apply_preset(preset_name: str | None, explicit: Mapping[str, str], problems:
         if variable in explicit:
             problems.append(ConfigProblem(variable, f"must not be set with preset {preset_name}"))
     _check_quirk_setting_values(preset, explicit, problems)
-    plan = _plan_key_source(preset_name, preset["jwksUrl"], explicit, settings, problems)
+    plan = _discovery_plan(preset_name, preset["jwksUrl"], explicit, settings, problems, discovery)
+    if plan is None:
+        plan = _plan_key_source(preset_name, preset["jwksUrl"], explicit, settings, problems)
     quirks = MappingProxyType(
         {name: MappingProxyType(dict(parameters)) for name, parameters in preset["quirks"].items()}
     )

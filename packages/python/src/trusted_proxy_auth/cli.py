@@ -4,31 +4,46 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, NoReturn, TextIO
 
 from ._batch_cases import BatchLineError, parse_batch_line
 from ._contract import variable_for_option
+from ._doctor import format_doctor_report, run_doctor
+from ._presets import Discovery
 from ._text import js_trim
-from .config import TrustedProxyAuthConfig, load_config
-from .errors import ConfigProblem, TrustedProxyAuthError
+from .config import TrustedProxyAuthConfig, load_config, load_config_discovering
+from .errors import ConfigProblem, TrustedProxyAuthError, error_entry
+from .identity import Identity
 from .verifier import TrustedProxyAuth
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
+EXIT_KEYS_UNAVAILABLE = 3
+
+#: Stands in for the header name when a bare token is verified: the header is never read then.
+_BARE_TOKEN_HEADER = "X-Identity-Assertion"  # noqa: S105 - a header name, not a secret
 
 _READ_STDIN = "-"
 _NOW = re.compile(r"[0-9]+(\.[0-9]+)?", re.ASCII)
 _OUTPUT_HELP = """\
-Output: one JSON object on stdout.
-  {"ok":true,"identity":{...}}            exit 0
-  {"ok":false,"error":{"code",...}}       exit 1 (rejected)
-  {"ok":false,"error":{"code":"invalid_config","problems":[...]}}  exit 2
+Output: one JSON object on stdout when it is not a terminal (or with --json); a summary on a terminal.
+  {"ok":true,"identity":{...}}                                     exit 0
+  {"ok":false,"error":{"code",...}}                                exit 1 (rejected)
+  {"ok":false,"error":{"code":"invalid_config","problems":[...]}}  exit 2 (configuration or usage)
+  {"ok":false,"error":{"code":"jwks_unavailable","detail":...}}    exit 3 (keys unavailable; detail gives the cause)
+The token is never printed.
+"""
+_DOCTOR_HELP = """\
+Findings have a stable id and a severity (critical, warning, info); see contract/doctor.json.
+Exit 0: no critical finding; 1: at least one critical finding; 2: usage error.
 """
 
 
@@ -60,7 +75,7 @@ def _epilog() -> str:
 # whatever is echoed ends up in terminals, CI logs and shell history. Only the CLI's own flag names appear.
 UNKNOWN_OPTION = "unknown option (see trusted-proxy-auth verify --help)"
 TOO_MANY_ARGUMENTS = "too many arguments: give one TOKEN, or - for standard input"
-UNKNOWN_COMMAND = "unknown command (the command is verify)"
+UNKNOWN_COMMAND = "unknown command (see trusted-proxy-auth --help)"
 INVALID_ARGUMENTS = "invalid arguments (see trusted-proxy-auth --help)"
 _NEEDS_VALUE = re.compile(r"argument (--[a-z][a-z-]*): expected one argument")
 
@@ -146,7 +161,44 @@ def _build_parser(stdout: TextIO) -> tuple[_Parser, _Parser]:
         action="store_true",
         help="verify many cases: JSON Lines on standard input, one result line each (see below)",
     )
-    program.output = verify.output = stdout
+    verify.add_argument("--preset", metavar="NAME", help=f"proxy preset ({_env('preset')})")
+    verify.add_argument(
+        "--discover",
+        action="store_true",
+        help="find the key set by OpenID discovery from the issuer (for a bare token also the default when "
+        "neither a key URL nor a preset is set and the issuer is https)",
+    )
+    verify.add_argument(
+        "--token-env",
+        metavar="NAME",
+        help="read the token from this environment variable (tokens in arguments show up in ps)",
+    )
+    verify.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON even on a terminal (JSON is the default when the output is not a terminal)",
+    )
+    doctor = commands.add_parser(
+        "doctor",
+        help="audit the effective configuration (environment, config file, preset) and its key endpoint",
+        description="audit the effective configuration (environment, config file, preset) and its key endpoint",
+        epilog=_DOCTOR_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor.add_argument(
+        "--assertion",
+        metavar="SOURCE",
+        help="verify a captured assertion read from standard input (-) and show its claims, never the assertion",
+    )
+    doctor.add_argument("--preset", metavar="NAME", help=f"proxy preset ({_env('preset')})")
+    doctor.add_argument("--config-file", metavar="PATH", help=f"JSON settings file ({_env('configFile')})")
+    doctor.add_argument("--discover", action="store_true", help="find the key set by OpenID discovery from the issuer")
+    doctor.add_argument("--no-live", action="store_true", help="skip the checks that contact the key endpoint")
+    doctor.add_argument("--now", metavar="SECONDS", help="current time as Unix seconds for --assertion")
+    program.add_argument("-V", "--version", action="store_true", help="print the version and exit")
+    program.output = verify.output = doctor.output = stdout
     return program, verify
 
 
@@ -205,7 +257,7 @@ def _target_of(token: str | None, request: _Target | None, errors: tuple[str, st
 
 def _overrides_of(args: argparse.Namespace) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
-    for option in ("issuer", "audience", "jwks_url", "algorithms", "config_file"):
+    for option in ("issuer", "audience", "jwks_url", "algorithms", "config_file", "preset"):
         if getattr(args, option) is not None:
             overrides[option] = getattr(args, option)
     if args.require_claim is not None:
@@ -221,21 +273,48 @@ def _now_of(args: argparse.Namespace) -> int | float | None:
     return float(args.now) if "." in args.now else int(args.now)
 
 
-def _verify_target(config: TrustedProxyAuthConfig, target: _Target, now: int | float | None) -> dict[str, Any]:
+class _Rejection(Exception):
+    """A rejection with the cause of a key failure: the error's own `detail`, else the key store's last failure."""
+
+    def __init__(self, error: TrustedProxyAuthError, detail: str | None) -> None:
+        super().__init__(error.code)
+        self.error = error
+        self.detail = detail
+
+
+def _verify_target(config: TrustedProxyAuthConfig, target: _Target, now: int | float | None) -> Identity | None:
     """The one verification path of both modes: a fresh verifier for the configuration (no key cache shared
-    between verifications), the target checked, the success output. Rejections raise TrustedProxyAuthError."""
+    between verifications), the target checked. Rejections raise _Rejection."""
     auth = TrustedProxyAuth(config)
     try:
         if target.is_request:
-            identity = auth.verify_request(list(target.headers), target.remote_address, now=now)
-        else:
-            identity = auth.verify_assertion(target.token or "", now=now)
+            return auth.verify_request(list(target.headers), target.remote_address, now=now)
+        return auth.verify_assertion(target.token or "", now=now)
+    except TrustedProxyAuthError as error:
+        # The key store's last failure names the cause (HTTP status, timeout, issuer) when the error carries none.
+        fallback = auth.status().last_error if error.code == "jwks_unavailable" else None
+        raise _Rejection(error, _error_detail(error, fallback)) from None
     finally:
         auth.close()
+
+
+def _success(identity: Identity | None) -> dict[str, Any]:
     return {"ok": True, "identity": None if identity is None else identity.to_dict()}
 
 
-def _verify(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO, out: TextIO) -> int:
+def _token_from_env(args: argparse.Namespace, env: Mapping[str, str]) -> str | None:
+    """`--token-env NAME`: the token from the environment (a token in argv shows up in `ps` and `set -x` logs)."""
+    if args.token_env is None:
+        return args.token  # type: ignore[no-any-return]
+    if args.token is not None:
+        raise _usage_error("give either a TOKEN or --token-env, not both")
+    from_env = env.get(args.token_env)
+    if from_env is None or js_trim(from_env) == "":
+        raise _usage_error("--token-env names an environment variable that is not set or empty")
+    return js_trim(from_env)
+
+
+def _verify(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO, out: TextIO, terminal: bool) -> int:
     now = _now_of(args)
     overrides = _overrides_of(args)
     headers = tuple(_parse_header(text) for text in args.header or [])
@@ -246,13 +325,26 @@ def _verify(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO, out
                 "--batch reads every case from standard input: give no TOKEN, --header or --remote-address"
             )
         return _verify_batch(env, stdin, out, overrides, now)
+    read_stdin = args.token == _READ_STDIN and args.token_env is None
     request = _Target(is_request=True, headers=headers, remote_address=args.remote_address) if as_request else None
-    target = _target_of(args.token, request, _FLAG_ERRORS)
-
-    config = load_config(env, **overrides)
-    if target.token == _READ_STDIN:
-        target = _Target(is_request=False, token=js_trim(stdin.read()))
-    out.write(_json(_verify_target(config, target, now)))
+    target = _target_of(_token_from_env(args, env), request, _FLAG_ERRORS)
+    as_json = args.json or not terminal
+    # A bare token is the CI use: keys by discovery when nothing names them. A request (--header) is verified
+    # exactly as an application would, so it needs a key source unless --discover asks for discovery.
+    discovery: Discovery = "force" if args.discover else ("off" if target.is_request else "auto")
+    try:
+        config = _load_cli_config(env, overrides, discovery, not target.is_request)
+        if read_stdin:
+            target = _Target(is_request=False, token=js_trim(stdin.read()))
+        identity = _verify_target(config, target, now)
+    except (_Rejection, TrustedProxyAuthError) as failure:
+        rejection = failure if isinstance(failure, _Rejection) else _Rejection(failure, _error_detail(failure))
+        error, detail = rejection.error, rejection.detail
+        out.write(
+            _json({"ok": False, "error": _error_body(error, detail)}) if as_json else _error_summary(error, detail)
+        )
+        return _exit_code_for(error)
+    out.write(_json(_success(identity)) if as_json else _identity_summary(identity))
     return EXIT_OK
 
 
@@ -277,22 +369,128 @@ def _verify_batch(
             )
             target = _target_of(case.token, request, _batch_errors(line_number))
             config = load_config({**env, **(case.env or {})}, **overrides)
-            result = _verify_target(config, target, default_now if case.now is None else case.now)
+            result = _success(_verify_target(config, target, default_now if case.now is None else case.now))
         except BatchLineError as problem:
             error = _usage_error(str(problem))
             result = {"ok": False, "error": error.to_dict()}
             exit_code = max(exit_code, _exit_code_for(error))
+        except _Rejection as rejection:
+            result = {"ok": False, "error": _error_body(rejection.error, rejection.detail)}
+            exit_code = max(exit_code, _exit_code_for(rejection.error))
         except TrustedProxyAuthError as error:
-            result = {"ok": False, "error": error.to_dict()}
+            result = {"ok": False, "error": _error_body(error, _error_detail(error))}
             exit_code = max(exit_code, _exit_code_for(error))
         out.write(_json(result))
         out.flush()
     return exit_code
 
 
+def _error_body(error: TrustedProxyAuthError, detail: str | None) -> dict[str, object]:
+    """`{"code","status","message"[,"detail"][,"problems"]}`: never the token, a claim value or key material."""
+    body: dict[str, object] = {"code": error.code, "status": error.status, "message": error.message}
+    if detail:
+        body["detail"] = detail
+    if error.problems is not None:
+        body["problems"] = [problem.to_dict() for problem in error.problems]
+    return body
+
+
+def _error_detail(error: TrustedProxyAuthError, fallback: str | None = None) -> str | None:
+    """The non-secret cause an error carries (`detail`, filled for key failures), or the fallback."""
+    detail = getattr(error, "detail", None)
+    return detail if isinstance(detail, str) and detail != "" else fallback
+
+
 def _exit_code_for(error: TrustedProxyAuthError) -> int:
-    """2 for a configuration or usage error, 1 for any other rejection."""
-    return EXIT_USAGE if error.code == "invalid_config" else EXIT_REJECTED
+    if error.code == "invalid_config":
+        return EXIT_USAGE
+    if error.code == "jwks_unavailable":
+        return EXIT_KEYS_UNAVAILABLE
+    return EXIT_REJECTED
+
+
+def _when(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return datetime.fromtimestamp(math.floor(seconds), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _identity_summary(identity: Identity | None) -> str:
+    """What a person at a terminal sees for a verified identity (the TypeScript CLI prints the same)."""
+    if identity is None:
+        return "verified: no assertion (mode optional): anonymous\n"
+    verified = " (verified)" if identity.email_verified is True else ""
+    lines = [
+        "verified",
+        f"  subject:   {identity.subject}",
+        f"  issuer:    {identity.issuer}",
+        f"  audience:  {', '.join(identity.audience)}",
+        f"  email:     {identity.email if identity.email is not None else '-'}{verified}",
+        f"  name:      {identity.name if identity.name is not None else '-'}",
+        f"  groups:    {', '.join(identity.groups) if identity.groups else '-'}",
+        f"  issued:    {_when(identity.issued_at)}",
+        f"  expires:   {_when(identity.expires_at)}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _error_summary(error: TrustedProxyAuthError, detail: str | None) -> str:
+    """The terminal form of a rejection: code, fixed message, the cause and every configuration problem."""
+    labels = {"invalid_config": "configuration error", "jwks_unavailable": "keys unavailable"}
+    label = labels.get(error.code, "rejected")
+    entry = error_entry(error.code)
+    lines = [f"{label}: {error.code} ({entry['status']}): {entry['message']}"]
+    if detail:
+        lines.append(f"  cause: {detail}")
+    lines.extend(f"  {problem.variable}: {problem.message}" for problem in error.problems or ())
+    return "\n".join(lines) + "\n"
+
+
+def _load_cli_config(
+    env: Mapping[str, str], overrides: dict[str, Any], discovery: Discovery, bare_token: bool
+) -> TrustedProxyAuthConfig:
+    """load_config for the command line. `bare_token`: the token is given directly, so a missing
+    assertion header setting is not a problem (every other problem still is)."""
+    try:
+        return load_config_discovering(env, discovery, **overrides)
+    except TrustedProxyAuthError as error:
+        if not bare_token or error.code != "invalid_config":
+            raise
+        problems = [
+            problem
+            for problem in error.problems or ()
+            if not (problem.variable == _env("assertionHeader") and problem.message == "is required")
+        ]
+        if len(problems) == len(error.problems or ()):
+            raise
+        if problems:
+            raise TrustedProxyAuthError("invalid_config", problems=problems) from None
+        return load_config_discovering(env, discovery, **{**overrides, "assertion_header": _BARE_TOKEN_HEADER})
+
+
+def _doctor(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO, as_json: bool) -> tuple[str, int]:
+    if args.assertion is not None and args.assertion != _READ_STDIN:
+        raise _usage_error("--assertion takes - (read the assertion from standard input)")
+    now = _now_of(args)
+    overrides: dict[str, Any] = {}
+    for option in ("preset", "config_file"):
+        if getattr(args, option) is not None:
+            overrides[option] = getattr(args, option)
+    config: TrustedProxyAuthConfig | TrustedProxyAuthError
+    try:
+        config = load_config_discovering(env, "force" if args.discover else "off", **overrides)
+    except TrustedProxyAuthError as error:
+        config = error
+    assertion = js_trim(stdin.read()) if args.assertion == _READ_STDIN else None
+    report = run_doctor(config, live=not args.no_live, assertion=assertion, now=now)
+    text = _json(report.to_dict()) if as_json else format_doctor_report(report)
+    return text, EXIT_OK if report.ok else EXIT_REJECTED
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
 
 
 def run(
@@ -302,26 +500,38 @@ def run(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    is_terminal: bool | None = None,
 ) -> int:
-    """Runs the command line and returns the exit code. Never prints the token."""
+    """Runs the command line and returns the exit code (0 verified, 1 rejected or a critical doctor finding,
+    2 configuration or usage, 3 keys unavailable). Never prints the token. `is_terminal` (default: whether
+    stdout is a TTY) selects the human summary over JSON."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
+    terminal = is_terminal if is_terminal is not None else bool(getattr(out, "isatty", lambda: False)())
     program, _ = _build_parser(out)
     if not argv:
         out.write(program.format_help())
         return EXIT_USAGE
     try:
         args = program.parse_args(list(argv))
-        if args.command != "verify":
-            raise _UsageError(UNKNOWN_COMMAND)
-        return _verify(args, os.environ if env is None else env, stdin or sys.stdin, out)
+        if args.command is None and args.version:
+            out.write(f"trusted-proxy-auth {_version()}\n")
+            return EXIT_OK
+        environment = os.environ if env is None else env
+        if args.command == "verify":
+            return _verify(args, environment, stdin or sys.stdin, out, terminal)
+        if args.command == "doctor":
+            text, code = _doctor(args, environment, stdin or sys.stdin, args.json or not terminal)
+            out.write(text)
+            return code
+        raise _UsageError(UNKNOWN_COMMAND)
     except _HelpShown:
         return EXIT_OK
     except _UsageError as usage:
         out.write(_json({"ok": False, "error": _usage_error(str(usage)).to_dict()}))
         return EXIT_USAGE
     except TrustedProxyAuthError as error:
-        out.write(_json({"ok": False, "error": error.to_dict()}))
+        out.write(_json({"ok": False, "error": _error_body(error, _error_detail(error))}))
         return _exit_code_for(error)
     except Exception:  # noqa: BLE001 - never print internals (they could hold the token)
         err.write("unexpected failure\n")

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from ._contract import EnvVariable, env_variables, presets, snake_case, variable_for_option
 from ._key_sources.key_source import JwksSource, KeySource
-from ._presets import apply_preset, is_known_preset, source_setting
+from ._presets import Discovery, apply_preset, is_known_preset, source_setting
 from ._quirks.shared_secret_hs256 import SHARED_SECRET_ALGORITHM
 from ._text import js_trim
 from ._url_rules import key_url_problem
@@ -65,6 +65,14 @@ class TrustedProxyAuthConfig:
     preset: str | None
     config_file: str | None
     aws_alb_arn: str | None
+    #: `trusted-proxy-auth serve` only (TypeScript): listen address and port, identity response headers, cache size.
+    serve_address: str
+    serve_port: int
+    serve_user_header: str
+    serve_email_header: str
+    serve_name_header: str
+    serve_groups_header: str
+    serve_cache_size: int
     #: The authentik preset's HMAC secret; never logged or printed by this library.
     shared_secret: str | None = field(repr=False)
     #: The quirks the preset switches on, with their parameters (contract/presets.json `quirks`).
@@ -203,6 +211,10 @@ def _check_policy(settings: dict[str, Any], problems: list[ConfigProblem]) -> No
         problems.append(
             ConfigProblem(variable_for_option("assertionHeader")["name"], "must be a valid HTTP header name")
         )
+    for option in ("serveUserHeader", "serveEmailHeader", "serveNameHeader", "serveGroupsHeader"):
+        value = settings.get(option)
+        if isinstance(value, str) and not HTTP_TOKEN.fullmatch(value):
+            problems.append(ConfigProblem(variable_for_option(option)["name"], "must be a valid HTTP header name"))
     for option in ("claimSubject", "claimEmail", "claimName", "claimGroups"):
         if settings.get(option) == "":
             problems.append(ConfigProblem(variable_for_option(option)["name"], "must not be empty"))
@@ -226,6 +238,17 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Trust
     """Reads TRUSTED_PROXY_* settings from `env` (default `os.environ`), an optional JSON config file and
     `overrides` (snake_case option names, which win), validates them against contract/env.json and returns
     the frozen configuration. Every problem is reported at once in one `invalid_config` error.
+    """
+    return load_config_discovering(env, "off", **overrides)
+
+
+def load_config_discovering(
+    env: Mapping[str, str] | None, discovery: Discovery, **overrides: Any
+) -> TrustedProxyAuthConfig:
+    """`load_config` with the command line's choice of OpenID discovery (adapters keep "off"): "auto" finds
+    the key set by discovery without a preset and a key URL, when the one issuer is https; "force" always
+    does (the key URL must not be set then). Rules: contract/presets.json `jwksUrlRules.discovery`. Raises
+    `invalid_config`.
     """
     environment: Mapping[str, str] = os.environ if env is None else env
     variables = env_variables()
@@ -268,7 +291,7 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Trust
     if preset_name is not None and not is_known_preset(preset_name):
         preset_list = ", ".join(presets())
         problems.append(ConfigProblem("TRUSTED_PROXY_PRESET", f"is not a known preset (known: {preset_list})"))
-    preset = apply_preset(preset_name, explicit, problems)
+    preset = apply_preset(preset_name, explicit, problems, discovery)
     merged = preset.settings
     jwks_url_name = variable_for_option("jwksUrl")["name"]
 

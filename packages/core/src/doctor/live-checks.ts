@@ -1,0 +1,92 @@
+import type { TrustedProxyAuthConfig } from '../config.js'
+import { FetchFailure, fetchKeyDocument } from '../key-fetch.js'
+import { fitsAlgorithm, hasPrivateMaterial, unusableReason, type PublicJwk } from '../key-set.js'
+import { MAX_DISCOVERY_DOCUMENT_LENGTH } from '../key-sources/openid-discovery.js'
+import { keyUrlProblem } from '../url-rules.js'
+import { finding, type Finding } from './findings.js'
+
+const MAX_KEY_SET_BYTES = 1024 * 1024
+
+/** Why a fetch gave nothing, in words both languages print the same way. */
+function fetchCause(error: unknown, timeoutSeconds: number, maxBytes: number): string {
+  if (error instanceof FetchFailure) {
+    if (error.status !== null) return `HTTP status ${error.status}`
+    if (error.message === 'timed out') return `timed out after ${timeoutSeconds} s`
+    if (error.message.endsWith('too large')) return `larger than ${maxBytes} bytes`
+  }
+  return 'connection failed'
+}
+
+async function fetchJson(url: string, config: TrustedProxyAuthConfig, fetchImpl: typeof fetch, maxBytes: number): Promise<{ json: unknown } | { cause: string }> {
+  let text: string
+  try {
+    ;({ text } = await fetchKeyDocument({ fetch: fetchImpl, url, timeoutMs: config.jwksTimeout * 1000, maxLength: maxBytes, accept: 'application/json' }))
+  } catch (error) {
+    return { cause: fetchCause(error, config.jwksTimeout, maxBytes) }
+  }
+  try {
+    return { json: JSON.parse(text) as unknown }
+  } catch {
+    return { json: undefined }
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+function kidText(member: PublicJwk): string {
+  return typeof member.kid === 'string' ? `kid "${member.kid}"` : 'a key without kid'
+}
+
+/** The key set's members judged as the verifier judges them, plus the allow-list against what they can verify. */
+function keySetFindings(url: string, json: unknown, config: TrustedProxyAuthConfig): Finding[] {
+  if (!isObject(json) || !Array.isArray(json['keys'])) return [finding('keys_not_a_key_set', url)]
+  const findings: Finding[] = []
+  const usable: PublicJwk[] = []
+  for (const member of json['keys'] as unknown[]) {
+    if (!isObject(member)) {
+      findings.push(finding('key_unusable', 'a member is not a JSON object'))
+      continue
+    }
+    const jwk = member as PublicJwk
+    if (hasPrivateMaterial(jwk)) {
+      findings.push(finding('key_private_material', kidText(jwk)))
+      continue
+    }
+    const reason = unusableReason(jwk)
+    if (reason === null) usable.push(jwk)
+    else if (reason.startsWith('RSA modulus under')) findings.push(finding('key_weak', `${kidText(jwk)}: ${reason}`))
+    else findings.push(finding('key_unusable', `${kidText(jwk)}: ${reason}`))
+  }
+  if (usable.length === 0) return [...findings, finding('no_usable_keys', url)]
+  const fitting = config.algorithms.filter((alg) => usable.some((jwk) => fitsAlgorithm(jwk, alg)))
+  if (fitting.length === 0) return [...findings, finding('no_key_for_algorithms', `allowed: ${config.algorithms.join(', ')}`)]
+  const missing = config.algorithms.filter((alg) => !fitting.includes(alg))
+  if (missing.length > 0) findings.push(finding('algorithms_without_key', `no key for: ${missing.join(', ')}`))
+  findings.push(finding('keys_ok', `${usable.length} usable of ${(json['keys'] as unknown[]).length} keys at ${url}`))
+  return findings
+}
+
+/** Reads the key endpoint (after OpenID discovery when configured) once, with the verifier's time-out and limits. */
+export async function liveFindings(config: TrustedProxyAuthConfig, fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)): Promise<Finding[]> {
+  const source = config.keySource
+  if (source.kind === 'sharedSecret' || source.kind === 'kidTemplate') return [finding('keys_not_fetched')]
+  let url = source.kind === 'jwks' ? source.url : source.discoveryUrl
+  if (source.kind === 'discovery') {
+    const discovered = await fetchJson(url, config, fetchImpl, MAX_DISCOVERY_DOCUMENT_LENGTH)
+    if ('cause' in discovered) return [finding('keys_unreachable', `${url}: ${discovered.cause}`)]
+    if (!isObject(discovered.json)) return [finding('keys_unreachable', `${url}: discovery document is not a JSON object`)]
+    const named = discovered.json['issuer']
+    if (named !== source.issuer) {
+      const what = typeof named === 'string' ? `"${named}"` : 'no issuer'
+      return [finding('discovery_issuer_mismatch', `configured "${source.issuer}", document names ${what}`)]
+    }
+    const jwksUri = discovered.json['jwks_uri']
+    if (typeof jwksUri !== 'string' || keyUrlProblem(jwksUri) !== null) return [finding('keys_unreachable', `${url}: discovery document has no usable jwks_uri`)]
+    url = jwksUri
+  }
+  const keySet = await fetchJson(url, config, fetchImpl, MAX_KEY_SET_BYTES)
+  if ('cause' in keySet) return [finding('keys_unreachable', `${url}: ${keySet.cause}`)]
+  return keySetFindings(url, keySet.json, config)
+}

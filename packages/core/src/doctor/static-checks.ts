@@ -1,0 +1,28 @@
+import type ipaddr from 'ipaddr.js'
+import type { TrustedProxyAuthConfig } from '../config.js'
+import type { TrustedProxyAuthError } from '../errors.js'
+import { finding, MAX_CLOCK_TOLERANCE_SECONDS, unsignedIdentityHeaders, type Finding } from './findings.js'
+
+/** Findings for a configuration that does not load: a missing issuer or audience by name, every other problem as config_invalid. */
+export function configProblemFindings(error: TrustedProxyAuthError): Finding[] {
+  return (error.problems ?? []).map((problem) => {
+    if (problem.message === 'is required' && problem.variable === 'TRUSTED_PROXY_ISSUER') return finding('issuer_missing')
+    if (problem.message === 'is required' && problem.variable === 'TRUSTED_PROXY_AUDIENCE') return finding('audience_missing')
+    return finding('config_invalid', `${problem.variable} ${problem.message}`)
+  })
+}
+
+/** The audit of a loaded configuration that needs no network (seed 003's `security audit`). */
+export function staticFindings(config: TrustedProxyAuthConfig): Finding[] {
+  const findings: Finding[] = []
+  if (unsignedIdentityHeaders().has(config.assertionHeader.toLowerCase())) findings.push(finding('unsigned_identity_header', config.assertionHeader))
+  for (const [address, prefixLength] of config.trustedAddresses) {
+    // An IPv4-mapped range (::ffff:0:0/96) is the IPv4 range it maps, as the peer check treats it.
+    const mappedIpv4 = address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()
+    if (prefixLength === 0 || (mappedIpv4 && prefixLength <= 96)) findings.push(finding('trusted_addresses_everything', address.kind() === 'ipv4' || mappedIpv4 ? '0.0.0.0/0' : '::/0'))
+  }
+  if (config.trustedAddresses.length === 0) findings.push(finding(config.mode === 'optional' ? 'optional_without_trusted_addresses' : 'no_trusted_addresses'))
+  if (config.keySource.kind === 'sharedSecret') findings.push(finding('shared_secret'))
+  if (config.clockTolerance > MAX_CLOCK_TOLERANCE_SECONDS) findings.push(finding('clock_tolerance_large', `${config.clockTolerance} seconds`))
+  return findings
+}

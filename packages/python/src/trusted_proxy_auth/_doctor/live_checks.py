@@ -1,0 +1,114 @@
+"""The part of the audit that reads the key endpoint once, with the verifier's time-out and limits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from trusted_proxy_auth._key_fetch import FetchFailure, KeyRequest, fetch_key_document
+from trusted_proxy_auth._key_set import fits_algorithm, has_private_material, unusable_reason
+from trusted_proxy_auth._key_sources.key_source import DiscoverySource, JwksSource
+from trusted_proxy_auth._key_sources.openid_discovery import MAX_DISCOVERY_DOCUMENT_BYTES
+from trusted_proxy_auth._url_rules import key_url_problem
+from trusted_proxy_auth.config import TrustedProxyAuthConfig
+
+from .findings import Finding, finding
+
+MAX_KEY_SET_BYTES = 1024 * 1024
+_MISSING = object()
+
+
+def _number_text(value: float) -> str:
+    """Numbers as JavaScript prints them (5.0 is `5`), so both doctors print the same detail."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _fetch_cause(error: FetchFailure, timeout: float, max_bytes: int) -> str:
+    if error.status is not None:
+        return f"HTTP status {error.status}"
+    if error.reason == "timed out":
+        return f"timed out after {_number_text(timeout)} s"
+    if error.reason.endswith("too large"):
+        return f"larger than {max_bytes} bytes"
+    return "connection failed"
+
+
+def _fetch_json(
+    url: str, config: TrustedProxyAuthConfig, max_bytes: int, document: str, transport: httpx.BaseTransport | None
+) -> tuple[Any, str | None]:
+    """(parsed JSON or _MISSING when not JSON, None) or (None, cause)."""
+    request = KeyRequest(url, config.jwks_timeout, max_bytes, "application/json", document)
+    try:
+        response = fetch_key_document(request, transport)
+    except FetchFailure as error:
+        return None, _fetch_cause(error, config.jwks_timeout, max_bytes)
+    try:
+        return json.loads(response.body.decode("utf-8", errors="replace")), None
+    except ValueError:
+        return _MISSING, None
+
+
+def _kid_text(member: Mapping[str, Any]) -> str:
+    kid = member.get("kid")
+    return f'kid "{kid}"' if isinstance(kid, str) else "a key without kid"
+
+
+def _key_set_findings(url: str, document: Any, config: TrustedProxyAuthConfig) -> list[Finding]:
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        return [finding("keys_not_a_key_set", url)]
+    members: list[Any] = document["keys"]
+    findings: list[Finding] = []
+    usable: list[Mapping[str, Any]] = []
+    for member in members:
+        if not isinstance(member, dict):
+            findings.append(finding("key_unusable", "a member is not a JSON object"))
+            continue
+        if has_private_material(member):
+            findings.append(finding("key_private_material", _kid_text(member)))
+            continue
+        reason = unusable_reason(member)
+        if reason is None:
+            usable.append(member)
+        elif reason.startswith("RSA modulus under"):
+            findings.append(finding("key_weak", f"{_kid_text(member)}: {reason}"))
+        else:
+            findings.append(finding("key_unusable", f"{_kid_text(member)}: {reason}"))
+    if not usable:
+        return [*findings, finding("no_usable_keys", url)]
+    fitting = [alg for alg in config.algorithms if any(fits_algorithm(jwk, alg) for jwk in usable)]
+    if not fitting:
+        return [*findings, finding("no_key_for_algorithms", f"allowed: {', '.join(config.algorithms)}")]
+    missing = [alg for alg in config.algorithms if alg not in fitting]
+    if missing:
+        findings.append(finding("algorithms_without_key", f"no key for: {', '.join(missing)}"))
+    findings.append(finding("keys_ok", f"{len(usable)} usable of {len(members)} keys at {url}"))
+    return findings
+
+
+def live_findings(config: TrustedProxyAuthConfig, transport: httpx.BaseTransport | None = None) -> list[Finding]:
+    """Reads the key endpoint (after OpenID discovery when configured) once."""
+    source = config.key_source
+    if not isinstance(source, (JwksSource, DiscoverySource)):
+        return [finding("keys_not_fetched")]
+    url = source.url if isinstance(source, JwksSource) else source.discovery_url
+    if isinstance(source, DiscoverySource):
+        metadata, cause = _fetch_json(url, config, MAX_DISCOVERY_DOCUMENT_BYTES, "discovery document", transport)
+        if cause is not None:
+            return [finding("keys_unreachable", f"{url}: {cause}")]
+        if not isinstance(metadata, dict):
+            return [finding("keys_unreachable", f"{url}: discovery document is not a JSON object")]
+        named = metadata.get("issuer")
+        if named != source.issuer:
+            what = f'"{named}"' if isinstance(named, str) else "no issuer"
+            return [finding("discovery_issuer_mismatch", f'configured "{source.issuer}", document names {what}')]
+        jwks_uri = metadata.get("jwks_uri")
+        if not isinstance(jwks_uri, str) or key_url_problem(jwks_uri) is not None:
+            return [finding("keys_unreachable", f"{url}: discovery document has no usable jwks_uri")]
+        url = jwks_uri
+    key_set, cause = _fetch_json(url, config, MAX_KEY_SET_BYTES, "key set", transport)
+    if cause is not None:
+        return [finding("keys_unreachable", f"{url}: {cause}")]
+    return _key_set_findings(url, key_set, config)

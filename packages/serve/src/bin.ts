@@ -1,0 +1,3 @@
+import { runServe } from './run-serve.js'
+
+process.exitCode = await runServe({ env: process.env, stdout: (text) => process.stdout.write(text) })
