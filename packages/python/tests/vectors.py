@@ -55,7 +55,11 @@ class Vector:
         """`{"ok": bool, "code": str | None, "status": int | None, "identity": dict | None}`."""
         expected = self.data["expected"]
         if "error" in expected:
-            return {"ok": False, "code": expected["error"]["code"], "status": expected["error"]["status"]}
+            error = expected["error"]
+            outcome = {"ok": False, "code": error["code"], "status": error["status"]}
+            if "detail" in error:
+                outcome["detail"] = error["detail"]
+            return outcome
         return {"ok": True, "identity": expected["identity"]}
 
     @property
@@ -192,7 +196,7 @@ def expected_exit_code(vector: Vector) -> int:
 
 
 def line_outcome(printed: Any) -> dict[str, Any]:
-    """`{"ok", "identity"}` or `{"ok", "code", "status"}` of one printed JSON result."""
+    """`{"ok", "identity"}` or `{"ok", "code", "status", "detail"}` of one printed JSON result."""
     if not isinstance(printed, dict):
         return {"ok": False, "code": "not a JSON object", "status": None}
     if printed.get("ok") is True:
@@ -204,6 +208,7 @@ def line_outcome(printed: Any) -> dict[str, Any]:
         "ok": False,
         "code": error.get("code"),
         "status": int(status) if isinstance(status, PrintedNumber) else status,
+        "detail": error.get("detail"),
     }
 
 

@@ -239,6 +239,35 @@ export const ENV_CONTRACT = {
       "example": "8192"
     },
     {
+      "name": "TRUSTED_PROXY_PROBLEM_DETAIL",
+      "option": "problemDetail",
+      "type": "enum",
+      "allowedValues": [
+        "generic",
+        "diagnostic"
+      ],
+      "required": false,
+      "default": "generic",
+      "description": "What the `detail` member of a problem response says. `generic`: only the error's fixed message. `diagnostic`: the message followed by the rejection's non-secret detail (contract/errors.json `detail`: which claim, the received and expected issuer, the key-fetch cause). For debugging a deployment; it tells a client why it was refused. Events, logs and CLI output always carry the detail.",
+      "example": "diagnostic"
+    },
+    {
+      "name": "TRUSTED_PROXY_LOG_THRESHOLD",
+      "option": "logThreshold",
+      "type": "enum",
+      "allowedValues": [
+        "debug",
+        "info",
+        "warn",
+        "error",
+        "silent"
+      ],
+      "required": false,
+      "default": null,
+      "description": "The lowest level the library logs: the start-up line with the effective configuration and the first key-load outcome (info), risky settings and key-fetch failures (warn), each rejection with its detail (debug). Unset: Node logs warnings and errors (everything when DEBUG names `trusted-proxy-auth`); Python leaves the `trusted_proxy_auth` logger to the application's logging configuration. Logs never carry the assertion, the shared secret or key material.",
+      "example": "info"
+    },
+    {
       "name": "TRUSTED_PROXY_PRESET",
       "option": "preset",
       "type": "string",
@@ -345,7 +374,7 @@ export const ENV_CONTRACT = {
 } as const
 
 export const ERROR_CONTRACT = {
-  "description": "Stable error codes. `status` is the HTTP status an adapter answers with; `message` is the fixed, token-free text both languages return; `oauthError` is the RFC 6750 error used in WWW-Authenticate for 401s.",
+  "description": "Stable error codes. `status` is the HTTP status an adapter answers with; `message` is the fixed, token-free text both languages return; `oauthError` is the RFC 6750 error used in WWW-Authenticate for 401s; `detail` says what the error's non-secret `detail` string holds, identical in both languages. In a detail, a quoted value (a received claim, header member or address, or a configured value) is cut to 100 Unicode code points (then `…`) with `\"` and `\\` escaped by a backslash and control characters (C0, DEL, C1, U+2028, U+2029, lone surrogates) as `\\uXXXX`; a list shows at most 5 values, then `and <n> more` (`[]` when empty); a value that is not a string shows as its JSON type, e.g. `(number)`; numbers are written as JSON writes them. A detail never holds the assertion, a signature, the shared secret or key material. It is in events (`verify_failed`), logs and CLI output always, and in problem bodies only with TRUSTED_PROXY_PROBLEM_DETAIL=diagnostic.",
   "problemTypeBase": "https://github.com/mieweb/trusted-proxy-auth/blob/main/docs/reference/errors.md#",
   "errors": [
     {
@@ -354,7 +383,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_request",
       "title": "Missing assertion",
       "message": "no identity assertion was found in the configured header",
-      "description": "The configured assertion header is absent or empty (mode `required`)."
+      "description": "The configured assertion header is absent or empty (mode `required`).",
+      "detail": "The configured header: `header \"<name>\" is absent or empty`."
     },
     {
       "code": "malformed_assertion",
@@ -362,7 +392,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Malformed assertion",
       "message": "the identity assertion is not a well-formed compact JWS",
-      "description": "Not exactly three canonical base64url segments; header or payload not a UTF-8 JSON object; duplicate member names; too deep; `b64` or `crit` present; `alg` missing; `kid` not a string; a registered or mapped claim of the wrong type; or the header was sent more than once or comma-joined."
+      "description": "Not exactly three canonical base64url segments; header or payload not a UTF-8 JSON object; duplicate member names; too deep; `b64` or `crit` present; `alg` missing; `kid` not a string; a registered or mapped claim of the wrong type; or the header was sent more than once or comma-joined.",
+      "detail": "Which rule failed, never the assertion: `header \"<name>\" was sent <n> times`, `header \"<name>\" holds a comma-joined value`, `not a compact JWS (three base64url segments with a JSON object header and payload)`, `header member \"alg\" is missing`, `header member \"kid\" is not a string`, `header member \"b64\" or \"crit\" is present`, `claim \"<name>\" is not <type>` or `header member \"<name>\" is not <type>` (<type>: `a number`, `a string`, `a string or an array of strings`)."
     },
     {
       "code": "assertion_too_large",
@@ -370,7 +401,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Assertion too large",
       "message": "the identity assertion exceeds the size limit",
-      "description": "The assertion is longer than TRUSTED_PROXY_MAX_ASSERTION_BYTES, checked before any decoding."
+      "description": "The assertion is longer than TRUSTED_PROXY_MAX_ASSERTION_BYTES, checked before any decoding.",
+      "detail": "The limit: `longer than <n> bytes`."
     },
     {
       "code": "unsupported_algorithm",
@@ -378,7 +410,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Unsupported algorithm",
       "message": "the identity assertion uses an algorithm that is not allowed",
-      "description": "`alg` is not (exactly) on the allow-list; `none` and `HS*` never are."
+      "description": "`alg` is not (exactly) on the allow-list; `none` and `HS*` never are.",
+      "detail": "The received `alg` and the allow-list: `alg \"<alg>\" is not one of \"RS256\", \"ES256\"`."
     },
     {
       "code": "unknown_key",
@@ -386,7 +419,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Unknown key",
       "message": "no usable key matches the identity assertion",
-      "description": "No key in the key set matches the `kid` and is usable for the `alg` (kty, curve, use, key_ops, alg, RSA size), even after a refetch."
+      "description": "No key in the key set matches the `kid` and is usable for the `alg` (kty, curve, use, key_ops, alg, RSA size), even after a refetch.",
+      "detail": "The received `kid` and `alg`: `no usable key for kid \"<kid>\" and alg \"<alg>\"`, or `no usable key for an assertion without kid and alg \"<alg>\"`."
     },
     {
       "code": "invalid_signature",
@@ -394,7 +428,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Invalid signature",
       "message": "the identity assertion signature is invalid",
-      "description": "A usable key was found but the signature does not verify."
+      "description": "A usable key was found but the signature does not verify.",
+      "detail": "The key that was tried: `signature does not verify with kid \"<kid>\" and alg \"<alg>\"` (`without kid` when the assertion has none)."
     },
     {
       "code": "expired",
@@ -402,7 +437,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Expired",
       "message": "the identity assertion has expired",
-      "description": "`exp` <= now - tolerance, or `iat` older than TRUSTED_PROXY_MAX_AGE + tolerance."
+      "description": "`exp` <= now - tolerance, or `iat` older than TRUSTED_PROXY_MAX_AGE + tolerance.",
+      "detail": "The time claim, the current time and the tolerance, in seconds since the epoch: `exp <exp> is not after now <now> - tolerance <t> s`, or for the maximum age `iat <iat> is older than max age <m> s + tolerance <t> s at now <now>`."
     },
     {
       "code": "not_yet_valid",
@@ -410,7 +446,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Not yet valid",
       "message": "the identity assertion is not yet valid",
-      "description": "`nbf` or `iat` later than now + tolerance."
+      "description": "`nbf` or `iat` later than now + tolerance.",
+      "detail": "`nbf <nbf> is after now <now> + tolerance <t> s` (or the same for `iat`)."
     },
     {
       "code": "issuer_mismatch",
@@ -418,7 +455,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Issuer mismatch",
       "message": "the identity assertion issuer is not trusted",
-      "description": "`iss` is not exactly one of TRUSTED_PROXY_ISSUER."
+      "description": "`iss` is not exactly one of TRUSTED_PROXY_ISSUER.",
+      "detail": "Received and expected values: `iss \"<received>\" is not one of \"<expected>\", …`; preset aws-alb also `header member \"signer\" \"<received>\" is not TRUSTED_PROXY_AWS_ALB_ARN \"<arn>\"` and `header iss \"<a>\" differs from payload iss \"<b>\"`."
     },
     {
       "code": "audience_mismatch",
@@ -426,7 +464,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Audience mismatch",
       "message": "the identity assertion is not meant for this application",
-      "description": "No `aud` value is exactly one of TRUSTED_PROXY_AUDIENCE."
+      "description": "No `aud` value is exactly one of TRUSTED_PROXY_AUDIENCE.",
+      "detail": "Received and expected values: `aud \"<received>\", … has none of \"<expected>\", …`; preset aws-alb `header member \"client\" \"<received>\" is not one of \"<expected>\", …`."
     },
     {
       "code": "missing_claim",
@@ -434,7 +473,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Missing claim",
       "message": "the identity assertion lacks a required claim",
-      "description": "`iss`, `aud`, `exp`, the subject claim (non-empty), `iat` when a maximum age is set, or a claim named in TRUSTED_PROXY_REQUIRED_CLAIMS is absent."
+      "description": "`iss`, `aud`, `exp`, the subject claim (non-empty), `iat` when a maximum age is set, or a claim named in TRUSTED_PROXY_REQUIRED_CLAIMS is absent.",
+      "detail": "The first missing claim, in the order iss, exp, subject, aud, iat, TRUSTED_PROXY_REQUIRED_CLAIMS: `claim \"<name>\" is absent` (`is absent or empty` for the subject), then `header member \"<name>\" is absent` for a member a preset requires in the protected header."
     },
     {
       "code": "claim_mismatch",
@@ -442,7 +482,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Claim mismatch",
       "message": "a claim of the identity assertion does not have the required value",
-      "description": "A `name=value` rule of TRUSTED_PROXY_REQUIRED_CLAIMS does not match."
+      "description": "A `name=value` rule of TRUSTED_PROXY_REQUIRED_CLAIMS does not match.",
+      "detail": "The rule that failed: `claim \"<name>\" does not equal or contain \"<value>\"`."
     },
     {
       "code": "untrusted_source",
@@ -450,7 +491,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_request",
       "title": "Untrusted source",
       "message": "the request did not come from a trusted proxy address",
-      "description": "The socket peer is outside TRUSTED_PROXY_TRUSTED_ADDRESSES (forwarding headers are never consulted)."
+      "description": "The socket peer is outside TRUSTED_PROXY_TRUSTED_ADDRESSES (forwarding headers are never consulted).",
+      "detail": "The socket peer: `peer \"<address>\" is not in TRUSTED_PROXY_TRUSTED_ADDRESSES`, or `the peer address is unknown, so not in TRUSTED_PROXY_TRUSTED_ADDRESSES`."
     },
     {
       "code": "missing_required_header",
@@ -458,7 +500,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_request",
       "title": "Missing required header",
       "message": "a header the proxy always sends is missing or wrong",
-      "description": "A header of TRUSTED_PROXY_REQUIRED_HEADERS is absent or has another value."
+      "description": "A header of TRUSTED_PROXY_REQUIRED_HEADERS is absent or has another value.",
+      "detail": "The header rule: `header \"<name>\" is absent`, `header \"<name>\" was sent <n> times` or `header \"<name>\" does not have the required value`."
     },
     {
       "code": "forbidden_user",
@@ -466,7 +509,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "insufficient_scope",
       "title": "Forbidden user",
       "message": "the authenticated user is not allowed here",
-      "description": "The identity is valid but matches neither TRUSTED_PROXY_ALLOWED_USERS nor TRUSTED_PROXY_ALLOWED_GROUPS, or the application's user resolver (every adapter's resolveUser / resolve_user, Django's authentication backends) returned no user for it (null, undefined, None, or an inactive Django user)."
+      "description": "The identity is valid but matches neither TRUSTED_PROXY_ALLOWED_USERS nor TRUSTED_PROXY_ALLOWED_GROUPS, or the application's user resolver (every adapter's resolveUser / resolve_user, Django's authentication backends) returned no user for it (null, undefined, None, or an inactive Django user).",
+      "detail": "Who was refused: `subject \"<sub>\" is in neither TRUSTED_PROXY_ALLOWED_USERS nor TRUSTED_PROXY_ALLOWED_GROUPS`; absent when the application's user resolver refused."
     },
     {
       "code": "jwks_unavailable",
@@ -474,7 +518,8 @@ export const ERROR_CONTRACT = {
       "oauthError": null,
       "title": "Keys unavailable",
       "message": "the signing keys are not available right now",
-      "description": "No trustworthy key set could be obtained (timeout, non-200, redirect, not a JWKS, private key material published). Answered with Retry-After."
+      "description": "No trustworthy key set could be obtained (timeout, non-200, redirect, not a JWKS, private key material published). Answered with Retry-After.",
+      "detail": "The key-fetch cause, filled by the key store: `connection refused`, `timeout after <n> s`, `HTTP status <n>`, `larger than <n> bytes`, `not a JSON Web Key Set`, `discovery issuer differs`, with the URL without credentials or query; absent when the cause is not known."
     },
     {
       "code": "invalid_config",
@@ -482,7 +527,8 @@ export const ERROR_CONTRACT = {
       "oauthError": null,
       "title": "Invalid configuration",
       "message": "the trusted-proxy-auth configuration is invalid",
-      "description": "Raised at start-up (or by the CLI, exit 2) with every problem listed; never produced for a request."
+      "description": "Raised at start-up (or by the CLI, exit 2) with every problem listed; never produced for a request.",
+      "detail": "Every problem, `<VARIABLE> <message>`, joined by `; ` (the same list as `problems`)."
     }
   ]
 } as const
@@ -1459,3 +1505,277 @@ export type ErrorCode = (typeof ERROR_CONTRACT.errors)[number]['code']
 export type EnvVariableName = (typeof ENV_CONTRACT.variables)[number]['name']
 export type OptionName = (typeof ENV_CONTRACT.variables)[number]['option']
 export type DoctorFindingId = (typeof DOCTOR_CONTRACT.findings)[number]['id']
+
+/** The name of a preset of contract/presets.json. */
+export type PresetName = 'cloudflare-access' | 'pomerium' | 'google-iap' | 'aws-alb' | 'oauth2-proxy' | 'teleport' | 'authentik'
+/** A value TRUSTED_PROXY_ALGORITHMS accepts. */
+export type AlgorithmName = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA'
+
+/** Options given in code; each overrides the TRUSTED_PROXY_* variable of the same meaning (contract/env.json). */
+export interface ContractOptions {
+  /**
+   * Name of the request header that carries the signed identity assertion (matched case-insensitively). When it is `Authorization`, a `Bearer ` scheme prefix is accepted and removed. Required unless a preset supplies it.
+   *
+   * Environment variable: `TRUSTED_PROXY_ASSERTION_HEADER`.
+   * @example `X-Pomerium-Jwt-Assertion`
+   */
+  assertionHeader?: string
+  /**
+   * URL of the JSON Web Key Set holding the proxy's public signing keys. Must be https, except for loopback hosts (127.0.0.0/8, ::1, localhost). Redirects are never followed. Required unless a preset derives it from other settings.
+   *
+   * Environment variable: `TRUSTED_PROXY_JWKS_URL`.
+   * @example `https://auth.example.com/.well-known/jwks.json`
+   */
+  jwksUrl?: string
+  /**
+   * Accepted `iss` values, compared as exact strings (no trimming of the claim, case folding or URL normalisation).
+   *
+   * Environment variable: `TRUSTED_PROXY_ISSUER`.
+   * @example `https://auth.example.com`
+   */
+  issuer?: string | readonly string[]
+  /**
+   * Accepted audiences. The token's `aud` (a string or an array of strings) must contain at least one of them, compared as exact strings.
+   *
+   * Environment variable: `TRUSTED_PROXY_AUDIENCE`.
+   * @example `https://app.example.com`
+   */
+  audience?: string | readonly string[]
+  /**
+   * Accepted JWS `alg` values, matched exactly (case-sensitive). Only asymmetric algorithms may be listed: `none` and any `HS*` are configuration errors.
+   *
+   * Environment variable: `TRUSTED_PROXY_ALGORITHMS`.
+   * @defaultValue `RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,ES512,EdDSA`
+   * @example `ES256,RS256`
+   */
+  algorithms?: AlgorithmName | readonly AlgorithmName[]
+  /**
+   * Seconds of clock skew allowed when checking `exp`, `nbf`, `iat` and the maximum age.
+   *
+   * Environment variable: `TRUSTED_PROXY_CLOCK_TOLERANCE`.
+   * @defaultValue `60`
+   * @example `30`
+   */
+  clockTolerance?: number
+  /**
+   * When set, `iat` becomes required and an assertion issued more than this many seconds ago (plus the clock tolerance) is rejected as `expired`.
+   *
+   * Environment variable: `TRUSTED_PROXY_MAX_AGE`.
+   * @example `300`
+   */
+  maxAge?: number | null
+  /**
+   * Extra claim rules. `name` requires the claim to be present (else `missing_claim`); `name=value` also requires it to equal `value`, or, for an array claim, to contain it (else `claim_mismatch`). Only string values (and strings inside arrays) can match.
+   *
+   * Environment variable: `TRUSTED_PROXY_REQUIRED_CLAIMS`.
+   * @example `email_verified,tenant=acme`
+   */
+  requiredClaims?: string | readonly string[]
+  /**
+   * `required` rejects a request without an assertion (`missing_assertion`). `optional` lets a request without the header through unauthenticated (identity null) but still rejects a present, invalid assertion.
+   *
+   * Environment variable: `TRUSTED_PROXY_MODE`.
+   * @defaultValue `required`
+   * @example `optional`
+   */
+  mode?: 'required' | 'optional'
+  /**
+   * When set, the socket peer address (never X-Forwarded-For) must fall inside one of these IPv4/IPv6 CIDR ranges or addresses, checked before the assertion is read (else `untrusted_source`). IPv4-mapped IPv6 peers are compared as IPv4. This is an extra fence, never a replacement for the signature.
+   *
+   * Environment variable: `TRUSTED_PROXY_TRUSTED_ADDRESSES`.
+   * @example `10.0.0.0/8,::1`
+   */
+  trustedAddresses?: string | readonly string[]
+  /**
+   * Headers the proxy always adds. `Name` requires the header to be present; `Name=value` also requires exactly that value (else `missing_required_header`).
+   *
+   * Environment variable: `TRUSTED_PROXY_REQUIRED_HEADERS`.
+   * @example `X-Forwarded-Proto=https`
+   */
+  requiredHeaders?: string | readonly string[]
+  /**
+   * When this or TRUSTED_PROXY_ALLOWED_GROUPS is set, only identities whose subject or email equals an entry here (exactly; an email the token marks `email_verified: false` never matches), or that hold one of the allowed groups, are let through (else `forbidden_user`, 403).
+   *
+   * Environment variable: `TRUSTED_PROXY_ALLOWED_USERS`.
+   * @example `alice@example.com,user-123`
+   */
+  allowedUsers?: string | readonly string[]
+  /**
+   * Groups that are let through (see TRUSTED_PROXY_ALLOWED_USERS).
+   *
+   * Environment variable: `TRUSTED_PROXY_ALLOWED_GROUPS`.
+   * @example `admins,engineering`
+   */
+  allowedGroups?: string | readonly string[]
+  /**
+   * Claim that becomes `identity.subject`. It is required and must be a non-empty string.
+   *
+   * Environment variable: `TRUSTED_PROXY_CLAIM_SUBJECT`.
+   * @defaultValue `sub`
+   * @example `sub`
+   */
+  claimSubject?: string
+  /**
+   * Claim that becomes `identity.email` (a string when present, copied byte for byte).
+   *
+   * Environment variable: `TRUSTED_PROXY_CLAIM_EMAIL`.
+   * @defaultValue `email`
+   * @example `email`
+   */
+  claimEmail?: string
+  /**
+   * Claim that becomes `identity.name` (a string when present).
+   *
+   * Environment variable: `TRUSTED_PROXY_CLAIM_NAME`.
+   * @defaultValue `name`
+   * @example `preferred_username`
+   */
+  claimName?: string
+  /**
+   * Claim that becomes `identity.groups`: an array of strings, or one string taken as a one-element array; absent means an empty array.
+   *
+   * Environment variable: `TRUSTED_PROXY_CLAIM_GROUPS`.
+   * @defaultValue `groups`
+   * @example `roles`
+   */
+  claimGroups?: string
+  /**
+   * Seconds after which a JWKS request is aborted. A request never waits longer than this for keys.
+   *
+   * Environment variable: `TRUSTED_PROXY_JWKS_TIMEOUT`.
+   * @defaultValue `5`
+   * @example `2`
+   */
+  jwksTimeout?: number
+  /**
+   * Seconds a fetched key set is considered fresh before it is refetched.
+   *
+   * Environment variable: `TRUSTED_PROXY_JWKS_CACHE_TTL`.
+   * @defaultValue `600`
+   * @example `300`
+   */
+  jwksCacheTtl?: number
+  /**
+   * Minimum seconds between two refetches caused by an unknown `kid`.
+   *
+   * Environment variable: `TRUSTED_PROXY_JWKS_COOLDOWN`.
+   * @defaultValue `30`
+   * @example `30`
+   */
+  jwksCooldown?: number
+  /**
+   * Seconds past freshness during which the last good key set is still used while refetches fail (an outage of the key endpoint). After that, requests get 503 `jwks_unavailable` until a fetch succeeds.
+   *
+   * Environment variable: `TRUSTED_PROXY_JWKS_MAX_STALE`.
+   * @defaultValue `3600`
+   * @example `86400`
+   */
+  jwksMaxStale?: number
+  /**
+   * Largest accepted assertion in bytes, checked before any decoding (else `assertion_too_large`).
+   *
+   * Environment variable: `TRUSTED_PROXY_MAX_ASSERTION_BYTES`.
+   * @defaultValue `16384`
+   * @example `8192`
+   */
+  maxAssertionBytes?: number
+  /**
+   * What the `detail` member of a problem response says. `generic`: only the error's fixed message. `diagnostic`: the message followed by the rejection's non-secret detail (contract/errors.json `detail`: which claim, the received and expected issuer, the key-fetch cause). For debugging a deployment; it tells a client why it was refused. Events, logs and CLI output always carry the detail.
+   *
+   * Environment variable: `TRUSTED_PROXY_PROBLEM_DETAIL`.
+   * @defaultValue `generic`
+   * @example `diagnostic`
+   */
+  problemDetail?: 'generic' | 'diagnostic'
+  /**
+   * The lowest level the library logs: the start-up line with the effective configuration and the first key-load outcome (info), risky settings and key-fetch failures (warn), each rejection with its detail (debug). Unset: Node logs warnings and errors (everything when DEBUG names `trusted-proxy-auth`); Python leaves the `trusted_proxy_auth` logger to the application's logging configuration. Logs never carry the assertion, the shared secret or key material.
+   *
+   * Environment variable: `TRUSTED_PROXY_LOG_THRESHOLD`.
+   * @example `info`
+   */
+  logThreshold?: 'debug' | 'info' | 'warn' | 'error' | 'silent' | null
+  /**
+   * Name of a proxy preset from contract/presets.json that fills defaults (header, algorithms, key URL, claim mapping). Explicit settings always win.
+   *
+   * Environment variable: `TRUSTED_PROXY_PRESET`.
+   * @example `pomerium`
+   */
+  preset?: PresetName | null
+  /**
+   * Path of a JSON file whose object holds any of these variables by name (string, number or array values). Environment variables win over the file; options in code win over both.
+   *
+   * Environment variable: `TRUSTED_PROXY_CONFIG_FILE`.
+   * @example `/etc/trusted-proxy-auth.json`
+   */
+  configFile?: string | null
+  /**
+   * ARN of the AWS Application Load Balancer whose assertions are accepted. Used only by preset `aws-alb`, where it is required: the JOSE header `signer` must equal it exactly, and its region selects the key host. A configuration error with any other preset.
+   *
+   * Environment variable: `TRUSTED_PROXY_AWS_ALB_ARN`.
+   * @example `arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/my-alb/50dc6c495c0c9188`
+   */
+  awsAlbArn?: string | null
+  /**
+   * HMAC secret (at least 32 bytes) for a proxy that signs with a shared secret instead of a published key. Used only by preset `authentik`, where it is required (the proxy provider's client secret); then only HS256 is accepted and no key set is used. A configuration error with any other preset. Never logged or printed.
+   *
+   * Environment variable: `TRUSTED_PROXY_SHARED_SECRET`.
+   * @example `the-proxy-providers-client-secret-of-at-least-32-bytes`
+   */
+  sharedSecret?: string | null
+  /**
+   * Used only by `trusted-proxy-auth serve`: the address the edge verifier listens on. Loopback by default; set the address the proxy reaches it on (e.g. `0.0.0.0` in a container whose port only the proxy can reach).
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_ADDRESS`.
+   * @defaultValue `127.0.0.1`
+   * @example `0.0.0.0`
+   */
+  serveAddress?: string
+  /**
+   * Used only by `trusted-proxy-auth serve`: the TCP port the edge verifier listens on (0 picks a free port and logs it).
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_PORT`.
+   * @defaultValue `4181`
+   * @example `4181`
+   */
+  servePort?: number
+  /**
+   * Used only by `trusted-proxy-auth serve`: the response header of `/verify` that carries the verified subject, for the proxy to copy to the application (nginx `auth_request_set`, Traefik `authResponseHeaders`, Caddy `copy_headers`). Encoding: every character outside printable ASCII, every `%`, and a leading or trailing space are written as the `%XX` of their UTF-8 bytes (RFC 8187 `pct-encoded`); everything else is sent as is, so percent-decoding any value gives the claim back exactly and a value is never passed raw.
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_USER_HEADER`.
+   * @defaultValue `X-Auth-Request-User`
+   * @example `X-Auth-Request-User`
+   */
+  serveUserHeader?: string
+  /**
+   * Used only by `trusted-proxy-auth serve`: the `/verify` response header that carries the verified email (left out when the identity has none), encoded like TRUSTED_PROXY_SERVE_USER_HEADER.
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_EMAIL_HEADER`.
+   * @defaultValue `X-Auth-Request-Email`
+   * @example `X-Auth-Request-Email`
+   */
+  serveEmailHeader?: string
+  /**
+   * Used only by `trusted-proxy-auth serve`: the `/verify` response header that carries the verified display name (left out when the identity has none), encoded like TRUSTED_PROXY_SERVE_USER_HEADER.
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_NAME_HEADER`.
+   * @defaultValue `X-Auth-Request-Name`
+   * @example `X-Auth-Request-Name`
+   */
+  serveNameHeader?: string
+  /**
+   * Used only by `trusted-proxy-auth serve`: the `/verify` response header that carries the verified groups, comma-separated, each group encoded like TRUSTED_PROXY_SERVE_USER_HEADER and a `,` or `%` inside a group percent-encoded too (left out when there are none).
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_GROUPS_HEADER`.
+   * @defaultValue `X-Auth-Request-Groups`
+   * @example `X-Auth-Request-Groups`
+   */
+  serveGroupsHeader?: string
+  /**
+   * Used only by `trusted-proxy-auth serve`: how many verified assertions are remembered so that a repeated one skips the signature check (0 turns this off). An entry is keyed by the socket peer and the exact assertion and required header values, so every request rule still applies; it is used only before the assertion's `exp` (and `iat` + TRUSTED_PROXY_MAX_AGE), for at most 60 seconds, and never after the key set was reloaded. Only successes are remembered.
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_CACHE_SIZE`.
+   * @defaultValue `10000`
+   * @example `10000`
+   */
+  serveCacheSize?: number
+}

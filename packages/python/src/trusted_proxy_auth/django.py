@@ -37,9 +37,12 @@ def _settings() -> dict[str, Any]:
     return dict(getattr(settings, "TRUSTED_PROXY_AUTH", {}) or {})
 
 
-def problem_response(error: TrustedProxyAuthError, instance: str | None = None) -> HttpResponse:
-    """The RFC 9457 answer for a rejection; it never echoes the assertion."""
-    problem = to_problem_details(error, instance)
+def problem_response(
+    error: TrustedProxyAuthError, instance: str | None = None, *, problem_detail: str = "generic"
+) -> HttpResponse:
+    """The RFC 9457 answer for a rejection; it never echoes the assertion. `problem_detail`:
+    the verifier's `problem_detail` setting."""
+    problem = to_problem_details(error, instance, problem_detail=problem_detail)
     response = HttpResponse(
         json.dumps(problem.body), status=problem.status, content_type=problem.headers["content-type"]
     )
@@ -74,7 +77,9 @@ class TrustedProxyAuthMiddleware:
     ) -> None:
         self.get_response = get_response
         self.auth = (
-            auth if auth is not None else verifier.TrustedProxyAuth(load_config(**_settings().get("options", {})))
+            auth
+            if auth is not None
+            else verifier.TrustedProxyAuth.shared(load_config(**_settings().get("options", {})))
         )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -84,7 +89,7 @@ class TrustedProxyAuthMiddleware:
             if identity is not None and apps.is_installed("django.contrib.auth"):
                 _bind_user(request, identity)
         except TrustedProxyAuthError as error:
-            return problem_response(error, request.path)
+            return problem_response(error, request.path, problem_detail=self.auth.config.problem_detail)
         if not hasattr(request, "user") and apps.is_installed("django.contrib.auth"):
             from django.contrib.auth.models import AnonymousUser
 

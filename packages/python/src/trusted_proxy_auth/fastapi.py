@@ -26,16 +26,20 @@ class TrustedProxyAuthHTTPException(HTTPException):
     """A rejection as an HTTPException: status and headers from the contract, detail = the fixed message.
     With `install_problem_details(app)` it is answered as application/problem+json."""
 
-    def __init__(self, error: TrustedProxyAuthError) -> None:
-        problem = to_problem_details(error)
+    def __init__(self, error: TrustedProxyAuthError, *, problem_detail: str = "generic") -> None:
+        problem = to_problem_details(error, problem_detail=problem_detail)
         headers = {name: value for name, value in problem.headers.items() if name != "content-type"}
-        super().__init__(status_code=problem.status, detail=error.message, headers=headers)
+        super().__init__(status_code=problem.status, detail=problem.body["detail"], headers=headers)
         self.error = error
+        #: The `problem_detail` setting of the verifier that rejected the request.
+        self.problem_detail = problem_detail
 
 
 async def _problem_handler(request: Request, exc: Exception) -> JSONResponse:
-    error = exc.error if isinstance(exc, TrustedProxyAuthHTTPException) else TrustedProxyAuthError("invalid_config")
-    problem = to_problem_details(error, request.url.path)
+    if isinstance(exc, TrustedProxyAuthHTTPException):
+        problem = to_problem_details(exc.error, request.url.path, problem_detail=exc.problem_detail)
+    else:
+        problem = to_problem_details(TrustedProxyAuthError("invalid_config"), request.url.path)
     return JSONResponse(
         problem.body, status_code=problem.status, headers=problem.headers, media_type=problem.headers["content-type"]
     )
@@ -48,7 +52,8 @@ def install_problem_details(app: FastAPI) -> None:
 
 @cache
 def _default_auth() -> TrustedProxyAuth:
-    return TrustedProxyAuth()
+    # Cached: the environment is read once, not on every request.
+    return TrustedProxyAuth.shared()
 
 
 def _auth_for(connection: HTTPConnection) -> TrustedProxyAuth:
@@ -59,7 +64,7 @@ def _auth_for(connection: HTTPConnection) -> TrustedProxyAuth:
 def _raise(connection: HTTPConnection, error: TrustedProxyAuthError) -> None:
     if connection.scope["type"] == "websocket":
         raise WebSocketException(code=1008, reason=error.code)
-    raise TrustedProxyAuthHTTPException(error)
+    raise TrustedProxyAuthHTTPException(error, problem_detail=_auth_for(connection).config.problem_detail)
 
 
 async def _identity(connection: HTTPConnection) -> Identity | None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 from . import verifier
 from ._contract import env_variables
@@ -22,9 +22,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXTENSION_KEY = "trusted_proxy_auth"
 
 
-def problem_response(error: TrustedProxyAuthError) -> Response:
-    """The RFC 9457 answer for a rejection; it never echoes the assertion."""
-    problem = to_problem_details(error, request.path)
+def problem_response(error: TrustedProxyAuthError, *, problem_detail: str | None = None) -> Response:
+    """The RFC 9457 answer for a rejection; it never echoes the assertion. `problem_detail` defaults to the
+    setting of the app's extension (option `problemDetail` of contract/env.json)."""
+    if problem_detail is None:
+        extension = current_app.extensions.get(EXTENSION_KEY)
+        auth = getattr(extension, "auth", None)
+        problem_detail = auth.config.problem_detail if auth is not None else "generic"
+    problem = to_problem_details(error, request.path, problem_detail=problem_detail)
     return Response(json.dumps(problem.body), status=problem.status, headers=problem.headers)
 
 
@@ -66,7 +71,7 @@ class TrustedProxyAuth:
 
     def init_app(self, app: Flask) -> None:
         if self.auth is None:
-            self.auth = verifier.TrustedProxyAuth(load_config(_settings_from(app)))
+            self.auth = verifier.TrustedProxyAuth.shared(load_config(_settings_from(app)))
         app.extensions[EXTENSION_KEY] = self
         app.before_request(self._before_request)
 
