@@ -1640,7 +1640,7 @@ export interface ContractOptions {
    */
   claimGroups?: string
   /**
-   * Seconds after which a JWKS request is aborted. A request never waits longer than this for keys.
+   * Seconds after which a key request (key set, discovery document, per-kid key) is aborted: one deadline covering connect, headers and the whole body. A request never waits longer than this for keys.
    *
    * Environment variable: `TRUSTED_PROXY_JWKS_TIMEOUT`.
    * @defaultValue `5`
@@ -1656,7 +1656,7 @@ export interface ContractOptions {
    */
   jwksCacheTtl?: number
   /**
-   * Minimum seconds between two refetches caused by an unknown `kid`.
+   * Minimum seconds between two refetches caused by an unknown `kid`, and between two fetches caused by requests while no usable key is loaded.
    *
    * Environment variable: `TRUSTED_PROXY_JWKS_COOLDOWN`.
    * @defaultValue `30`
