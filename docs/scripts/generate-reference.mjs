@@ -148,7 +148,9 @@ export function renderErrors() {
     'A rejected request is answered with an RFC 9457 `application/problem+json` body whose `type` is this page',
     'plus `#<code>`, whose `code` is the stable code below and whose `detail` is the fixed message: it never',
     'contains the assertion or anything taken from it. A 401 carries `WWW-Authenticate: Bearer realm="trusted-proxy"`',
-    'with the RFC 6750 error; a 503 carries `Retry-After`. The CLI prints the same `code`, `status` and `message`.',
+    'with the RFC 6750 error; a 503 carries `Retry-After`. The CLI prints the same `code`, `status` and `message`,',
+    "plus the error's `detail` (below); with `TRUSTED_PROXY_PROBLEM_DETAIL=diagnostic` the problem body's `detail` is",
+    "the message followed by `: ` and that detail.",
     '',
     '| Code | Status | Title | RFC 6750 error |',
     '| --- | --- | --- | --- |',
@@ -160,6 +162,7 @@ export function renderErrors() {
     lines.push('', `## ${code(entry.code)}`, '', `**${entry.title}** (HTTP ${entry.status})`, '')
     lines.push(linkTerms(entry.description, 'errors.md'), '')
     lines.push(`- Message: "${entry.message}"`)
+    lines.push(`- Detail: ${linkTerms(entry.detail, 'errors.md')}`)
     if (entry.oauthError) lines.push(`- \`WWW-Authenticate: Bearer realm="trusted-proxy", error="${entry.oauthError}"\``)
     if (entry.status === 503) lines.push('- `Retry-After`: seconds until the next key fetch is due')
     const stages = stageOf.get(entry.code)
@@ -195,6 +198,10 @@ export function renderChecks() {
   })
   lines.push('', '## Identity mapping', '', 'After every check passed, the verified claims become the identity (see `contract/identity.schema.json`):', '')
   for (const rule of checks.identityMapping) lines.push(`- ${rule}`)
+  lines.push('', '## Key usability', '', 'Stage [`key_lookup`](#key_lookup) uses a key only when it is a valid public key of its type:', '')
+  for (const rule of checks.keyUsability) lines.push(`- ${linkTerms(rule, 'checks.md')}`)
+  lines.push('', '## Number output', '', 'How numbers of the verified claims are read and printed, so that every implementation prints the same identity:', '')
+  for (const rule of checks.numberOutput) lines.push(`- ${rule}`)
   lines.push('')
   return lines.join('\n')
 }

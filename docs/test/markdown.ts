@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 
 export const docsDir = join(import.meta.dirname, '..')
@@ -129,6 +129,19 @@ export function parseMarkdown(path: string): MarkdownPage {
 }
 
 let pagesCache: MarkdownPage[] | null = null
+let readmeCache: MarkdownPage[] | null = null
+
+/** The README of every package (`packages/<name>/README.md`): published to the registries, so its examples are tested too. */
+export function packageReadmes(): MarkdownPage[] {
+  const packagesDir = join(repoRoot, 'packages')
+  readmeCache ??= readdirSync(packagesDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join(packagesDir, entry.name, 'README.md'))
+    .filter((path) => existsSync(path))
+    .sort()
+    .map(parseMarkdown)
+  return readmeCache
+}
 export function allPages(): MarkdownPage[] {
   pagesCache ??= markdownFiles().map(parseMarkdown)
   return pagesCache

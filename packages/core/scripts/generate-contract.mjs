@@ -40,8 +40,67 @@ export function renderContract() {
     'export type OptionName = (typeof ENV_CONTRACT.variables)[number][\'option\']',
     'export type DoctorFindingId = (typeof DOCTOR_CONTRACT.findings)[number][\'id\']',
     '',
+    ...renderOptions(env, presets),
   ]
   return lines.join('\n')
+}
+
+/** A JSDoc block; `*\/` inside a description would end the comment early. */
+function docComment(lines, indent) {
+  const body = lines.flatMap((line) => line.replaceAll('*/', '*\\/').split('\n'))
+  return [`${indent}/**`, ...body.map((line) => (line === '' ? `${indent} *` : `${indent} * ${line}`)), `${indent} */`]
+}
+
+const quote = (value) => `'${String(value).replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
+
+/** The TypeScript type of an option given in code, from the variable's contract type. */
+function optionType(variable) {
+  const nullable = variable.default === null && !variable.required ? ' | null' : ''
+  if (variable.option === 'preset') return `PresetName${nullable}`
+  switch (variable.type) {
+    case 'list':
+    case 'cidr-list': {
+      const item = variable.allowedValues ? `${pascal(variable.option)}Name` : 'string'
+      return `${item} | readonly ${item}[]${nullable}`
+    }
+    case 'integer':
+    case 'number':
+      return `number${nullable}`
+    case 'enum':
+      return `${variable.allowedValues.map(quote).join(' | ')}${nullable}`
+    default:
+      return `string${nullable}`
+  }
+}
+
+const pascal = (name) => name[0].toUpperCase() + name.slice(1).replace(/s$/, '')
+
+/** `TrustedProxyAuthOptions`: one documented member per contract/env.json variable. */
+function renderOptions(env, presets) {
+  const presetNames = Object.keys(presets.presets)
+  const lines = [
+    '/** The name of a preset of contract/presets.json. */',
+    `export type PresetName = ${presetNames.length > 0 ? presetNames.map(quote).join(' | ') : 'string'}`,
+  ]
+  for (const variable of env.variables) {
+    if (variable.type === 'list' && variable.allowedValues) {
+      lines.push(`/** A value TRUSTED_PROXY_${variable.name.slice('TRUSTED_PROXY_'.length)} accepts. */`)
+      lines.push(`export type ${pascal(variable.option)}Name = ${variable.allowedValues.map(quote).join(' | ')}`)
+    }
+  }
+  lines.push('', '/** Options given in code; each overrides the TRUSTED_PROXY_* variable of the same meaning (contract/env.json). */')
+  lines.push('export interface ContractOptions {')
+  for (const variable of env.variables) {
+    const facts = [`Environment variable: \`${variable.name}\`.`]
+    if (variable.default !== null && !(Array.isArray(variable.default) && variable.default.length === 0)) {
+      facts.push(`@defaultValue \`${Array.isArray(variable.default) ? variable.default.join(',') : variable.default}\``)
+    }
+    facts.push(`@example \`${variable.example}\``)
+    lines.push(...docComment([variable.description, '', ...facts], '  '))
+    lines.push(`  ${variable.option}?: ${optionType(variable)}`)
+  }
+  lines.push('}', '')
+  return lines
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

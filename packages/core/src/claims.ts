@@ -1,4 +1,5 @@
 import type { TrustedProxyAuthConfig } from './config.js'
+import { numberText, quoted, quotedList } from './detail-text.js'
 import { TrustedProxyAuthError } from './errors.js'
 import { asStringArray, claimValue, type TrustedIdentity } from './identity.js'
 import type { ActiveQuirks } from './quirks/active-quirks.js'
@@ -11,6 +12,14 @@ const isString = (value: unknown): value is string => typeof value === 'string'
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString)
 const isStringOrStrings = (value: unknown): boolean => isString(value) || isStringArray(value)
 const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
+
+/** A claim type rule: the check and what the detail calls the type it wants. */
+type TypeRule = [name: string, valid: (value: unknown) => boolean, wanted: string]
+const A_NUMBER = 'a number'
+const A_STRING = 'a string'
+const STRINGS = 'a string or an array of strings'
+
+const malformed = (detail: string): TrustedProxyAuthError => new TrustedProxyAuthError('malformed_assertion', { detail })
 
 /** The claims the identity is built from once every check passed (the quirks may take them from elsewhere). */
 export interface CheckedClaims {
@@ -28,21 +37,21 @@ export interface VerifiedContent {
 
 /** Stage `claim_types`: a present claim of the wrong JSON type is malformed, never coerced. */
 function checkClaimTypes({ header, payload }: VerifiedContent, config: TrustedProxyAuthConfig, quirks: ActiveQuirks): void {
-  const rules: Array<[string, (value: unknown) => boolean]> = [
-    ['exp', isFiniteNumber],
-    ['nbf', isFiniteNumber],
-    ['iat', isFiniteNumber],
-    ['iss', isString],
-    ['aud', isStringOrStrings],
-    [config.claimSubject, isString],
-    [config.claimEmail, isString],
-    [config.claimName, isString],
-    [config.claimGroups, isStringOrStrings],
+  const rules: TypeRule[] = [
+    ['exp', isFiniteNumber, A_NUMBER],
+    ['nbf', isFiniteNumber, A_NUMBER],
+    ['iat', isFiniteNumber, A_NUMBER],
+    ['iss', isString, A_STRING],
+    ['aud', isStringOrStrings, STRINGS],
+    [config.claimSubject, isString, A_STRING],
+    [config.claimEmail, isString, A_STRING],
+    [config.claimName, isString, A_STRING],
+    [config.claimGroups, isStringOrStrings, STRINGS],
   ]
-  if (quirks.subjectFallbackClaim !== null) rules.push([quirks.subjectFallbackClaim, isString])
-  for (const [name, valid] of rules) {
+  if (quirks.subjectFallbackClaim !== null) rules.push([quirks.subjectFallbackClaim, isString, A_STRING])
+  for (const [name, valid, wanted] of rules) {
     const value = claimValue(payload, name)
-    if (value !== undefined && !valid(value)) throw new TrustedProxyAuthError('malformed_assertion')
+    if (value !== undefined && !valid(value)) throw malformed(`claim ${quoted(name)} is not ${wanted}`)
   }
   const headerRules: Array<[string, boolean]> = [
     ['signer', quirks.albSigner !== null],
@@ -50,9 +59,12 @@ function checkClaimTypes({ header, payload }: VerifiedContent, config: TrustedPr
   ]
   for (const [name, active] of headerRules) {
     const value = claimValue(header, name)
-    if (active && value !== undefined && !isString(value)) throw new TrustedProxyAuthError('malformed_assertion')
+    if (active && value !== undefined && !isString(value)) throw malformed(`header member ${quoted(name)} is not ${A_STRING}`)
   }
-  if (quirks.albHeaderClaims && !albHeaderClaimTypesValid(header)) throw new TrustedProxyAuthError('malformed_assertion')
+  if (quirks.albHeaderClaims && !albHeaderClaimTypesValid(header)) {
+    const iss = claimValue(header, 'iss')
+    throw malformed(iss !== undefined && !isString(iss) ? `header member "iss" is not ${A_STRING}` : `header member "exp" is not ${A_NUMBER}`)
+  }
 }
 
 interface PresentClaims {
@@ -74,15 +86,15 @@ function checkClaimPresence({ header, payload }: VerifiedContent, config: Truste
         : (subjectClaim as string)
   const required = [...(quirks.noAudClaim ? [] : ['aud']), ...(config.maxAge !== null ? ['iat'] : []), ...config.requiredClaims.map((rule) => rule.name)]
   const requiredHeader = [...(quirks.albSigner !== null ? ['signer'] : []), ...(quirks.albClientHeader ? ['client'] : [])]
-  if (
-    issuer === undefined ||
-    expiresAt === undefined ||
-    subject === null ||
-    required.some((name) => claimValue(payload, name) === undefined) ||
-    requiredHeader.some((name) => claimValue(header, name) === undefined)
-  ) {
-    throw new TrustedProxyAuthError('missing_claim')
-  }
+  const missing = (detail: string): TrustedProxyAuthError => new TrustedProxyAuthError('missing_claim', { detail })
+  // The first missing claim in contract order (errors.json `missing_claim` detail).
+  if (issuer === undefined) throw missing('claim "iss" is absent')
+  if (expiresAt === undefined) throw missing('claim "exp" is absent')
+  if (subject === null) throw missing(`claim ${quoted(config.claimSubject)} is absent or empty`)
+  const absentClaim = required.find((name) => claimValue(payload, name) === undefined)
+  if (absentClaim !== undefined) throw missing(`claim ${quoted(absentClaim)} is absent`)
+  const absentMember = requiredHeader.find((name) => claimValue(header, name) === undefined)
+  if (absentMember !== undefined) throw missing(`header member ${quoted(absentMember)} is absent`)
   return { subject, issuer, expiresAt }
 }
 
@@ -91,29 +103,36 @@ export function checkClaimTimes(payload: Record<string, unknown>, expiresAt: num
   const tolerance = config.clockTolerance
   const nbf = claimValue(payload, 'nbf') as number | undefined
   const iat = claimValue(payload, 'iat') as number | undefined
-  if (expiresAt <= now - tolerance) throw new TrustedProxyAuthError('expired')
-  if (nbf !== undefined && nbf > now + tolerance) throw new TrustedProxyAuthError('not_yet_valid')
-  if (iat !== undefined && iat > now + tolerance) throw new TrustedProxyAuthError('not_yet_valid')
-  if (config.maxAge !== null && iat !== undefined && now - iat > config.maxAge + tolerance) throw new TrustedProxyAuthError('expired')
+  const n = numberText
+  if (expiresAt <= now - tolerance) throw new TrustedProxyAuthError('expired', { detail: `exp ${n(expiresAt)} is not after now ${n(now)} - tolerance ${tolerance} s` })
+  if (nbf !== undefined && nbf > now + tolerance) throw new TrustedProxyAuthError('not_yet_valid', { detail: `nbf ${n(nbf)} is after now ${n(now)} + tolerance ${tolerance} s` })
+  if (iat !== undefined && iat > now + tolerance) throw new TrustedProxyAuthError('not_yet_valid', { detail: `iat ${n(iat)} is after now ${n(now)} + tolerance ${tolerance} s` })
+  if (config.maxAge !== null && iat !== undefined && now - iat > config.maxAge + tolerance) {
+    throw new TrustedProxyAuthError('expired', { detail: `iat ${n(iat)} is older than max age ${config.maxAge} s + tolerance ${tolerance} s at now ${n(now)}` })
+  }
 }
 
 /** Stage `claim_values`: exact string comparisons only. Returns identity.audience. */
 function checkClaimValues({ header, payload }: VerifiedContent, issuer: string, config: TrustedProxyAuthConfig, quirks: ActiveQuirks): string[] {
   if (quirks.albSigner !== null) checkSigner(header, quirks.albSigner)
   if (quirks.albHeaderClaims) checkIssuersAgree(header, payload)
-  if (!config.issuer.includes(issuer)) throw new TrustedProxyAuthError('issuer_mismatch')
+  if (!config.issuer.includes(issuer)) {
+    throw new TrustedProxyAuthError('issuer_mismatch', { detail: `iss ${quoted(issuer)} is not one of ${quotedList(config.issuer)}` })
+  }
   let audience: string[]
   if (quirks.albClientHeader) {
     audience = checkClientAudience(header, config)
   } else {
     audience = asStringArray(payload['aud'])
-    if (!audience.some((aud) => config.audience.includes(aud))) throw new TrustedProxyAuthError('audience_mismatch')
+    if (!audience.some((aud) => config.audience.includes(aud))) {
+      throw new TrustedProxyAuthError('audience_mismatch', { detail: `aud ${quotedList(audience)} has none of ${quotedList(config.audience)}` })
+    }
   }
   for (const rule of config.requiredClaims) {
     if (rule.value === null) continue
     const value = claimValue(payload, rule.name)
     const matches = value === rule.value || (Array.isArray(value) && value.includes(rule.value))
-    if (!matches) throw new TrustedProxyAuthError('claim_mismatch')
+    if (!matches) throw new TrustedProxyAuthError('claim_mismatch', { detail: `claim ${quoted(rule.name)} does not equal or contain ${quoted(rule.value)}` })
   }
   return audience
 }
@@ -132,5 +151,7 @@ export function checkUserPolicy(identity: TrustedIdentity, config: TrustedProxyA
   if (config.allowedUsers.length === 0 && config.allowedGroups.length === 0) return
   const allowedUser = config.allowedUsers.includes(identity.subject) || (identity.email !== null && identity.emailVerified !== false && config.allowedUsers.includes(identity.email))
   const allowedGroup = identity.groups.some((group) => config.allowedGroups.includes(group))
-  if (!allowedUser && !allowedGroup) throw new TrustedProxyAuthError('forbidden_user')
+  if (!allowedUser && !allowedGroup) {
+    throw new TrustedProxyAuthError('forbidden_user', { detail: `subject ${quoted(identity.subject)} is in neither TRUSTED_PROXY_ALLOWED_USERS nor TRUSTED_PROXY_ALLOWED_GROUPS` })
+  }
 }

@@ -1,7 +1,7 @@
 import type * as NodeFs from 'node:fs'
 import { parseAddressRange, type AddressRange } from './addresses.js'
 import { TrustedProxyAuthError, type ConfigProblem } from './errors.js'
-import { ENV_CONTRACT, type OptionName } from './generated/contract.js'
+import { ENV_CONTRACT, type ContractOptions, type OptionName } from './generated/contract.js'
 import type { KeySource } from './key-sources/key-source.js'
 import { applyPreset, isKnownPreset, presetNames, type PresetQuirks } from './presets.js'
 import { SHARED_SECRET_ALGORITHM } from './quirks/shared-secret-hs256.js'
@@ -18,48 +18,11 @@ export interface NameValueRule {
   readonly value: string | null
 }
 
-/** Options given in code; each overrides the TRUSTED_PROXY_* variable of the same meaning. */
-export interface TrustedProxyAuthOptions {
-  assertionHeader?: string
-  jwksUrl?: string
-  issuer?: string | readonly string[]
-  audience?: string | readonly string[]
-  algorithms?: string | readonly string[]
-  clockTolerance?: number
-  maxAge?: number | null
-  requiredClaims?: string | readonly string[]
-  mode?: 'required' | 'optional'
-  trustedAddresses?: string | readonly string[]
-  requiredHeaders?: string | readonly string[]
-  allowedUsers?: string | readonly string[]
-  allowedGroups?: string | readonly string[]
-  claimSubject?: string
-  claimEmail?: string
-  claimName?: string
-  claimGroups?: string
-  /** Seconds. */
-  jwksTimeout?: number
-  /** Seconds. */
-  jwksCacheTtl?: number
-  /** Seconds. */
-  jwksCooldown?: number
-  /** Seconds. */
-  jwksMaxStale?: number
-  maxAssertionBytes?: number
-  cacheSize?: number
-  /** Seconds. */
-  cacheMaxAge?: number
-  preset?: string | null
-  configFile?: string | null
-  awsAlbArn?: string
-  sharedSecret?: string
-  serveAddress?: string
-  servePort?: number
-  serveUserHeader?: string
-  serveEmailHeader?: string
-  serveNameHeader?: string
-  serveGroupsHeader?: string
-}
+/**
+ * Options given in code; each overrides the TRUSTED_PROXY_* variable of the same meaning. The members and
+ * their documentation are generated from contract/env.json (`ContractOptions`).
+ */
+export type TrustedProxyAuthOptions = ContractOptions
 
 /** How loadConfig finds keys when TRUSTED_PROXY_JWKS_URL is not set (the CLI's `verify`; adapters keep the default). */
 export interface LoadConfigBehaviour {
@@ -106,6 +69,10 @@ export interface TrustedProxyAuthConfig {
   readonly cacheSize: number
   /** Seconds a verified assertion is remembered at most. */
   readonly cacheMaxAge: number
+  /** `diagnostic`: problem bodies carry the rejection's detail (TRUSTED_PROXY_PROBLEM_DETAIL). */
+  readonly problemDetail: 'generic' | 'diagnostic'
+  /** TRUSTED_PROXY_LOG_THRESHOLD; null: warnings and errors, or everything when DEBUG names trusted-proxy-auth. */
+  readonly logThreshold: 'debug' | 'info' | 'warn' | 'error' | 'silent' | null
   readonly preset: string | null
   /** The quirks the preset switches on, with their parameters (contract/presets.json `quirks`). */
   readonly presetQuirks: PresetQuirks

@@ -2,7 +2,8 @@ import type { ErrorCode } from './errors.js'
 
 /**
  * What the library reports through the `onEvent` hook, for logs and metrics. Events never carry
- * the assertion, claim values or key material: only kids, codes, counts and durations.
+ * the assertion or key material: kids, codes, counts, durations, and an error's `detail` (which may quote
+ * a received issuer, audience or subject, cut and escaped; contract/errors.json).
  */
 export type TrustedProxyAuthEvent =
   | { type: 'jwks_fetch_ok'; url: string; durationMs: number; keyCount: number; ignoredCount: number }
@@ -13,6 +14,7 @@ export type TrustedProxyAuthEvent =
   | { type: 'unknown_kid'; kid: string | null; refetched: boolean }
   /** `cached`: a remembered verification answered (a hit of TRUSTED_PROXY_CACHE_SIZE); false is a miss or the cache is off. */
   | { type: 'verify_ok'; subject: string; issuer: string; cached: boolean }
-  | { type: 'verify_failed'; code: ErrorCode }
+  /** `detail`: the error's non-secret detail (contract/errors.json), when it has one. */
+  | { type: 'verify_failed'; code: ErrorCode; detail?: string }
 
 export type EventListener = (event: TrustedProxyAuthEvent) => void

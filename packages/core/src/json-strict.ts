@@ -67,6 +67,11 @@ function parsedMembers(value: unknown): number {
   return count
 }
 
+/** Numbers are read as doubles with -0 as 0 (contract/checks.json numberOutput), so every language holds the same value. */
+function withoutNegativeZero(_name: string, value: unknown): unknown {
+  return Object.is(value, -0) ? 0 : value
+}
+
 /**
  * Parses a JSON object strictly: duplicate member names (at any depth), nesting beyond `maxDepth`,
  * numbers that overflow to Infinity and anything but an object at the top are refused (null is returned).
@@ -78,7 +83,7 @@ export function parseStrictJsonObject(text: string, maxDepth: number): Record<st
   if (shape.depth > maxDepth) return null
   let value: unknown
   try {
-    value = JSON.parse(text)
+    value = JSON.parse(text, withoutNegativeZero)
   } catch {
     return null
   }

@@ -1,4 +1,4 @@
-import { base64url } from 'jose'
+import { keyMaterialProblem } from './key-material.js'
 
 /** A public JWK as published in a key set; only the members we read are typed. */
 export interface PublicJwk {
@@ -13,41 +13,34 @@ export interface PublicJwk {
 }
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth'] as const
-const MIN_RSA_BITS = 2048
 const CURVE_BY_ALG: Readonly<Record<string, string>> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521', EdDSA: 'Ed25519' }
 
 export function hasPrivateMaterial(jwk: PublicJwk): boolean {
   return PRIVATE_MEMBERS.some((member) => member in jwk)
 }
 
-function rsaModulusBits(n: unknown): number {
-  if (typeof n !== 'string') return 0
-  let bytes: Uint8Array
-  try {
-    bytes = base64url.decode(n)
-  } catch {
-    return 0
-  }
-  let start = 0
-  while (start < bytes.length && bytes[start] === 0) start++
-  if (start === bytes.length) return 0
-  return (bytes.length - start) * 8 - Math.clz32(bytes[start]!) + 24
-}
-
 /**
- * Why a member can never verify anything, or null when it may (for some algorithm).
- * The reason is logged with the kid, so it must not contain key material.
+ * Why a member can never verify anything, or null when it may (for some algorithm): contract/checks.json
+ * `keyUsability` (member rules, then the key material rules of key-material.ts). The reason is logged with
+ * the kid, so it must not contain key material.
  */
 export function unusableReason(jwk: PublicJwk): string | null {
+  if (!reasons.has(jwk)) reasons.set(jwk, firstUnusableReason(jwk))
+  return reasons.get(jwk) ?? null
+}
+
+/** Members are checked once: the key material rules import the key, and per-kid keys are rechecked per request. */
+const reasons = new WeakMap<PublicJwk, string | null>()
+
+function firstUnusableReason(jwk: PublicJwk): string | null {
   if (jwk.kid !== undefined && typeof jwk.kid !== 'string') return 'kid is not a string'
   if (jwk.kty === 'oct') return 'symmetric (oct) keys are never used'
   if (jwk.kty !== 'RSA' && jwk.kty !== 'EC' && jwk.kty !== 'OKP') return 'unsupported kty'
   if (jwk.use !== undefined && jwk.use !== 'sig') return 'use is not sig'
   if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) return 'key_ops lacks verify'
   if (jwk.alg !== undefined && typeof jwk.alg !== 'string') return 'alg is not a string'
-  if (jwk.kty === 'RSA' && rsaModulusBits(jwk.n) < MIN_RSA_BITS) return `RSA modulus under ${MIN_RSA_BITS} bits`
-  if (jwk.kty === 'EC' && !['P-256', 'P-384', 'P-521'].includes(jwk.crv as string)) return 'unsupported curve'
-  if (jwk.kty === 'OKP' && jwk.crv !== 'Ed25519') return 'unsupported curve'
+  const materialProblem = keyMaterialProblem(jwk)
+  if (materialProblem !== null) return materialProblem
   if (typeof jwk.alg === 'string' && !fitsAlgorithm(jwk, jwk.alg)) return 'alg does not fit the key type'
   return null
 }

@@ -3,11 +3,15 @@ import type { EventListener } from './events.js'
 import { FetchFailure, fetchKeyDocument, freshnessFrom } from './key-fetch.js'
 import { holdsKey } from './key-identity.js'
 import { hasPrivateMaterial, unusableReason, type PublicJwk } from './key-set.js'
-import { jwksUriFromDiscovery, MAX_DISCOVERY_DOCUMENT_LENGTH } from './key-sources/openid-discovery.js'
+import { jwksUriFromDiscovery, MAX_DISCOVERY_DOCUMENT_BYTES } from './key-sources/openid-discovery.js'
 
 const MAX_JWKS_BYTES = 1024 * 1024
-/** Background retry delays while keys cannot be loaded; the last one repeats. */
-export const RETRY_SCHEDULE_MS = [5_000, 10_000, 30_000, 60_000] as const
+/**
+ * Background retry delays while keys cannot be loaded; the last one repeats, so the backoff is capped at
+ * 30 s. Requests may also trigger a fetch while no usable key is loaded (one per cooldown), so keys come
+ * back soon after the endpoint does, without waiting out the backoff.
+ */
+export const RETRY_SCHEDULE_MS = [5_000, 10_000, 30_000] as const
 
 export interface KeyStoreOptions {
   /** The key set URL; with `discoveryIssuer`, the OpenID discovery document URL that names it. */
@@ -99,9 +103,28 @@ export class RemoteKeyStore {
     this.timer = null
   }
 
-  ready(): Promise<void> {
-    if (this.loaded) return Promise.resolve()
-    return new Promise((resolve) => this.readyWaiters.push(resolve))
+  /**
+   * Resolves once a usable key set is loaded. Without one, starts a fetch (or joins the one under way) and
+   * rejects with jwks_unavailable (`detail`: the cause) as soon as that fetch fails, or when `timeoutMs`
+   * passes first. Never waits longer than `timeoutMs`.
+   */
+  async ready(timeoutMs: number): Promise<void> {
+    if (this.usable(this.options.clock())) return
+    if (!this.closed) void this.refresh().catch(() => undefined)
+    let timer: unknown = null
+    const loadedOrTimedOut = new Promise<void>((resolve) => {
+      this.readyWaiters.push(resolve)
+      timer = this.options.scheduler.setTimeout(resolve, timeoutMs)
+      void (this.inflight ?? Promise.resolve()).catch(() => undefined).then(resolve)
+    })
+    try {
+      await loadedOrTimedOut
+    } finally {
+      if (timer !== null) this.options.scheduler.clearTimeout(timer)
+    }
+    if (!this.usable(this.options.clock())) {
+      throw this.unavailable(this.inflight !== null ? `no key set loaded within ${Number((timeoutMs / 1000).toFixed(3))} s` : undefined)
+    }
   }
 
   status(): KeyStatus {
@@ -153,10 +176,26 @@ export class RemoteKeyStore {
     return this.loaded && now < this.freshUntil + this.options.maxStaleMs
   }
 
-  private unavailable(): TrustedProxyAuthError {
+  /** The earliest time a fetch may happen again: the scheduled retry, or a request once the cooldown since the last fetch has passed. */
+  private nextFetchAt(): number | null {
+    const byRequest = this.lastFetchAt === null ? null : this.lastFetchAt + this.options.cooldownMs
+    if (this.nextRetryAt === null) return byRequest
+    return byRequest === null ? this.nextRetryAt : Math.min(this.nextRetryAt, byRequest)
+  }
+
+  private unavailable(detail?: string): TrustedProxyAuthError {
     const now = this.options.clock()
-    const retryAfter = this.nextRetryAt === null ? 1 : Math.max(1, Math.ceil((this.nextRetryAt - now) / 1000))
-    return new TrustedProxyAuthError('jwks_unavailable', { retryAfter })
+    const next = this.nextFetchAt()
+    const retryAfter = next === null ? 1 : Math.max(1, Math.ceil((next - now) / 1000))
+    const cause = detail ?? this.lastError ?? (this.loaded ? 'the last good key set is past its stale limit' : 'no key set loaded yet')
+    return new TrustedProxyAuthError('jwks_unavailable', { retryAfter, detail: cause })
+  }
+
+  /** Whether a request that finds no usable key may fetch now: no fetch under way, and a retry due or the cooldown since the last fetch over. */
+  private mayFetchForRequest(now: number): boolean {
+    if (this.inflight || this.closed) return false
+    if (this.nextRetryAt === null || now >= this.nextRetryAt) return true
+    return this.lastFetchAt === null || now - this.lastFetchAt >= this.options.cooldownMs
   }
 
   private async ensureUsable(): Promise<void> {
@@ -168,8 +207,9 @@ export class RemoteKeyStore {
       if (!this.inflight && this.nextRetryAt === null) void this.refresh().catch(() => undefined)
       return
     }
-    // Nothing usable: join a fetch already under way, or start one unless a retry is scheduled.
-    if (!this.inflight && this.nextRetryAt === null) void this.refresh().catch(() => undefined)
+    // Nothing usable: join a fetch already under way, or start one when a retry is due or the cooldown
+    // since the last fetch has passed (so a recovered endpoint is used without waiting out the backoff).
+    if (this.mayFetchForRequest(now)) void this.refresh().catch(() => undefined)
     if (this.inflight) await this.inflight.catch(() => undefined)
     if (!this.usable(this.options.clock())) throw this.unavailable()
   }
@@ -277,7 +317,7 @@ export class RemoteKeyStore {
       fetch: this.options.fetch,
       url: this.options.url,
       timeoutMs: this.options.timeoutMs,
-      maxLength: MAX_DISCOVERY_DOCUMENT_LENGTH,
+      maxBytes: MAX_DISCOVERY_DOCUMENT_BYTES,
       accept: 'application/json',
     })
     const jwksUri = jwksUriFromDiscovery(text, issuer)
@@ -290,14 +330,14 @@ export class RemoteKeyStore {
       fetch: this.options.fetch,
       url,
       timeoutMs: this.options.timeoutMs,
-      maxLength: MAX_JWKS_BYTES,
+      maxBytes: MAX_JWKS_BYTES,
       accept: 'application/jwk-set+json, application/json',
     })
     let document: unknown
     try {
       document = JSON.parse(text)
     } catch {
-      throw new FetchFailure('not JSON')
+      throw new FetchFailure('invalid JSON')
     }
     const keys = (document as { keys?: unknown } | null)?.keys
     if (!Array.isArray(keys) || keys.some((key) => key === null || typeof key !== 'object' || Array.isArray(key))) {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { toProblemDetails } from './problem-details.js'
+import { toProblemDetails, type ProblemOptions } from './problem-details.js'
 import type { TrustedIdentity } from './identity.js'
 import type { Verifier, VerifyOptions } from './verifier.js'
 
@@ -23,8 +23,8 @@ export function verifyNodeRequest(verifier: Verifier, req: IncomingMessage, opti
  * Answers a refused WebSocket upgrade with a real HTTP status and problem body, then closes the socket,
  * so clients see 401/403/503 instead of an accepted connection closed with 1008.
  */
-export function rejectUpgrade(socket: Duplex, error: unknown): void {
-  const problem = toProblemDetails(error)
+export function rejectUpgrade(socket: Duplex, error: unknown, options: ProblemOptions = {}): void {
+  const problem = toProblemDetails(error, undefined, options)
   const body = JSON.stringify(problem.body)
   const reason = problem.status === 403 ? 'Forbidden' : problem.status === 503 ? 'Service Unavailable' : problem.status === 401 ? 'Unauthorized' : 'Internal Server Error'
   const headers = { ...problem.headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' }
@@ -62,7 +62,7 @@ export async function authenticateUpgrade(
     const identity = await verifier.verifyRequest({ headers: rawHeaderPairs(req), remoteAddress })
     return { authenticated: true, identity }
   } catch (error) {
-    rejectUpgrade(socket, error)
+    rejectUpgrade(socket, error, { problemDetail: verifier.config.problemDetail })
     return { authenticated: false, error }
   }
 }

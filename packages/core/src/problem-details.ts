@@ -19,11 +19,20 @@ export interface ProblemResponse {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
 
+export interface ProblemOptions {
+  /**
+   * `diagnostic`: `detail` is the message followed by the error's non-secret detail (which claim, the
+   * received issuer, the key-fetch cause). Adapters pass `verifier.config.problemDetail`
+   * (TRUSTED_PROXY_PROBLEM_DETAIL). Default `generic`: the contract's fixed message only.
+   */
+  problemDetail?: 'generic' | 'diagnostic'
+}
+
 /**
  * The HTTP answer for a rejected request: status from the contract, `WWW-Authenticate` for 401,
  * `Retry-After` for 503. Any other error becomes a generic 500 so internals are not exposed.
  */
-export function toProblemDetails(error: unknown, instance?: string): ProblemResponse {
+export function toProblemDetails(error: unknown, instance?: string, options: ProblemOptions = {}): ProblemResponse {
   const known = error instanceof TrustedProxyAuthError ? error : new TrustedProxyAuthError('invalid_config')
   const entry = errorEntry(known.code)
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' }
@@ -36,7 +45,7 @@ export function toProblemDetails(error: unknown, instance?: string): ProblemResp
     type: `${ERROR_CONTRACT.problemTypeBase}${entry.code}`,
     title: entry.title,
     status: entry.status,
-    detail: entry.message,
+    detail: options.problemDetail === 'diagnostic' && known.detail !== undefined ? `${entry.message}: ${known.detail}` : entry.message,
     code: entry.code,
   }
   if (instance !== undefined) body.instance = instance

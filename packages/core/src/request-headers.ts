@@ -1,4 +1,5 @@
 import type { NameValueRule } from './config.js'
+import { quoted } from './detail-text.js'
 import { TrustedProxyAuthError } from './errors.js'
 
 /** Fetch `Headers`, Node's `IncomingHttpHeaders`/`headersDistinct`, or raw `[name, value]` pairs. */
@@ -43,7 +44,7 @@ const BEARER = /^bearer +/i
 export function extractAssertion(input: HeadersInput, headerName: string): string | null {
   const values = headerValues(input, headerName)
   if (values.length === 0) return null
-  if (values.length > 1) throw new TrustedProxyAuthError('malformed_assertion')
+  if (values.length > 1) throw new TrustedProxyAuthError('malformed_assertion', { detail: `header ${quoted(headerName)} was sent ${values.length} times` })
   let value = values[0]!
   if (headerName.toLowerCase() === 'authorization') {
     const prefix = BEARER.exec(value)
@@ -51,7 +52,7 @@ export function extractAssertion(input: HeadersInput, headerName: string): strin
     else if (/^bearer$/i.test(value.trim())) value = ''
   }
   if (value.trim() === '') return null
-  if (value.includes(',')) throw new TrustedProxyAuthError('malformed_assertion')
+  if (value.includes(',')) throw new TrustedProxyAuthError('malformed_assertion', { detail: `header ${quoted(headerName)} holds a comma-joined value` })
   return value
 }
 
@@ -59,8 +60,8 @@ export function extractAssertion(input: HeadersInput, headerName: string): strin
 export function checkRequiredHeaders(input: HeadersInput, rules: readonly NameValueRule[]): void {
   for (const rule of rules) {
     const values = headerValues(input, rule.name)
-    if (values.length !== 1 || (rule.value !== null && values[0] !== rule.value)) {
-      throw new TrustedProxyAuthError('missing_required_header')
-    }
+    const fault =
+      values.length === 0 ? 'is absent' : values.length > 1 ? `was sent ${values.length} times` : rule.value !== null && values[0] !== rule.value ? 'does not have the required value' : null
+    if (fault !== null) throw new TrustedProxyAuthError('missing_required_header', { detail: `header ${quoted(rule.name)} ${fault}` })
   }
 }

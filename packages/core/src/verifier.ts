@@ -2,7 +2,8 @@ import { isTrustedPeer } from './addresses.js'
 import { checkClaims, checkClaimTimes, checkUserPolicy } from './claims.js'
 import { parseCompactJws } from './compact-jws.js'
 import { loadConfig, type EnvInput, type TrustedProxyAuthConfig, type TrustedProxyAuthOptions } from './config.js'
-import { TrustedProxyAuthError } from './errors.js'
+import { quoted, quotedList } from './detail-text.js'
+import { TrustedProxyAuthError, type ErrorCode } from './errors.js'
 import type { EventListener, TrustedProxyAuthEvent } from './events.js'
 import { mapIdentity, type TrustedIdentity } from './identity.js'
 import { jwksKeys } from './key-sources/jwks-keys.js'
@@ -15,6 +16,9 @@ import { isUuidKid } from './quirks/kid-uuid.js'
 import { checkRequiredHeaders, extractAssertion, type HeadersInput } from './request-headers.js'
 import { verificationFinished, verificationStarted } from './signature-load.js'
 import { VerifiedAssertionCache, type CacheCounts } from './verified-assertion-cache.js'
+import { eventLogger } from './event-log.js'
+import { effectiveLogLevel, levelFilteredLogger, safeLog, type Logger } from './logger.js'
+import { configurationSummary, riskySettings } from './startup-report.js'
 
 export interface VerifyOptions {
   /** Current time in seconds since the epoch (default: the system clock). */
@@ -35,6 +39,13 @@ export interface VerifierDependencies {
   random?: () => number
   /** Where background key refreshes run (tests drive a manual clock through it). */
   scheduler?: Scheduler
+  /**
+   * Receives the start-up line, warnings for risky settings, key-load outcomes and (at debug) each rejection
+   * with its detail. Default: stderr through `console`, warnings and errors only unless TRUSTED_PROXY_LOG_THRESHOLD
+   * is set or `DEBUG` names `trusted-proxy-auth`. A logger given here gets every line from debug up (it
+   * filters itself) unless TRUSTED_PROXY_LOG_THRESHOLD is set.
+   */
+  logger?: Logger
 }
 
 export interface Verifier {
@@ -43,8 +54,12 @@ export interface Verifier {
   verifyAssertion(token: string, options?: VerifyOptions): Promise<TrustedIdentity>
   /** Applies every request rule, then verifies; null only in mode `optional` without an assertion. */
   verifyRequest(request: RequestLike, options?: VerifyOptions): Promise<TrustedIdentity | null>
-  /** Resolves once a key set has been loaded (at once when keys are fetched per kid or there is no key set). */
-  ready(): Promise<void>
+  /**
+   * Resolves once a usable key set is loaded (at once when keys are fetched per kid or there is no key
+   * set). Rejects with `jwks_unavailable` (its `detail` names the cause) as soon as the key load it waits
+   * for fails, or when `timeout` seconds pass first (default: TRUSTED_PROXY_JWKS_TIMEOUT).
+   */
+  ready(options?: { timeout?: number }): Promise<void>
   status(): KeyStatus
   /** Entries, hits and misses of the verified-assertion cache (all 0 when TRUSTED_PROXY_CACHE_SIZE is 0). */
   cacheCounts(): CacheCounts
@@ -94,9 +109,35 @@ function signatureKeysFor(config: TrustedProxyAuthConfig, dependencies: Verifier
   }
 }
 
+const kidText = (kid: string | undefined): string => (kid === undefined ? 'an assertion without kid' : `kid ${quoted(kid)}`)
+const noKeyDetail = (kid: string | undefined, alg: string): string => `no usable key for ${kidText(kid)} and alg ${quoted(alg)}`
+
+/**
+ * The key sources say only `unknown_key` or `invalid_signature`; the verifier knows the kid and alg, which
+ * are all the detail names (contract/errors.json). A detail the key source gave (a key-fetch cause) is kept.
+ */
+function withKeyDetail(error: unknown, kid: string | undefined, alg: string): unknown {
+  if (!(error instanceof TrustedProxyAuthError) || error.detail !== undefined) return error
+  if (error.code === 'unknown_key') return new TrustedProxyAuthError('unknown_key', { detail: noKeyDetail(kid, alg), cause: error.cause })
+  if (error.code === 'invalid_signature') {
+    const key = kid === undefined ? 'without kid' : `with kid ${quoted(kid)}`
+    return new TrustedProxyAuthError('invalid_signature', { detail: `signature does not verify ${key} and alg ${quoted(alg)}`, cause: error.cause })
+  }
+  return error
+}
+
+/** The logger a verifier writes to: the one given (filtered only by an explicit level), or stderr. */
+function loggerFor(config: TrustedProxyAuthConfig, given: Logger | undefined): Logger {
+  if (given) return levelFilteredLogger(config.logThreshold ?? 'debug', given, '')
+  return levelFilteredLogger(effectiveLogLevel(config, globalThis.process?.env?.['DEBUG']))
+}
+
 export function createVerifier(config: TrustedProxyAuthConfig, dependencies: VerifierDependencies = {}): Verifier {
   const listener = dependencies.onEvent
+  const logger = loggerFor(config, dependencies.logger)
+  const logEvent = eventLogger(logger)
   const emit = (event: TrustedProxyAuthEvent): void => {
+    logEvent(event)
     if (!listener) return
     try {
       listener(event)
@@ -104,9 +145,14 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
       // A failing log or metrics hook must never decide whether a request is authenticated.
     }
   }
+  safeLog(logger, 'info', configurationSummary(config))
+  for (const warning of riskySettings(config)) safeLog(logger, 'warn', warning)
   const quirks = activeQuirks(config)
   const keys = signatureKeysFor(config, dependencies, emit, quirks.kidOptionalTryAll)
   keys.start()
+
+  const fail = (code: ErrorCode, detail: string): TrustedProxyAuthError => new TrustedProxyAuthError(code, { detail })
+  const missingAssertion = (): TrustedProxyAuthError => fail('missing_assertion', `header ${quoted(config.assertionHeader)} is absent or empty`)
 
   const cache = config.cacheSize > 0 ? new VerifiedAssertionCache(config.cacheSize) : null
 
@@ -148,25 +194,30 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
   }
 
   async function verifyInFull(token: string, now: number): Promise<TrustedIdentity> {
-    if (token === '') throw new TrustedProxyAuthError('missing_assertion')
+    if (token === '') throw missingAssertion()
     // A UTF-16 code unit is at most 3 UTF-8 bytes: only a long token needs encoding to be measured.
     if (token.length > config.maxAssertionBytes || (token.length * 3 > config.maxAssertionBytes && encoder.encode(token).length > config.maxAssertionBytes)) {
-      throw new TrustedProxyAuthError('assertion_too_large')
+      throw fail('assertion_too_large', `longer than ${config.maxAssertionBytes} bytes`)
     }
     const jws = parseCompactJws(token, { allowPadding: quirks.paddedBase64url })
-    if (!jws) throw new TrustedProxyAuthError('malformed_assertion')
+    if (!jws) throw fail('malformed_assertion', 'not a compact JWS (three base64url segments with a JSON object header and payload)')
     const { protectedHeader: header, payload } = jws
 
     const alg = header['alg']
-    if (typeof alg !== 'string') throw new TrustedProxyAuthError('malformed_assertion')
-    if (!config.algorithms.includes(alg)) throw new TrustedProxyAuthError('unsupported_algorithm')
-    if ('b64' in header || 'crit' in header) throw new TrustedProxyAuthError('malformed_assertion')
+    if (typeof alg !== 'string') throw fail('malformed_assertion', 'header member "alg" is missing')
+    if (!config.algorithms.includes(alg)) throw fail('unsupported_algorithm', `alg ${quoted(alg)} is not one of ${quotedList(config.algorithms)}`)
+    if ('b64' in header || 'crit' in header) throw fail('malformed_assertion', 'header member "b64" or "crit" is present')
     const kid = header['kid']
-    if (kid !== undefined && typeof kid !== 'string') throw new TrustedProxyAuthError('malformed_assertion')
+    if (kid !== undefined && typeof kid !== 'string') throw fail('malformed_assertion', 'header member "kid" is not a string')
 
     // Stage key_lookup starts here: a kid that would go into a key URL must be a UUID before anything is looked up.
-    if (quirks.kidUuid && !isUuidKid(kid)) throw new TrustedProxyAuthError('unknown_key')
-    const verifyingKey = await keys.verify(jws, alg, kid)
+    if (quirks.kidUuid && !isUuidKid(kid)) throw fail('unknown_key', noKeyDetail(kid, alg))
+    let verifyingKey
+    try {
+      verifyingKey = await keys.verify(jws, alg, kid)
+    } catch (error) {
+      throw withKeyDetail(error, kid, alg)
+    }
     const checked = checkClaims({ header, payload }, config, quirks, now)
     const identity = mapIdentity(payload, checked, config, quirks.emailVerifiedString)
     checkUserPolicy(identity, config)
@@ -183,7 +234,7 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
       emit({ type: 'verify_ok', subject: identity.subject, issuer: identity.issuer, cached: verified.cached })
       return identity
     } catch (error) {
-      if (error instanceof TrustedProxyAuthError) emit({ type: 'verify_failed', code: error.code })
+      if (error instanceof TrustedProxyAuthError) emit({ type: 'verify_failed', code: error.code, ...(error.detail === undefined ? {} : { detail: error.detail }) })
       throw error
     }
   }
@@ -197,18 +248,19 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
       observe(
         (async () => {
           if (config.trustedAddresses.length > 0 && !isTrustedPeer(request.remoteAddress, config.trustedAddresses)) {
-            throw new TrustedProxyAuthError('untrusted_source')
+            const peer = request.remoteAddress ? `peer ${quoted(request.remoteAddress)} is not` : 'the peer address is unknown, so not'
+            throw fail('untrusted_source', `${peer} in TRUSTED_PROXY_TRUSTED_ADDRESSES`)
           }
           checkRequiredHeaders(request.headers, config.requiredHeaders)
           const token = extractAssertion(request.headers, config.assertionHeader)
           if (token === null) {
             if (config.mode === 'optional') return null
-            throw new TrustedProxyAuthError('missing_assertion')
+            throw missingAssertion()
           }
           return verify(token, currentTime(options))
         })(),
       ),
-    ready: () => keys.ready(),
+    ready: (options) => keys.ready((options?.timeout ?? config.jwksTimeout) * 1000),
     status: () => keys.status(),
     cacheCounts: () => cache?.counts() ?? { size: 0, hits: 0, misses: 0 },
     close: () => keys.close(),

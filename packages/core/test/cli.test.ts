@@ -79,7 +79,7 @@ describe('trusted-proxy-auth verify', () => {
   it('exits 1 with the contract code when rejected, and never prints the token', async () => {
     const result = await runCli(['verify', token, '--now', '1800000000'], env)
     expect(result.code).toBe(1)
-    expect(result.json.error).toEqual({ code: 'expired', status: 401, message: 'the identity assertion has expired' })
+    expect(result.json.error).toEqual({ code: 'expired', status: 401, message: 'the identity assertion has expired', detail: 'exp 1700000300 is not after now 1800000000 - tolerance 60 s' })
     expect(result.stdout).not.toContain(token.split('.')[1])
   })
 

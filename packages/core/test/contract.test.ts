@@ -19,6 +19,7 @@ describe('contract/', () => {
     'errors.json': 'errors.schema.json',
     'checks.json': 'checks.schema.json',
     'presets.json': 'presets.schema.json',
+    'requirements.json': 'requirements.schema.json',
     'doctor.json': 'doctor.schema.json',
   }
   for (const file of readdirSync(contractDir).filter((name) => name in schemaFor)) {

@@ -15,12 +15,13 @@ const CLAIMS_NOW = 1_700_000_000
 
 interface Step {
   comment?: string
-  serve?: { keys?: string[]; invalidMembers?: string[]; cacheControl?: string; status?: number; contentType?: string; body?: string; hang?: true }
+  serve?: { keys?: string[]; invalidMembers?: string[]; cacheControl?: string; status?: number; contentType?: string; body?: string; hang?: true; trickle?: true }
   start?: true
   advance?: number
   verify?: { key: string; kid?: string | null; concurrent?: number; distinctKids?: number; repeat?: true }
   expect?: string
   fetches?: number
+  withinSeconds?: number
   status?: string
 }
 
@@ -49,6 +50,7 @@ const server = setupServer(
     if (current.hang) {
       await delay('infinite')
     }
+    if (current.trickle) return new HttpResponse(trickle(), { status: 200, headers: { 'content-type': 'application/json' } })
     if (current.keys) {
       const members = current.keys.map((name) => publicMembers.get(name)!)
       const extra = (current.invalidMembers ?? []).map((kind) => (kind === 'private' ? privateMembers.get(current.keys![0]!)! : invalidMembers[kind]!))
@@ -58,6 +60,21 @@ const server = setupServer(
     return new HttpResponse(current.body ?? '', { status: current.status ?? 200, headers: { 'content-type': current.contentType ?? 'text/plain' } })
   }),
 )
+
+/** `{"serve": {"trickle": true}}`: one space every 0.1 s of real time for 30 s, then an empty key set; stops when cancelled. */
+function trickle(): ReadableStream<Uint8Array> {
+  let sent = 0
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      if (sent++ < 300) controller.enqueue(new Uint8Array([0x20]))
+      else {
+        controller.enqueue(new TextEncoder().encode('{"keys":[]}'))
+        controller.close()
+      }
+    },
+  })
+}
 
 async function keyPair(name: string): Promise<void> {
   if (publicMembers.has(name)) return
@@ -124,6 +141,7 @@ describe.each(scripts)('lifecycle $name', ({ script }) => {
     try {
       for (const [index, step] of script.steps.entries()) {
         const where = `step ${index}${step.comment ? ` (${step.comment})` : ''}`
+        const began = performance.now()
         if (step.serve) served = step.serve
         if (step.start) {
           verifier = createVerifier(config, { clock: clock.now, scheduler: clock, random: () => 0.5 })
@@ -155,6 +173,7 @@ describe.each(scripts)('lifecycle $name', ({ script }) => {
         }
         if (step.status) expect(verifier!.status().state, where).toBe(step.status)
         if (step.fetches !== undefined) expect(fetchCount, where).toBe(step.fetches)
+        if (step.withinSeconds !== undefined) expect(performance.now() - began, where).toBeLessThan(step.withinSeconds * 1000)
       }
     } finally {
       verifier?.close()

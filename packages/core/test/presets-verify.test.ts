@@ -53,9 +53,14 @@ describe('sharedSecretHS256 (preset authentik)', () => {
 
   it('never prints the secret from the command line, whatever the outcome', async () => {
     const cli = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js')
+    // Standard error carries the log (the shared-secret warning); it must not name the secret either.
+    const logs: string[] = []
     const run = (args: string[], environment: Record<string, string>): Promise<string> =>
       new Promise((resolve) => {
-        execFile(process.execPath, [cli, ...args], { env: { PATH: process.env['PATH'] ?? '', ...environment } }, (_error, stdout, stderr) => resolve(stdout + stderr))
+        execFile(process.execPath, [cli, ...args], { env: { PATH: process.env['PATH'] ?? '', ...environment } }, (_error, stdout, stderr) => {
+          logs.push(stderr)
+          resolve(stdout)
+        })
       })
     const token = await outpostToken()
     const outputs = [
@@ -68,7 +73,8 @@ describe('sharedSecretHS256 (preset authentik)', () => {
     expect(JSON.parse(outputs[1]!)).toMatchObject({ ok: false, error: { code: 'invalid_signature' } })
     expect(JSON.parse(outputs[2]!)).toMatchObject({ ok: false, error: { code: 'invalid_config', problems: [{ variable: 'TRUSTED_PROXY_JWKS_URL', message: 'must not be set with preset authentik' }] } })
     expect(JSON.parse(outputs[3]!)).toMatchObject({ ok: false, error: { code: 'invalid_config', problems: [{ variable: 'TRUSTED_PROXY_SHARED_SECRET', message: 'must be at least 32 bytes' }] } })
-    for (const output of outputs) {
+    expect(logs.join('')).toContain('keys=shared-secret')
+    for (const output of [...outputs, ...logs]) {
       expect(output).not.toContain(SECRET)
       expect(output).not.toContain(SECRET.slice(0, 20))
     }

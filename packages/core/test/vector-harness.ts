@@ -20,11 +20,11 @@ export interface Vector {
   now: number
   token?: string
   request?: { headers: Array<[string, string]>; remoteAddress?: string | null }
-  expected: { identity: Record<string, unknown> | null } | { error: { code: string; status: number } }
+  expected: { identity: Record<string, unknown> | null } | { error: { code: string; status: number; detail?: string } }
 }
 
 /** What a run produced, in the shape of `expected`. */
-export type Outcome = { identity: unknown } | { error: { code: string; status: number } }
+export type Outcome = { identity: unknown } | { error: { code: string; status: number; detail?: string } }
 
 export const VECTORS_DIR = join(import.meta.dirname, '..', '..', '..', 'test-vectors')
 export const CLI_PATH = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js')
@@ -123,8 +123,8 @@ export async function runThroughLibrary(vector: Vector, env: Record<string, stri
     const verifier = createVerifier(loadConfig(env))
     try {
       if (run.repeat) {
-        const first = await outcomeOf(() => verifyOnce(verifier, vector))
-        const second = await outcomeOf(() => verifyOnce(verifier, vector))
+        const first = await outcomeOf(vector, () => verifyOnce(verifier, vector))
+        const second = await outcomeOf(vector, () => verifyOnce(verifier, vector))
         if (JSON.stringify(first) !== JSON.stringify(second)) return { identity: `the repeat differs: ${JSON.stringify(first)} then ${JSON.stringify(second)}` }
         return { ...second, hits: verifier.cacheCounts().hits }
       }
@@ -141,7 +141,7 @@ export async function runThroughLibrary(vector: Vector, env: Record<string, stri
       verifier.close()
     }
   } catch (error) {
-    if (error instanceof TrustedProxyAuthError) return { error: { code: error.code, status: error.status } }
+    if (error instanceof TrustedProxyAuthError) return { error: comparableError(vector, { code: error.code, status: error.status, detail: error.detail }) }
     throw error
   }
 }
@@ -152,19 +152,28 @@ async function verifyOnce(verifier: Verifier, vector: Vector): Promise<TrustedId
   return 'the configuration loaded, but the vector expects it to be refused'
 }
 
-async function outcomeOf(work: () => Promise<TrustedIdentity | null | string>): Promise<Outcome> {
+async function outcomeOf(vector: Vector, work: () => Promise<TrustedIdentity | null | string>): Promise<Outcome> {
   try {
     return { identity: await work() }
   } catch (error) {
-    if (error instanceof TrustedProxyAuthError) return { error: { code: error.code, status: error.status } }
+    if (error instanceof TrustedProxyAuthError) return { error: comparableError(vector, error) }
     throw error
   }
+}
+
+/** The error as the vector pins it: `detail` is compared only where the vector gives one. */
+type ComparableError = { code: string; status: number; detail?: string }
+
+export function comparableError(vector: Vector, error: { code: string | undefined; status: number | undefined; detail?: string | undefined }): ComparableError {
+  const pinsDetail = 'error' in vector.expected && vector.expected.error.detail !== undefined
+  const pinned = { code: error.code, status: error.status, ...(pinsDetail ? { detail: error.detail } : {}) }
+  return pinned as ComparableError
 }
 
 export interface CliOutput {
   ok: boolean
   identity?: unknown
-  error?: { code: string; status: number; message: string }
+  error?: { code: string; status: number; message: string; detail?: string }
 }
 
 export interface CliRun {

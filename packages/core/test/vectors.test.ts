@@ -46,15 +46,16 @@ afterAll(() => server.close())
 /** What the CLI must print for a vector (the contract's message for a rejection). */
 function expectedOutput(vector: Vector): CliOutput | { ok: false; error: { code: string; status: number; message: string | undefined } } {
   if ('identity' in vector.expected) return { ok: true, identity: vector.expected.identity }
-  const { code, status } = vector.expected.error
-  return { ok: false, error: { code, status, message: errorMessages.get(code) } }
+  const { code, status, detail } = vector.expected.error
+  return { ok: false, error: { code, status, message: errorMessages.get(code), ...(detail === undefined ? {} : { detail }) } }
 }
 
-/** The comparable part of a CLI output: everything but the problem list of invalid_config. */
-function comparable(output: CliOutput): CliOutput {
+/** The comparable part of a CLI output: everything but the problem list of invalid_config, and the detail where the vector pins one. */
+function comparable(output: CliOutput, vector: Vector): CliOutput {
   if (output.ok || !output.error) return output
-  const { code, status, message } = output.error
-  return { ok: false, error: { code, status, message } }
+  const { code, status, message, detail } = output.error
+  const pinsDetail = 'error' in vector.expected && vector.expected.error.detail !== undefined
+  return { ok: false, error: { code, status, message, ...(pinsDetail ? { detail } : {}) } }
 }
 
 it('loads the vector files', () => {
@@ -95,7 +96,7 @@ describe('vectors through the CLI, all in one `verify --batch` process', () => {
     const { outputs } = await batchOutputs()
     const first = vectors.indexOf(file.vectors[0]!)
     // One entry per vector, so a failure names each vector that differs.
-    expect(file.vectors.map((vector, index) => ({ id: vector.id, output: comparable(outputs[first + index]!) }))).toEqual(
+    expect(file.vectors.map((vector, index) => ({ id: vector.id, output: comparable(outputs[first + index]!, vector) }))).toEqual(
       file.vectors.map((vector) => ({ id: vector.id, output: expectedOutput(vector) })),
     )
   })
@@ -122,7 +123,7 @@ function singleRunSample(): Vector[] {
 describe.concurrent('vectors through the CLI, one process per verification (a sample)', () => {
   it.each(singleRunSample().map((vector) => [vector.id, vector] as const))('%s', async (_id, vector: Vector) => {
     const { exitCode, output } = await cliSlots.run(() => runThroughCli(vector, server.envFor(vector)))
-    expect({ exitCode, output: comparable(output) }, vector.description).toEqual({ exitCode: expectedExitCode(vector), output: expectedOutput(vector) })
+    expect({ exitCode, output: comparable(output, vector) }, vector.description).toEqual({ exitCode: expectedExitCode(vector), output: expectedOutput(vector) })
     const { outputs } = await batchOutputs()
     expect(output, 'the batch printed the same line').toEqual(outputs[vectors.indexOf(vector)])
   })

@@ -37,8 +37,8 @@ export type TrustedProxyAuthMiddleware = RequestHandler & {
 
 const ADAPTER_KEYS = ['resolveUser', 'onError', 'unless'] as const
 
-function sendProblem(res: Response, error: TrustedProxyAuthError): void {
-  const problem = toProblemDetails(error)
+function sendProblem(res: Response, error: TrustedProxyAuthError, verifier: Verifier): void {
+  const problem = toProblemDetails(error, undefined, { problemDetail: verifier.config.problemDetail })
   // end() rather than send(): send() would append a charset parameter to the problem media type.
   res.status(problem.status).set(problem.headers).end(JSON.stringify(problem.body))
 }
@@ -64,7 +64,7 @@ export function trustedProxyAuth(options: ExpressTrustedProxyAuthOptions = {}): 
     } catch (error) {
       if (!isTrustedProxyAuthError(error)) return next(error)
       if (onError) return onError(error, req, res, next)
-      return sendProblem(res, error)
+      return sendProblem(res, error, verifier)
     }
     req.trustedIdentity = identity
     if (identity) req.user = user

@@ -18,11 +18,20 @@ export type TrustedProxyUser = TrustedProxyAuthRegister extends { user: infer Us
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express types its request through this global namespace
   namespace Express {
+    /**
+     * The application user. Declared as Passport declares it (an interface `req.user` refers to), so that this
+     * adapter and `@types/passport` can be loaded together; here it takes the members of TrustedProxyUser.
+     */
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the members come from the extended type
+    interface User extends TrustedProxyUserMembers {}
     interface Request {
       /** The application user: `resolveUser(identity)` when given, else the identity; absent when unauthenticated. */
-      user?: TrustedProxyUser
+      user?: User | undefined
       /** The verified identity; null in mode `optional` when no assertion was sent, absent on routes that opted out. */
       trustedIdentity?: TrustedIdentity | null
     }
   }
 }
+
+/** TrustedProxyUser as an object type an interface can extend. */
+type TrustedProxyUserMembers = TrustedProxyUser & object

@@ -1,22 +1,26 @@
 import type { AddressInfo } from 'node:net'
 import express, { type Express } from 'express'
+import type { ErrorCode } from '@mieweb/trusted-proxy-auth'
 import type { ConformanceApp, ConformanceAppOptions } from '@mieweb/trusted-proxy-auth-testing/conformance'
-import { trustedProxyAuth, type ExpressTrustedProxyAuthOptions } from '../src/index.js'
+import { requireIdentity, trustedProxyAuth, TrustedProxyAuthError, type ExpressTrustedProxyAuthOptions, type RouteRequirements } from '../src/index.js'
 
 /** An Express major's default export: `express` (5) or the `express4` alias (npm:express@^4). */
 export type ExpressFactory = () => Express
 
 /** The conformance app: /health mounted before the middleware (Express's own opt-out), /whoami after it. */
-export function buildApp(auth: ExpressTrustedProxyAuthOptions, createExpress: ExpressFactory = express): { app: Express; close(): void } {
+export function buildApp(auth: ExpressTrustedProxyAuthOptions, createExpress: ExpressFactory = express, guards: ConformanceAppOptions['guards'] = {}): { app: Express; close(): void } {
   const app = createExpress()
   app.get('/health', (_req, res) => {
     res.json({ ok: true })
   })
+  const whoami = (req: express.Request, res: express.Response): void => {
+    res.json({ user: req.user ?? null, identity: req.trustedIdentity ?? null })
+  }
+  for (const [name, requirements] of Object.entries(guards)) app.get(`/bare/${name}`, requireIdentity(requirements as RouteRequirements<express.Request>), whoami)
   const middleware = trustedProxyAuth(auth)
   app.use(middleware)
-  app.get('/whoami', (req, res) => {
-    res.json({ user: req.user ?? null, identity: req.trustedIdentity ?? null })
-  })
+  app.get('/whoami', whoami)
+  for (const [name, requirements] of Object.entries(guards)) app.get(`/guarded/${name}`, requireIdentity(requirements as RouteRequirements<express.Request>), whoami)
   return { app, close: () => middleware.verifier.close() }
 }
 
@@ -38,7 +42,10 @@ export async function listen(app: Express, host: string, onClose: () => void = (
   }
 }
 
-export async function createApp({ auth, host }: ConformanceAppOptions, createExpress: ExpressFactory = express): Promise<ConformanceApp> {
-  const { app, close } = buildApp(auth as ExpressTrustedProxyAuthOptions, createExpress)
+export async function createApp({ auth, host, guards }: ConformanceAppOptions, createExpress: ExpressFactory = express): Promise<ConformanceApp> {
+  const { app, close } = buildApp(auth as ExpressTrustedProxyAuthOptions, createExpress, guards)
   return listen(app, host, close)
 }
+
+/** For the conformance suite's custom checks that deny with their own contract code. */
+export const createAuthError = (code: string): Error => new TrustedProxyAuthError(code as ErrorCode)

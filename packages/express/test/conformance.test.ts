@@ -1,4 +1,4 @@
 import { runAdapterConformance } from '@mieweb/trusted-proxy-auth-testing/conformance'
-import { createApp } from './app.js'
+import { createApp, createAuthError } from './app.js'
 
-runAdapterConformance({ name: 'express', createApp })
+runAdapterConformance({ name: 'express', createApp, createAuthError })

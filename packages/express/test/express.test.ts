@@ -169,3 +169,23 @@ describe('WebSocket upgrades', () => {
     expect(JSON.parse(forbidden.body ?? '{}').code).toBe('forbidden_user')
   })
 })
+
+describe('one verifier per configuration', () => {
+  it('five per-route trustedProxyAuth() calls make one key fetch and share one verifier', async () => {
+    const fresh = await startTestIssuer()
+    try {
+      const routes = Array.from({ length: 5 }, () => trustedProxyAuth({ env: envFor(fresh) }))
+      const url = await serve((app) => routes.forEach((auth, index) => app.get(`/route-${index}`, auth, (req, res) => res.json({ subject: req.trustedIdentity?.subject }))))
+      await Promise.all(routes.map((auth) => auth.verifier.ready()))
+      const token = await fresh.sign()
+      for (let index = 0; index < routes.length; index++) {
+        const response = await fetch(`${url}/route-${index}`, { headers: { 'x-test-assertion': token } })
+        expect(await response.json()).toEqual({ subject: fresh.subject })
+      }
+      expect(fresh.requests.count).toBe(1)
+      for (const auth of routes) auth.verifier.close()
+    } finally {
+      await fresh.close()
+    }
+  })
+})

@@ -5,7 +5,9 @@ import { trustedProxyAuth, type ExpressTrustedProxyAuthOptions, type TrustedProx
 
 describe('Express types', () => {
   it('req.user is the identity (or the registered user) and req.trustedIdentity the identity', () => {
-    expectTypeOf<Request['user']>().toEqualTypeOf<TrustedProxyUser | undefined>()
+    // Express.User (shared with @types/passport) takes exactly the members of TrustedProxyUser.
+    expectTypeOf<NonNullable<Request['user']>>().toMatchTypeOf<TrustedProxyUser>()
+    expectTypeOf<TrustedProxyUser>().toMatchTypeOf<NonNullable<Request['user']>>()
     expectTypeOf<TrustedProxyUser>().toEqualTypeOf<TrustedIdentity>()
     expectTypeOf<Request['trustedIdentity']>().toEqualTypeOf<TrustedIdentity | null | undefined>()
   })

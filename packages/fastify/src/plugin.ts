@@ -44,7 +44,7 @@ export interface TrustedProxyAuthPlugin {
 
 export const PLUGIN_NAME = '@mieweb/trusted-proxy-auth-fastify'
 const ADAPTER_KEYS = ['resolveUser', 'onError', 'global'] as const
-const OPTION_NAMES = new Set<string>([...ENV_CONTRACT.variables.map((variable) => variable.option), ...ADAPTER_KEYS, 'verifier', 'env', 'onEvent'])
+const OPTION_NAMES = new Set<string>([...ENV_CONTRACT.variables.map((variable) => variable.option), ...ADAPTER_KEYS, 'verifier', 'env', 'onEvent', 'logger'])
 
 function isFastifyInstance(value: unknown): value is FastifyInstance {
   return typeof (value as FastifyInstance).decorateRequest === 'function' && typeof (value as FastifyInstance).addHook === 'function'
@@ -77,7 +77,7 @@ export function trustedProxyAuth(options: FastifyTrustedProxyAuthOptions = {}): 
         await onError(error, request, reply)
         return reply
       }
-      const problem = toProblemDetails(error)
+      const problem = toProblemDetails(error, undefined, { problemDetail: verifier.config.problemDetail })
       // Returning the reply tells Fastify the request was answered here.
       return reply.code(problem.status).headers(problem.headers).send(JSON.stringify(problem.body))
     }

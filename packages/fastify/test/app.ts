@@ -1,13 +1,20 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import type { ErrorCode } from '@mieweb/trusted-proxy-auth'
 import type { ConformanceApp, ConformanceAppOptions } from '@mieweb/trusted-proxy-auth-testing/conformance'
-import { trustedProxyAuth, type FastifyTrustedProxyAuthOptions } from '../src/index.js'
+import { requireIdentity, trustedProxyAuth, TrustedProxyAuthError, type FastifyTrustedProxyAuthOptions, type RouteRequirements } from '../src/index.js'
 
 /** The conformance app: the plugin protects every route; /health opts out through its route config. */
-export async function buildApp(auth: FastifyTrustedProxyAuthOptions): Promise<FastifyInstance> {
+export async function buildApp(auth: FastifyTrustedProxyAuthOptions, guards: ConformanceAppOptions['guards'] = {}): Promise<FastifyInstance> {
   const app = Fastify()
   await app.register(trustedProxyAuth(auth))
   app.get('/health', { config: { trustedProxyAuth: false } }, async () => ({ ok: true }))
-  app.get('/whoami', async (request) => ({ user: request.user, identity: request.trustedIdentity }))
+  const whoami = async (request: FastifyRequest): Promise<unknown> => ({ user: request.user, identity: request.trustedIdentity })
+  app.get('/whoami', whoami)
+  for (const [name, requirements] of Object.entries(guards)) {
+    const preHandler = requireIdentity(requirements as RouteRequirements<FastifyRequest>)
+    app.get(`/guarded/${name}`, { preHandler }, whoami)
+    app.get(`/bare/${name}`, { config: { trustedProxyAuth: false }, preHandler }, whoami)
+  }
   return app
 }
 
@@ -23,6 +30,9 @@ export async function listen(app: FastifyInstance, host: string): Promise<Confor
   }
 }
 
-export async function createApp({ auth, host }: ConformanceAppOptions): Promise<ConformanceApp> {
-  return listen(await buildApp(auth as FastifyTrustedProxyAuthOptions), host)
+export async function createApp({ auth, host, guards }: ConformanceAppOptions): Promise<ConformanceApp> {
+  return listen(await buildApp(auth as FastifyTrustedProxyAuthOptions, guards), host)
 }
+
+/** For the conformance suite's custom checks that deny with their own contract code. */
+export const createAuthError = (code: string): Error => new TrustedProxyAuthError(code as ErrorCode)

@@ -42,8 +42,8 @@ export type TrustedProxyAuthMiddleware = MiddlewareHandler<{ Variables: TrustedP
 
 const ADAPTER_KEYS = ['getConnInfo', 'resolveUser', 'onError'] as const
 
-function problemResponse(error: unknown): Response {
-  const problem = toProblemDetails(error)
+function problemResponse(error: unknown, verifier: Verifier | undefined): Response {
+  const problem = toProblemDetails(error, undefined, { problemDetail: verifier?.config.problemDetail ?? 'generic' })
   return new Response(JSON.stringify(problem.body), { status: problem.status, headers: problem.headers })
 }
 
@@ -71,7 +71,7 @@ export function trustedProxyAuth(options: HonoTrustedProxyAuthOptions = {}): Tru
       if (identity) user = (await resolveAdapterUser(resolveUser, identity, c)) as TrustedProxyUser
     } catch (error) {
       if (!isTrustedProxyAuthError(error)) throw error
-      return onError ? onError(error, c) : problemResponse(error)
+      return onError ? onError(error, c) : problemResponse(error, verifier)
     }
     c.set('trustedIdentity', identity)
     c.set('user', user)

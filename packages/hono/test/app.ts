@@ -1,21 +1,27 @@
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
+import type { ErrorCode } from '@mieweb/trusted-proxy-auth'
 import type { ConformanceApp, ConformanceAppOptions } from '@mieweb/trusted-proxy-auth-testing/conformance'
-import { trustedProxyAuth, type HonoTrustedProxyAuthOptions, type TrustedProxyAuthVariables } from '../src/index.js'
+import { requireIdentity, trustedProxyAuth, TrustedProxyAuthError, type HonoTrustedProxyAuthOptions, type RouteRequirements, type TrustedProxyAuthVariables } from '../src/index.js'
 
 /** The conformance app: the middleware on /whoami only (Hono's per-route opt-in), /health without it. */
-export function buildApp(auth: HonoTrustedProxyAuthOptions): { app: Hono<{ Variables: TrustedProxyAuthVariables }>; close(): void } {
+export function buildApp(auth: HonoTrustedProxyAuthOptions, guards: ConformanceAppOptions['guards'] = {}): { app: Hono<{ Variables: TrustedProxyAuthVariables }>; close(): void } {
   const app = new Hono<{ Variables: TrustedProxyAuthVariables }>()
   const middleware = trustedProxyAuth(auth)
   app.get('/health', (c) => c.json({ ok: true }))
   app.get('/whoami', middleware, (c) => c.json({ user: c.var.user, identity: c.var.trustedIdentity }))
+  for (const [name, requirements] of Object.entries(guards)) {
+    const guard = requireIdentity(requirements as RouteRequirements<Context>)
+    app.get(`/guarded/${name}`, middleware, guard, (c) => c.json({ user: c.var.user, identity: c.var.trustedIdentity }))
+    app.get(`/bare/${name}`, guard, (c) => c.json({ user: c.var.user ?? null, identity: c.var.trustedIdentity ?? null }))
+  }
   return { app, close: () => middleware.verifier?.close() }
 }
 
 /** Through @hono/node-server on a real socket. */
-export async function createNodeServerApp({ auth, host }: ConformanceAppOptions): Promise<ConformanceApp> {
-  const { app, close } = buildApp(auth as HonoTrustedProxyAuthOptions)
+export async function createNodeServerApp({ auth, host, guards }: ConformanceAppOptions): Promise<ConformanceApp> {
+  const { app, close } = buildApp(auth as HonoTrustedProxyAuthOptions, guards)
   const server = await new Promise<ServerType>((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: host }, () => resolve(started))
   })
@@ -32,11 +38,14 @@ export async function createNodeServerApp({ auth, host }: ConformanceAppOptions)
 }
 
 /** Through `app.request`, with no socket at all (how Hono runs on fetch runtimes). */
-export async function createInProcessApp({ auth }: ConformanceAppOptions): Promise<ConformanceApp> {
-  const { app, close } = buildApp(auth as HonoTrustedProxyAuthOptions)
+export async function createInProcessApp({ auth, guards }: ConformanceAppOptions): Promise<ConformanceApp> {
+  const { app, close } = buildApp(auth as HonoTrustedProxyAuthOptions, guards)
   return {
     url: 'http://app.test',
     fetch: async (url, init) => app.request(url, init),
     close: async () => close(),
   }
 }
+
+/** For the conformance suite's custom checks that deny with their own contract code. */
+export const createAuthError = (code: string): Error => new TrustedProxyAuthError(code as ErrorCode)

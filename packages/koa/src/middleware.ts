@@ -34,8 +34,8 @@ export type TrustedProxyAuthMiddleware = Middleware<TrustedProxyAuthState> & {
 
 const ADAPTER_KEYS = ['resolveUser', 'onError', 'unless'] as const
 
-function answerProblem(ctx: Context, error: TrustedProxyAuthError): void {
-  const problem = toProblemDetails(error)
+function answerProblem(ctx: Context, error: TrustedProxyAuthError, verifier: Verifier): void {
+  const problem = toProblemDetails(error, undefined, { problemDetail: verifier.config.problemDetail })
   ctx.status = problem.status
   // Headers first: Koa picks text/plain for a string body only when no Content-Type is set yet.
   ctx.set(problem.headers)
@@ -62,7 +62,7 @@ export function trustedProxyAuth(options: KoaTrustedProxyAuthOptions = {}): Trus
     } catch (error) {
       if (!isTrustedProxyAuthError(error)) throw error
       if (onError) return onError(error, ctx)
-      return answerProblem(ctx, error)
+      return answerProblem(ctx, error, verifier)
     }
     ctx.state.trustedIdentity = identity
     if (identity) ctx.state.user = user

@@ -1,25 +1,30 @@
 import type { AddressInfo } from 'node:net'
 import Router from '@koa/router'
-import Koa from 'koa'
+import Koa, { type Context } from 'koa'
+import type { ErrorCode } from '@mieweb/trusted-proxy-auth'
 import type { ConformanceApp, ConformanceAppOptions } from '@mieweb/trusted-proxy-auth-testing/conformance'
-import { trustedProxyAuth, type KoaTrustedProxyAuthOptions, type TrustedProxyAuthState } from '../src/index.js'
+import { requireIdentity, trustedProxyAuth, TrustedProxyAuthError, type KoaTrustedProxyAuthOptions, type RouteRequirements, type TrustedProxyAuthState } from '../src/index.js'
 
 /** A Koa major's application class: `koa` (3) or the `koa2` alias (npm:koa@^2). */
 export type KoaClass = new () => Koa<TrustedProxyAuthState>
 
 /** The conformance app: /health on a public router, /whoami on a router that uses the middleware (Koa's own opt-out). */
-export function buildApp(auth: KoaTrustedProxyAuthOptions, KoaApp: KoaClass = Koa<TrustedProxyAuthState>): { app: Koa<TrustedProxyAuthState>; close(): void } {
+export function buildApp(auth: KoaTrustedProxyAuthOptions, KoaApp: KoaClass = Koa<TrustedProxyAuthState>, guards: ConformanceAppOptions['guards'] = {}): { app: Koa<TrustedProxyAuthState>; close(): void } {
   const app = new KoaApp()
   const middleware = trustedProxyAuth(auth)
   const publicRoutes = new Router()
   publicRoutes.get('/health', (ctx) => {
     ctx.body = { ok: true }
   })
+  const whoami = (ctx: Context): void => {
+    const state = ctx.state as TrustedProxyAuthState
+    ctx.body = { user: state.user ?? null, identity: state.trustedIdentity ?? null }
+  }
+  for (const [name, requirements] of Object.entries(guards)) publicRoutes.get(`/bare/${name}`, requireIdentity(requirements as RouteRequirements<Context>), whoami)
   const protectedRoutes = new Router<TrustedProxyAuthState>()
   protectedRoutes.use(middleware)
-  protectedRoutes.get('/whoami', (ctx) => {
-    ctx.body = { user: ctx.state.user ?? null, identity: ctx.state.trustedIdentity ?? null }
-  })
+  protectedRoutes.get('/whoami', whoami)
+  for (const [name, requirements] of Object.entries(guards)) protectedRoutes.get(`/guarded/${name}`, requireIdentity(requirements as RouteRequirements<Context>), whoami)
   app.use(publicRoutes.routes()).use(protectedRoutes.routes())
   return { app, close: () => middleware.verifier.close() }
 }
@@ -42,7 +47,10 @@ export async function listen(app: Koa<TrustedProxyAuthState>, host: string, onCl
   }
 }
 
-export async function createApp({ auth, host }: ConformanceAppOptions, KoaApp?: KoaClass): Promise<ConformanceApp> {
-  const { app, close } = buildApp(auth as KoaTrustedProxyAuthOptions, KoaApp)
+export async function createApp({ auth, host, guards }: ConformanceAppOptions, KoaApp?: KoaClass): Promise<ConformanceApp> {
+  const { app, close } = buildApp(auth as KoaTrustedProxyAuthOptions, KoaApp, guards)
   return listen(app, host, close)
 }
+
+/** For the conformance suite's custom checks that deny with their own contract code. */
+export const createAuthError = (code: string): Error => new TrustedProxyAuthError(code as ErrorCode)

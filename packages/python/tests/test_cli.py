@@ -63,7 +63,12 @@ def test_rejection_exits_1_with_the_contract_error_and_never_prints_the_token(en
     assert code == 1
     assert json.loads(out) == {
         "ok": False,
-        "error": {"code": "expired", "status": 401, "message": "the identity assertion has expired"},
+        "error": {
+            "code": "expired",
+            "status": 401,
+            "message": "the identity assertion has expired",
+            "detail": f"exp {NOW + 300} is not after now {NOW + 3600} - tolerance 60 s",
+        },
     }
     assert TOKEN.split(".")[1] not in out
 
@@ -167,7 +172,10 @@ def test_a_terminal_gets_a_summary_and_never_the_token(env: dict[str, str]) -> N
     rejected = io.StringIO()
     code = run(["verify", TOKEN, "--now", str(NOW + 3600)], env=env, stdout=rejected, is_terminal=True)
     assert code == 1
-    assert rejected.getvalue() == "rejected: expired (401): the identity assertion has expired\n"
+    assert rejected.getvalue() == (
+        "rejected: expired (401): the identity assertion has expired\n"
+        f"  cause: exp {NOW + 300} is not after now {NOW + 3600} - tolerance 60 s\n"
+    )
     forced = io.StringIO()
     run(["verify", "--json", TOKEN, "--now", str(NOW)], env=env, stdout=forced, is_terminal=True)
     assert json.loads(forced.getvalue())["ok"] is True

@@ -24,9 +24,7 @@ def test_every_key_request_uses_the_same_tls_context(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(ssl, "create_default_context", counting)
     with loopback_jwks_server() as (base, routes):
         routes["/jwks.json"] = JwksResponse.of()
-        request = KeyRequest(
-            url=f"{base}/jwks.json", timeout=5, max_bytes=1 << 16, accept="application/json", document="key set"
-        )
+        request = KeyRequest(url=f"{base}/jwks.json", timeout=5, max_bytes=1 << 16, accept="application/json")
         for _ in range(3):
             assert fetch_key_document(request, None).body == b'{"keys": []}'
     # None when an earlier test already made the process's context; one at most, never one per request.

@@ -19,7 +19,8 @@ KEY_A = make_key("ES256", "a")
 KEY_B = make_key("ES256", "b")
 
 
-def setup(mock: MockJwks, **env: str) -> tuple[TrustedProxyAuth, ManualScheduler]:
+def setup(mock: MockJwks, *, start: bool = True, **env: str) -> tuple[TrustedProxyAuth, ManualScheduler]:
+    """A verifier on a manual clock; `start`: its background first load is asked for (runs on advance)."""
     manual = ManualScheduler()
     auth = TrustedProxyAuth(
         load_config(base_env(**env)),
@@ -29,6 +30,8 @@ def setup(mock: MockJwks, **env: str) -> tuple[TrustedProxyAuth, ManualScheduler
         scheduler=manual,
         random_source=lambda: 0.5,
     )
+    if start:
+        auth.start()
     return auth, manual
 
 
@@ -40,11 +43,14 @@ def code(auth: TrustedProxyAuth, token: str) -> str:
     return "ok"
 
 
-def test_first_load_runs_in_the_background_and_refresh_happens_ahead_of_expiry() -> None:
+def test_start_loads_in_the_background_and_refresh_happens_ahead_of_expiry() -> None:
     mock = MockJwks(JwksResponse.of(KEY_A.public_jwk))
-    auth, manual = setup(mock, TRUSTED_PROXY_JWKS_CACHE_TTL="100")
+    auth, manual = setup(mock, start=False, TRUSTED_PROXY_JWKS_CACHE_TTL="100")
     token = KEY_A.sign(claims())
+    manual.advance(0)
+    assert len(mock.requests) == 0, "creating the verifier does no I/O (safe before a fork)"
     assert auth.status().state == "loading"
+    auth.start()
     manual.advance(0)
     assert len(mock.requests) == 1
     assert auth.status().state == "ready"
@@ -150,7 +156,7 @@ def test_timeout_aborts_a_hanging_endpoint() -> None:
     manual = ManualScheduler()
     auth = TrustedProxyAuth(load_config(base_env()), transport=httpx.MockTransport(hang), scheduler=manual)
     assert code(auth, KEY_A.sign(claims())) == "jwks_unavailable"
-    assert auth.status().last_error == "timed out"
+    assert auth.status().last_error == "timed out after 5 s"
 
 
 def test_concurrent_threads_share_one_fetch() -> None:
@@ -237,7 +243,7 @@ def test_ready_loads_keys_or_raises() -> None:
         bad.ready()
 
 
-def test_a_forked_child_gets_a_free_lock_and_its_own_schedule() -> None:
+def test_a_forked_child_gets_a_free_lock_and_no_inherited_background_work() -> None:
     mock = MockJwks(JwksResponse.of(KEY_A.public_jwk))
     auth, manual = setup(mock)
     manual.advance(0)
@@ -246,9 +252,13 @@ def test_a_forked_child_gets_a_free_lock_and_its_own_schedule() -> None:
     store._fetch_lock.acquire()  # held by a thread that a forked child would not have
     store.restart_after_fork()
     assert not store._fetch_lock.locked()
-    manual.advance(510)  # refresh ahead of expiry rescheduled in the child
-    assert len(mock.requests) == 2
+    assert store._timer is None
     assert code(auth, KEY_A.sign(claims())) == "ok"
+    manual.advance(601)  # no inherited refresh timer: the child's first request past freshness fetches
+    assert len(mock.requests) == 1
+    assert code(auth, KEY_A.sign(claims())) == "ok"  # served stale, refresh asked for in the background
+    manual.advance(0)
+    assert len(mock.requests) == 2
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="os.fork is POSIX only")

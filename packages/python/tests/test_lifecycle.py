@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +40,10 @@ def _invalid_members() -> dict[str, dict[str, Any]]:
 
 
 INVALID_MEMBERS = _invalid_members()
+#: A trickling endpoint (`{"serve": {"trickle": true}}`): one space per interval for 30 s, then an empty set.
+TRICKLE_INTERVAL = 0.1
+TRICKLE_BYTES = 300
+TRICKLE_TAIL = b'{"keys":[]}'
 
 
 @dataclass
@@ -51,12 +56,14 @@ class Endpoint:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self) -> tuple[int, dict[str, str], bytes] | None:
-        """(status, headers, body), or None for "never answer"."""
+        """(status, headers, body), or None for "never answer"; a trickle has the body b"" (see TRICKLE_*)."""
         with self.lock:
             self.count += 1
         serve = self.serve
         if serve.get("hang"):
             return None
+        if serve.get("trickle"):
+            return 200, {"content-type": "application/json"}, b""
         if "keys" in serve:
             members = [self.keys[name].public_jwk for name in serve["keys"]]
             for kind in serve.get("invalidMembers", []):
@@ -76,12 +83,28 @@ class Endpoint:
         )
 
 
+class _Trickle(httpx.SyncByteStream, httpx.AsyncByteStream):
+    def __iter__(self) -> Iterator[bytes]:
+        for _ in range(TRICKLE_BYTES):
+            time.sleep(TRICKLE_INTERVAL)
+            yield b" "
+        yield TRICKLE_TAIL
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for _ in range(TRICKLE_BYTES):
+            await asyncio.sleep(TRICKLE_INTERVAL)
+            yield b" "
+        yield TRICKLE_TAIL
+
+
 def mock_transports(endpoint: Endpoint) -> tuple[httpx.MockTransport, httpx.MockTransport]:
     def handle(request: httpx.Request) -> httpx.Response:
         answer = endpoint.answer()
         if answer is None:
             raise httpx.ReadTimeout("the endpoint never answers", request=request)
         status, headers, body = answer
+        if endpoint.serve.get("trickle"):
+            return httpx.Response(status, headers=headers, stream=_Trickle())
         return httpx.Response(status, headers=headers, content=body)
 
     async def ahandle(request: httpx.Request) -> httpx.Response:
@@ -97,11 +120,29 @@ def loopback_endpoint(endpoint: Endpoint) -> Iterator[str]:
             answer = endpoint.answer()
             assert answer is not None, "scripts with a hung endpoint run with the mocked transport only"
             status, headers, body = answer
+            if endpoint.serve.get("trickle"):
+                self._trickle(status, headers)
+                return
             self.send_response(status)
             for name, value in {**headers, "content-length": str(len(body))}.items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
+
+        def _trickle(self, status: int, headers: dict[str, str]) -> None:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            try:
+                for _ in range(TRICKLE_BYTES):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(TRICKLE_INTERVAL)
+                self.wfile.write(TRICKLE_TAIL)
+            except OSError:
+                return  # the client went away: what the deadline is for
+            self.close_connection = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's signature
             return
@@ -170,6 +211,7 @@ def run_script(path: Path, *, loopback: bool) -> None:
         try:
             for index, step in enumerate(script["steps"]):
                 where = f"{path.name} step {index} {step.get('comment', '')}".strip()
+                began = time.monotonic()
                 if "serve" in step:
                     endpoint.serve = step["serve"]
                 if step.get("start"):
@@ -181,6 +223,8 @@ def run_script(path: Path, *, loopback: bool) -> None:
                         scheduler=manual,
                         random_source=lambda: 0.5,
                     )
+                    # Creating the verifier does no I/O (safe before a fork); start() is the background load.
+                    auth.start()
                     manual.advance(0)
                 if "advance" in step:
                     manual.advance(step["advance"])
@@ -201,6 +245,8 @@ def run_script(path: Path, *, loopback: bool) -> None:
                     assert auth.status().state == step["status"], where
                 if "fetches" in step:
                     assert endpoint.count == step["fetches"], where
+                if "withinSeconds" in step:
+                    assert time.monotonic() - began < step["withinSeconds"], where
         finally:
             if auth is not None:
                 auth.close()

@@ -326,7 +326,7 @@ def test_a_key_host_that_never_answers_times_out_and_redirects_are_not_followed(
     assert outcome(auth, alb_token(ALB_KEY_A)) == "jwks_unavailable"
     # One attempt, then the answer: the request never waits for a retry (counted, not timed).
     assert len(attempts) == 1
-    assert auth.status().last_error == "timed out"
+    assert auth.status().last_error == "timed out after 5 s"
 
 
 # -- OpenID discovery -----------------------------------------------------------------------------------
@@ -397,10 +397,13 @@ def test_a_trailing_slash_on_the_issuer_is_removed_once_for_the_discovery_url(
 @pytest.mark.parametrize(
     ("document", "reason"),
     [
-        ({"issuer": "https://evil.example", "jwks_uri": "{base}/realms/corp/certs"}, "names another issuer"),
-        ({"issuer": "{issuer}", "jwks_uri": "http://keys.example/certs"}, "has no usable jwks_uri"),
-        ({"issuer": "{issuer}"}, "has no usable jwks_uri"),
-        (["not", "an", "object"], "is not a JSON object"),
+        (
+            {"issuer": "https://evil.example", "jwks_uri": "{base}/realms/corp/certs"},
+            'discovery issuer differs: expected "{issuer}", received "https://evil.example"',
+        ),
+        ({"issuer": "{issuer}", "jwks_uri": "http://keys.example/certs"}, "discovery document has no usable jwks_uri"),
+        ({"issuer": "{issuer}"}, "discovery document has no usable jwks_uri"),
+        (["not", "an", "object"], "discovery document is not a JSON object"),
     ],
 )
 def test_a_discovery_document_that_does_not_name_the_issuer_and_a_usable_key_url_is_a_failed_load(
@@ -414,7 +417,8 @@ def test_a_discovery_document_that_does_not_name_the_issuer_and_a_usable_key_url
     with pytest.raises(TrustedProxyAuthError) as raised:
         auth.ready()
     assert raised.value.code == "jwks_unavailable"
-    assert auth.status().last_error == f"discovery document {reason}"
+    assert auth.status().last_error == reason.replace("{issuer}", issuer)
+    assert raised.value.detail == auth.status().last_error
     assert auth.status().fetch_count == 1
     assert events[-1]["url"] == issuer + "/.well-known/openid-configuration"
 
@@ -437,6 +441,7 @@ def test_discovery_is_refetched_only_when_older_than_the_cache_ttl() -> None:
             }
         )
         auth = TrustedProxyAuth(config, clock=manual, scheduler=manual, random_source=lambda: 0.5)
+        auth.start()
         manual.advance(0)
         assert auth.status().fetch_count == 2
         # An unknown kid refetches the key set, not the (recent) discovery document.
@@ -485,6 +490,7 @@ def teleport_verifier(mock: MockJwks, *, preset: bool = True) -> tuple[TrustedPr
         scheduler=manual,
         random_source=lambda: 0.5,
     )
+    auth.start()
     manual.advance(0)
     return auth, manual
 

@@ -24,19 +24,49 @@ MOCK_KEYS_BASE = "https://jwks.vectors.test/keys"
 PEM_CONTENT_TYPE = "application/x-pem-file"
 
 
+class PrintedNumber(str):
+    """A JSON number kept as the text it was printed as, so that printed identities compare byte for byte
+    (contract/checks.json numberOutput): 1796000000 and 1796000000.0 are equal numbers but not equal output."""
+
+    __slots__ = ()
+
+
+def load_printed(text: str) -> Any:
+    """json.loads with every number kept as its PrintedNumber text."""
+    return json.loads(text, parse_int=PrintedNumber, parse_float=PrintedNumber)
+
+
+def _as_double(text: str) -> int | float:
+    """An integer of a vector file as the double it stands for (I-JSON): exact up to 2**53, else nearest."""
+    value = int(text)
+    return value if abs(value) <= 2**53 else float(text)
+
+
 @dataclass(frozen=True)
 class Vector:
     id: str
     file: str
     data: dict[str, Any]
+    #: `expected.identity` with its numbers as printed in the vector file (JSON.stringify, the reference).
+    printed_identity: Any = None
 
     @property
     def expected(self) -> dict[str, Any]:
         """`{"ok": bool, "code": str | None, "status": int | None, "identity": dict | None}`."""
         expected = self.data["expected"]
         if "error" in expected:
-            return {"ok": False, "code": expected["error"]["code"], "status": expected["error"]["status"]}
+            error = expected["error"]
+            outcome = {"ok": False, "code": error["code"], "status": error["status"]}
+            if "detail" in error:
+                outcome["detail"] = error["detail"]
+            return outcome
         return {"ok": True, "identity": expected["identity"]}
+
+    @property
+    def expected_printed(self) -> dict[str, Any]:
+        """`expected` with the identity's numbers as printed text: what a command line must print."""
+        expected = self.expected
+        return {**expected, "identity": self.printed_identity} if expected["ok"] else expected
 
     @property
     def publishes_pem_per_kid(self) -> bool:
@@ -90,8 +120,11 @@ def vector_files() -> list[Path]:
 def load_vectors() -> list[Vector]:
     vectors: list[Vector] = []
     for path in vector_files():
-        for data in json.loads(path.read_text(encoding="utf-8"))["vectors"]:
-            vectors.append(Vector(id=data["id"], file=path.name, data=data))
+        text = path.read_text(encoding="utf-8")
+        printed = load_printed(text)["vectors"]
+        for data, as_printed in zip(json.loads(text, parse_int=_as_double)["vectors"], printed, strict=True):
+            identity = as_printed["expected"].get("identity")
+            vectors.append(Vector(id=data["id"], file=path.name, data=data, printed_identity=identity))
     return vectors
 
 
@@ -163,19 +196,26 @@ def expected_exit_code(vector: Vector) -> int:
 
 
 def line_outcome(printed: Any) -> dict[str, Any]:
-    """`{"ok", "identity"}` or `{"ok", "code", "status"}` of one printed JSON result."""
+    """`{"ok", "identity"}` or `{"ok", "code", "status", "detail"}` of one printed JSON result."""
     if not isinstance(printed, dict):
         return {"ok": False, "code": "not a JSON object", "status": None}
     if printed.get("ok") is True:
+        # Numbers as printed (load_printed): both command lines must print the same bytes, not just equal values.
         return {"ok": True, "identity": printed.get("identity")}
     error = printed.get("error", {})
-    return {"ok": False, "code": error.get("code"), "status": error.get("status")}
+    status = error.get("status")
+    return {
+        "ok": False,
+        "code": error.get("code"),
+        "status": int(status) if isinstance(status, PrintedNumber) else status,
+        "detail": error.get("detail"),
+    }
 
 
 def cli_outcome(stdout: str, exit_code: int) -> dict[str, Any]:
     """The outcome of a single `verify` run; `exit` is added when the exit code does not match the output."""
     try:
-        outcome = line_outcome(json.loads(stdout))
+        outcome = line_outcome(load_printed(stdout))
     except ValueError:
         return {"ok": False, "code": f"unparsable output (exit {exit_code})", "status": None}
     if exit_code != exit_code_of(outcome):
@@ -244,7 +284,7 @@ def run_batch(command: list[str], vectors: list[Vector], urls: Mapping[str, Serv
             f"{command[-1]} --batch answered {len(lines)} of {len(vectors)} lines (exit {completed.returncode}): "
             f"{completed.stderr[:300]}"
         )
-    return completed.returncode, [json.loads(line) for line in lines]
+    return completed.returncode, [load_printed(line) for line in lines]
 
 
 PYTHON_CLI = [sys.executable, "-m", "trusted_proxy_auth"]

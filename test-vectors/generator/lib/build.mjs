@@ -160,7 +160,7 @@ function buildVector(id, vector, context, signer) {
   }
 
   const expect = vector.expect
-  if (expect.kind === 'error') result['expected'] = errorOutcome(expect.code)
+  if (expect.kind === 'error') result['expected'] = errorOutcome(expect.code, expect.detail)
   else if (expect.kind === 'null') result['expected'] = { identity: null }
   else {
     if (payloads.length !== 1 || !payloads[0]) throw new Error('an accepted vector needs exactly one token with a JSON payload')

@@ -17,11 +17,11 @@ const env = readContract('env.json')
 /** @type {{ presets: Record<string, { defaults: Record<string, string>, quirks: Record<string, Record<string, unknown>> }> }} */
 const presets = readContract('presets.json')
 
-/** @param {string} code */
-export function errorOutcome(code) {
+/** @param {string} code @param {string | undefined} [detail] */
+export function errorOutcome(code, detail = undefined) {
   const entry = errors.errors.find((error) => error.code === code)
   if (!entry) throw new Error(`contract/errors.json has no code ${code}`)
-  return { error: { code, status: entry.status } }
+  return { error: detail === undefined ? { code, status: entry.status } : { code, status: entry.status, detail } }
 }
 
 /** @param {string} variable */

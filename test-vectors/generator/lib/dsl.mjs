@@ -76,14 +76,19 @@ export const token = (spec = {}) => ({ $token: spec })
 export const join = (...parts) => ({ $join: parts })
 
 /**
- * @typedef {{ kind: 'identity', check: Record<string, unknown> } | { kind: 'null' } | { kind: 'error', code: string }} Expectation
+ * @typedef {{ kind: 'identity', check: Record<string, unknown> } | { kind: 'null' } | { kind: 'error', code: string, detail?: string }} Expectation
  */
 
 /** The identity the contract's mapping gives for the assertion's payload; `check` pins some fields by hand too. */
 export const ok = (/** @type {Record<string, unknown>} */ check = {}) => /** @type {Expectation} */ ({ kind: 'identity', check })
 /** verifyRequest answers null (mode optional, no assertion). */
 export const none = () => /** @type {Expectation} */ ({ kind: 'null' })
-export const fail = (/** @type {string} */ code) => /** @type {Expectation} */ ({ kind: 'error', code })
+/**
+ * The vector is rejected with `code`; `detail` pins the error's non-secret detail exactly (contract/errors.json
+ * `detail`), which every runner then compares too.
+ */
+export const fail = (/** @type {string} */ code, /** @type {string | undefined} */ detail = undefined) =>
+  /** @type {Expectation} */ (detail === undefined ? { kind: 'error', code } : { kind: 'error', code, detail })
 
 /**
  * @typedef {object} VectorSpec

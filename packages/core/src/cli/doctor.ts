@@ -33,7 +33,7 @@ export function addDoctorCommand(program: Command, io: CliIo, setExitCode: (code
       if (flags.assertion !== undefined && flags.assertion !== '-') throw usageError('--assertion takes - (read the assertion from standard input)')
       if (flags.now !== undefined && !/^[0-9]+(\.[0-9]+)?$/.test(flags.now)) throw usageError('--now must be a number of seconds since the epoch')
       const overrides: TrustedProxyAuthOptions = {}
-      if (flags.preset !== undefined) overrides.preset = flags.preset
+      if (flags.preset !== undefined) overrides.preset = flags.preset as TrustedProxyAuthOptions['preset'] // loadConfig checks the name
       if (flags.configFile !== undefined) overrides.configFile = flags.configFile
       let config: TrustedProxyAuthConfig | TrustedProxyAuthError
       try {

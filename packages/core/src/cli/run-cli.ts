@@ -78,9 +78,11 @@ function overridesOf(flags: VerifyFlags): TrustedProxyAuthOptions {
   if (flags.audience !== undefined) overrides.audience = flags.audience
   if (flags.jwksUrl !== undefined) overrides.jwksUrl = flags.jwksUrl
   if (flags.requireClaim !== undefined) overrides.requiredClaims = flags.requireClaim
-  if (flags.algorithms !== undefined) overrides.algorithms = flags.algorithms
+  // Checked against the allow-list by loadConfig, like the environment variable.
+  if (flags.algorithms !== undefined) overrides.algorithms = flags.algorithms as TrustedProxyAuthOptions['algorithms']
   if (flags.configFile !== undefined) overrides.configFile = flags.configFile
-  if (flags.preset !== undefined) overrides.preset = flags.preset
+  // Checked against the preset names by loadConfig, like the environment variable.
+  if (flags.preset !== undefined) overrides.preset = flags.preset as TrustedProxyAuthOptions['preset']
   return overrides
 }
 

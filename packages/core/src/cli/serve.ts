@@ -30,7 +30,7 @@ export function addServeCommand(program: Command, io: CliIo, setExitCode: (code:
         throw usageError(`serve needs the package ${SERVE_PACKAGE}: npm install ${SERVE_PACKAGE} (or npx -p ${SERVE_PACKAGE} trusted-proxy-auth-serve)`)
       }
       const overrides: TrustedProxyAuthOptions = {}
-      if (flags.preset !== undefined) overrides.preset = flags.preset
+      if (flags.preset !== undefined) overrides.preset = flags.preset as TrustedProxyAuthOptions['preset'] // loadConfig checks the name
       if (flags.configFile !== undefined) overrides.configFile = flags.configFile
       const code = await module.runServe({ env: io.env, overrides, stdout: io.stdout })
       setExitCode(code === 0 ? 0 : EXIT_USAGE)

@@ -194,7 +194,7 @@ export const ENV_CONTRACT = {
       "maximum": 60,
       "required": false,
       "default": 5,
-      "description": "Seconds after which a JWKS request is aborted. A request never waits longer than this for keys.",
+      "description": "Seconds after which a key request (key set, discovery document, per-kid key) is aborted: one deadline covering connect, headers and the whole body. A request never waits longer than this for keys.",
       "example": "2"
     },
     {
@@ -214,7 +214,7 @@ export const ENV_CONTRACT = {
       "minimum": 0,
       "required": false,
       "default": 30,
-      "description": "Minimum seconds between two refetches caused by an unknown `kid`.",
+      "description": "Minimum seconds between two refetches caused by an unknown `kid`, and between two fetches caused by requests while no usable key is loaded.",
       "example": "30"
     },
     {
@@ -259,6 +259,35 @@ export const ENV_CONTRACT = {
       "default": 60,
       "description": "Seconds a verified assertion is remembered at most (TRUSTED_PROXY_CACHE_SIZE), even when its `exp` is later; after that it is verified in full again.",
       "example": "60"
+    },
+    {
+      "name": "TRUSTED_PROXY_PROBLEM_DETAIL",
+      "option": "problemDetail",
+      "type": "enum",
+      "allowedValues": [
+        "generic",
+        "diagnostic"
+      ],
+      "required": false,
+      "default": "generic",
+      "description": "What the `detail` member of a problem response says. `generic`: only the error's fixed message. `diagnostic`: the message followed by the rejection's non-secret detail (contract/errors.json `detail`: which claim, the received and expected issuer, the key-fetch cause). For debugging a deployment; it tells a client why it was refused. Events, logs and CLI output always carry the detail.",
+      "example": "diagnostic"
+    },
+    {
+      "name": "TRUSTED_PROXY_LOG_THRESHOLD",
+      "option": "logThreshold",
+      "type": "enum",
+      "allowedValues": [
+        "debug",
+        "info",
+        "warn",
+        "error",
+        "silent"
+      ],
+      "required": false,
+      "default": null,
+      "description": "The lowest level the library logs: the start-up line with the effective configuration and the first key-load outcome (info), risky settings and key-fetch failures (warn), each rejection with its detail (debug). Unset: Node logs warnings and errors (everything when DEBUG names `trusted-proxy-auth`); Python leaves the `trusted_proxy_auth` logger to the application's logging configuration. Logs never carry the assertion, the shared secret or key material.",
+      "example": "info"
     },
     {
       "name": "TRUSTED_PROXY_PRESET",
@@ -356,7 +385,7 @@ export const ENV_CONTRACT = {
 } as const
 
 export const ERROR_CONTRACT = {
-  "description": "Stable error codes. `status` is the HTTP status an adapter answers with; `message` is the fixed, token-free text both languages return; `oauthError` is the RFC 6750 error used in WWW-Authenticate for 401s.",
+  "description": "Stable error codes. `status` is the HTTP status an adapter answers with; `message` is the fixed, token-free text both languages return; `oauthError` is the RFC 6750 error used in WWW-Authenticate for 401s; `detail` says what the error's non-secret `detail` string holds, identical in both languages. In a detail, a quoted value (a received claim, header member or address, or a configured value) is cut to 100 Unicode code points (then `…`) with `\"` and `\\` escaped by a backslash and control characters (C0, DEL, C1, U+2028, U+2029, lone surrogates) as `\\uXXXX`; a list shows at most 5 values, then `and <n> more` (`[]` when empty); a value that is not a string shows as its JSON type, e.g. `(number)`; numbers are written as JSON writes them. A detail never holds the assertion, a signature, the shared secret or key material. It is in events (`verify_failed`), logs and CLI output always, and in problem bodies only with TRUSTED_PROXY_PROBLEM_DETAIL=diagnostic.",
   "problemTypeBase": "https://github.com/mieweb/trusted-proxy-auth/blob/main/docs/reference/errors.md#",
   "errors": [
     {
@@ -365,7 +394,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_request",
       "title": "Missing assertion",
       "message": "no identity assertion was found in the configured header",
-      "description": "The configured assertion header is absent or empty (mode `required`)."
+      "description": "The configured assertion header is absent or empty (mode `required`).",
+      "detail": "The configured header: `header \"<name>\" is absent or empty`."
     },
     {
       "code": "malformed_assertion",
@@ -373,7 +403,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Malformed assertion",
       "message": "the identity assertion is not a well-formed compact JWS",
-      "description": "Not exactly three canonical base64url segments; header or payload not a UTF-8 JSON object; duplicate member names; too deep; `b64` or `crit` present; `alg` missing; `kid` not a string; a registered or mapped claim of the wrong type; or the header was sent more than once or comma-joined."
+      "description": "Not exactly three canonical base64url segments; header or payload not a UTF-8 JSON object; duplicate member names; too deep; `b64` or `crit` present; `alg` missing; `kid` not a string; a registered or mapped claim of the wrong type; or the header was sent more than once or comma-joined.",
+      "detail": "Which rule failed, never the assertion: `header \"<name>\" was sent <n> times`, `header \"<name>\" holds a comma-joined value`, `not a compact JWS (three base64url segments with a JSON object header and payload)`, `header member \"alg\" is missing`, `header member \"kid\" is not a string`, `header member \"b64\" or \"crit\" is present`, `claim \"<name>\" is not <type>` or `header member \"<name>\" is not <type>` (<type>: `a number`, `a string`, `a string or an array of strings`)."
     },
     {
       "code": "assertion_too_large",
@@ -381,7 +412,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Assertion too large",
       "message": "the identity assertion exceeds the size limit",
-      "description": "The assertion is longer than TRUSTED_PROXY_MAX_ASSERTION_BYTES, checked before any decoding."
+      "description": "The assertion is longer than TRUSTED_PROXY_MAX_ASSERTION_BYTES, checked before any decoding.",
+      "detail": "The limit: `longer than <n> bytes`."
     },
     {
       "code": "unsupported_algorithm",
@@ -389,7 +421,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Unsupported algorithm",
       "message": "the identity assertion uses an algorithm that is not allowed",
-      "description": "`alg` is not (exactly) on the allow-list; `none` and `HS*` never are."
+      "description": "`alg` is not (exactly) on the allow-list; `none` and `HS*` never are.",
+      "detail": "The received `alg` and the allow-list: `alg \"<alg>\" is not one of \"RS256\", \"ES256\"`."
     },
     {
       "code": "unknown_key",
@@ -397,7 +430,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Unknown key",
       "message": "no usable key matches the identity assertion",
-      "description": "No key in the key set matches the `kid` and is usable for the `alg` (kty, curve, use, key_ops, alg, RSA size), even after a refetch."
+      "description": "No key in the key set matches the `kid` and is usable for the `alg` (kty, curve, use, key_ops, alg, RSA size), even after a refetch.",
+      "detail": "The received `kid` and `alg`: `no usable key for kid \"<kid>\" and alg \"<alg>\"`, or `no usable key for an assertion without kid and alg \"<alg>\"`."
     },
     {
       "code": "invalid_signature",
@@ -405,7 +439,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Invalid signature",
       "message": "the identity assertion signature is invalid",
-      "description": "A usable key was found but the signature does not verify."
+      "description": "A usable key was found but the signature does not verify.",
+      "detail": "The key that was tried: `signature does not verify with kid \"<kid>\" and alg \"<alg>\"` (`without kid` when the assertion has none)."
     },
     {
       "code": "expired",
@@ -413,7 +448,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Expired",
       "message": "the identity assertion has expired",
-      "description": "`exp` <= now - tolerance, or `iat` older than TRUSTED_PROXY_MAX_AGE + tolerance."
+      "description": "`exp` <= now - tolerance, or `iat` older than TRUSTED_PROXY_MAX_AGE + tolerance.",
+      "detail": "The time claim, the current time and the tolerance, in seconds since the epoch: `exp <exp> is not after now <now> - tolerance <t> s`, or for the maximum age `iat <iat> is older than max age <m> s + tolerance <t> s at now <now>`."
     },
     {
       "code": "not_yet_valid",
@@ -421,7 +457,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Not yet valid",
       "message": "the identity assertion is not yet valid",
-      "description": "`nbf` or `iat` later than now + tolerance."
+      "description": "`nbf` or `iat` later than now + tolerance.",
+      "detail": "`nbf <nbf> is after now <now> + tolerance <t> s` (or the same for `iat`)."
     },
     {
       "code": "issuer_mismatch",
@@ -429,7 +466,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Issuer mismatch",
       "message": "the identity assertion issuer is not trusted",
-      "description": "`iss` is not exactly one of TRUSTED_PROXY_ISSUER."
+      "description": "`iss` is not exactly one of TRUSTED_PROXY_ISSUER.",
+      "detail": "Received and expected values: `iss \"<received>\" is not one of \"<expected>\", …`; preset aws-alb also `header member \"signer\" \"<received>\" is not TRUSTED_PROXY_AWS_ALB_ARN \"<arn>\"` and `header iss \"<a>\" differs from payload iss \"<b>\"`."
     },
     {
       "code": "audience_mismatch",
@@ -437,7 +475,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Audience mismatch",
       "message": "the identity assertion is not meant for this application",
-      "description": "No `aud` value is exactly one of TRUSTED_PROXY_AUDIENCE."
+      "description": "No `aud` value is exactly one of TRUSTED_PROXY_AUDIENCE.",
+      "detail": "Received and expected values: `aud \"<received>\", … has none of \"<expected>\", …`; preset aws-alb `header member \"client\" \"<received>\" is not one of \"<expected>\", …`."
     },
     {
       "code": "missing_claim",
@@ -445,7 +484,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Missing claim",
       "message": "the identity assertion lacks a required claim",
-      "description": "`iss`, `aud`, `exp`, the subject claim (non-empty), `iat` when a maximum age is set, or a claim named in TRUSTED_PROXY_REQUIRED_CLAIMS is absent."
+      "description": "`iss`, `aud`, `exp`, the subject claim (non-empty), `iat` when a maximum age is set, or a claim named in TRUSTED_PROXY_REQUIRED_CLAIMS is absent.",
+      "detail": "The first missing claim, in the order iss, exp, subject, aud, iat, TRUSTED_PROXY_REQUIRED_CLAIMS: `claim \"<name>\" is absent` (`is absent or empty` for the subject), then `header member \"<name>\" is absent` for a member a preset requires in the protected header."
     },
     {
       "code": "claim_mismatch",
@@ -453,7 +493,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_token",
       "title": "Claim mismatch",
       "message": "a claim of the identity assertion does not have the required value",
-      "description": "A `name=value` rule of TRUSTED_PROXY_REQUIRED_CLAIMS does not match."
+      "description": "A `name=value` rule of TRUSTED_PROXY_REQUIRED_CLAIMS does not match.",
+      "detail": "The rule that failed: `claim \"<name>\" does not equal or contain \"<value>\"`."
     },
     {
       "code": "untrusted_source",
@@ -461,7 +502,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_request",
       "title": "Untrusted source",
       "message": "the request did not come from a trusted proxy address",
-      "description": "The socket peer is outside TRUSTED_PROXY_TRUSTED_ADDRESSES (forwarding headers are never consulted)."
+      "description": "The socket peer is outside TRUSTED_PROXY_TRUSTED_ADDRESSES (forwarding headers are never consulted).",
+      "detail": "The socket peer: `peer \"<address>\" is not in TRUSTED_PROXY_TRUSTED_ADDRESSES`, or `the peer address is unknown, so not in TRUSTED_PROXY_TRUSTED_ADDRESSES`."
     },
     {
       "code": "missing_required_header",
@@ -469,7 +511,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "invalid_request",
       "title": "Missing required header",
       "message": "a header the proxy always sends is missing or wrong",
-      "description": "A header of TRUSTED_PROXY_REQUIRED_HEADERS is absent or has another value."
+      "description": "A header of TRUSTED_PROXY_REQUIRED_HEADERS is absent or has another value.",
+      "detail": "The header rule: `header \"<name>\" is absent`, `header \"<name>\" was sent <n> times` or `header \"<name>\" does not have the required value`."
     },
     {
       "code": "forbidden_user",
@@ -477,7 +520,8 @@ export const ERROR_CONTRACT = {
       "oauthError": "insufficient_scope",
       "title": "Forbidden user",
       "message": "the authenticated user is not allowed here",
-      "description": "The identity is valid but matches neither TRUSTED_PROXY_ALLOWED_USERS nor TRUSTED_PROXY_ALLOWED_GROUPS, or the application's user resolver (every adapter's resolveUser / resolve_user, Django's authentication backends) returned no user for it (null, undefined, None, or an inactive Django user)."
+      "description": "The identity is valid but matches neither TRUSTED_PROXY_ALLOWED_USERS nor TRUSTED_PROXY_ALLOWED_GROUPS, or the application's user resolver (every adapter's resolveUser / resolve_user, Django's authentication backends) returned no user for it (null, undefined, None, or an inactive Django user).",
+      "detail": "Who was refused: `subject \"<sub>\" is in neither TRUSTED_PROXY_ALLOWED_USERS nor TRUSTED_PROXY_ALLOWED_GROUPS`; absent when the application's user resolver refused."
     },
     {
       "code": "jwks_unavailable",
@@ -485,7 +529,8 @@ export const ERROR_CONTRACT = {
       "oauthError": null,
       "title": "Keys unavailable",
       "message": "the signing keys are not available right now",
-      "description": "No trustworthy key set could be obtained (timeout, non-200, redirect, not a JWKS, private key material published). Answered with Retry-After."
+      "description": "No trustworthy key set could be obtained (timeout, non-200, redirect, not a JWKS, private key material published). Answered with Retry-After.",
+      "detail": "The key-fetch cause, filled by the key store: `connection refused`, `timeout after <n> s`, `HTTP status <n>`, `larger than <n> bytes`, `not a JSON Web Key Set`, `discovery issuer differs`, with the URL without credentials or query; absent when the cause is not known."
     },
     {
       "code": "invalid_config",
@@ -493,7 +538,8 @@ export const ERROR_CONTRACT = {
       "oauthError": null,
       "title": "Invalid configuration",
       "message": "the trusted-proxy-auth configuration is invalid",
-      "description": "Raised at start-up (or by the CLI, exit 2) with every problem listed; never produced for a request."
+      "description": "Raised at start-up (or by the CLI, exit 2) with every problem listed; never produced for a request.",
+      "detail": "Every problem, `<VARIABLE> <message>`, joined by `; ` (the same list as `problems`)."
     }
   ]
 } as const
@@ -587,7 +633,7 @@ export const CHECKS_CONTRACT = {
       "rules": [
         "No key set has ever been loaded, or the last good set has gone stale: jwks_unavailable.",
         "A kid absent from the set triggers one refetch (subject to the cooldown) before failing.",
-        "A member is usable only if its kty (and crv) fits the alg, `use` is absent or `sig`, `key_ops` is absent or contains `verify`, its `alg` is absent or equals the token's, and RSA moduli have at least 2048 bits.",
+        "A member is usable only if it passes `keyUsability` and its kty (and crv) fits the alg, `use` is absent or `sig`, `key_ops` is absent or contains `verify`, its `alg` is absent or equals the token's. An unusable member is skipped (event `jwks_key_ignored` with a reason that holds no key material), so its kid answers unknown_key.",
         "With a kid: the usable members with exactly that kid. Without: every usable member. None: unknown_key.",
         "A key set that publishes private key material is refused whole (jwks_unavailable); `oct` members are never usable."
       ]
@@ -662,6 +708,20 @@ export const CHECKS_CONTRACT = {
     "groups = the groups claim as an array (a string becomes a one-element array, absent becomes []).",
     "issuer = iss; audience = aud as an array; issuedAt = iat or null; expiresAt = exp; claims = the verified payload, copied without prototype-bearing objects.",
     "Values are copied as signed: no trimming, case folding or Unicode normalisation."
+  ],
+  "keyUsability": [
+    "Every key set member, from a key set or from discovery's key set, and every per-kid PEM key is checked by these rules, by rule and not by whichever crypto library refuses; the first failing rule is the reason.",
+    "`kid`, when present, is a string; `kty` is RSA, EC or OKP (`oct` and anything else are never used); `use` is absent or `sig`; `key_ops` is absent or an array containing `verify`; `alg`, when present, is a string that fits the key type (RFC 7517 §4).",
+    "Key members (`n`, `e`, `x`, `y`) are strict base64url (RFC 7515 §2, RFC 7518 §6): a JSON string of the URL alphabet [A-Za-z0-9_-] only, no padding, no whitespace or line break, length mod 4 != 1, unused final bits zero. Standard base64 (`+`, `/`) is unusable.",
+    "RSA (RFC 7518 §6.3.1, RFC 8017 §3.1): `n` and `e` are unsigned big-endian integers; leading zero octets are tolerated and not counted (Base64urlUInt asks producers for minimal octets; the value is unambiguous). `n` has 2048 to 16384 bits; `e` is odd, at least 3 and below n (e = 1 makes every message its own signature).",
+    "RSA: a modulus with the ROCA fingerprint (CVE-2017-15361: n mod r is a power of 65537 for every prime r from 3 to 167) is unusable.",
+    "EC (RFC 7518 §6.2.1): `crv` is P-256, P-384 or P-521; `x` and `y` are exactly the curve's coordinate size (32, 48, 66 octets, leading zeros included, §6.2.1.2) and below the field prime; the point is on the curve: the crypto library imports the key, and any import failure makes the member unusable.",
+    "OKP (RFC 8037 §2): `crv` is Ed25519 and `x` is exactly 32 octets; a key the crypto library does not import is unusable.",
+    "A per-kid PEM key (presets.json `kidTemplate`) whose key fails these rules is not a usable public key: jwks_unavailable, like any unusable answer of the key host; a usable key of the wrong type for the alg is unknown_key."
+  ],
+  "numberOutput": [
+    "Numbers of the header and payload are IEEE-754 doubles (I-JSON, RFC 7493 §2.2): an integer above 2^53 is read as the nearest double, `-0` as zero.",
+    "Where an identity or its claims are printed as JSON (the CLI), numbers are serialized as RFC 8785 §3.2.2.3 / ECMAScript Number::toString does: the shortest digits that read back as the same double, positional from 1e-6 up to below 1e21 (1.796e9 prints 1796000000, 1e20 prints 100000000000000000000), exponent form outside (1e+21, 1e-7), and 0 for -0. Both command lines print byte-identical identities."
   ]
 } as const
 
@@ -691,7 +751,7 @@ export const PRESETS_CONTRACT = {
       "Keys are not published as a key set but one per `kid`: the key URL is `template` with `{region}` replaced at configuration time and `{kid}` replaced at request time by the assertion's `kid`, only after the `kidUuid` quirk has accepted it.",
       "`{region}` is the fourth `:`-separated field of TRUSTED_PROXY_AWS_ALB_ARN. It is only derived when the ARN's partition (second field) is exactly `aws`; for any other partition (`aws-us-gov`, `aws-cn`, ...) TRUSTED_PROXY_JWKS_URL must be set explicitly, else it is invalid_config with the message `is required for this partition`.",
       "An explicit TRUSTED_PROXY_JWKS_URL replaces the template. It must contain `{kid}` exactly once and no other `{` or `}`, and with `{kid}` replaced by `00000000-0000-0000-0000-000000000000` it must pass TRUSTED_PROXY_JWKS_URL's URL rules; otherwise invalid_config on TRUSTED_PROXY_JWKS_URL.",
-      "With `keyFormat` `pem-spki`, a usable answer is status 200 with a body of at most 16 KiB holding exactly one PEM `PUBLIC KEY` (SubjectPublicKeyInfo) block. The key becomes the only candidate for that kid, as a JWK with `kid` = the assertion's kid and no `alg`/`use`/`key_ops`, and the usual usability rules of stage key_lookup apply (ES256 needs an EC P-256 key): a well-formed public key of the wrong type is unknown_key, not jwks_unavailable. A private key block is refused.",
+      "With `keyFormat` `pem-spki`, a usable answer is status 200 with a body of at most 16 KiB holding exactly one PEM `PUBLIC KEY` (SubjectPublicKeyInfo) block. The key becomes the only candidate for that kid, as a JWK with `kid` = the assertion's kid and no `alg`/`use`/`key_ops`, and the usual usability rules of stage key_lookup apply (ES256 needs an EC P-256 key): a well-formed public key of the wrong type is unknown_key, not jwks_unavailable. A key that fails checks.json `keyUsability` (an RSA exponent of 1, an EC point off its curve, an RSA modulus under 2048 bits) is not a usable public key: jwks_unavailable. A private key block is refused.",
       "Each kid's key is cached on its own: fresh for TRUSTED_PROXY_JWKS_CACHE_TTL (Cache-Control `max-age` honoured between TRUSTED_PROXY_JWKS_COOLDOWN and that TTL), then refetched on the next request that needs it, and served stale for up to TRUSTED_PROXY_JWKS_MAX_STALE seconds past freshness while refetches fail. At most 64 kids are cached; the least recently used is evicted. Concurrent requests for one kid share one fetch.",
       "A kid that is not cached is fetched at once, as long as fewer than 2 fetches for uncached kids started in the last TRUSTED_PROXY_JWKS_COOLDOWN seconds; otherwise the request fails with unknown_key and nothing is fetched. This bounds what a flood of random valid-looking kids can cost.",
       "Answer 404 or 403 for a kid: unknown_key, and that kid is answered unknown_key without a fetch for TRUSTED_PROXY_JWKS_COOLDOWN seconds. A time-out (TRUSTED_PROXY_JWKS_TIMEOUT), any other status, a redirect (never followed) or a body that is not one usable public key: jwks_unavailable (503, Retry-After = TRUSTED_PROXY_JWKS_COOLDOWN, at least 1), unless a stale copy of that kid's key may still be served; further requests for that kid get the same answer without a fetch until TRUSTED_PROXY_JWKS_COOLDOWN seconds have passed. There are no background retries: the next request that needs the kid after that refetches it.",
@@ -1456,3 +1516,285 @@ export type ErrorCode = (typeof ERROR_CONTRACT.errors)[number]['code']
 export type EnvVariableName = (typeof ENV_CONTRACT.variables)[number]['name']
 export type OptionName = (typeof ENV_CONTRACT.variables)[number]['option']
 export type DoctorFindingId = (typeof DOCTOR_CONTRACT.findings)[number]['id']
+
+/** The name of a preset of contract/presets.json. */
+export type PresetName = 'cloudflare-access' | 'pomerium' | 'google-iap' | 'aws-alb' | 'oauth2-proxy' | 'teleport' | 'authentik'
+/** A value TRUSTED_PROXY_ALGORITHMS accepts. */
+export type AlgorithmName = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA'
+
+/** Options given in code; each overrides the TRUSTED_PROXY_* variable of the same meaning (contract/env.json). */
+export interface ContractOptions {
+  /**
+   * Name of the request header that carries the signed identity assertion (matched case-insensitively). When it is `Authorization`, a `Bearer ` scheme prefix is accepted and removed. Required unless a preset supplies it.
+   *
+   * Environment variable: `TRUSTED_PROXY_ASSERTION_HEADER`.
+   * @example `X-Pomerium-Jwt-Assertion`
+   */
+  assertionHeader?: string
+  /**
+   * URL of the JSON Web Key Set holding the proxy's public signing keys. Must be https, except for loopback hosts (127.0.0.0/8, ::1, localhost). Redirects are never followed. Required unless a preset derives it from other settings.
+   *
+   * Environment variable: `TRUSTED_PROXY_JWKS_URL`.
+   * @example `https://auth.example.com/.well-known/jwks.json`
+   */
+  jwksUrl?: string
+  /**
+   * Accepted `iss` values, compared as exact strings (no trimming of the claim, case folding or URL normalisation).
+   *
+   * Environment variable: `TRUSTED_PROXY_ISSUER`.
+   * @example `https://auth.example.com`
+   */
+  issuer?: string | readonly string[]
+  /**
+   * Accepted audiences. The token's `aud` (a string or an array of strings) must contain at least one of them, compared as exact strings.
+   *
+   * Environment variable: `TRUSTED_PROXY_AUDIENCE`.
+   * @example `https://app.example.com`
+   */
+  audience?: string | readonly string[]
+  /**
+   * Accepted JWS `alg` values, matched exactly (case-sensitive). Only asymmetric algorithms may be listed: `none` and any `HS*` are configuration errors.
+   *
+   * Environment variable: `TRUSTED_PROXY_ALGORITHMS`.
+   * @defaultValue `RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,ES512,EdDSA`
+   * @example `ES256,RS256`
+   */
+  algorithms?: AlgorithmName | readonly AlgorithmName[]
+  /**
+   * Seconds of clock skew allowed when checking `exp`, `nbf`, `iat` and the maximum age.
+   *
+   * Environment variable: `TRUSTED_PROXY_CLOCK_TOLERANCE`.
+   * @defaultValue `60`
+   * @example `30`
+   */
+  clockTolerance?: number
+  /**
+   * When set, `iat` becomes required and an assertion issued more than this many seconds ago (plus the clock tolerance) is rejected as `expired`.
+   *
+   * Environment variable: `TRUSTED_PROXY_MAX_AGE`.
+   * @example `300`
+   */
+  maxAge?: number | null
+  /**
+   * Extra claim rules. `name` requires the claim to be present (else `missing_claim`); `name=value` also requires it to equal `value`, or, for an array claim, to contain it (else `claim_mismatch`). Only string values (and strings inside arrays) can match.
+   *
+   * Environment variable: `TRUSTED_PROXY_REQUIRED_CLAIMS`.
+   * @example `email_verified,tenant=acme`
+   */
+  requiredClaims?: string | readonly string[]
+  /**
+   * `required` rejects a request without an assertion (`missing_assertion`). `optional` lets a request without the header through unauthenticated (identity null) but still rejects a present, invalid assertion.
+   *
+   * Environment variable: `TRUSTED_PROXY_MODE`.
+   * @defaultValue `required`
+   * @example `optional`
+   */
+  mode?: 'required' | 'optional'
+  /**
+   * When set, the socket peer address (never X-Forwarded-For) must fall inside one of these IPv4/IPv6 CIDR ranges or addresses, checked before the assertion is read (else `untrusted_source`). IPv4-mapped IPv6 peers are compared as IPv4. This is an extra fence, never a replacement for the signature.
+   *
+   * Environment variable: `TRUSTED_PROXY_TRUSTED_ADDRESSES`.
+   * @example `10.0.0.0/8,::1`
+   */
+  trustedAddresses?: string | readonly string[]
+  /**
+   * Headers the proxy always adds. `Name` requires the header to be present; `Name=value` also requires exactly that value (else `missing_required_header`).
+   *
+   * Environment variable: `TRUSTED_PROXY_REQUIRED_HEADERS`.
+   * @example `X-Forwarded-Proto=https`
+   */
+  requiredHeaders?: string | readonly string[]
+  /**
+   * When this or TRUSTED_PROXY_ALLOWED_GROUPS is set, only identities whose subject or email equals an entry here (exactly; an email the token marks `email_verified: false` never matches), or that hold one of the allowed groups, are let through (else `forbidden_user`, 403).
+   *
+   * Environment variable: `TRUSTED_PROXY_ALLOWED_USERS`.
+   * @example `alice@example.com,user-123`
+   */
+  allowedUsers?: string | readonly string[]
+  /**
+   * Groups that are let through (see TRUSTED_PROXY_ALLOWED_USERS).
+   *
+   * Environment variable: `TRUSTED_PROXY_ALLOWED_GROUPS`.
+   * @example `admins,engineering`
+   */
+  allowedGroups?: string | readonly string[]
+  /**
+   * Claim that becomes `identity.subject`. It is required and must be a non-empty string.
+   *
+   * Environment variable: `TRUSTED_PROXY_CLAIM_SUBJECT`.
+   * @defaultValue `sub`
+   * @example `sub`
+   */
+  claimSubject?: string
+  /**
+   * Claim that becomes `identity.email` (a string when present, copied byte for byte).
+   *
+   * Environment variable: `TRUSTED_PROXY_CLAIM_EMAIL`.
+   * @defaultValue `email`
+   * @example `email`
+   */
+  claimEmail?: string
+  /**
+   * Claim that becomes `identity.name` (a string when present).
+   *
+   * Environment variable: `TRUSTED_PROXY_CLAIM_NAME`.
+   * @defaultValue `name`
+   * @example `preferred_username`
+   */
+  claimName?: string
+  /**
+   * Claim that becomes `identity.groups`: an array of strings, or one string taken as a one-element array; absent means an empty array.
+   *
+   * Environment variable: `TRUSTED_PROXY_CLAIM_GROUPS`.
+   * @defaultValue `groups`
+   * @example `roles`
+   */
+  claimGroups?: string
+  /**
+   * Seconds after which a key request (key set, discovery document, per-kid key) is aborted: one deadline covering connect, headers and the whole body. A request never waits longer than this for keys.
+   *
+   * Environment variable: `TRUSTED_PROXY_JWKS_TIMEOUT`.
+   * @defaultValue `5`
+   * @example `2`
+   */
+  jwksTimeout?: number
+  /**
+   * Seconds a fetched key set is considered fresh before it is refetched.
+   *
+   * Environment variable: `TRUSTED_PROXY_JWKS_CACHE_TTL`.
+   * @defaultValue `600`
+   * @example `300`
+   */
+  jwksCacheTtl?: number
+  /**
+   * Minimum seconds between two refetches caused by an unknown `kid`, and between two fetches caused by requests while no usable key is loaded.
+   *
+   * Environment variable: `TRUSTED_PROXY_JWKS_COOLDOWN`.
+   * @defaultValue `30`
+   * @example `30`
+   */
+  jwksCooldown?: number
+  /**
+   * Seconds past freshness during which the last good key set is still used while refetches fail (an outage of the key endpoint). After that, requests get 503 `jwks_unavailable` until a fetch succeeds.
+   *
+   * Environment variable: `TRUSTED_PROXY_JWKS_MAX_STALE`.
+   * @defaultValue `3600`
+   * @example `86400`
+   */
+  jwksMaxStale?: number
+  /**
+   * Largest accepted assertion in bytes, checked before any decoding (else `assertion_too_large`).
+   *
+   * Environment variable: `TRUSTED_PROXY_MAX_ASSERTION_BYTES`.
+   * @defaultValue `16384`
+   * @example `8192`
+   */
+  maxAssertionBytes?: number
+  /**
+   * How many verified assertions each verifier remembers (a least-recently-used cache keyed by the exact assertion text; 0 turns it off). A repeated assertion then skips decoding and the signature check, but `exp`, `nbf`, `iat` and TRUSTED_PROXY_MAX_AGE are checked against the clock again on every use, an entry is dropped once its signing key is no longer in the fresh key set, and every request rule (trusted addresses, required headers, header extraction) still runs on every request. Only successes are remembered.
+   *
+   * Environment variable: `TRUSTED_PROXY_CACHE_SIZE`.
+   * @defaultValue `10000`
+   * @example `10000`
+   */
+  cacheSize?: number
+  /**
+   * Seconds a verified assertion is remembered at most (TRUSTED_PROXY_CACHE_SIZE), even when its `exp` is later; after that it is verified in full again.
+   *
+   * Environment variable: `TRUSTED_PROXY_CACHE_MAX_AGE`.
+   * @defaultValue `60`
+   * @example `60`
+   */
+  cacheMaxAge?: number
+  /**
+   * What the `detail` member of a problem response says. `generic`: only the error's fixed message. `diagnostic`: the message followed by the rejection's non-secret detail (contract/errors.json `detail`: which claim, the received and expected issuer, the key-fetch cause). For debugging a deployment; it tells a client why it was refused. Events, logs and CLI output always carry the detail.
+   *
+   * Environment variable: `TRUSTED_PROXY_PROBLEM_DETAIL`.
+   * @defaultValue `generic`
+   * @example `diagnostic`
+   */
+  problemDetail?: 'generic' | 'diagnostic'
+  /**
+   * The lowest level the library logs: the start-up line with the effective configuration and the first key-load outcome (info), risky settings and key-fetch failures (warn), each rejection with its detail (debug). Unset: Node logs warnings and errors (everything when DEBUG names `trusted-proxy-auth`); Python leaves the `trusted_proxy_auth` logger to the application's logging configuration. Logs never carry the assertion, the shared secret or key material.
+   *
+   * Environment variable: `TRUSTED_PROXY_LOG_THRESHOLD`.
+   * @example `info`
+   */
+  logThreshold?: 'debug' | 'info' | 'warn' | 'error' | 'silent' | null
+  /**
+   * Name of a proxy preset from contract/presets.json that fills defaults (header, algorithms, key URL, claim mapping). Explicit settings always win.
+   *
+   * Environment variable: `TRUSTED_PROXY_PRESET`.
+   * @example `pomerium`
+   */
+  preset?: PresetName | null
+  /**
+   * Path of a JSON file whose object holds any of these variables by name (string, number or array values). Environment variables win over the file; options in code win over both.
+   *
+   * Environment variable: `TRUSTED_PROXY_CONFIG_FILE`.
+   * @example `/etc/trusted-proxy-auth.json`
+   */
+  configFile?: string | null
+  /**
+   * ARN of the AWS Application Load Balancer whose assertions are accepted. Used only by preset `aws-alb`, where it is required: the JOSE header `signer` must equal it exactly, and its region selects the key host. A configuration error with any other preset.
+   *
+   * Environment variable: `TRUSTED_PROXY_AWS_ALB_ARN`.
+   * @example `arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/my-alb/50dc6c495c0c9188`
+   */
+  awsAlbArn?: string | null
+  /**
+   * HMAC secret (at least 32 bytes) for a proxy that signs with a shared secret instead of a published key. Used only by preset `authentik`, where it is required (the proxy provider's client secret); then only HS256 is accepted and no key set is used. A configuration error with any other preset. Never logged or printed.
+   *
+   * Environment variable: `TRUSTED_PROXY_SHARED_SECRET`.
+   * @example `the-proxy-providers-client-secret-of-at-least-32-bytes`
+   */
+  sharedSecret?: string | null
+  /**
+   * Used only by `trusted-proxy-auth serve`: the address the edge verifier listens on. Loopback by default; set the address the proxy reaches it on (e.g. `0.0.0.0` in a container whose port only the proxy can reach).
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_ADDRESS`.
+   * @defaultValue `127.0.0.1`
+   * @example `0.0.0.0`
+   */
+  serveAddress?: string
+  /**
+   * Used only by `trusted-proxy-auth serve`: the TCP port the edge verifier listens on (0 picks a free port and logs it).
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_PORT`.
+   * @defaultValue `4181`
+   * @example `4181`
+   */
+  servePort?: number
+  /**
+   * Used only by `trusted-proxy-auth serve`: the response header of `/verify` that carries the verified subject, for the proxy to copy to the application (nginx `auth_request_set`, Traefik `authResponseHeaders`, Caddy `copy_headers`). Encoding: every character outside printable ASCII, every `%`, and a leading or trailing space are written as the `%XX` of their UTF-8 bytes (RFC 8187 `pct-encoded`); everything else is sent as is, so percent-decoding any value gives the claim back exactly and a value is never passed raw.
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_USER_HEADER`.
+   * @defaultValue `X-Auth-Request-User`
+   * @example `X-Auth-Request-User`
+   */
+  serveUserHeader?: string
+  /**
+   * Used only by `trusted-proxy-auth serve`: the `/verify` response header that carries the verified email (left out when the identity has none), encoded like TRUSTED_PROXY_SERVE_USER_HEADER.
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_EMAIL_HEADER`.
+   * @defaultValue `X-Auth-Request-Email`
+   * @example `X-Auth-Request-Email`
+   */
+  serveEmailHeader?: string
+  /**
+   * Used only by `trusted-proxy-auth serve`: the `/verify` response header that carries the verified display name (left out when the identity has none), encoded like TRUSTED_PROXY_SERVE_USER_HEADER.
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_NAME_HEADER`.
+   * @defaultValue `X-Auth-Request-Name`
+   * @example `X-Auth-Request-Name`
+   */
+  serveNameHeader?: string
+  /**
+   * Used only by `trusted-proxy-auth serve`: the `/verify` response header that carries the verified groups, comma-separated, each group encoded like TRUSTED_PROXY_SERVE_USER_HEADER and a `,` or `%` inside a group percent-encoded too (left out when there are none).
+   *
+   * Environment variable: `TRUSTED_PROXY_SERVE_GROUPS_HEADER`.
+   * @defaultValue `X-Auth-Request-Groups`
+   * @example `X-Auth-Request-Groups`
+   */
+  serveGroupsHeader?: string
+}

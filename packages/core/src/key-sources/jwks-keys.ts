@@ -19,7 +19,7 @@ export function jwksKeys(store: RemoteKeyStore, options: { kidOptionalTryAll: bo
   const candidatesFor = async (kid: string | undefined, alg: string) => (await store.membersFor(kid)).filter((member) => fitsAlgorithm(member, alg))
   return {
     start: () => store.start(),
-    ready: () => store.ready(),
+    ready: (timeoutMs) => store.ready(timeoutMs),
     status: () => store.status(),
     close: () => store.close(),
     async verify(jws, alg, kid) {

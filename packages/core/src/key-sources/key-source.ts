@@ -20,7 +20,8 @@ export type VerifyingKey = PublicJwk | 'sharedSecret'
 export interface SignatureKeys {
   /** Starts loading keys in the background, when the source has anything to load before a request. */
   start(): void
-  ready(): Promise<void>
+  /** Resolves once keys are usable (at once when nothing is loaded ahead); rejects with jwks_unavailable after a failed load or `timeoutMs`. */
+  ready(timeoutMs: number): Promise<void>
   status(): KeyStatus
   close(): void
   /** Resolves with the key that verified the signature; throws unknown_key, invalid_signature or jwks_unavailable. */

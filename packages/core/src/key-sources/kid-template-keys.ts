@@ -9,7 +9,7 @@ import { tryCandidates } from './candidates.js'
 import { publicJwkFromPem } from './pem-public-key.js'
 import type { SignatureKeys } from './key-source.js'
 
-const MAX_PEM_LENGTH = 16 * 1024
+const MAX_PEM_BYTES = 16 * 1024
 const MAX_CACHED_KIDS = 64
 /** Fetches for kids not in the cache allowed per cooldown: what a flood of random valid-looking kids can cost. */
 const UNCACHED_FETCHES_PER_COOLDOWN = 2
@@ -36,6 +36,8 @@ interface CachedKey {
 interface Miss {
   kind: 'not_found' | 'failed'
   until: number
+  /** The fetch failure in words, for `TrustedProxyAuthError.detail`. */
+  reason: string
 }
 
 /**
@@ -87,7 +89,7 @@ export class KidTemplateKeyStore {
     if (fetched && after < fetched.freshUntil) return fetched.member
     const newMiss = this.misses.get(kid)
     if (newMiss) return this.answerFromMiss(kid, newMiss, after)
-    throw this.unavailable(after, after + this.options.cooldownMs)
+    throw this.unavailable(after, after + this.options.cooldownMs, this.lastError ?? 'key fetch failed')
   }
 
   /** Whether `member` is the fresh cached key of its kid (no fetch, no LRU touch). */
@@ -113,11 +115,11 @@ export class KidTemplateKeyStore {
       this.options.onEvent({ type: 'jwks_stale_served', ageSeconds: Math.round((now - cached.freshUntil) / 1000) })
       return cached.member
     }
-    throw this.unavailable(now, miss.until)
+    throw this.unavailable(now, miss.until, miss.reason)
   }
 
-  private unavailable(now: number, until: number): TrustedProxyAuthError {
-    return new TrustedProxyAuthError('jwks_unavailable', { retryAfter: Math.max(1, Math.ceil((until - now) / 1000)) })
+  private unavailable(now: number, until: number, detail: string): TrustedProxyAuthError {
+    return new TrustedProxyAuthError('jwks_unavailable', { retryAfter: Math.max(1, Math.ceil((until - now) / 1000)), detail })
   }
 
   private mayFetchUncached(now: number): boolean {
@@ -147,7 +149,7 @@ export class KidTemplateKeyStore {
         fetch: this.options.fetch,
         url,
         timeoutMs: this.options.timeoutMs,
-        maxLength: MAX_PEM_LENGTH,
+        maxBytes: MAX_PEM_BYTES,
         accept: 'application/x-pem-file, text/plain',
       })
       const member = await publicJwkFromPem(text, kid)
@@ -163,7 +165,7 @@ export class KidTemplateKeyStore {
       const notFound = status === 404 || status === 403
       // A withdrawn key is not served stale: the publisher says it no longer exists.
       if (notFound) this.keys.delete(kid)
-      this.remember(kid, { kind: notFound ? 'not_found' : 'failed', until: now + this.options.cooldownMs }, now)
+      this.remember(kid, { kind: notFound ? 'not_found' : 'failed', until: now + this.options.cooldownMs, reason }, now)
       this.lastError = reason
       this.options.onEvent({ type: 'jwks_fetch_failed', url, durationMs: now - started, reason })
     }

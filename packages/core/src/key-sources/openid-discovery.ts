@@ -1,7 +1,7 @@
 import { FetchFailure } from '../key-fetch.js'
 import { keyUrlProblem } from '../url-rules.js'
 
-export const MAX_DISCOVERY_DOCUMENT_LENGTH = 1024 * 1024
+export const MAX_DISCOVERY_DOCUMENT_BYTES = 1024 * 1024
 
 /**
  * The `jwks_uri` of an OpenID Provider metadata document (OpenID Connect Discovery 1.0 section 4),
@@ -14,11 +14,14 @@ export function jwksUriFromDiscovery(text: string, issuer: string): string {
   try {
     metadata = JSON.parse(text)
   } catch {
-    throw new FetchFailure('discovery document is not JSON')
+    throw new FetchFailure('discovery document: invalid JSON')
   }
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw new FetchFailure('discovery document is not a JSON object')
   const { issuer: documentIssuer, jwks_uri: jwksUri } = metadata as { issuer?: unknown; jwks_uri?: unknown }
-  if (documentIssuer !== issuer) throw new FetchFailure('discovery document names another issuer')
+  if (documentIssuer !== issuer) {
+    const received = typeof documentIssuer === 'string' ? JSON.stringify(documentIssuer.slice(0, 200)) : 'none'
+    throw new FetchFailure(`discovery issuer differs: expected ${JSON.stringify(issuer)}, received ${received}`)
+  }
   if (typeof jwksUri !== 'string' || keyUrlProblem(jwksUri) !== null) throw new FetchFailure('discovery document has no usable jwks_uri')
   return jwksUri
 }

@@ -1,5 +1,6 @@
 import { exportJWK, importSPKI } from 'jose'
 import { FetchFailure } from '../key-fetch.js'
+import { keyMaterialProblem } from '../key-material.js'
 import type { PublicJwk } from '../key-set.js'
 
 /** One SubjectPublicKeyInfo block and nothing else (surrounding whitespace aside): a private key or a second block is refused. */
@@ -13,7 +14,9 @@ const PUBLIC_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e'] as const
 /**
  * The public key of a PEM answer (jwksUrlRules `kidTemplate`, keyFormat `pem-spki`) as a key-set member
  * with `kid` = the assertion's kid and no alg/use/key_ops, so the usual usability rules of stage key_lookup
- * decide whether it fits the assertion's `alg`. Throws FetchFailure when the text is not one public key.
+ * decide whether it fits the assertion's `alg`. Throws FetchFailure when the text is not one public key, or
+ * when that key fails the key material rules (contract/checks.json `keyUsability`): the one key published
+ * for the kid is unusable, which the key host must fix.
  */
 export async function publicJwkFromPem(text: string, kid: string): Promise<PublicJwk> {
   const pem = text.trim()
@@ -27,6 +30,7 @@ export async function publicJwkFromPem(text: string, kid: string): Promise<Publi
     }
     const member: Record<string, unknown> = {}
     for (const name of PUBLIC_MEMBERS) if (exported[name] !== undefined) member[name] = exported[name]
+    if (keyMaterialProblem(member) !== null) throw new FetchFailure('not a usable public key')
     member['kid'] = kid
     return member
   }

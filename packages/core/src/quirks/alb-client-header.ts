@@ -1,4 +1,5 @@
 import type { TrustedProxyAuthConfig } from '../config.js'
+import { quoted, quotedList } from '../detail-text.js'
 import { TrustedProxyAuthError } from '../errors.js'
 
 /**
@@ -8,6 +9,8 @@ import { TrustedProxyAuthError } from '../errors.js'
  */
 export function checkClientAudience(header: Record<string, unknown>, config: TrustedProxyAuthConfig): string[] {
   const client = header['client'] as string
-  if (!config.audience.includes(client)) throw new TrustedProxyAuthError('audience_mismatch')
+  if (!config.audience.includes(client)) {
+    throw new TrustedProxyAuthError('audience_mismatch', { detail: `header member "client" ${quoted(client)} is not one of ${quotedList(config.audience)}` })
+  }
   return [client]
 }

@@ -1,3 +1,4 @@
+import { quoted } from '../detail-text.js'
 import { TrustedProxyAuthError } from '../errors.js'
 import { claimValue } from '../identity.js'
 
@@ -28,5 +29,7 @@ export function albExpiry(header: Record<string, unknown>, payload: Record<strin
 export function checkIssuersAgree(header: Record<string, unknown>, payload: Record<string, unknown>): void {
   const headerIssuer = claimValue(header, 'iss')
   const payloadIssuer = claimValue(payload, 'iss')
-  if (headerIssuer !== undefined && payloadIssuer !== undefined && headerIssuer !== payloadIssuer) throw new TrustedProxyAuthError('issuer_mismatch')
+  if (headerIssuer !== undefined && payloadIssuer !== undefined && headerIssuer !== payloadIssuer) {
+    throw new TrustedProxyAuthError('issuer_mismatch', { detail: `header iss ${quoted(headerIssuer)} differs from payload iss ${quoted(payloadIssuer)}` })
+  }
 }

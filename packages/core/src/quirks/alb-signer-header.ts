@@ -1,3 +1,4 @@
+import { quoted } from '../detail-text.js'
 import { TrustedProxyAuthError } from '../errors.js'
 
 /**
@@ -23,5 +24,7 @@ export function parseAlbArn(text: string): AlbArn | null {
  * the `signer` header tells whether this load balancer (and not another customer's) minted the assertion.
  */
 export function checkSigner(header: Record<string, unknown>, arn: string): void {
-  if (header['signer'] !== arn) throw new TrustedProxyAuthError('issuer_mismatch')
+  if (header['signer'] !== arn) {
+    throw new TrustedProxyAuthError('issuer_mismatch', { detail: `header member "signer" ${quoted(header['signer'])} is not TRUSTED_PROXY_AWS_ALB_ARN ${quoted(arn)}` })
+  }
 }

@@ -22,6 +22,7 @@ from .errors import ConfigProblem, TrustedProxyAuthError, error_codes
 from .identity import Identity
 from .problem_details import PROBLEM_CONTENT_TYPE, ProblemResponse, to_problem_details
 from .request_headers import HeadersInput, header_values
+from .requirements import RouteRequirements, check_requirements
 from .verifier import TrustedProxyAuth
 
 try:
@@ -42,6 +43,7 @@ __all__ = [
     "KidTemplateSource",
     "NameValueRule",
     "ProblemResponse",
+    "RouteRequirements",
     "Scheduler",
     "SharedSecretSource",
     "ThreadScheduler",
@@ -49,6 +51,7 @@ __all__ = [
     "TrustedProxyAuthConfig",
     "TrustedProxyAuthError",
     "__version__",
+    "check_requirements",
     "error_codes",
     "header_values",
     "load_config",

@@ -77,6 +77,11 @@ def snake_case(option: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", option).lower()
 
 
+def setting_name(option: str) -> str:
+    """The environment variable of a contract option, for messages (never spelt out by hand)."""
+    return variable_for_option(option)["name"]
+
+
 def variable_for_option(option: str) -> EnvVariable:
     for variable in env_variables():
         if variable["option"] == option:

@@ -54,16 +54,22 @@ def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise _Rejected("number out of range")
-    return value
+    # -0.0 is read as 0.0 (contract/checks.json numberOutput): IEEE addition of +0.0 gives +0.0.
+    return value + 0.0
+
+
+#: Integers up to 2**53 are exact doubles; above, JavaScript holds the nearest double instead.
+_MAX_EXACT_INTEGER = 2**53
 
 
 def _finite_int(text: str) -> int | float:
-    # JavaScript reads every number as a double: an integer literal beyond its range is Infinity there,
-    # so both languages refuse it. int() itself refuses more than 4300 digits (ValueError).
+    # JavaScript reads every number as a double (contract/checks.json numberOutput): an integer literal
+    # beyond its range is Infinity there, so both languages refuse it, and one above 2**53 is the nearest
+    # double, so that both print the same. int() itself refuses more than 4300 digits (ValueError).
     value = int(text)
     if abs(value) >= 2**1024 - 2**970:
         raise _Rejected("number out of range")
-    return value
+    return value if abs(value) <= _MAX_EXACT_INTEGER else float(text)
 
 
 def parse_strict_json_object(text: str, max_depth: int) -> dict[str, Any] | None:

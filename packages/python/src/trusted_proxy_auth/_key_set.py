@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -11,30 +9,21 @@ from typing import Any
 import jwt
 from jwt.algorithms import Algorithm, get_default_algorithms
 
+from ._key_material import key_material_problem
+
 PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth")
-MIN_RSA_BITS = 2048
 _CURVE_BY_ALG = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521", "EdDSA": "Ed25519"}
 _RSA_ALG = re.compile(r"(RS|PS)(256|384|512)")
-_EC_CURVES = ("P-256", "P-384", "P-521")
 
 
 def has_private_material(jwk: Mapping[str, Any]) -> bool:
     return any(member in jwk for member in PRIVATE_MEMBERS)
 
 
-def _rsa_modulus_bits(n: object) -> int:
-    if not isinstance(n, str):
-        return 0
-    try:
-        data = base64.urlsafe_b64decode(n.rstrip("=") + "=" * (-len(n.rstrip("=")) % 4))
-    except (binascii.Error, ValueError):
-        return 0
-    return int.from_bytes(data, "big").bit_length()
-
-
 def unusable_reason(jwk: Mapping[str, Any]) -> str | None:
-    """Why a member can never verify anything, or None when it may (for some algorithm).
-    The reason is reported with the kid, so it must not contain key material."""
+    """Why a member can never verify anything, or None when it may (for some algorithm): contract/checks.json
+    `keyUsability` (member rules, then the key material rules of _key_material.py). The reason is reported
+    with the kid, so it must not contain key material."""
     kid, kty, use, key_ops, alg = (jwk.get(name) for name in ("kid", "kty", "use", "key_ops", "alg"))
     reason: str | None = None
     if "kid" in jwk and not isinstance(kid, str):
@@ -49,10 +38,8 @@ def unusable_reason(jwk: Mapping[str, Any]) -> str | None:
         reason = "key_ops lacks verify"
     elif "alg" in jwk and not isinstance(alg, str):
         reason = "alg is not a string"
-    elif kty == "RSA" and _rsa_modulus_bits(jwk.get("n")) < MIN_RSA_BITS:
-        reason = f"RSA modulus under {MIN_RSA_BITS} bits"
-    elif (kty == "EC" and jwk.get("crv") not in _EC_CURVES) or (kty == "OKP" and jwk.get("crv") != "Ed25519"):
-        reason = "unsupported curve"
+    elif (material_problem := key_material_problem(jwk)) is not None:
+        reason = material_problem
     elif isinstance(alg, str) and not fits_algorithm(jwk, alg):
         reason = "alg does not fit the key type"
     return reason

@@ -30,20 +30,36 @@ from typing import Any, Literal
 import httpx
 
 from ._events import EventListener, emit
-from ._key_fetch import FetchFailure, KeyRequest, KeyResponse, afetch_key_document, fetch_key_document, freshness_from
+from ._key_fetch import (
+    FetchDeadline,
+    FetchFailure,
+    FetchPlan,
+    KeyRequest,
+    KeyResponse,
+    arun_plan,
+    freshness_from,
+    run_plan,
+)
 from ._key_set import KeyMember, has_private_material, unusable_reason
 from ._key_sources.openid_discovery import MAX_DISCOVERY_DOCUMENT_BYTES, jwks_uri_from_discovery
 from ._scheduler import Scheduler, ThreadScheduler
 from .errors import TrustedProxyAuthError
 
 MAX_JWKS_BYTES = 1024 * 1024
-#: Delays before another fetch is tried after consecutive failures; the last one repeats.
-RETRY_SCHEDULE_SECONDS = (5.0, 10.0, 30.0, 60.0)
+#: Delays before another fetch is tried after consecutive failures; the last one repeats, so the backoff is
+#: capped at 30 s. While no usable key is loaded a request may also fetch, once per cooldown, so keys come
+#: back soon after the endpoint does instead of after the backoff.
+RETRY_SCHEDULE_SECONDS = (5.0, 10.0, 30.0)
 _ACCEPT = "application/jwk-set+json, application/json"
 _DISCOVERY_ACCEPT = "application/json"
 _MAX_REMEMBERED_MISSES = 10_000
 
 KeyState = Literal["loading", "ready", "stale", "unavailable"]
+
+# Jitter comes from the OS, not the global `random` state: the library must not change an application's
+# random sequence (a thread drawing from it breaks seeded code and Hypothesis), and a stateless source keeps
+# forked workers (gunicorn --preload) from sharing one jitter sequence and refetching in lockstep.
+JITTER = random.SystemRandom()
 
 
 @dataclass(frozen=True)
@@ -81,8 +97,27 @@ class _Download:
     ttl: float
 
 
+def _deadline_for(request: KeyRequest, limit: FetchDeadline | None) -> FetchDeadline:
+    """The fetch's own timeout, shortened when the caller (`ready(timeout)`) waits less."""
+    if limit is None:
+        return FetchDeadline(request.timeout)
+    return FetchDeadline(max(0.0, min(request.timeout, limit.remaining())))
+
+
 def _reject_constant(_name: str) -> Any:
     raise ValueError("not JSON")
+
+
+def _before_fork(reference: weakref.ref[KeyStore]) -> None:
+    store = reference()
+    if store is not None:
+        store.hold_for_fork()
+
+
+def _after_fork_in_parent(reference: weakref.ref[KeyStore]) -> None:
+    store = reference()
+    if store is not None:
+        store.release_after_fork()
 
 
 def _after_fork(reference: weakref.ref[KeyStore]) -> None:
@@ -107,7 +142,7 @@ class KeyStore:
         async_transport: httpx.AsyncBaseTransport | None = None,
         on_event: EventListener | None = None,
         scheduler: Scheduler | None = None,
-        random_source: Callable[[], float] = random.random,
+        random_source: Callable[[], float] = JITTER.random,
     ) -> None:
         #: The key set URL; with `discovery_issuer`, the discovery document URL that names it.
         self._url = url
@@ -152,27 +187,49 @@ class KeyStore:
         )
         # A background refresh of stale keys has been asked for and has not run yet.
         self._stale_refresh_pending = False
+        # Pre-forking servers (gunicorn --preload, uWSGI without lazy-apps, multiprocessing) copy the store
+        # into children that have none of its threads. Nothing starts at construction; a fork waits for a
+        # fetch under way (so no import lock or socket is copied half-used), and a child starts afresh: by
+        # the at-fork hook, or on first use when the pid changed (uWSGI forks from C, without the hooks).
+        self._pid = os.getpid()
+        self._held_for_fork = False
         if hasattr(os, "register_at_fork"):
-            # Pre-forking servers (gunicorn --preload) copy the verifier without its timer threads, and
-            # possibly with the fetch lock held by a thread that does not exist in the child.
             reference = weakref.ref(self)
-            os.register_at_fork(after_in_child=lambda: _after_fork(reference))
+            os.register_at_fork(
+                before=lambda: _before_fork(reference),
+                after_in_parent=lambda: _after_fork_in_parent(reference),
+                after_in_child=lambda: _after_fork(reference),
+            )
 
     # -- public -----------------------------------------------------------------------------------
 
+    def hold_for_fork(self) -> None:
+        """Before a fork: waits (bounded by the timeout) for a fetch under way to finish."""
+        self._held_for_fork = self._fetch_lock.acquire(timeout=self._timeout + 1)
+
+    def release_after_fork(self) -> None:
+        if self._held_for_fork:
+            self._held_for_fork = False
+            self._fetch_lock.release()
+
     def restart_after_fork(self) -> None:
-        """Gives a forked child its own lock and background schedule (called automatically)."""
+        """Gives a forked child its own lock and no background work; the child's first use fetches what it
+        needs and schedules its own refreshes (called automatically)."""
+        self._pid = os.getpid()
+        self._held_for_fork = False
         self._fetch_lock = threading.Lock()
         self._loop_fetches = weakref.WeakKeyDictionary()
         self._timer = None
         self._timer_token += 1
         self._stale_refresh_pending = False
-        if not self._closed:
-            delay = 0.0 if not self._loaded else max(0.0, self._fresh_until - self._clock()) * 0.85
-            self._schedule(delay, retry=False)
+
+    def _ensure_process(self) -> None:
+        if self._pid != os.getpid():
+            self.restart_after_fork()
 
     def start(self) -> None:
-        """Starts the first load in the background; the application does not wait for it."""
+        """Starts the first load in the background (a daemon timer thread); the caller does not wait."""
+        self._ensure_process()
         self._schedule(0.0, retry=False)
 
     def close(self) -> None:
@@ -199,32 +256,50 @@ class KeyStore:
 
     def members_for(self, kid: str | None) -> list[KeyMember]:
         """The usable members published with `kid` (all of them without a kid); raises jwks_unavailable."""
+        self._ensure_process()
         self._ensure_usable()
         if kid is not None and kid not in self._kids:
             self._refetch_for_unknown_kid(kid)
         return self._select(kid)
 
     async def amembers_for(self, kid: str | None) -> list[KeyMember]:
+        self._ensure_process()
         await self._aensure_usable()
         if kid is not None and kid not in self._kids:
             await self._arefetch_for_unknown_kid(kid)
         return self._select(kid)
 
-    def load(self) -> None:
-        """Waits for a usable key set, fetching one now if none is; raises jwks_unavailable."""
+    def load(self, timeout: float | None = None) -> None:
+        """Returns once a usable key set is loaded. Without one, fetches now (or waits for the fetch under
+        way) and raises jwks_unavailable (`detail`: the cause) as soon as that fetch fails, or when `timeout`
+        seconds (default: the fetch timeout) pass first."""
+        self._ensure_process()
+        limit = FetchDeadline(self._timeout if timeout is None else timeout)
         if not self._usable(self._clock()):
-            if self._fetch_lock.locked():
-                self._wait_for_fetch()
-            if not self._usable(self._clock()):
-                self._refresh()
+            if self._fetching():
+                self._wait_for_fetch(limit.remaining())
+            if not self._usable(self._clock()) and limit.remaining() > 0:
+                self._refresh(limit=limit)
         if not self._usable(self._clock()):
-            raise self._unavailable()
+            raise self._unavailable(self._load_detail(limit))
 
-    async def aload(self) -> None:
-        if not self._usable(self._clock()) and not await self._ajoin_fetch():
-            await self._arefresh()
+    async def aload(self, timeout: float | None = None) -> None:
+        self._ensure_process()
+        limit = FetchDeadline(self._timeout if timeout is None else timeout)
         if not self._usable(self._clock()):
-            raise self._unavailable()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._aload_once(limit), max(0.001, limit.remaining()))
+        if not self._usable(self._clock()):
+            raise self._unavailable(self._load_detail(limit))
+
+    async def _aload_once(self, limit: FetchDeadline) -> None:
+        if not await self._ajoin_fetch():
+            await self._arefresh(limit=limit)
+
+    def _load_detail(self, limit: FetchDeadline) -> str | None:
+        if limit.remaining() <= 0 or self._fetching():
+            return f"no key set loaded within {limit.seconds:g} s"
+        return None
 
     # -- decisions shared by both paths ---------------------------------------------------------
 
@@ -237,10 +312,23 @@ class KeyStore:
     def _usable(self, now: float) -> bool:
         return self._loaded and now < self._fresh_until + self._max_stale
 
-    def _unavailable(self) -> TrustedProxyAuthError:
+    def _next_fetch_at(self) -> float | None:
+        """The earliest time a fetch may happen again: the scheduled retry, or a request once the cooldown
+        since the last fetch has passed."""
+        by_request = None if self._last_fetch_at is None else self._last_fetch_at + self._cooldown
+        if self._next_retry_at is None:
+            return by_request
+        return self._next_retry_at if by_request is None else min(self._next_retry_at, by_request)
+
+    def _unavailable(self, detail: str | None = None) -> TrustedProxyAuthError:
         now = self._clock()
-        retry_after = 1 if self._next_retry_at is None else max(1, math.ceil(self._next_retry_at - now))
-        return TrustedProxyAuthError("jwks_unavailable", retry_after=retry_after)
+        next_fetch = self._next_fetch_at()
+        retry_after = 1 if next_fetch is None else max(1, math.ceil(next_fetch - now))
+        if detail is None:
+            detail = self._last_error or (
+                "the last good key set is past its stale limit" if self._loaded else "no key set loaded yet"
+            )
+        return TrustedProxyAuthError("jwks_unavailable", retry_after=retry_after, detail=detail)
 
     def _fetching(self) -> bool:
         return self._fetch_lock.locked()
@@ -249,9 +337,9 @@ class KeyStore:
         """Decides, without waiting, whether this request needs a fetch before it can be answered.
 
         Fresh keys: no. Stale but usable keys: the request is answered from them and a refresh starts in
-        the background. Nothing usable: fetch now, unless a retry is already scheduled (then requests fail
-        fast instead of each hammering a broken endpoint); a retry that is overdue (its timer late) counts
-        as due.
+        the background. Nothing usable: fetch now when no retry is scheduled, when the scheduled one is due
+        (its timer late), or when the cooldown since the last fetch has passed; otherwise fail fast, so
+        requests do not each hammer a broken endpoint yet a recovered one is used within a cooldown.
         """
         now = self._clock()
         if self._loaded and now < self._fresh_until:
@@ -265,7 +353,8 @@ class KeyStore:
                 self._stale_refresh_pending = True
                 self._schedule(0.0, retry=False)
             return False
-        return retry_due
+        cooldown_over = self._last_fetch_at is None or now - self._last_fetch_at >= self._cooldown
+        return retry_due or cooldown_over
 
     def _kid_refetch_allowed(self, kid: str | None) -> bool:
         """Whether an unknown kid (None: a kid-less assertion no key verified) may trigger a refetch now
@@ -296,7 +385,7 @@ class KeyStore:
     def _key_set_request(self, url: str) -> KeyRequest:
         self._fetch_count += 1
         self._request_url = url
-        return KeyRequest(url, self._timeout, MAX_JWKS_BYTES, _ACCEPT, "key set")
+        return KeyRequest(url, self._timeout, MAX_JWKS_BYTES, _ACCEPT)
 
     def _discovery_request(self) -> KeyRequest | None:
         """The discovery request a key load must make first, or None when the last good document is recent
@@ -307,9 +396,7 @@ class KeyStore:
             return None
         self._fetch_count += 1
         self._request_url = self._url
-        return KeyRequest(
-            self._url, self._timeout, MAX_DISCOVERY_DOCUMENT_BYTES, _DISCOVERY_ACCEPT, "discovery document"
-        )
+        return KeyRequest(self._url, self._timeout, MAX_DISCOVERY_DOCUMENT_BYTES, _DISCOVERY_ACCEPT)
 
     def _discovered_key_set_url(self, response: KeyResponse, asked_at: float) -> str:
         assert self._discovery_issuer is not None
@@ -394,11 +481,21 @@ class KeyStore:
 
         self._timer = self._scheduler.call_later(delay, run)
 
+    def _load_plan(self, limit: FetchDeadline | None) -> FetchPlan[_Download]:
+        """One key load, without I/O: the discovery document when due, then the key set; each request has
+        its own deadline (shortened by `limit`)."""
+        discovery = self._discovery_request()
+        if discovery is not None:
+            asked_at = self._clock()
+            self._discovered_key_set_url((yield discovery, _deadline_for(discovery, limit)), asked_at)
+        request = self._key_set_request(self._key_set_url())
+        return self._parse((yield request, _deadline_for(request, limit)))
+
     def _parse(self, response: KeyResponse) -> _Download:
         try:
             document = json.loads(response.body.decode("utf-8-sig", errors="replace"), parse_constant=_reject_constant)
         except (ValueError, RecursionError):
-            raise FetchFailure("not JSON") from None
+            raise FetchFailure("invalid JSON") from None
         keys = document.get("keys") if isinstance(document, dict) else None
         if not isinstance(keys, list) or not all(isinstance(key, dict) for key in keys):
             raise FetchFailure("not a JSON Web Key Set")
@@ -412,9 +509,10 @@ class KeyStore:
 
     # -- synchronous path ---------------------------------------------------------------------------
 
-    def _wait_for_fetch(self) -> None:
+    def _wait_for_fetch(self, at_most: float | None = None) -> None:
         """Waits for the fetch in progress; bounded, so a caller can never hang on a stuck fetch."""
-        if self._fetch_lock.acquire(timeout=self._timeout + 1):
+        wait = self._timeout + 1 if at_most is None else max(0.0, min(at_most, self._timeout + 1))
+        if self._fetch_lock.acquire(timeout=wait):
             self._fetch_lock.release()
 
     def _ensure_usable(self) -> None:
@@ -442,34 +540,27 @@ class KeyStore:
         elif self._kid_refetch_allowed(None):
             self._refresh()
 
-    def _refresh(self, timer_token: int | None = None) -> None:
+    def _refresh(self, timer_token: int | None = None, limit: FetchDeadline | None = None) -> None:
         """One fetch; a caller that had to wait for another caller's fetch uses that one instead (and a
         timer task that another fetch replaced meanwhile does nothing)."""
         if self._closed:
             return
         generation = self._generation
-        if not self._fetch_lock.acquire(timeout=self._timeout + 1):
+        wait = self._timeout + 1 if limit is None else max(0.0, limit.remaining())
+        if not self._fetch_lock.acquire(timeout=wait):
             return
         try:
             if generation != self._generation or (timer_token is not None and timer_token != self._timer_token):
                 return
             started = self._begin_fetch()
             try:
-                self._succeeded(self._download(), started)
+                self._succeeded(run_plan(self._load_plan(limit), self._transport), started)
             except FetchFailure as failure:
                 self._failed(failure.reason, started)
             finally:
                 self._generation += 1
         finally:
             self._fetch_lock.release()
-
-    def _download(self) -> _Download:
-        discovery = self._discovery_request()
-        if discovery is not None:
-            asked_at = self._clock()
-            self._discovered_key_set_url(fetch_key_document(discovery, self._transport), asked_at)
-        request = self._key_set_request(self._key_set_url())
-        return self._parse(fetch_key_document(request, self._transport))
 
     # -- asynchronous path (never blocks the event loop) ----------------------------------------
 
@@ -501,7 +592,7 @@ class KeyStore:
         if not await self._ajoin_fetch() and self._kid_refetch_allowed(None):
             await self._arefresh()
 
-    async def _arefresh(self) -> None:
+    async def _arefresh(self, limit: FetchDeadline | None = None) -> None:
         if self._closed:
             return
         generation = self._generation
@@ -515,7 +606,7 @@ class KeyStore:
                 return
             started = self._begin_fetch()
             try:
-                self._succeeded(await self._adownload(), started)
+                self._succeeded(await arun_plan(self._load_plan(limit), self._async_transport), started)
             except FetchFailure as failure:
                 self._failed(failure.reason, started)
             finally:
@@ -524,11 +615,3 @@ class KeyStore:
             self._fetch_lock.release()
             self._loop_fetches.pop(loop, None)
             done.set_result(None)
-
-    async def _adownload(self) -> _Download:
-        discovery = self._discovery_request()
-        if discovery is not None:
-            asked_at = self._clock()
-            self._discovered_key_set_url(await afetch_key_document(discovery, self._async_transport), asked_at)
-        request = self._key_set_request(self._key_set_url())
-        return self._parse(await afetch_key_document(request, self._async_transport))

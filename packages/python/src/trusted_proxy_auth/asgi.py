@@ -27,10 +27,11 @@ STATE_CHECKED = "trusted_proxy_auth_checked"
 
 
 def problem_body(
-    error: TrustedProxyAuthError, instance: str | None = None
+    error: TrustedProxyAuthError, instance: str | None = None, *, problem_detail: str = "generic"
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """Status, raw headers and JSON body of the problem answer (it never echoes the assertion)."""
-    problem = to_problem_details(error, instance)
+    """Status, raw headers and JSON body of the problem answer (it never echoes the assertion).
+    `problem_detail`: the verifier's `problem_detail` setting."""
+    problem = to_problem_details(error, instance, problem_detail=problem_detail)
     body = json.dumps(problem.body, separators=(",", ":")).encode("utf-8")
     headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in problem.headers.items()]
     headers.append((b"content-length", str(len(body)).encode("ascii")))
@@ -85,7 +86,7 @@ class TrustedProxyAuthMiddleware:
         self.exclude_paths = frozenset(exclude_paths)
         self.configuration_error: TrustedProxyAuthError | None = None
         try:
-            self.auth = auth if auth is not None else TrustedProxyAuth()
+            self.auth = auth if auth is not None else TrustedProxyAuth.shared()
         except TrustedProxyAuthError as error:
             if error.code != "invalid_config":
                 raise
@@ -118,7 +119,7 @@ class TrustedProxyAuthMiddleware:
             await send({"type": "lifespan.startup.failed", "message": str(error)})
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send, error: TrustedProxyAuthError) -> None:
-        status, headers, body = problem_body(error, scope.get("path"))
+        status, headers, body = problem_body(error, scope.get("path"), problem_detail=self.auth.config.problem_detail)
         if scope["type"] == "http":
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": body})

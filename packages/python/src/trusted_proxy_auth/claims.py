@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ._contract import setting_name
+from ._detail_text import number_text, quoted, quoted_list
 from ._quirks.active_quirks import ActiveQuirks
 from ._quirks.alb_client_header import check_client_audience
 from ._quirks.alb_header_claims import alb_expiry, alb_header_claim_types_valid, alb_issuer, check_issuers_agree
@@ -41,32 +43,43 @@ def _is_finite_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+_A_NUMBER = "a number"
+_A_STRING = "a string"
+_STRINGS = "a string or an array of strings"
+
+
+def _malformed(detail: str) -> TrustedProxyAuthError:
+    return TrustedProxyAuthError("malformed_assertion", detail=detail)
+
+
 def _check_types(
     header: dict[str, Any], payload: dict[str, Any], config: TrustedProxyAuthConfig, quirks: ActiveQuirks
 ) -> None:
     """A present claim of the wrong JSON type is malformed, never coerced."""
-    rules: list[tuple[str, Callable[[object], bool]]] = [
-        ("exp", _is_finite_number),
-        ("nbf", _is_finite_number),
-        ("iat", _is_finite_number),
-        ("iss", _is_string),
-        ("aud", _is_string_or_strings),
-        (config.claim_subject, _is_string),
-        (config.claim_email, _is_string),
-        (config.claim_name, _is_string),
-        (config.claim_groups, _is_string_or_strings),
+    rules: list[tuple[str, Callable[[object], bool], str]] = [
+        ("exp", _is_finite_number, _A_NUMBER),
+        ("nbf", _is_finite_number, _A_NUMBER),
+        ("iat", _is_finite_number, _A_NUMBER),
+        ("iss", _is_string, _A_STRING),
+        ("aud", _is_string_or_strings, _STRINGS),
+        (config.claim_subject, _is_string, _A_STRING),
+        (config.claim_email, _is_string, _A_STRING),
+        (config.claim_name, _is_string, _A_STRING),
+        (config.claim_groups, _is_string_or_strings, _STRINGS),
     ]
     if quirks.subject_fallback_claim is not None:
-        rules.append((quirks.subject_fallback_claim, _is_string))
-    for name, valid in rules:
+        rules.append((quirks.subject_fallback_claim, _is_string, _A_STRING))
+    for name, valid, wanted in rules:
         if name in payload and not valid(payload[name]):
-            raise TrustedProxyAuthError("malformed_assertion")
+            raise _malformed(f"claim {quoted(name)} is not {wanted}")
     header_rules = (("signer", quirks.alb_signer is not None), ("client", quirks.alb_client_header))
     for name, active in header_rules:
         if active and name in header and not isinstance(header[name], str):
-            raise TrustedProxyAuthError("malformed_assertion")
+            raise _malformed(f"header member {quoted(name)} is not {_A_STRING}")
     if quirks.alb_header_claims and not alb_header_claim_types_valid(header):
-        raise TrustedProxyAuthError("malformed_assertion")
+        iss_wrong = "iss" in header and not isinstance(header["iss"], str)
+        wrong = f'"iss" is not {_A_STRING}' if iss_wrong else f'"exp" is not {_A_NUMBER}'
+        raise _malformed(f"header member {wrong}")
 
 
 def _subject(payload: dict[str, Any], config: TrustedProxyAuthConfig, quirks: ActiveQuirks) -> str | None:
@@ -94,14 +107,19 @@ def _check_presence(
         *(["signer"] if quirks.alb_signer is not None else []),
         *(["client"] if quirks.alb_client_header else []),
     ]
-    if (
-        issuer is None
-        or expires_at is None
-        or subject is None
-        or any(name not in payload for name in required)
-        or any(name not in header for name in required_header)
-    ):
-        raise TrustedProxyAuthError("missing_claim")
+    # The first missing claim in contract order (errors.json `missing_claim` detail).
+    if issuer is None:
+        raise TrustedProxyAuthError("missing_claim", detail='claim "iss" is absent')
+    if expires_at is None:
+        raise TrustedProxyAuthError("missing_claim", detail='claim "exp" is absent')
+    if subject is None:
+        raise TrustedProxyAuthError("missing_claim", detail=f"claim {quoted(config.claim_subject)} is absent or empty")
+    for name in required:
+        if name not in payload:
+            raise TrustedProxyAuthError("missing_claim", detail=f"claim {quoted(name)} is absent")
+    for name in required_header:
+        if name not in header:
+            raise TrustedProxyAuthError("missing_claim", detail=f"header member {quoted(name)} is absent")
     return subject, issuer, expires_at
 
 
@@ -110,14 +128,24 @@ def check_times(payload: Mapping[str, Any], expires_at: float, config: TrustedPr
     tolerance = config.clock_tolerance
     nbf = payload.get("nbf")
     iat = payload.get("iat")
+    n = number_text
     if expires_at <= now - tolerance:
-        raise TrustedProxyAuthError("expired")
+        raise TrustedProxyAuthError(
+            "expired", detail=f"exp {n(expires_at)} is not after now {n(now)} - tolerance {tolerance} s"
+        )
     if nbf is not None and nbf > now + tolerance:
-        raise TrustedProxyAuthError("not_yet_valid")
+        raise TrustedProxyAuthError(
+            "not_yet_valid", detail=f"nbf {n(nbf)} is after now {n(now)} + tolerance {tolerance} s"
+        )
     if iat is not None and iat > now + tolerance:
-        raise TrustedProxyAuthError("not_yet_valid")
+        raise TrustedProxyAuthError(
+            "not_yet_valid", detail=f"iat {n(iat)} is after now {n(now)} + tolerance {tolerance} s"
+        )
     if config.max_age is not None and iat is not None and now - iat > config.max_age + tolerance:
-        raise TrustedProxyAuthError("expired")
+        raise TrustedProxyAuthError(
+            "expired",
+            detail=f"iat {n(iat)} is older than max age {config.max_age} s + tolerance {tolerance} s at now {n(now)}",
+        )
 
 
 def _check_values(
@@ -134,13 +162,17 @@ def _check_values(
     if quirks.alb_header_claims:
         check_issuers_agree(header, payload)
     if issuer not in config.issuer:
-        raise TrustedProxyAuthError("issuer_mismatch")
+        raise TrustedProxyAuthError(
+            "issuer_mismatch", detail=f"iss {quoted(issuer)} is not one of {quoted_list(config.issuer)}"
+        )
     if quirks.alb_client_header:
         audience = check_client_audience(header, config.audience)
     else:
         audience = tuple(as_string_list(payload["aud"]))
         if not any(aud in config.audience for aud in audience):
-            raise TrustedProxyAuthError("audience_mismatch")
+            raise TrustedProxyAuthError(
+                "audience_mismatch", detail=f"aud {quoted_list(audience)} has none of {quoted_list(config.audience)}"
+            )
     for rule in config.required_claims:
         if rule.value is None:
             continue
@@ -149,7 +181,9 @@ def _check_values(
             isinstance(value, list) and any(isinstance(item, str) and item == rule.value for item in value)
         )
         if not matches:
-            raise TrustedProxyAuthError("claim_mismatch")
+            raise TrustedProxyAuthError(
+                "claim_mismatch", detail=f"claim {quoted(rule.name)} does not equal or contain {quoted(rule.value)}"
+            )
     return audience
 
 
@@ -178,4 +212,8 @@ def check_user_policy(identity: Identity, config: TrustedProxyAuthConfig) -> Non
     )
     allowed_group = any(group in config.allowed_groups for group in identity.groups)
     if not allowed_user and not allowed_group:
-        raise TrustedProxyAuthError("forbidden_user")
+        raise TrustedProxyAuthError(
+            "forbidden_user",
+            detail=f"subject {quoted(identity.subject)} is in neither {setting_name('allowedUsers')} nor "
+            f"{setting_name('allowedGroups')}",
+        )

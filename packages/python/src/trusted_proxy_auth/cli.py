@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import re
@@ -16,6 +15,7 @@ from typing import Any, NoReturn, TextIO
 from ._batch_cases import BatchLineError, parse_batch_line
 from ._contract import variable_for_option
 from ._doctor import format_doctor_report, run_doctor
+from ._json_numbers import dumps_compact
 from ._presets import Discovery
 from ._text import js_trim
 from .config import TrustedProxyAuthConfig, load_config, load_config_discovering
@@ -211,10 +211,10 @@ def _parse_header(text: str) -> tuple[str, str]:
 
 def _json(value: Any) -> str:
     try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = dumps_compact(value)
         text.encode("utf-8")
     except UnicodeEncodeError:
-        text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+        text = dumps_compact(value, ensure_ascii=True)
     return text + "\n"
 
 

@@ -83,6 +83,10 @@ class TrustedProxyAuthConfig:
     #: Where verification keys come from (contract/presets.json `jwksUrlRules`); a configuration built by
     #: hand without it uses the key set at `jwks_url`.
     key_source: KeySource | None = None
+    #: `diagnostic`: problem bodies carry the rejection's detail (contract option `problemDetail`).
+    problem_detail: Literal["generic", "diagnostic"] = "generic"
+    #: The lowest level logged (option `logThreshold`); None leaves the `trusted_proxy_auth` logger alone.
+    log_threshold: Literal["debug", "info", "warn", "error", "silent"] | None = None
 
     def __post_init__(self) -> None:
         if self.key_source is None and self.jwks_url is not None:

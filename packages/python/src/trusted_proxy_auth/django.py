@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from functools import wraps
+from typing import Any, ClassVar, TypeVar, cast
 
 from django.apps import apps
 from django.conf import settings
@@ -29,15 +30,19 @@ from .config import load_config
 from .errors import TrustedProxyAuthError
 from .identity import Identity
 from .problem_details import to_problem_details
+from .requirements import RequirementCheck, RouteRequirements
 
 
 def _settings() -> dict[str, Any]:
     return dict(getattr(settings, "TRUSTED_PROXY_AUTH", {}) or {})
 
 
-def problem_response(error: TrustedProxyAuthError, instance: str | None = None) -> HttpResponse:
-    """The RFC 9457 answer for a rejection; it never echoes the assertion."""
-    problem = to_problem_details(error, instance)
+def problem_response(
+    error: TrustedProxyAuthError, instance: str | None = None, *, problem_detail: str = "generic"
+) -> HttpResponse:
+    """The RFC 9457 answer for a rejection; it never echoes the assertion. `problem_detail`:
+    the verifier's `problem_detail` setting."""
+    problem = to_problem_details(error, instance, problem_detail=problem_detail)
     response = HttpResponse(
         json.dumps(problem.body), status=problem.status, content_type=problem.headers["content-type"]
     )
@@ -72,7 +77,9 @@ class TrustedProxyAuthMiddleware:
     ) -> None:
         self.get_response = get_response
         self.auth = (
-            auth if auth is not None else verifier.TrustedProxyAuth(load_config(**_settings().get("options", {})))
+            auth
+            if auth is not None
+            else verifier.TrustedProxyAuth.shared(load_config(**_settings().get("options", {})))
         )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -82,7 +89,7 @@ class TrustedProxyAuthMiddleware:
             if identity is not None and apps.is_installed("django.contrib.auth"):
                 _bind_user(request, identity)
         except TrustedProxyAuthError as error:
-            return problem_response(error, request.path)
+            return problem_response(error, request.path, problem_detail=self.auth.config.problem_detail)
         if not hasattr(request, "user") and apps.is_installed("django.contrib.auth"):
             from django.contrib.auth.models import AnonymousUser
 
@@ -183,3 +190,86 @@ class TrustedProxyAuthBackend(BaseBackend):  # type: ignore[misc]
         if changed:
             user.save()
         return user
+
+
+_View = TypeVar("_View", bound=Callable[..., Any])
+
+
+def _request_identity(request: HttpRequest) -> Identity | None:
+    identity = getattr(request, "trusted_identity", None)
+    return identity if isinstance(identity, Identity) else None
+
+
+def require_identity(
+    *,
+    claims: Sequence[str] | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    scopes: Sequence[str] | None = None,
+    check: RequirementCheck | None = None,
+) -> Callable[[_View], _View]:
+    """A decorator for function views (sync or async) guarding a route (contract/requirements.json).
+
+    ``@require_identity(groups={"any": ["admins"]})``. It reads `request.trusted_identity` (set by
+    `TrustedProxyAuthMiddleware`); without one: 401 `missing_assertion`; a failed requirement: 403
+    `forbidden_user` (the error's `detail` names it); a `TrustedProxyAuthError` raised by
+    `check(identity, request)` keeps its code. Class-based views: `TrustedIdentityRequiredMixin`.
+
+    Raises:
+        TrustedProxyAuthError: `invalid_config` at once for a malformed requirement.
+    """
+    requirements = RouteRequirements(claims=claims, groups=groups, scopes=scopes, check=check)
+
+    def decorate(view: _View) -> _View:
+        if inspect.iscoroutinefunction(view):
+
+            @wraps(view)
+            async def aguarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+                try:
+                    await requirements.aenforce(_request_identity(request), request)
+                except TrustedProxyAuthError as error:
+                    return problem_response(error, request.path)
+                return await view(request, *args, **kwargs)
+
+            return cast("_View", aguarded)
+
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            try:
+                requirements.enforce(_request_identity(request), request)
+            except TrustedProxyAuthError as error:
+                return problem_response(error, request.path)
+            return view(request, *args, **kwargs)
+
+        return cast("_View", guarded)
+
+    return decorate
+
+
+class TrustedIdentityRequiredMixin:
+    """A class-based-view mixin (first in the bases) that guards `dispatch` like `require_identity`.
+
+    ``class Reports(TrustedIdentityRequiredMixin, View)`` with
+    ``identity_requirements = RouteRequirements(scopes=["reports:read"])``.
+    The default requires only a verified identity. Async views (`view_is_async`) await an async `check`.
+    """
+
+    identity_requirements: ClassVar[RouteRequirements] = RouteRequirements()
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        parent = cast("Any", super())
+        requirements = self.identity_requirements
+        if getattr(self, "view_is_async", False):
+
+            async def aguarded() -> Any:
+                try:
+                    await requirements.aenforce(_request_identity(request), request)
+                except TrustedProxyAuthError as error:
+                    return problem_response(error, request.path)
+                return await parent.dispatch(request, *args, **kwargs)
+
+            return aguarded()
+        try:
+            requirements.enforce(_request_identity(request), request)
+        except TrustedProxyAuthError as error:
+            return problem_response(error, request.path)
+        return parent.dispatch(request, *args, **kwargs)

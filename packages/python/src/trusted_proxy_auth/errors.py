@@ -18,6 +18,11 @@ class ConfigProblem:
         return {"variable": self.variable, "message": self.message}
 
 
+def problems_detail(problems: tuple[ConfigProblem, ...] | list[ConfigProblem]) -> str:
+    """The `detail` of `invalid_config`: every problem, `<VARIABLE> <message>`, joined by `; `."""
+    return "; ".join(f"{problem.variable} {problem.message}" for problem in problems)
+
+
 def error_entry(code: str) -> ErrorEntry:
     try:
         return errors_by_code()[code]
@@ -34,12 +39,17 @@ class TrustedProxyAuthError(Exception):
     """A rejected assertion, request or configuration.
 
     Its message is the contract's fixed text for `code`: it never carries the assertion, a claim
-    value or key material, so it is safe to log. A lower-level cause, if any, is chained as
-    `__cause__` for debugging only.
+    value or key material, so it is safe to log. `detail` says which claim, value or network cause
+    (contract/errors.json `detail`), also safe to log; `str(error)` is the message followed by the
+    detail, so an `invalid_config` error lists every problem. A lower-level cause, if any, is chained
+    as `__cause__` for debugging only.
     """
 
     code: str
     status: int
+    #: Non-secret diagnosis in the format of contract/errors.json `detail` for the code; for
+    #: `invalid_config` every problem. None when there is nothing to add.
+    detail: str | None
     #: Every configuration problem, for `invalid_config`.
     problems: tuple[ConfigProblem, ...] | None
     #: Seconds a client should wait, for `jwks_unavailable`.
@@ -49,6 +59,7 @@ class TrustedProxyAuthError(Exception):
         self,
         code: str,
         *,
+        detail: str | None = None,
         problems: list[ConfigProblem] | tuple[ConfigProblem, ...] | None = None,
         retry_after: int | None = None,
     ) -> None:
@@ -57,6 +68,7 @@ class TrustedProxyAuthError(Exception):
         self.code = code
         self.status = entry["status"]
         self.problems = tuple(problems) if problems is not None else None
+        self.detail = detail if detail is not None or not self.problems else problems_detail(self.problems)
         self.retry_after = retry_after
 
     @property
@@ -64,21 +76,22 @@ class TrustedProxyAuthError(Exception):
         return str(self.args[0])
 
     def __str__(self) -> str:
-        """The fixed message, then for `invalid_config` every problem with the setting it names.
+        """The fixed message, then the detail: for `invalid_config` every problem with the setting it names.
 
         A traceback shows only this text, so an application that fails to start on a bad configuration
-        says which TRUSTED_PROXY_* variables to fix. Problem messages describe settings, never secret values.
+        says which TRUSTED_PROXY_* variables to fix, and a rejection says which claim or value. Neither
+        ever holds a secret value or the assertion.
         """
-        if not self.problems:
-            return self.message
-        return f"{self.message}: " + "; ".join(f"{problem.variable}: {problem.message}" for problem in self.problems)
+        return self.message if self.detail is None else f"{self.message}: {self.detail}"
 
     def __repr__(self) -> str:
-        return f"TrustedProxyAuthError(code={self.code!r}, status={self.status})"
+        return f"TrustedProxyAuthError(code={self.code!r}, status={self.status}, detail={self.detail!r})"
 
     def to_dict(self) -> dict[str, object]:
-        """`{"code", "status", "message"}` (+ `problems`), as the CLI prints it."""
+        """`{"code", "status", "message"}` (+ `detail`, `problems`), as the CLI prints it."""
         body: dict[str, object] = {"code": self.code, "status": self.status, "message": self.message}
+        if self.detail is not None:
+            body["detail"] = self.detail
         if self.problems is not None:
             body["problems"] = [problem.to_dict() for problem in self.problems]
         return body

@@ -1,7 +1,9 @@
-"""FastAPI dependencies: `Depends(require_user)` and `Depends(optional_user)`, with or without the middleware."""
+"""FastAPI dependencies: `Depends(require_user)`, `Depends(optional_user)` and route guards
+`Depends(require_identity(...))`, with or without the middleware."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -13,6 +15,7 @@ from .asgi import STATE_CHECKED, STATE_IDENTITY, peer_address
 from .errors import TrustedProxyAuthError
 from .identity import Identity
 from .problem_details import to_problem_details
+from .requirements import RequirementCheck, RouteRequirements
 from .verifier import TrustedProxyAuth
 
 #: `app.state.trusted_proxy_auth`, when set, is the verifier the dependencies use.
@@ -23,16 +26,20 @@ class TrustedProxyAuthHTTPException(HTTPException):
     """A rejection as an HTTPException: status and headers from the contract, detail = the fixed message.
     With `install_problem_details(app)` it is answered as application/problem+json."""
 
-    def __init__(self, error: TrustedProxyAuthError) -> None:
-        problem = to_problem_details(error)
+    def __init__(self, error: TrustedProxyAuthError, *, problem_detail: str = "generic") -> None:
+        problem = to_problem_details(error, problem_detail=problem_detail)
         headers = {name: value for name, value in problem.headers.items() if name != "content-type"}
-        super().__init__(status_code=problem.status, detail=error.message, headers=headers)
+        super().__init__(status_code=problem.status, detail=problem.body["detail"], headers=headers)
         self.error = error
+        #: The `problem_detail` setting of the verifier that rejected the request.
+        self.problem_detail = problem_detail
 
 
 async def _problem_handler(request: Request, exc: Exception) -> JSONResponse:
-    error = exc.error if isinstance(exc, TrustedProxyAuthHTTPException) else TrustedProxyAuthError("invalid_config")
-    problem = to_problem_details(error, request.url.path)
+    if isinstance(exc, TrustedProxyAuthHTTPException):
+        problem = to_problem_details(exc.error, request.url.path, problem_detail=exc.problem_detail)
+    else:
+        problem = to_problem_details(TrustedProxyAuthError("invalid_config"), request.url.path)
     return JSONResponse(
         problem.body, status_code=problem.status, headers=problem.headers, media_type=problem.headers["content-type"]
     )
@@ -45,7 +52,8 @@ def install_problem_details(app: FastAPI) -> None:
 
 @cache
 def _default_auth() -> TrustedProxyAuth:
-    return TrustedProxyAuth()
+    # Cached: the environment is read once, not on every request.
+    return TrustedProxyAuth.shared()
 
 
 def _auth_for(connection: HTTPConnection) -> TrustedProxyAuth:
@@ -56,7 +64,7 @@ def _auth_for(connection: HTTPConnection) -> TrustedProxyAuth:
 def _raise(connection: HTTPConnection, error: TrustedProxyAuthError) -> None:
     if connection.scope["type"] == "websocket":
         raise WebSocketException(code=1008, reason=error.code)
-    raise TrustedProxyAuthHTTPException(error)
+    raise TrustedProxyAuthHTTPException(error, problem_detail=_auth_for(connection).config.problem_detail)
 
 
 async def _identity(connection: HTTPConnection) -> Identity | None:
@@ -88,3 +96,34 @@ async def require_user(connection: HTTPConnection) -> Identity:
         _raise(connection, TrustedProxyAuthError("missing_assertion"))
         raise AssertionError("unreachable")
     return identity
+
+
+def require_identity(
+    *,
+    claims: Sequence[str] | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    scopes: Sequence[str] | None = None,
+    check: RequirementCheck | None = None,
+) -> Callable[[Request], Awaitable[Identity]]:
+    """A dependency for a route guard (contract/requirements.json) that returns the verified identity.
+
+    ``identity: Identity = Depends(require_identity(groups={"any": ["admins"]}))`` or
+    ``dependencies=[Depends(require_identity(scopes=["reports:read"]))]``. Without an identity: 401
+    `missing_assertion`; a failed requirement: 403 `forbidden_user` (the error's `detail` names it); a
+    `TrustedProxyAuthError` raised by `check(identity, request)` keeps its code. Rejections are
+    `TrustedProxyAuthHTTPException` (problem+json with `install_problem_details(app)`).
+
+    Raises:
+        TrustedProxyAuthError: `invalid_config` at once for a malformed requirement.
+    """
+    requirements = RouteRequirements(claims=claims, groups=groups, scopes=scopes, check=check)
+
+    async def trusted_proxy_requirement(request: Request) -> Identity:
+        identity = await _identity(request)
+        try:
+            return await requirements.aenforce(identity, request)
+        except TrustedProxyAuthError as error:
+            _raise(request, error)
+            raise AssertionError("unreachable") from error
+
+    return trusted_proxy_requirement

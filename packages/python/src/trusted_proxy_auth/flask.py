@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 from . import verifier
 from ._contract import env_variables
@@ -16,14 +16,20 @@ from .config import load_config
 from .errors import TrustedProxyAuthError
 from .identity import Identity
 from .problem_details import to_problem_details
+from .requirements import RequirementCheck, RouteRequirements
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXTENSION_KEY = "trusted_proxy_auth"
 
 
-def problem_response(error: TrustedProxyAuthError) -> Response:
-    """The RFC 9457 answer for a rejection; it never echoes the assertion."""
-    problem = to_problem_details(error, request.path)
+def problem_response(error: TrustedProxyAuthError, *, problem_detail: str | None = None) -> Response:
+    """The RFC 9457 answer for a rejection; it never echoes the assertion. `problem_detail` defaults to the
+    setting of the app's extension (option `problemDetail` of contract/env.json)."""
+    if problem_detail is None:
+        extension = current_app.extensions.get(EXTENSION_KEY)
+        auth = getattr(extension, "auth", None)
+        problem_detail = auth.config.problem_detail if auth is not None else "generic"
+    problem = to_problem_details(error, request.path, problem_detail=problem_detail)
     return Response(json.dumps(problem.body), status=problem.status, headers=problem.headers)
 
 
@@ -65,7 +71,7 @@ class TrustedProxyAuth:
 
     def init_app(self, app: Flask) -> None:
         if self.auth is None:
-            self.auth = verifier.TrustedProxyAuth(load_config(_settings_from(app)))
+            self.auth = verifier.TrustedProxyAuth.shared(load_config(_settings_from(app)))
         app.extensions[EXTENSION_KEY] = self
         app.before_request(self._before_request)
 
@@ -104,3 +110,36 @@ def login_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return cast("F", guarded)
+
+
+def require_identity(
+    *,
+    claims: Sequence[str] | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    scopes: Sequence[str] | None = None,
+    check: RequirementCheck | None = None,
+) -> Callable[[F], F]:
+    """A view decorator for a route guard (contract/requirements.json), below `@app.route`.
+
+    ``@require_identity(groups={"any": ["admins"]})``. It reads `g.trusted_identity`; without one: 401
+    `missing_assertion`; a failed requirement: 403 `forbidden_user` (the error's `detail` names it); a
+    `TrustedProxyAuthError` raised by `check(identity, flask.request)` keeps its code. An async `check`
+    runs to completion on a fresh event loop. Other exceptions of the check propagate to Flask.
+
+    Raises:
+        TrustedProxyAuthError: `invalid_config` at once for a malformed requirement.
+    """
+    requirements = RouteRequirements(claims=claims, groups=groups, scopes=scopes, check=check)
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                requirements.enforce(current_identity(), request)
+            except TrustedProxyAuthError as error:
+                return problem_response(error)
+            return view(*args, **kwargs)
+
+        return cast("F", guarded)
+
+    return decorate

@@ -20,9 +20,14 @@ class ProblemResponse:
     body: dict[str, Any]
 
 
-def to_problem_details(error: BaseException, instance: str | None = None) -> ProblemResponse:
+def to_problem_details(
+    error: BaseException, instance: str | None = None, *, problem_detail: str = "generic"
+) -> ProblemResponse:
     """The HTTP answer for a rejected request: status from the contract, `WWW-Authenticate` for 401,
-    `Retry-After` for 503. Any other exception becomes a generic 500 so internals are not exposed."""
+    `Retry-After` for 503. Any other exception becomes a generic 500 so internals are not exposed.
+
+    `problem_detail="diagnostic"` (adapters pass `config.problem_detail`, contract option `problemDetail`) makes
+    `detail` the message followed by the error's non-secret detail; otherwise it is the fixed message."""
     known = error if isinstance(error, TrustedProxyAuthError) else TrustedProxyAuthError("invalid_config")
     entry = error_entry(known.code)
     headers = {"content-type": PROBLEM_CONTENT_TYPE, "cache-control": "no-store"}
@@ -35,7 +40,11 @@ def to_problem_details(error: BaseException, instance: str | None = None) -> Pro
         "type": f"{error_contract()['problemTypeBase']}{entry['code']}",
         "title": entry["title"],
         "status": entry["status"],
-        "detail": entry["message"],
+        "detail": (
+            f"{entry['message']}: {known.detail}"
+            if problem_detail == "diagnostic" and known.detail is not None
+            else entry["message"]
+        ),
         "code": entry["code"],
     }
     if instance is not None:

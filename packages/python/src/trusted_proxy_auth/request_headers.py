@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TypeAlias
 
+from ._detail_text import quoted
 from ._text import js_trim
 from .config import NameValueRule
 from .errors import TrustedProxyAuthError
@@ -59,7 +60,9 @@ def extract_assertion(headers: HeadersInput, header_name: str) -> str | None:
     if not values:
         return None
     if len(values) > 1:
-        raise TrustedProxyAuthError("malformed_assertion")
+        raise TrustedProxyAuthError(
+            "malformed_assertion", detail=f"header {quoted(header_name)} was sent {len(values)} times"
+        )
     value = values[0]
     if header_name.lower() == "authorization":
         prefix = _BEARER.match(value)
@@ -70,12 +73,21 @@ def extract_assertion(headers: HeadersInput, header_name: str) -> str | None:
     if js_trim(value) == "":
         return None
     if "," in value:
-        raise TrustedProxyAuthError("malformed_assertion")
+        raise TrustedProxyAuthError(
+            "malformed_assertion", detail=f"header {quoted(header_name)} holds a comma-joined value"
+        )
     return value
 
 
 def check_required_headers(headers: HeadersInput, rules: tuple[NameValueRule, ...]) -> None:
     for rule in rules:
         values = header_values(headers, rule.name)
-        if len(values) != 1 or (rule.value is not None and values[0] != rule.value):
-            raise TrustedProxyAuthError("missing_required_header")
+        if not values:
+            fault = "is absent"
+        elif len(values) > 1:
+            fault = f"was sent {len(values)} times"
+        elif rule.value is not None and values[0] != rule.value:
+            fault = "does not have the required value"
+        else:
+            continue
+        raise TrustedProxyAuthError("missing_required_header", detail=f"header {quoted(rule.name)} {fault}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -10,6 +9,8 @@ from typing import Any
 import httpx
 
 from ._compact_jws import ParsedCompactJws, parse_compact_jws
+from ._contract import setting_name
+from ._detail_text import quoted, quoted_list
 from ._events import EventListener, emit
 from ._key_sources.jwks_keys import JwksKeys
 from ._key_sources.key_source import (
@@ -21,7 +22,8 @@ from ._key_sources.key_source import (
 )
 from ._key_sources.kid_template_keys import KidTemplateKeys, KidTemplateKeyStore
 from ._key_sources.shared_secret_keys import SharedSecretKeys
-from ._key_store import KeyStatus, KeyStore
+from ._key_store import JITTER, KeyStatus, KeyStore
+from ._logging import event_logger, log_start
 from ._quirks.active_quirks import active_quirks
 from ._quirks.kid_uuid import is_uuid_kid
 from ._scheduler import Scheduler
@@ -64,14 +66,20 @@ class TrustedProxyAuth:
         scheduler: Scheduler | None = None,
         random_source: Callable[[], float] | None = None,
     ) -> None:
-        """`config` defaults to `load_config()` (the environment). The keys start loading in the background
-        at once (daemon timer threads; `close()` stops refreshes).
+        """`config` defaults to `load_config()` (the environment). Creating the verifier does no I/O and
+        starts no thread, so it is safe to create before a server forks its workers (gunicorn --preload,
+        uWSGI without lazy-apps, multiprocessing): keys load on first use in the process that uses them
+        (`ready()`, the first request, or `start()`), and a forked child never inherits a fetch half-done.
 
         `transport`/`async_transport` replace httpx's network transports (tests); `on_event` receives dicts
         for logs and metrics (never the assertion, claims or key material); `clock` (seconds), `scheduler`
         and `random_source` (jitter, 0..1) make the key cache's timing exact in tests."""
         self.config = config if config is not None else load_config()
         self._on_event = on_event
+        self._log_event = event_logger()
+        #: True once `close()` was called (a shared verifier is then rebuilt on next use).
+        self.closed = False
+        log_start(self.config)
         self._quirks = active_quirks(self.config)
         self._keys = self._signature_keys(
             clock=clock,
@@ -80,13 +88,21 @@ class TrustedProxyAuth:
             scheduler=scheduler,
             random_source=random_source,
         )
-        self._keys.start()
         self._cache = VerifiedAssertionCache(self.config.cache_size) if self.config.cache_size > 0 else None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> TrustedProxyAuth:
         """`TrustedProxyAuth(load_config(env, **overrides))`."""
         return cls(load_config(env, **overrides))
+
+    @classmethod
+    def shared(cls, config: TrustedProxyAuthConfig | None = None) -> TrustedProxyAuth:
+        """The one verifier for this effective configuration (default: the environment's), shared with every
+        adapter that asks for the same: one key fetch and one refresh loop however many apps or middlewares
+        use it. Its `close()` stops it for all of them."""
+        from ._shared import shared_verifier
+
+        return shared_verifier(config if config is not None else load_config())
 
     # -- verification -------------------------------------------------------------------------------
 
@@ -131,19 +147,29 @@ class TrustedProxyAuth:
 
     # -- keys ---------------------------------------------------------------------------------------
 
-    def ready(self) -> None:
-        """Loads the keys now (raises `jwks_unavailable` if they cannot be had); call it at start-up. Keys
-        published one per kid, or a shared secret, have nothing to load ahead: it returns at once."""
-        self._keys.load()
+    def start(self) -> None:
+        """Starts loading the keys in the background of this process (a daemon timer thread) without
+        waiting. Optional: `ready()` or the first request load them otherwise. In a pre-fork server call it
+        in each worker (e.g. gunicorn's `post_fork`), never in the parent before the fork."""
+        self._keys.start()
 
-    async def aready(self) -> None:
-        await self._keys.aload()
+    def ready(self, timeout: float | None = None) -> None:
+        """Returns once a usable key set is loaded; call it at start-up. Without one it fetches now and
+        raises `jwks_unavailable` (its `detail` names the cause) as soon as that fetch fails, or when
+        `timeout` seconds (default: the configured `jwks_timeout`) pass first. Keys published one per kid, or a
+        shared secret, have nothing to load ahead: it returns at once."""
+        self._keys.load(timeout)
+
+    async def aready(self, timeout: float | None = None) -> None:
+        """`ready()` without blocking the event loop."""
+        await self._keys.aload(timeout)
 
     def status(self) -> KeyStatus:
         return self._keys.status()
 
     def close(self) -> None:
         """Stops background key refreshes and retries."""
+        self.closed = True
         self._keys.close()
 
     def cache_counts(self) -> CacheCounts:
@@ -187,12 +213,14 @@ class TrustedProxyAuth:
                 discovery_issuer=source.issuer if isinstance(source, DiscoverySource) else None,
                 scheduler=scheduler,
                 **timing,
-                random_source=random.random if random_source is None else random_source,
+                random_source=JITTER.random if random_source is None else random_source,
             )
             return JwksKeys(store, kid_optional_try_all=self._quirks.kid_optional_try_all)
         raise TypeError("the configuration names no key source")
 
     def _emit(self, event: dict[str, Any]) -> None:
+        # Logging failures must not decide authentication any more than a failing hook.
+        emit(self._log_event, event)
         emit(self._on_event, event)
 
     def _succeeded(self, verified: _Verified) -> Identity:
@@ -201,7 +229,10 @@ class TrustedProxyAuth:
         return identity
 
     def _failed(self, error: TrustedProxyAuthError) -> None:
-        self._emit({"type": "verify_failed", "code": error.code})
+        event: dict[str, Any] = {"type": "verify_failed", "code": error.code}
+        if error.detail is not None:
+            event["detail"] = error.detail
+        self._emit(event)
 
     def _observe(self, work: Callable[[], _Verified | None]) -> Identity | None:
         try:
@@ -214,37 +245,47 @@ class TrustedProxyAuth:
     def _token_from_request(self, headers: HeadersInput, remote_addr: str | None) -> str | None:
         config = self.config
         if config.trusted_addresses and not is_trusted_peer(remote_addr, config.trusted_addresses):
-            raise TrustedProxyAuthError("untrusted_source")
+            peer = f"peer {quoted(remote_addr)} is not" if remote_addr else "the peer address is unknown, so not"
+            raise TrustedProxyAuthError("untrusted_source", detail=f"{peer} in {setting_name('trustedAddresses')}")
         check_required_headers(headers, config.required_headers)
         token = extract_assertion(headers, config.assertion_header)
         if token is None and config.mode != "optional":
-            raise TrustedProxyAuthError("missing_assertion")
+            raise self._missing_assertion()
         return token
+
+    def _missing_assertion(self) -> TrustedProxyAuthError:
+        return TrustedProxyAuthError(
+            "missing_assertion", detail=f"header {quoted(self.config.assertion_header)} is absent or empty"
+        )
 
     def _parse(self, token: str) -> tuple[ParsedCompactJws, str, str | None]:
         """Stages size, syntax and header_policy."""
         if token == "":
-            raise TrustedProxyAuthError("missing_assertion")
+            raise self._missing_assertion()
         if utf8_length(token) > self.config.max_assertion_bytes:
-            raise TrustedProxyAuthError("assertion_too_large")
+            raise TrustedProxyAuthError(
+                "assertion_too_large", detail=f"longer than {self.config.max_assertion_bytes} bytes"
+            )
         parsed = parse_compact_jws(token, allow_padding=self._quirks.padded_base64url)
         if parsed is None:
-            raise TrustedProxyAuthError("malformed_assertion")
+            raise TrustedProxyAuthError("malformed_assertion", detail=_NOT_COMPACT_JWS)
         header = parsed.protected_header
         alg = header.get("alg")
         if not isinstance(alg, str):
-            raise TrustedProxyAuthError("malformed_assertion")
+            raise TrustedProxyAuthError("malformed_assertion", detail='header member "alg" is missing')
         if alg not in self.config.algorithms:
-            raise TrustedProxyAuthError("unsupported_algorithm")
+            raise TrustedProxyAuthError(
+                "unsupported_algorithm", detail=f"alg {quoted(alg)} is not one of {quoted_list(self.config.algorithms)}"
+            )
         if "b64" in header or "crit" in header:
-            raise TrustedProxyAuthError("malformed_assertion")
+            raise TrustedProxyAuthError("malformed_assertion", detail='header member "b64" or "crit" is present')
         kid = header.get("kid")
         if "kid" in header and not isinstance(kid, str):
-            raise TrustedProxyAuthError("malformed_assertion")
+            raise TrustedProxyAuthError("malformed_assertion", detail='header member "kid" is not a string')
         # Stage key_lookup starts here: a kid that would go into a key URL must be a UUID before anything
         # is looked up.
         if self._quirks.kid_uuid and not is_uuid_kid(kid):
-            raise TrustedProxyAuthError("unknown_key")
+            raise TrustedProxyAuthError("unknown_key", detail=_no_key_detail(kid, alg))
         return parsed, alg, kid
 
     def _finish(self, parsed: ParsedCompactJws, now: float | None) -> Identity:
@@ -308,7 +349,10 @@ class TrustedProxyAuth:
             return cached, True
         generation = self._key_generation()
         parsed, alg, kid = self._parse(token)
-        self._keys.verify(parsed, alg, kid)
+        try:
+            self._keys.verify(parsed, alg, kid)
+        except TrustedProxyAuthError as error:
+            raise _with_key_detail(error, kid, alg) from error.__cause__
         identity = self._finish(parsed, now)
         self._remember(token, identity, generation, now)
         return identity, False
@@ -319,7 +363,36 @@ class TrustedProxyAuth:
             return cached, True
         generation = self._key_generation()
         parsed, alg, kid = self._parse(token)
-        await self._keys.averify(parsed, alg, kid)
+        try:
+            await self._keys.averify(parsed, alg, kid)
+        except TrustedProxyAuthError as error:
+            raise _with_key_detail(error, kid, alg) from error.__cause__
         identity = self._finish(parsed, now)
         self._remember(token, identity, generation, now)
         return identity, False
+
+
+_NOT_COMPACT_JWS = "not a compact JWS (three base64url segments with a JSON object header and payload)"
+
+
+def _kid_text(kid: str | None) -> str:
+    return "an assertion without kid" if kid is None else f"kid {quoted(kid)}"
+
+
+def _no_key_detail(kid: str | None, alg: str) -> str:
+    return f"no usable key for {_kid_text(kid)} and alg {quoted(alg)}"
+
+
+def _with_key_detail(error: TrustedProxyAuthError, kid: str | None, alg: str) -> TrustedProxyAuthError:
+    """The key sources say only `unknown_key` or `invalid_signature`; the verifier knows the kid and alg, which
+    are all the detail names (contract/errors.json). A detail the key source gave (a key-fetch cause) is kept."""
+    if error.detail is not None:
+        return error
+    if error.code == "unknown_key":
+        return TrustedProxyAuthError("unknown_key", detail=_no_key_detail(kid, alg))
+    if error.code == "invalid_signature":
+        key = "without kid" if kid is None else f"with kid {quoted(kid)}"
+        return TrustedProxyAuthError(
+            "invalid_signature", detail=f"signature does not verify {key} and alg {quoted(alg)}"
+        )
+    return error

@@ -16,10 +16,11 @@ import { identityScenarios } from './scenarios/identity.js'
 import { keyScenarios } from './scenarios/keys.js'
 import { leakScenarios } from './scenarios/leaks.js'
 import { modeAndHookScenarios } from './scenarios/modes-and-hooks.js'
+import { guardScenarios } from './scenarios/guards.js'
 import { createSuiteContext } from './suite-context.js'
 import type { AdapterConformanceOptions } from './types.js'
 
-export type { AdapterConformanceOptions, ConformanceApp, ConformanceAppOptions, ConformanceAuthOptions, ConformanceEvent, ConformanceIdentity } from './types.js'
+export type { AdapterConformanceOptions, ConformanceApp, ConformanceAppOptions, ConformanceAuthOptions, ConformanceEvent, ConformanceIdentity, ConformanceRequirements } from './types.js'
 export { expectProblem } from './problem-assertions.js'
 export { rawGet, type RawResponse } from './raw-request.js'
 
@@ -32,6 +33,7 @@ export function runAdapterConformance(adapter: AdapterConformanceOptions): void 
     headerScenarios(context)
     addressScenarios(context)
     modeAndHookScenarios(context)
+    guardScenarios(context)
     keyScenarios(context)
     // Last: it searches everything the scenarios before it received and logged.
     leakScenarios(context)

@@ -4,6 +4,7 @@ import { DEFAULT_ASSERTION_HEADER } from '../request-helpers.js'
 import { loadErrorContract } from './error-contract.js'
 import { fromFetch, fromRaw, type ReceivedResponse } from './problem-assertions.js'
 import { rawGet } from './raw-request.js'
+import { conformanceGuards } from './scenarios/guards.js'
 import type { AdapterConformanceOptions, ConformanceApp, ConformanceAppOptions, ConformanceAuthOptions, ConformanceEvent } from './types.js'
 
 export interface StartedApp extends ConformanceApp {
@@ -42,6 +43,7 @@ export function createSuiteContext(adapter: AdapterConformanceOptions): SuiteCon
   const events: ConformanceEvent[] = []
   const consoleOutput: string[] = []
   const responsesSeen: string[] = []
+  const guards = conformanceGuards(adapter)
 
   beforeAll(async () => {
     await loadErrorContract()
@@ -91,7 +93,7 @@ export function createSuiteContext(adapter: AdapterConformanceOptions): SuiteCon
     async start(auth = {}, options = {}) {
       const host = options.host ?? '127.0.0.1'
       const merged = options.replaceAuth ? { ...auth } : { ...context.baseAuth(options.issuer), ...auth }
-      const app = await adapter.createApp({ auth: merged as ConformanceAuthOptions, host })
+      const app = await adapter.createApp({ auth: merged as ConformanceAuthOptions, host, guards })
       running.push(app)
       const record = (response: ReceivedResponse, headerText: string): ReceivedResponse => {
         responsesSeen.push(`${headerText}\n${response.body}`)

@@ -28,9 +28,26 @@ export interface ConformanceAuthOptions {
   [option: string]: unknown
 }
 
+/**
+ * Per-route requirements as the suite hands them to the adapter's route guard (`requireIdentity(requirements)`,
+ * contract/requirements.json). Pass them through unchanged; a cast to the adapter's own type is expected.
+ */
+export interface ConformanceRequirements {
+  claims?: readonly string[]
+  groups?: { any?: readonly string[]; all?: readonly string[] }
+  scopes?: readonly string[]
+  check?: (identity: ConformanceIdentity, request: unknown) => boolean | Promise<boolean>
+}
+
 export interface ConformanceAppOptions {
   /** Options for `trustedProxyAuth(auth)`. Creating the middleware may throw `invalid_config`: let it reject. */
   auth: ConformanceAuthOptions
+  /**
+   * Route guards by name. For each, the app must also serve, answering like `/whoami`:
+   * - `GET /guarded/<name>`: behind the middleware, then the adapter's route guard with these requirements;
+   * - `GET /bare/<name>`: the same guard with no middleware in front (it must answer 401 `missing_assertion`).
+   */
+  guards: Readonly<Record<string, ConformanceRequirements>>
   /** Loopback address the server must listen on (port 0). */
   host: '127.0.0.1' | '::1'
 }
@@ -61,4 +78,6 @@ export interface AdapterConformanceOptions {
    */
   transport?: 'socket' | 'in-process'
   createApp(options: ConformanceAppOptions): Promise<ConformanceApp>
+  /** The adapter's `new TrustedProxyAuthError(code)`, for a custom route check that denies with its own code. */
+  createAuthError(code: string): Error
 }

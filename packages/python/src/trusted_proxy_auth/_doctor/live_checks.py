@@ -21,30 +21,20 @@ MAX_KEY_SET_BYTES = 1024 * 1024
 _MISSING = object()
 
 
-def _number_text(value: float) -> str:
-    """Numbers as JavaScript prints them (5.0 is `5`), so both doctors print the same detail."""
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _fetch_cause(error: FetchFailure, timeout: float, max_bytes: int) -> str:
-    if error.status is not None:
-        return f"HTTP status {error.status}"
-    if error.reason == "timed out":
-        return f"timed out after {_number_text(timeout)} s"
-    if error.reason.endswith("too large"):
-        return f"larger than {max_bytes} bytes"
-    return "connection failed"
+def _fetch_cause(error: FetchFailure) -> str:
+    """The key fetch's own cause in words ("timed out after 5 s", "HTTP status 404"), as both doctors print it."""
+    return error.reason
 
 
 def _fetch_json(
-    url: str, config: TrustedProxyAuthConfig, max_bytes: int, document: str, transport: httpx.BaseTransport | None
+    url: str, config: TrustedProxyAuthConfig, max_bytes: int, transport: httpx.BaseTransport | None
 ) -> tuple[Any, str | None]:
     """(parsed JSON or _MISSING when not JSON, None) or (None, cause)."""
-    request = KeyRequest(url, config.jwks_timeout, max_bytes, "application/json", document)
+    request = KeyRequest(url, config.jwks_timeout, max_bytes, "application/json")
     try:
         response = fetch_key_document(request, transport)
     except FetchFailure as error:
-        return None, _fetch_cause(error, config.jwks_timeout, max_bytes)
+        return None, _fetch_cause(error)
     try:
         return json.loads(response.body.decode("utf-8", errors="replace")), None
     except ValueError:
@@ -95,7 +85,7 @@ def live_findings(config: TrustedProxyAuthConfig, transport: httpx.BaseTransport
         return [finding("keys_not_fetched")]
     url = source.url if isinstance(source, JwksSource) else source.discovery_url
     if isinstance(source, DiscoverySource):
-        metadata, cause = _fetch_json(url, config, MAX_DISCOVERY_DOCUMENT_BYTES, "discovery document", transport)
+        metadata, cause = _fetch_json(url, config, MAX_DISCOVERY_DOCUMENT_BYTES, transport)
         if cause is not None:
             return [finding("keys_unreachable", f"{url}: {cause}")]
         if not isinstance(metadata, dict):
@@ -108,7 +98,7 @@ def live_findings(config: TrustedProxyAuthConfig, transport: httpx.BaseTransport
         if not isinstance(jwks_uri, str) or key_url_problem(jwks_uri) is not None:
             return [finding("keys_unreachable", f"{url}: discovery document has no usable jwks_uri")]
         url = jwks_uri
-    key_set, cause = _fetch_json(url, config, MAX_KEY_SET_BYTES, "key set", transport)
+    key_set, cause = _fetch_json(url, config, MAX_KEY_SET_BYTES, transport)
     if cause is not None:
         return [finding("keys_unreachable", f"{url}: {cause}")]
     return _key_set_findings(url, key_set, config)

@@ -28,11 +28,11 @@ class JwksKeys:
     def start(self) -> None:
         self.store.start()
 
-    def load(self) -> None:
-        self.store.load()
+    def load(self, timeout: float | None = None) -> None:
+        self.store.load(timeout)
 
-    async def aload(self) -> None:
-        await self.store.aload()
+    async def aload(self, timeout: float | None = None) -> None:
+        await self.store.aload(timeout)
 
     def status(self) -> KeyStatus:
         return self.store.status()

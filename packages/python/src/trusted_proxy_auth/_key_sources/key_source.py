@@ -53,10 +53,11 @@ class SignatureKeys(Protocol):
     def start(self) -> None:
         """Starts loading keys in the background, when the source has anything to load before a request."""
 
-    def load(self) -> None:
-        """Returns once keys are usable (at once when nothing can be loaded ahead); raises jwks_unavailable."""
+    def load(self, timeout: float | None = None) -> None:
+        """Returns once keys are usable (at once when nothing can be loaded ahead); raises jwks_unavailable
+        after a failed load or `timeout` seconds (default: the fetch timeout)."""
 
-    async def aload(self) -> None: ...
+    async def aload(self, timeout: float | None = None) -> None: ...
 
     def status(self) -> KeyStatus: ...
 

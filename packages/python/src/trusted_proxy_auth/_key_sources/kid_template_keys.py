@@ -25,11 +25,13 @@ import httpx
 
 from trusted_proxy_auth._events import EventListener, emit
 from trusted_proxy_auth._key_fetch import (
+    FetchDeadline,
     FetchFailure,
+    FetchPlan,
     KeyRequest,
-    afetch_key_document,
-    fetch_key_document,
+    arun_plan,
     freshness_from,
+    run_plan,
 )
 from trusted_proxy_auth._key_set import KeyMember, fits_algorithm, unusable_reason
 from trusted_proxy_auth._key_store import KeyStatus
@@ -63,6 +65,8 @@ class _Miss:
 
     kind: Literal["not_found", "failed"]
     until: float
+    #: The fetch failure in words, for `TrustedProxyAuthError.detail`.
+    reason: str
 
 
 class _Flight:
@@ -146,6 +150,9 @@ class KidTemplateKeyStore:
         self._last_error: str | None = None
         # Guards the maps above for short decisions; never held during a fetch or an event callback.
         self._lock = threading.Lock()
+        #: The process these flights and locks belong to; a fork that skips the at-fork hooks (uWSGI forks
+        #: from C) is noticed on first use instead.
+        self._pid = os.getpid()
         if hasattr(os, "register_at_fork"):
             # A forked child (gunicorn --preload) has none of the parent's fetch threads: it must not wait
             # for their flights or a lock one of them held.
@@ -153,8 +160,13 @@ class KidTemplateKeyStore:
             os.register_at_fork(after_in_child=lambda: _after_fork(reference))
 
     def restart_after_fork(self) -> None:
+        self._pid = os.getpid()
         self._lock = threading.Lock()
         self._inflight = {}
+
+    def _ensure_process(self) -> None:
+        if self._pid != os.getpid():
+            self.restart_after_fork()
 
     def status(self) -> KeyStatus:
         # Nothing can be loaded before an assertion names a kid, so the store is always ready.
@@ -170,6 +182,7 @@ class KidTemplateKeyStore:
 
     def key_for(self, kid: str) -> KeyMember:
         """The key published for `kid` (a UUID); raises unknown_key or jwks_unavailable."""
+        self._ensure_process()
         plan = self._plan(kid)
         if plan.member is not None:
             return plan.member
@@ -181,6 +194,7 @@ class KidTemplateKeyStore:
         return self._after_fetch(kid)
 
     async def akey_for(self, kid: str) -> KeyMember:
+        self._ensure_process()
         plan = self._plan(kid)
         if plan.member is not None:
             return plan.member
@@ -239,7 +253,7 @@ class KidTemplateKeyStore:
                 miss = self._misses.get(kid)
                 if miss is not None:
                     return self._answer_from_miss(kid, miss, after, events)
-                raise self._unavailable(after, after + self._cooldown)
+                raise self._unavailable(after, after + self._cooldown, self._last_error or "key fetch failed")
         finally:
             for event in events:
                 self._emit(event)
@@ -258,11 +272,11 @@ class KidTemplateKeyStore:
         if cached is not None and now < cached.fresh_until + self._max_stale:
             events.append({"type": "jwks_stale_served", "age_seconds": round(now - cached.fresh_until)})
             return cached.member
-        raise self._unavailable(now, miss.until)
+        raise self._unavailable(now, miss.until, miss.reason)
 
     @staticmethod
-    def _unavailable(now: float, until: float) -> TrustedProxyAuthError:
-        return TrustedProxyAuthError("jwks_unavailable", retry_after=max(1, math.ceil(until - now)))
+    def _unavailable(now: float, until: float, detail: str) -> TrustedProxyAuthError:
+        return TrustedProxyAuthError("jwks_unavailable", retry_after=max(1, math.ceil(until - now)), detail=detail)
 
     def _may_fetch_uncached(self, now: float) -> bool:
         self._uncached_fetch_starts = [at for at in self._uncached_fetch_starts if now - at < self._cooldown]
@@ -280,31 +294,26 @@ class KidTemplateKeyStore:
         with self._lock:
             self._fetch_count += 1
             self._last_fetch_at = started
-        return KeyRequest(url, self._timeout, MAX_PEM_BYTES, _ACCEPT, "key"), started
+        return KeyRequest(url, self._timeout, MAX_PEM_BYTES, _ACCEPT), started
+
+    def _fetch_plan(self, kid: str, flight: _Flight) -> FetchPlan[None]:
+        """One kid's fetch and what its answer means, without I/O (run by `run_plan` or `arun_plan`)."""
+        request, started = self._begin(kid)
+        try:
+            response = yield request, FetchDeadline(request.timeout)
+            self._succeeded(kid, request.url, public_jwk_from_pem(response.body, kid), response.cache_control, started)
+        except FetchFailure as failure:
+            self._failed(kid, request.url, failure, started)
+        except Exception:  # noqa: BLE001 - whatever went wrong, no key was obtained
+            self._failed(kid, request.url, FetchFailure("request failed"), started)
+        finally:
+            self._land(kid, flight)
 
     def _fetch(self, kid: str, flight: _Flight) -> None:
-        request, started = self._begin(kid)
-        try:
-            response = fetch_key_document(request, self._transport)
-            self._succeeded(kid, request.url, public_jwk_from_pem(response.body, kid), response.cache_control, started)
-        except FetchFailure as failure:
-            self._failed(kid, request.url, failure, started)
-        except Exception:  # noqa: BLE001 - whatever went wrong, no key was obtained
-            self._failed(kid, request.url, FetchFailure("request failed"), started)
-        finally:
-            self._land(kid, flight)
+        run_plan(self._fetch_plan(kid, flight), self._transport)
 
     async def _afetch(self, kid: str, flight: _Flight) -> None:
-        request, started = self._begin(kid)
-        try:
-            response = await afetch_key_document(request, self._async_transport)
-            self._succeeded(kid, request.url, public_jwk_from_pem(response.body, kid), response.cache_control, started)
-        except FetchFailure as failure:
-            self._failed(kid, request.url, failure, started)
-        except Exception:  # noqa: BLE001 - whatever went wrong, no key was obtained
-            self._failed(kid, request.url, FetchFailure("request failed"), started)
-        finally:
-            self._land(kid, flight)
+        await arun_plan(self._fetch_plan(kid, flight), self._async_transport)
 
     def _land(self, kid: str, flight: _Flight) -> None:
         with self._lock:
@@ -340,7 +349,9 @@ class KidTemplateKeyStore:
             if not_found:
                 # A withdrawn key is not served stale: the publisher says it no longer exists.
                 self._keys.pop(kid, None)
-            self._remember(kid, _Miss("not_found" if not_found else "failed", now + self._cooldown), now)
+            self._remember(
+                kid, _Miss("not_found" if not_found else "failed", now + self._cooldown, failure.reason), now
+            )
             self._last_error = failure.reason
         self._emit(
             {
@@ -368,10 +379,10 @@ class KidTemplateKeys:
     def start(self) -> None:
         return
 
-    def load(self) -> None:
+    def load(self, timeout: float | None = None) -> None:
         return
 
-    async def aload(self) -> None:
+    async def aload(self, timeout: float | None = None) -> None:
         return
 
     def status(self) -> KeyStatus:

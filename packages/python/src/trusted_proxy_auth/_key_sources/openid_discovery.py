@@ -28,11 +28,15 @@ def jwks_uri_from_discovery(body: bytes, issuer: str) -> str:
     try:
         metadata = json.loads(body.decode("utf-8-sig", errors="replace"), parse_constant=_reject_constant)
     except (ValueError, RecursionError):
-        raise FetchFailure("discovery document is not JSON") from None
+        raise FetchFailure("discovery document: invalid JSON") from None
     if not isinstance(metadata, dict):
         raise FetchFailure("discovery document is not a JSON object")
-    if metadata.get("issuer") != issuer:
-        raise FetchFailure("discovery document names another issuer")
+    received = metadata.get("issuer")
+    if received != issuer:
+        shown = json.dumps(received[:200], ensure_ascii=False) if isinstance(received, str) else "none"
+        raise FetchFailure(
+            f"discovery issuer differs: expected {json.dumps(issuer, ensure_ascii=False)}, received {shown}"
+        )
     jwks_uri = metadata.get("jwks_uri")
     if not isinstance(jwks_uri, str) or key_url_problem(jwks_uri) is not None:
         raise FetchFailure("discovery document has no usable jwks_uri")

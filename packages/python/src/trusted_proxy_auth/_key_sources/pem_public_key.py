@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 from trusted_proxy_auth._key_fetch import FetchFailure
+from trusted_proxy_auth._key_material import key_material_problem
 from trusted_proxy_auth._text import js_trim
 
 #: One SubjectPublicKeyInfo block and nothing else (surrounding whitespace aside): a private key or a
@@ -35,7 +36,9 @@ def _jwk_of(key: object) -> dict[str, Any]:
 def public_jwk_from_pem(body: bytes, kid: str) -> dict[str, Any]:
     """The public key as a JWK with `kid` = the assertion's kid and no alg/use/key_ops, so the usual
     usability rules of stage key_lookup decide whether it fits the assertion's `alg`. Raises FetchFailure
-    when the text is not exactly one supported public key."""
+    when the text is not exactly one supported public key, or when that key fails the key material rules
+    (contract/checks.json `keyUsability`): the one key published for the kid is unusable, which the key
+    host must fix."""
     pem = js_trim(body.decode("utf-8", errors="replace"))
     if _ONE_PUBLIC_KEY_BLOCK.fullmatch(pem) is None:
         raise FetchFailure("not one PEM public key")
@@ -45,5 +48,7 @@ def public_jwk_from_pem(body: bytes, kid: str) -> dict[str, Any]:
         raise FetchFailure("not a supported public key") from None
     jwk = _jwk_of(key)
     member = {name: jwk[name] for name in _PUBLIC_MEMBERS if name in jwk}
+    if key_material_problem(member) is not None:
+        raise FetchFailure("not a usable public key")
     member["kid"] = kid
     return member

@@ -31,10 +31,10 @@ class SharedSecretKeys:
     def start(self) -> None:
         return
 
-    def load(self) -> None:
+    def load(self, timeout: float | None = None) -> None:
         return
 
-    async def aload(self) -> None:
+    async def aload(self, timeout: float | None = None) -> None:
         return
 
     def close(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from trusted_proxy_auth._detail_text import quoted
 from trusted_proxy_auth.errors import TrustedProxyAuthError
 
 
@@ -34,4 +35,7 @@ def alb_expiry(header: dict[str, Any], payload: dict[str, Any]) -> float | None:
 def check_issuers_agree(header: dict[str, Any], payload: dict[str, Any]) -> None:
     """Stage claim_values: a header `iss` and a payload `iss` that disagree name two different issuers."""
     if "iss" in header and "iss" in payload and header["iss"] != payload["iss"]:
-        raise TrustedProxyAuthError("issuer_mismatch")
+        raise TrustedProxyAuthError(
+            "issuer_mismatch",
+            detail=f"header iss {quoted(header['iss'])} differs from payload iss {quoted(payload['iss'])}",
+        )

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from trusted_proxy_auth._contract import setting_name
+from trusted_proxy_auth._detail_text import quoted
 from trusted_proxy_auth.errors import TrustedProxyAuthError
 
 #: Groups: 1 partition, 3 region, 5 account, 6 name, 7 id.
@@ -32,4 +34,8 @@ def parse_alb_arn(text: str) -> AlbArn | None:
 def check_signer(header: dict[str, Any], arn: str) -> None:
     """Stage claim_values, before the issuer: `signer` must equal the configured ARN exactly."""
     if header.get("signer") != arn:
-        raise TrustedProxyAuthError("issuer_mismatch")
+        raise TrustedProxyAuthError(
+            "issuer_mismatch",
+            detail=f'header member "signer" {quoted(header.get("signer"))} '
+            f"is not {setting_name('awsAlbArn')} {quoted(arn)}",
+        )

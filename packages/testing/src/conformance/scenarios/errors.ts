@@ -109,7 +109,7 @@ export function errorScenarios(context: SuiteContext): void {
     })
 
     it('invalid_config is raised when the middleware is created, listing every problem', async () => {
-      const attempt = context.adapter.createApp({ auth: { env: {}, assertionHeader: 'X Bad Header', algorithms: ['HS256'] }, host: '127.0.0.1' })
+      const attempt = context.adapter.createApp({ auth: { env: {}, assertionHeader: 'X Bad Header', algorithms: ['HS256'] }, host: '127.0.0.1', guards: {} })
       const error: unknown = await attempt.then(
         async (app) => {
           await app.close()

@@ -1,0 +1,30 @@
+/**
+ * The ROCA fingerprint (CVE-2017-15361, Nemec et al., "The Return of Coppersmith's Attack", CCS 2017).
+ * Infineon's RSALib built every prime as k·M + (65537^a mod M), M a primorial, so a modulus n = p·q is,
+ * modulo each small prime r dividing M, a power of 65537. Such a modulus can be factored; a random modulus
+ * passes this test for all the primes below with probability about 2^-154 (the paper's detector uses the
+ * same primes). This is a policy check on public data, not cryptography.
+ */
+const FINGERPRINT_PRIMES = [
+  3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149,
+  151, 157, 163, 167,
+] as const
+
+const GENERATOR = 65537
+
+/** Per prime r: the residues 65537^a mod r (the subgroup 65537 generates in the integers mod r). */
+const POWERS_OF_GENERATOR: ReadonlyMap<number, ReadonlySet<number>> = new Map(
+  FINGERPRINT_PRIMES.map((prime) => {
+    const powers = new Set<number>()
+    for (let power = 1; !powers.has(power); power = (power * GENERATOR) % prime) powers.add(power)
+    return [prime, powers]
+  }),
+)
+
+/** Whether the RSA modulus `n` has the ROCA fingerprint: n mod r lies in ⟨65537⟩ for every prime r listed. */
+export function hasRocaFingerprint(n: bigint): boolean {
+  for (const [prime, powers] of POWERS_OF_GENERATOR) {
+    if (!powers.has(Number(n % BigInt(prime)))) return false
+  }
+  return true
+}
