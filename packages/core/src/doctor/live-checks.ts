@@ -1,7 +1,7 @@
 import type { TrustedProxyAuthConfig } from '../config.js'
 import { FetchFailure, fetchKeyDocument } from '../key-fetch.js'
 import { fitsAlgorithm, hasPrivateMaterial, unusableReason, type PublicJwk } from '../key-set.js'
-import { MAX_DISCOVERY_DOCUMENT_LENGTH } from '../key-sources/openid-discovery.js'
+import { MAX_DISCOVERY_DOCUMENT_BYTES } from '../key-sources/openid-discovery.js'
 import { keyUrlProblem } from '../url-rules.js'
 import { finding, type Finding } from './findings.js'
 
@@ -69,7 +69,7 @@ export async function liveFindings(config: TrustedProxyAuthConfig, fetchImpl: ty
   if (source.kind === 'sharedSecret' || source.kind === 'kidTemplate') return [finding('keys_not_fetched')]
   let url = source.kind === 'jwks' ? source.url : source.discoveryUrl
   if (source.kind === 'discovery') {
-    const discovered = await fetchJson(url, config, fetchImpl, MAX_DISCOVERY_DOCUMENT_LENGTH)
+    const discovered = await fetchJson(url, config, fetchImpl, MAX_DISCOVERY_DOCUMENT_BYTES)
     if ('cause' in discovered) return [finding('keys_unreachable', `${url}: ${discovered.cause}`)]
     if (!isObject(discovered.json)) return [finding('keys_unreachable', `${url}: discovery document is not a JSON object`)]
     const named = discovered.json['issuer']
