@@ -92,7 +92,8 @@ def test_vector_files_are_present() -> None:
 @pytest.mark.parametrize("vector", VECTORS, ids=[vector.id for vector in VECTORS])
 @pytest.mark.parametrize("mode", ["sync", "async", "sync-repeat"])
 def test_vector_through_library(vector: Vector, mode: str) -> None:
-    assert _pinned(vector, run_library(vector, asynchronous=mode == "async", repeat=mode == "sync-repeat")) == vector.expected
+    verdict = run_library(vector, asynchronous=mode == "async", repeat=mode == "sync-repeat")
+    assert _pinned(vector, verdict) == vector.expected
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[vector.id for vector in VECTORS])
