@@ -50,7 +50,7 @@ describe('trusted-proxy-auth for CI and operators', () => {
     expect(summary.out).toContain('  email:     ann@example.com (verified)\n')
     expect(summary.out).toContain('  expires:   2023-11-14T22:18:20Z\n')
     const rejected = await cli(['verify', token, '--now', '1800000000'], env, { terminal: true })
-    expect(rejected).toEqual({ code: 1, out: 'rejected: expired (401): the identity assertion has expired\n' })
+    expect(rejected).toEqual({ code: 1, out: 'rejected: expired (401): the identity assertion has expired\n  cause: exp 1700000300 is not after now 1800000000 - tolerance 60 s\n' })
     const forced = await cli(['verify', '--json', token, '--now', String(now)], env, { terminal: true })
     expect(JSON.parse(forced.out).ok).toBe(true)
     expect(summary.out + rejected.out).not.toContain(token.split('.')[1])
