@@ -34,7 +34,9 @@ export function eventLogger(logger: Logger): (event: TrustedProxyAuthEvent) => v
         safeLog(logger, 'debug', `verified subject ${quoted(event.subject)}`)
         return
       case 'verify_failed':
-        safeLog(logger, event.code === 'jwks_unavailable' ? 'warn' : 'debug', `rejected ${event.code}${event.detail === undefined ? '' : `: ${event.detail}`}`)
+        // Debug even for jwks_unavailable: the failed fetch is logged once per fetch (warn), while every request
+        // rejected meanwhile would flood the log with the same cause.
+        safeLog(logger, 'debug', `rejected ${event.code}${event.detail === undefined ? '' : `: ${event.detail}`}`)
         return
     }
   }

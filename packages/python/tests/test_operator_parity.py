@@ -119,7 +119,12 @@ def _scenarios(base: str) -> dict[str, Scenario]:
             ["verify", "--discover", "--issuer", f"{base}/wrong", "--token-env", "T", *now],
             {**discovery_env, "T": KEY.sign(claims(iss=f"{base}/wrong"))},
             3,
-            contains={"error": {"code": "jwks_unavailable", "detail": "discovery document names another issuer"}},
+            contains={
+                "error": {
+                    "code": "jwks_unavailable",
+                    "detail": f'discovery issuer differs: expected "{base}/wrong", received "{base}/elsewhere"',
+                }
+            },
         ),
         "verify --discover with a key URL": Scenario(["verify", "--discover", token, *now], no_header, 2),
         "verify without key URL over http is not discovered": Scenario(["verify", token, *now], discovery_env, 2),

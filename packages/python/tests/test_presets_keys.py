@@ -76,6 +76,8 @@ def alb_verifier(mock: RoutedMock, **env: str) -> tuple[TrustedProxyAuth, Manual
             "TRUSTED_PROXY_ISSUER": ALB_ISSUER,
             "TRUSTED_PROXY_AUDIENCE": CLIENT,
             "TRUSTED_PROXY_JWKS_URL": KEY_HOST + "/{kid}",
+            # These tests count key fetches per request: a verified-assertion cache hit would skip the key lookup.
+            "TRUSTED_PROXY_CACHE_SIZE": "0",
             **env,
         }
     )

@@ -68,8 +68,10 @@ it('every absolute link from a package README into this repository names a file 
 it('the core package stays small: the CLI shares the library chunk and no source maps ship', () => {
   const files = tarballFiles(inject('tarballs')['@mieweb/trusted-proxy-auth']!)
   const unpacked = [...files.values()].reduce((sum, content) => sum + content.length, 0)
-  // 1.2 MB before (maps with sources, a CLI bundle with its own copy of the library); about 0.42 MB now.
-  expect(unpacked).toBeLessThan(600_000)
+  // 1.2 MB before (maps with sources, a CLI bundle with its own copy of the library); about 0.42 MB after that
+  // fix, 0.63 MB once doctor, the verified-assertion cache, key-material rules and the documented option types
+  // (ESM and CJS, with their .d.ts) came in. The bound catches a bundle or source maps coming back.
+  expect(unpacked).toBeLessThan(700_000)
   // The command line itself (verify with its CI flags and terminal summary, serve's loader; doctor is a chunk
   // loaded on use) is about 22 KB; a second copy of the library would add well over 100 KB.
   expect(files.get('dist/cli/main.js')!.length).toBeLessThan(30_000)

@@ -166,7 +166,8 @@ def event_logger() -> Callable[[dict[str, Any]], None]:
             logger.debug("verified subject %s", quoted(event["subject"]))
         elif kind == "verify_failed":
             detail = event.get("detail")
-            level = logging.WARNING if event["code"] == "jwks_unavailable" else logging.DEBUG
-            logger.log(level, "rejected %s%s", event["code"], "" if detail is None else f": {detail}")
+            # DEBUG even for jwks_unavailable: the failed fetch is logged once per fetch (WARNING), while every
+            # request rejected meanwhile would flood the log with the same cause.
+            logger.log(logging.DEBUG, "rejected %s%s", event["code"], "" if detail is None else f": {detail}")
 
     return log
