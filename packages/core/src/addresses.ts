@@ -20,6 +20,9 @@ export function parseAddressRange(text: string): AddressRange | null {
 /** IPv4-mapped IPv6 peers (`::ffff:127.0.0.1`, as Node reports them on dual-stack sockets) count as IPv4. */
 function parsePeer(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   const bare = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text
+  // Like the configured ranges: ipaddr.js reads hex, octal and short IPv4 ("0x7f.1"), which Python refuses and a
+  // framework's forwarded-address string may carry; only four decimal parts are an IPv4 peer.
+  if (!bare.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(bare)) return null
   if (!ipaddr.isValid(bare)) return null
   const address = ipaddr.parse(bare)
   if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) {

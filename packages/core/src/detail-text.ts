@@ -8,15 +8,27 @@ export const MAX_QUOTED_CHARACTERS = 100
 /** At most this many values of a received list are shown. */
 export const MAX_QUOTED_VALUES = 5
 
-function escapeCodePoint(character: string): string {
+function escapeControl(character: string): string {
   const code = character.codePointAt(0)!
-  if (character === '"') return '\\"'
-  if (character === '\\') return '\\\\'
   // C0, DEL, C1, the JavaScript line separators and lone surrogates.
   if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 || (code >= 0xd800 && code <= 0xdfff)) {
     return `\\u${code.toString(16).padStart(4, '0')}`
   }
   return character
+}
+
+function escapeCodePoint(character: string): string {
+  if (character === '"') return '\\"'
+  if (character === '\\') return '\\\\'
+  return escapeControl(character)
+}
+
+/**
+ * A signed claim made safe for a terminal line: control characters (which could move the cursor, set the
+ * window title or clear the screen) and line separators escaped as `\uXXXX`; nothing cut, quotes kept.
+ */
+export function printable(text: string): string {
+  return Array.from(text).map(escapeControl).join('')
 }
 
 /** `"value"`, cut and escaped; a non-string (a number, an object) is shown as its JSON type. */

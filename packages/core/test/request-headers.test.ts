@@ -48,6 +48,10 @@ describe('isTrustedPeer', () => {
     ['fe80::1', false],
     ['not-an-ip', false],
     [undefined, false],
+    // Hex, octal and short IPv4 forms name 10.0.0.1 to ipaddr.js but not to Python: refused as peers too.
+    ['0xa.0.0.1', false],
+    ['10.1', false],
+    ['010.000.000.001', false],
   ])('%s → %s', (peer, trusted) => {
     expect(isTrustedPeer(peer, ranges)).toBe(trusted)
   })

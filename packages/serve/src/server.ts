@@ -45,7 +45,7 @@ async function answerVerify(
     response.end()
     options.metrics.observeVerification(identity ? 'ok' : 'anonymous', elapsed())
   } catch (error) {
-    const problem = toProblemDetails(error)
+    const problem = toProblemDetails(error, undefined, { problemDetail: options.verifier.config.problemDetail })
     response.writeHead(problem.status, problem.headers)
     response.end(JSON.stringify(problem.body))
     const outcome = isTrustedProxyAuthError(error) ? error.code : 'internal_error'

@@ -1,6 +1,7 @@
 import type { TrustedProxyAuthError } from '../errors.js';
 import { errorEntry } from '../errors.js'
 import type { TrustedIdentity } from '../identity.js'
+import { printable } from '../detail-text.js'
 
 /** Exit codes of every `trusted-proxy-auth` command (the brief's shared decision; Python uses the same). */
 export const EXIT_OK = 0
@@ -40,14 +41,16 @@ function when(seconds: number | null): string {
 /** What a person at a terminal sees for a verified identity (JSON is for pipes and `--json`). */
 export function identitySummary(identity: TrustedIdentity | null): string {
   if (identity === null) return 'verified: no assertion (mode optional): anonymous\n'
+  // Claims are signed, not trusted to be harmless: a display name may carry terminal escape sequences.
+  const show = (text: string): string => printable(text)
   const lines = [
     'verified',
-    `  subject:   ${identity.subject}`,
-    `  issuer:    ${identity.issuer}`,
-    `  audience:  ${identity.audience.join(', ')}`,
-    `  email:     ${identity.email ?? '-'}${identity.emailVerified === true ? ' (verified)' : ''}`,
-    `  name:      ${identity.name ?? '-'}`,
-    `  groups:    ${identity.groups.length > 0 ? identity.groups.join(', ') : '-'}`,
+    `  subject:   ${show(identity.subject)}`,
+    `  issuer:    ${show(identity.issuer)}`,
+    `  audience:  ${show(identity.audience.join(', '))}`,
+    `  email:     ${identity.email === null ? '-' : show(identity.email)}${identity.emailVerified === true ? ' (verified)' : ''}`,
+    `  name:      ${identity.name === null ? '-' : show(identity.name)}`,
+    `  groups:    ${identity.groups.length > 0 ? show(identity.groups.join(', ')) : '-'}`,
     `  issued:    ${when(identity.issuedAt)}`,
     `  expires:   ${when(identity.expiresAt)}`,
   ]

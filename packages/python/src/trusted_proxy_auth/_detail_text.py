@@ -13,16 +13,26 @@ MAX_QUOTED_CHARACTERS = 100
 MAX_QUOTED_VALUES = 5
 
 
-def _escape(character: str) -> str:
+def _escape_control(character: str) -> str:
     code = ord(character)
-    if character == '"':
-        return '\\"'
-    if character == "\\":
-        return "\\\\"
     # C0, DEL, C1, the JavaScript line separators and lone surrogates.
     if code < 0x20 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029) or 0xD800 <= code <= 0xDFFF:
         return f"\\u{code:04x}"
     return character
+
+
+def _escape(character: str) -> str:
+    if character == '"':
+        return '\\"'
+    if character == "\\":
+        return "\\\\"
+    return _escape_control(character)
+
+
+def printable(text: str) -> str:
+    """A signed claim made safe for a terminal line: control characters (which could move the cursor, set the
+    window title or clear the screen) and line separators escaped as `\\uXXXX`; nothing cut, quotes kept."""
+    return "".join(_escape_control(character) for character in text)
 
 
 def json_type(value: object) -> str:

@@ -14,6 +14,7 @@ from typing import Any, NoReturn, TextIO
 
 from ._batch_cases import BatchLineError, parse_batch_line
 from ._contract import variable_for_option
+from ._detail_text import printable
 from ._doctor import format_doctor_report, run_doctor
 from ._json_numbers import dumps_compact
 from ._presets import Discovery
@@ -420,14 +421,15 @@ def _identity_summary(identity: Identity | None) -> str:
     if identity is None:
         return "verified: no assertion (mode optional): anonymous\n"
     verified = " (verified)" if identity.email_verified is True else ""
+    # Claims are signed, not trusted to be harmless: a display name may carry terminal escape sequences.
     lines = [
         "verified",
-        f"  subject:   {identity.subject}",
-        f"  issuer:    {identity.issuer}",
-        f"  audience:  {', '.join(identity.audience)}",
-        f"  email:     {identity.email if identity.email is not None else '-'}{verified}",
-        f"  name:      {identity.name if identity.name is not None else '-'}",
-        f"  groups:    {', '.join(identity.groups) if identity.groups else '-'}",
+        f"  subject:   {printable(identity.subject)}",
+        f"  issuer:    {printable(identity.issuer)}",
+        f"  audience:  {printable(', '.join(identity.audience))}",
+        f"  email:     {printable(identity.email) if identity.email is not None else '-'}{verified}",
+        f"  name:      {printable(identity.name) if identity.name is not None else '-'}",
+        f"  groups:    {printable(', '.join(identity.groups)) if identity.groups else '-'}",
         f"  issued:    {_when(identity.issued_at)}",
         f"  expires:   {_when(identity.expires_at)}",
     ]
