@@ -67,6 +67,18 @@ describe('trusted-proxy-auth serve', () => {
     expect(Number(unavailable.headers.get('retry-after'))).toBeGreaterThan(0)
   })
 
+  it('puts the detail into problem bodies only with TRUSTED_PROXY_PROBLEM_DETAIL=diagnostic', async () => {
+    const token = await issuer.sign({ exp: 1 })
+    const generic = await start()
+    await generic.verifier.ready()
+    const quiet = (await (await fetch(`${generic.url}/verify`, { headers: { 'x-assertion': token } })).json()) as { detail: string }
+    expect(quiet.detail).toBe('the identity assertion has expired')
+    const diagnostic = await start({ TRUSTED_PROXY_PROBLEM_DETAIL: 'diagnostic' })
+    await diagnostic.verifier.ready()
+    const told = (await (await fetch(`${diagnostic.url}/verify`, { headers: { 'x-assertion': token } })).json()) as { detail: string }
+    expect(told.detail).toMatch(/^the identity assertion has expired: exp 1 is not after now /)
+  })
+
   it('takes the socket peer as the source: a proxy outside TRUSTED_PROXY_TRUSTED_ADDRESSES gets 401 untrusted_source', async () => {
     const edge = await start({ TRUSTED_PROXY_TRUSTED_ADDRESSES: '10.0.0.1' })
     const response = await fetch(`${edge.url}/verify`, { headers: { 'x-assertion': await issuer.sign(), 'x-forwarded-for': '10.0.0.1' } })
