@@ -17,6 +17,7 @@ describe('the terminal summary of a verified identity', () => {
       claims: {},
     }
     const summary = identitySummary(identity)
+    // eslint-disable-next-line no-control-regex -- the point is to find raw control characters
     expect(summary).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028]/)
     expect(summary).toContain('  subject:   user-1\\u001b[2J\n')
     expect(summary).toContain('  name:      \\u001b]0;pwned\\u0007 Evil\\u2028\n')
