@@ -84,7 +84,10 @@ describe.skipIf(skipReason !== null)('docs/proxies/nginx-auth-request.md, run fo
       // uvicorn first, as it takes longest to start; the Express verifier fetches keys as soon as it is
       // created, and each failed fetch lengthens its retry delay (5 s, 10 s, 30 s).
       fresh.fastapi = await startFastApiApp(tools['uvicorn']!, stack().appEnv)
-      fresh.express = await startExpressApp(stack().appEnv)
+      // In this process the same configuration would share the running Express app's verifier (one per
+      // configuration), which holds keys and has this assertion cached; a restarted app is a new process with
+      // neither. A cache size of its own makes a configuration, and so a verifier, of its own.
+      fresh.express = await startExpressApp({ ...stack().appEnv, TRUSTED_PROXY_CACHE_SIZE: '1' })
       const ask = (app: AppName): Promise<Response> => fetch(`${fresh[app]!.url}/`, { headers: { authorization: `Bearer ${token}` } })
       const down = await Promise.all(APP_NAMES.map(ask))
       for (const [index, answer] of down.entries()) {
