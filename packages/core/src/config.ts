@@ -92,6 +92,16 @@ export interface TrustedProxyAuthConfig {
 }
 
 const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/**
+ * Response headers `serve` must not be told to fill with a claim: message framing and connection management
+ * (RFC 9112 section 6, RFC 9110 section 7.6.1), cookies, and the headers of its own problem answers. A claim
+ * written there would break the response towards the proxy or let a signed value set a cookie.
+ */
+const RESERVED_RESPONSE_HEADERS = new Set([
+  'connection', 'content-length', 'content-type', 'keep-alive', 'proxy-connection', 'set-cookie', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'www-authenticate', 'retry-after', 'cache-control', 'content-encoding',
+])
 const INTEGER = /^-?[0-9]+$/
 const DECIMAL = /^-?[0-9]+(\.[0-9]+)?$/
 
@@ -225,12 +235,19 @@ function checkPolicy(settings: Record<string, unknown>, problems: ConfigProblem[
   if (typeof header === 'string' && header !== '' && !HTTP_TOKEN.test(header)) {
     problems.push({ variable: 'TRUSTED_PROXY_ASSERTION_HEADER', message: 'must be a valid HTTP header name' })
   }
+  const identityHeaders = new Set<string>()
   for (const option of ['serveUserHeader', 'serveEmailHeader', 'serveNameHeader', 'serveGroupsHeader']) {
     const value = settings[option]
-    if (typeof value === 'string' && !HTTP_TOKEN.test(value)) {
-      const variable = ENV_CONTRACT.variables.find((v) => v.option === option)
-      problems.push({ variable: variable?.name ?? option, message: 'must be a valid HTTP header name' })
+    if (typeof value !== 'string') continue
+    const variable = ENV_CONTRACT.variables.find((v) => v.option === option)?.name ?? option
+    if (!HTTP_TOKEN.test(value)) {
+      problems.push({ variable, message: 'must be a valid HTTP header name' })
+    } else if (RESERVED_RESPONSE_HEADERS.has(value.toLowerCase())) {
+      problems.push({ variable, message: 'must not name a framing, connection, cookie or problem response header' })
+    } else if (identityHeaders.has(value.toLowerCase())) {
+      problems.push({ variable, message: 'must differ from the other identity response headers' })
     }
+    identityHeaders.add(value.toLowerCase())
   }
   for (const option of ['claimSubject', 'claimEmail', 'claimName', 'claimGroups']) {
     if (settings[option] === '') {

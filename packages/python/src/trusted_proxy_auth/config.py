@@ -21,6 +21,28 @@ from .addresses import IPNetwork, parse_address_range
 from .errors import ConfigProblem, TrustedProxyAuthError
 
 HTTP_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+#: Response headers `serve` must not be told to fill with a claim: message framing and connection management
+#: (RFC 9112 section 6, RFC 9110 section 7.6.1), cookies, and the headers of its own problem answers (as the
+#: TypeScript core refuses them). A claim written there would break the response or let a signed value set a cookie.
+_RESERVED_RESPONSE_HEADERS = frozenset(
+    {
+        "connection",
+        "content-length",
+        "content-type",
+        "keep-alive",
+        "proxy-connection",
+        "set-cookie",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "www-authenticate",
+        "retry-after",
+        "cache-control",
+        "content-encoding",
+    }
+)
 _INTEGER = re.compile(r"-?[0-9]+")
 _DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _HMAC_ALGORITHM = re.compile(r"HS", re.IGNORECASE)
@@ -214,10 +236,21 @@ def _check_policy(settings: dict[str, Any], problems: list[ConfigProblem]) -> No
         problems.append(
             ConfigProblem(variable_for_option("assertionHeader")["name"], "must be a valid HTTP header name")
         )
+    identity_headers: set[str] = set()
     for option in ("serveUserHeader", "serveEmailHeader", "serveNameHeader", "serveGroupsHeader"):
         value = settings.get(option)
-        if isinstance(value, str) and not HTTP_TOKEN.fullmatch(value):
-            problems.append(ConfigProblem(variable_for_option(option)["name"], "must be a valid HTTP header name"))
+        if not isinstance(value, str):
+            continue
+        name = variable_for_option(option)["name"]
+        if not HTTP_TOKEN.fullmatch(value):
+            problems.append(ConfigProblem(name, "must be a valid HTTP header name"))
+        elif value.lower() in _RESERVED_RESPONSE_HEADERS:
+            problems.append(
+                ConfigProblem(name, "must not name a framing, connection, cookie or problem response header")
+            )
+        elif value.lower() in identity_headers:
+            problems.append(ConfigProblem(name, "must differ from the other identity response headers"))
+        identity_headers.add(value.lower())
     for option in ("claimSubject", "claimEmail", "claimName", "claimGroups"):
         if settings.get(option) == "":
             problems.append(ConfigProblem(variable_for_option(option)["name"], "must not be empty"))
