@@ -308,6 +308,15 @@ export const ENV_CONTRACT = {
       "example": "/etc/trusted-proxy-auth.json"
     },
     {
+      "name": "TRUSTED_PROXY_ENROLLMENT_FILE",
+      "option": "enrollmentFile",
+      "type": "path",
+      "required": false,
+      "default": null,
+      "description": "Path of the enrollment record written by `trusted-proxy-auth enroll` or the one-click enrollment page (contract/enrollment.json, schema contract/schema/enrollment-record.schema.json). Its settings are the lowest-precedence source: options in code, then environment variables, then TRUSTED_PROXY_CONFIG_FILE win over it. A record that does not match the schema, or whose settings the runtime refuses, is a configuration error. When an enrollment route is mounted and the file does not exist, the application is not enrolled yet.",
+      "example": "/var/lib/trusted-proxy-auth/enrollment.json"
+    },
+    {
       "name": "TRUSTED_PROXY_AWS_ALB_ARN",
       "option": "awsAlbArn",
       "type": "string",
@@ -531,6 +540,15 @@ export const ERROR_CONTRACT = {
       "message": "the signing keys are not available right now",
       "description": "No trustworthy key set could be obtained (timeout, non-200, redirect, not a JWKS, private key material published). Answered with Retry-After.",
       "detail": "The key-fetch cause, filled by the key store: `connection refused`, `timeout after <n> s`, `HTTP status <n>`, `larger than <n> bytes`, `not a JSON Web Key Set`, `discovery issuer differs`, with the URL without credentials or query; absent when the cause is not known."
+    },
+    {
+      "code": "not_enrolled",
+      "status": 503,
+      "oauthError": null,
+      "title": "Not enrolled",
+      "message": "this application has not been enrolled with its proxy yet",
+      "description": "An enrollment route is mounted and no enrollment record exists yet (contract/enrollment.json): protected routes answer this until an administrator enrolls. Answered without Retry-After.",
+      "detail": "Absent."
     },
     {
       "code": "invalid_config",
@@ -1735,6 +1753,13 @@ export interface ContractOptions {
    * @example `/etc/trusted-proxy-auth.json`
    */
   configFile?: string | null
+  /**
+   * Path of the enrollment record written by `trusted-proxy-auth enroll` or the one-click enrollment page (contract/enrollment.json, schema contract/schema/enrollment-record.schema.json). Its settings are the lowest-precedence source: options in code, then environment variables, then TRUSTED_PROXY_CONFIG_FILE win over it. A record that does not match the schema, or whose settings the runtime refuses, is a configuration error. When an enrollment route is mounted and the file does not exist, the application is not enrolled yet.
+   *
+   * Environment variable: `TRUSTED_PROXY_ENROLLMENT_FILE`.
+   * @example `/var/lib/trusted-proxy-auth/enrollment.json`
+   */
+  enrollmentFile?: string | null
   /**
    * ARN of the AWS Application Load Balancer whose assertions are accepted. Used only by preset `aws-alb`, where it is required: the JOSE header `signer` must equal it exactly, and its region selects the key host. A configuration error with any other preset.
    *
