@@ -156,7 +156,8 @@ def security_user(
 ) -> Callable[..., Awaitable[Identity]]:
     """Like `require_user` (or `require_identity(...)` when requirements are given), and declares the assertion
     header as the OpenAPI security scheme `TrustedProxyAssertion` (an API key in `header`, default the configured
-    `TRUSTED_PROXY_ASSERTION_HEADER`; HTTP bearer when that is `Authorization`), so `/docs` shows it.
+    assertion header, contract option `assertionHeader`; HTTP bearer when that is `Authorization`), so `/docs`
+    shows it.
 
     ``identity: Identity = Security(security_user(groups={"any": ["admins"]}))``, with
     ``responses=problem_responses()`` on the route, router or app to document the 401/403/503 answers.

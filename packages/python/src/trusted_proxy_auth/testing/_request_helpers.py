@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
+from trusted_proxy_auth._contract import setting_name
+
 from ._issuer import TestIssuer
 
 #: The header `proxy_headers` and `env_for` agree on when none is given (as in the TypeScript kit).
@@ -31,10 +33,10 @@ def env_for(issuer: TestIssuer, overrides: Mapping[str, str | None] | None = Non
     None removes that variable (to test a missing setting)."""
     audience = issuer.audience if isinstance(issuer.audience, str) else ",".join(issuer.audience)
     merged: dict[str, str | None] = {
-        "TRUSTED_PROXY_ASSERTION_HEADER": DEFAULT_ASSERTION_HEADER,
-        "TRUSTED_PROXY_JWKS_URL": issuer.jwks_url,
-        "TRUSTED_PROXY_ISSUER": issuer.issuer,
-        "TRUSTED_PROXY_AUDIENCE": audience,
+        setting_name("assertionHeader"): DEFAULT_ASSERTION_HEADER,
+        setting_name("jwksUrl"): issuer.jwks_url,
+        setting_name("issuer"): issuer.issuer,
+        setting_name("audience"): audience,
         **(overrides or {}),
     }
     return {name: value for name, value in merged.items() if value is not None}
