@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +18,9 @@ from starlette.applications import Starlette
 from starlette.authentication import BaseUser, requires
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.testclient import WebSocketDenialResponse
+from starlette.websockets import WebSocket
 
 from trusted_proxy_auth import Identity, TrustedProxyAuth
 from trusted_proxy_auth.fastapi import (
@@ -264,3 +267,37 @@ def test_under_a_real_uvicorn_server(auth: TrustedProxyAuth) -> None:
     finally:
         server.should_exit = True
         thread.join(180)
+
+
+def websocket_app(backend: TrustedProxyAuthBackend) -> Starlette:
+    async def ws(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_json({"user": websocket.user.display_name, "scopes": websocket.auth.scopes})
+        await websocket.close()
+
+    return Starlette(routes=[WebSocketRoute("/ws", ws)], middleware=[authentication_middleware(backend=backend)])
+
+
+def test_websocket_handshakes_are_authenticated_and_denied_with_the_problem(auth: TrustedProxyAuth) -> None:
+    client = TestClient(websocket_app(TrustedProxyAuthBackend(auth)))
+    with client.websocket_connect("/ws", headers=headers(name="Ann")) as websocket:
+        assert websocket.receive_json() == {"user": "Ann", "scopes": ["authenticated"]}
+    with pytest.raises(WebSocketDenialResponse) as denied, client.websocket_connect("/ws"):
+        pass
+    assert denied.value.status_code == 401
+    assert denied.value.json()["code"] == "missing_assertion"
+
+
+def test_websocket_is_closed_with_1008_without_the_denial_extension(auth: TrustedProxyAuth) -> None:
+    app = websocket_app(TrustedProxyAuthBackend(auth))
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "websocket", "path": "/ws", "headers": [], "client": ("127.0.0.1", 5000), "extensions": {}}
+    asyncio.run(app(scope, receive, send))
+    assert sent == [{"type": "websocket.close", "code": 1008, "reason": "missing_assertion"}]

@@ -13,9 +13,9 @@
     async def admin(request): return JSONResponse({"user": request.user.display_name})
 
 A rejected request is answered by `on_auth_error` as RFC 9457 problem+json with the contract's code and
-status (401 with `WWW-Authenticate`, 403, 503 with `Retry-After`). Starlette closes a rejected WebSocket
-handshake itself (code 1000, no HTTP answer); use `trusted_proxy_auth.asgi.TrustedProxyAuthMiddleware` when
-clients must see the reason.
+status (401 with `WWW-Authenticate`, 403, 503 with `Retry-After`). A rejected WebSocket handshake is denied
+as `trusted_proxy_auth.asgi.TrustedProxyAuthMiddleware` denies it (`TrustedProxyAuthenticationMiddleware`;
+Starlette's own middleware would close it with code 1000 and no reason).
 """
 
 from __future__ import annotations
@@ -24,13 +24,20 @@ import inspect
 from collections.abc import Awaitable, Iterable
 from typing import Any
 
-from starlette.authentication import AuthCredentials, AuthenticationBackend, AuthenticationError, BaseUser
+from starlette.authentication import (
+    AuthCredentials,
+    AuthenticationBackend,
+    AuthenticationError,
+    BaseUser,
+    UnauthenticatedUser,
+)
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 
-from .asgi import STATE_CHECKED, STATE_IDENTITY, STATE_USER, peer_address
+from .asgi import STATE_CHECKED, STATE_IDENTITY, STATE_USER, peer_address, reject
 from .errors import TrustedProxyAuthError
 from .identity import Identity
 from .problem_details import to_problem_details
@@ -156,6 +163,31 @@ class TrustedProxyAuthBackend(AuthenticationBackend):
         return user
 
 
+class TrustedProxyAuthenticationMiddleware(AuthenticationMiddleware):
+    """Starlette's `AuthenticationMiddleware`, except that a WebSocket handshake the backend rejects is denied with
+    the problem+json HTTP answer (servers with the `websocket.http.response` extension) or closed with 1008 and
+    the contract code as reason, as `trusted_proxy_auth.asgi.TrustedProxyAuthMiddleware` does, instead of a bare
+    close with 1000. HTTP requests are handled by Starlette's own code, answered by `on_error`."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            auth_result = await self.backend.authenticate(HTTPConnection(scope))
+        except TrustedProxyAuthenticationError as error:
+            await reject(scope, receive, send, error.error, problem_detail=error.problem_detail)
+            return
+        except AuthenticationError:
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if auth_result is None:
+            auth_result = AuthCredentials(), UnauthenticatedUser()
+        scope["auth"], scope["user"] = auth_result
+        await self.app(scope, receive, send)
+
+
 def authentication_middleware(
     auth: TrustedProxyAuth | None = None,
     *,
@@ -163,11 +195,12 @@ def authentication_middleware(
     exclude_paths: Iterable[str] = (),
     group_prefix: str = DEFAULT_GROUP_PREFIX,
 ) -> Middleware:
-    """`Middleware(AuthenticationMiddleware, backend=TrustedProxyAuthBackend(...), on_error=on_auth_error)`, for
-    `Starlette(middleware=[...])` / `FastAPI(middleware=[...])`. Pass `backend` to use a subclass."""
+    """`Middleware(TrustedProxyAuthenticationMiddleware, backend=TrustedProxyAuthBackend(...),
+    on_error=on_auth_error)`, for `Starlette(middleware=[...])` / `FastAPI(middleware=[...])`. Pass `backend` to
+    use a subclass."""
     chosen = (
         backend
         if backend is not None
         else TrustedProxyAuthBackend(auth, exclude_paths=exclude_paths, group_prefix=group_prefix)
     )
-    return Middleware(AuthenticationMiddleware, backend=chosen, on_error=on_auth_error)
+    return Middleware(TrustedProxyAuthenticationMiddleware, backend=chosen, on_error=on_auth_error)
