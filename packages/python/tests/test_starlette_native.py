@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import httpx
@@ -290,12 +290,12 @@ def test_websocket_handshakes_are_authenticated_and_denied_with_the_problem(auth
 
 def test_websocket_is_closed_with_1008_without_the_denial_extension(auth: TrustedProxyAuth) -> None:
     app = websocket_app(TrustedProxyAuthBackend(auth))
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> MutableMapping[str, Any]:
         return {"type": "websocket.connect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     scope = {"type": "websocket", "path": "/ws", "headers": [], "client": ("127.0.0.1", 5000), "extensions": {}}
