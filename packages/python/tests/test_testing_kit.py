@@ -151,3 +151,25 @@ def test_the_plugin_is_registered_through_the_entry_point(pytestconfig: pytest.C
         "trusted_proxy_auth.testing.pytest_plugin"
     ]
     assert pytestconfig.pluginmanager.has_plugin("trusted_proxy_auth")
+
+
+def test_a_key_endpoint_that_never_answers_is_unavailable() -> None:
+    issuer = TestIssuer()
+    endpoint = JwksEndpoint(issuer)
+    endpoint.set_failures(["timeout"])
+    verifier = verifier_for(issuer, endpoint)
+    try:
+        with pytest.raises(TrustedProxyAuthError) as unavailable:
+            verifier.verify_assertion(issuer.sign())
+        assert unavailable.value.code == "jwks_unavailable"
+        assert [entry.outcome for entry in endpoint.log] == ["timeout"]
+    finally:
+        verifier.close()
+
+
+def test_a_held_loopback_request_ends_when_the_client_gives_up() -> None:
+    with start_test_issuer() as issuer:
+        issuer.endpoint.set_failures(["timeout"])
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.get(issuer.jwks_url, timeout=0.1)
+        assert httpx.get(issuer.jwks_url).json() == issuer.jwks()

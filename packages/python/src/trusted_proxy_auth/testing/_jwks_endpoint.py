@@ -14,9 +14,11 @@ import httpx
 from ._issuer import TestIssuer
 
 #: What the endpoint answers: the key set (`ok`), an error status, an HTML error page with status 200
-#: (`html`), a truncated JSON body (`invalid-json`), or a redirect to `?redirected=1`.
-Outcome = Literal["ok", "500", "503", "404", "html", "invalid-json", "redirect"]
-OUTCOMES: Final[tuple[Outcome, ...]] = ("ok", "500", "503", "404", "html", "invalid-json", "redirect")
+#: (`html`), a truncated JSON body (`invalid-json`), a redirect to `?redirected=1`, or no answer at all
+#: (`timeout`: the mock transport raises `httpx.ReadTimeout` at once; the loopback server holds the connection
+#: until the client gives up or the issuer stops).
+Outcome = Literal["ok", "500", "503", "404", "html", "invalid-json", "redirect", "timeout"]
+OUTCOMES: Final[tuple[Outcome, ...]] = ("ok", "500", "503", "404", "html", "invalid-json", "redirect", "timeout")
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,8 @@ class JwksEndpoint:
             self.log.clear()
             self.failures.clear()
 
-    def answer(self, method: str, url: str) -> HttpAnswer:
-        """The answer for a request to `url` (absolute, or a path on the issuer's host)."""
+    def answer(self, method: str, url: str) -> HttpAnswer | None:
+        """The answer for a request to `url` (absolute, or a path on the issuer's host); None for `timeout`."""
         path = urlsplit(url).path or "/"
         query = urlsplit(url).query
         if path == urlsplit(self.issuer.discovery_url).path:
@@ -92,7 +94,9 @@ class JwksEndpoint:
         with self._lock:
             self.log.append(RecordedRequest(method, path, outcome))
 
-    def _answer_for(self, outcome: Outcome, path: str) -> HttpAnswer:
+    def _answer_for(self, outcome: Outcome, path: str) -> HttpAnswer | None:
+        if outcome == "timeout":
+            return None
         if outcome == "ok":
             return _json(200, self.issuer.jwks(), self.cache_control)
         if outcome == "html":
@@ -107,6 +111,8 @@ class JwksEndpoint:
 
     def _handle(self, request: httpx.Request) -> httpx.Response:
         answer = self.answer(request.method, str(request.url))
+        if answer is None:
+            raise httpx.ReadTimeout("the test key endpoint did not answer", request=request)
         return httpx.Response(answer.status, headers=answer.headers, content=answer.body)
 
     @property

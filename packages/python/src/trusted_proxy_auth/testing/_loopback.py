@@ -18,6 +18,8 @@ _POLL_SECONDS = 0.02
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     endpoint: JwksEndpoint
+    #: Set when the issuer stops: ends the requests held open by the `timeout` outcome.
+    stopping: threading.Event
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -25,6 +27,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         answer = self.server.endpoint.answer("GET", self.path)
+        if answer is None:
+            self.server.stopping.wait()
+            self.close_connection = True
+            return
         self.send_response(answer.status)
         for name, value in answer.headers.items():
             self.send_header(name, value)
@@ -64,6 +70,7 @@ def start_test_issuer(
     subprocess, a real server, the CLI); otherwise `JwksEndpoint(...).transport` is faster.
     """
     server = _Server(("127.0.0.1", 0), _Handler)
+    server.stopping = threading.Event()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     running = RunningTestIssuer(
         issuer=issuer or url,
@@ -81,6 +88,7 @@ def start_test_issuer(
     try:
         yield running
     finally:
+        server.stopping.set()
         server.shutdown()
         server.server_close()
         thread.join()
