@@ -6,11 +6,15 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only")
@@ -225,3 +229,31 @@ def test_backend_get_user_refuses_inactive_users(options: dict[str, Any]) -> Non
     assert backend.get_user(retired.pk) is None
     assert backend.get_user(active.pk) == active
     assert backend.get_user(10**9) is None
+
+
+def test_under_a_real_uvicorn_server(options: dict[str, Any], issuer: RunningTestIssuer) -> None:
+    from django.core.asgi import get_asgi_application
+
+    # No identity-mapping backend, so no user query: the in-memory database lives on the test's thread only.
+    with configured(options), override_settings(AUTHENTICATION_BACKENDS=["django.contrib.auth.backends.ModelBackend"]):
+        application = get_asgi_application()
+        server = uvicorn.Server(
+            uvicorn.Config(application, host="127.0.0.1", port=0, log_level="error", lifespan="off")
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        # A watchdog against a server that never starts, not a limit on a busy machine's speed.
+        deadline = time.monotonic() + 180
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        try:
+            assert server.started, "uvicorn did not start"
+            port = server.servers[0].sockets[0].getsockname()[1]
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+                ok = client.get("/no-user", headers=proxy_headers(issuer.make_assertion(sub="uvi")))
+                assert ok.json() == {"subject": "uvi"}
+                missing = client.get("/no-user")
+                assert (missing.status_code, missing.json()["code"]) == (401, "missing_assertion")
+        finally:
+            server.should_exit = True
+            thread.join(180)
