@@ -26,16 +26,24 @@ if not settings.configured:
         MIDDLEWARE=["trusted_proxy_auth.django.TrustedProxyAuthMiddleware"],
         AUTHENTICATION_BACKENDS=["trusted_proxy_auth.django.TrustedProxyAuthBackend"],
         # Options in code (snake_case) win over the TRUSTED_PROXY_* environment variables.
-        TRUSTED_PROXY_AUTH={"options": {}, "create_users": True},
+        TRUSTED_PROXY_AUTH={"options": {}, "create_users": True, "exclude_paths": ["/healthz"]},
     )
 
+# Django's auth reads the settings when imported.
+from django.contrib.auth.decorators import login_required
 
+
+@login_required  # request.user is the backend's user for the verified identity
 def me(request: HttpRequest) -> JsonResponse:
-    identity = request.trusted_identity  # set by TrustedProxyAuthMiddleware
+    identity = request.trusted_identity  # set by the middleware; typed: trusted_proxy_auth.django.get_identity
     return JsonResponse({"username": request.user.get_username(), "groups": list(identity.groups)})
 
 
-urlpatterns = [path("me", me)]
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [path("me", me), path("healthz", healthz)]
 
 if __name__ == "__main__":
     from django.core.management import execute_from_command_line

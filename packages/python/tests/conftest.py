@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+#: pytester runs the test kit's example as an application's own test run would (tests/test_examples.py).
+pytest_plugins = ["pytester"]
+
 if TYPE_CHECKING:
     from vectors import BatchResults, ServedUrls
 

@@ -119,14 +119,23 @@ class TrustedProxyAuthMiddleware:
             await send({"type": "lifespan.startup.failed", "message": str(error)})
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send, error: TrustedProxyAuthError) -> None:
-        status, headers, body = problem_body(error, scope.get("path"), problem_detail=self.auth.config.problem_detail)
-        if scope["type"] == "http":
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-            return
-        await receive()  # websocket.connect
-        if "websocket.http.response" in scope.get("extensions", {}):
-            await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
-            await send({"type": "websocket.http.response.body", "body": body})
-        else:
-            await send({"type": "websocket.close", "code": 1008, "reason": error.code})
+        await reject(scope, receive, send, error, problem_detail=self.auth.config.problem_detail)
+
+
+async def reject(
+    scope: Scope, receive: Receive, send: Send, error: TrustedProxyAuthError, *, problem_detail: str = "generic"
+) -> None:
+    """Answers a rejected HTTP request with its problem+json; denies a WebSocket handshake with that HTTP answer
+    where the server supports it (the `websocket.http.response` extension), else closes it with 1008 and the
+    code as reason, before it is accepted."""
+    status, headers, body = problem_body(error, scope.get("path"), problem_detail=problem_detail)
+    if scope["type"] == "http":
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        return
+    await receive()  # websocket.connect
+    if "websocket.http.response" in scope.get("extensions", {}):
+        await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
+        await send({"type": "websocket.http.response.body", "body": body})
+    else:
+        await send({"type": "websocket.close", "code": 1008, "reason": error.code})

@@ -1,5 +1,7 @@
 """FastAPI dependencies: `Depends(require_user)`, `Depends(optional_user)` and route guards
-`Depends(require_identity(...))`, with or without the middleware."""
+`Depends(require_identity(...))`, with or without the middleware; `Security(security_user())` does the same
+and shows the assertion header as a security scheme in `/docs`, with `responses=problem_responses()` for
+the 401/403/503 answers."""
 
 from __future__ import annotations
 
@@ -7,10 +9,11 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, WebSocketException
+from fastapi import FastAPI, HTTPException, Security, WebSocketException
 from fastapi.requests import HTTPConnection, Request
 from fastapi.responses import JSONResponse
 
+from ._assertion_scheme import ASSERTION_SCHEME_NAME, assertion_scheme, problem_responses
 from .asgi import STATE_CHECKED, STATE_IDENTITY, peer_address
 from .errors import TrustedProxyAuthError
 from .identity import Identity
@@ -127,3 +130,55 @@ def require_identity(
             raise AssertionError("unreachable") from error
 
     return trusted_proxy_requirement
+
+
+__all__ = [
+    "APP_STATE_KEY",
+    "ASSERTION_SCHEME_NAME",
+    "TrustedProxyAuthHTTPException",
+    "install_problem_details",
+    "optional_security_user",
+    "optional_user",
+    "problem_responses",
+    "require_identity",
+    "require_user",
+    "security_user",
+]
+
+
+def security_user(
+    *,
+    header: str | None = None,
+    claims: Sequence[str] | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    scopes: Sequence[str] | None = None,
+    check: RequirementCheck | None = None,
+) -> Callable[..., Awaitable[Identity]]:
+    """Like `require_user` (or `require_identity(...)` when requirements are given), and declares the assertion
+    header as the OpenAPI security scheme `TrustedProxyAssertion` (an API key in `header`, default the configured
+    assertion header, contract option `assertionHeader`; HTTP bearer when that is `Authorization`), so `/docs`
+    shows it.
+
+    ``identity: Identity = Security(security_user(groups={"any": ["admins"]}))``, with
+    ``responses=problem_responses()`` on the route, router or app to document the 401/403/503 answers.
+
+    Raises:
+        TrustedProxyAuthError: `invalid_config` at once for a malformed requirement.
+    """
+    scheme = assertion_scheme(header)
+    guard = require_identity(claims=claims, groups=groups, scopes=scopes, check=check)
+
+    async def trusted_proxy_assertion(request: Request, _assertion: Any = Security(scheme)) -> Identity:
+        return await guard(request)
+
+    return trusted_proxy_assertion
+
+
+def optional_security_user(*, header: str | None = None) -> Callable[..., Awaitable[Identity | None]]:
+    """Like `optional_user`, declaring the security scheme as `security_user` does (marked optional in OpenAPI)."""
+    scheme = assertion_scheme(header)
+
+    async def trusted_proxy_optional_assertion(request: Request, _assertion: Any = Security(scheme)) -> Identity | None:
+        return await _identity(request)
+
+    return trusted_proxy_optional_assertion

@@ -49,7 +49,14 @@ class TrustedProxyAuth:
     `g.trusted_identity` is the identity and `g.user` the identity or what `resolve_user` returned; both
     are None in mode `optional` without an assertion (guard views with `login_required`). A rejection is a
     problem+json answer with the contract's status. Configuration: TRUSTED_PROXY_* from `app.config`, then
-    the environment; or pass a ready `auth` verifier. Endpoints named in `exempt` are not verified.
+    the environment; or pass a ready `auth` verifier. Endpoints named in `exempt` and exact paths in
+    `exclude_paths` (as the ASGI and Django middleware take them) are not verified.
+
+    With Flask-Login (`pip install trusted-proxy-auth[flask-login]`), pass its `LoginManager` as
+    `login_manager`: `flask_login.current_user` becomes the verified user (`resolve_user`'s, when it has
+    `is_authenticated` and `get_id`, else an `IdentityUser`) and `flask_login.login_required` works. A session or
+    remember-me cookie naming someone else is logged out; in mode `optional` a request without an assertion
+    keeps Flask-Login's own user (the proxy vouched for nobody).
 
     WSGI merges `X-Foo-Bar` and `X-Foo_Bar` into one variable, so the proxy (or the WSGI server) must drop
     header names with underscores; NGINX and Apache do by default.
@@ -62,10 +69,15 @@ class TrustedProxyAuth:
         auth: verifier.TrustedProxyAuth | None = None,
         resolve_user: Callable[[Identity], Any] | None = None,
         exempt: Iterable[str] = (),
+        exclude_paths: Iterable[str] = (),
+        login_manager: Any = None,
     ) -> None:
         self.auth = auth
         self.resolve_user = resolve_user
         self.exempt = frozenset(exempt)
+        self.exclude_paths = frozenset(exclude_paths)
+        #: A `flask_login.LoginManager` fed by the verified identity, or None.
+        self.login_manager = login_manager
         if app is not None:
             self.init_app(app)
 
@@ -73,12 +85,16 @@ class TrustedProxyAuth:
         if self.auth is None:
             self.auth = verifier.TrustedProxyAuth.shared(load_config(_settings_from(app)))
         app.extensions[EXTENSION_KEY] = self
+        if self.login_manager is not None:
+            from ._flask_login import install_request_loader
+
+            install_request_loader(self.login_manager)
         app.before_request(self._before_request)
 
     def _before_request(self) -> Response | None:
         g.trusted_identity = None
         g.user = None
-        if request.endpoint in self.exempt or self.auth is None:
+        if request.endpoint in self.exempt or request.path in self.exclude_paths or self.auth is None:
             return None
         try:
             identity = self.auth.verify_request(list(request.headers.items()), request.remote_addr)
@@ -91,6 +107,10 @@ class TrustedProxyAuth:
             return problem_response(error)
         g.trusted_identity = identity
         g.user = user
+        if identity is not None and self.login_manager is not None:
+            from ._flask_login import bind_login_user, login_user_for
+
+            bind_login_user(self.login_manager, login_user_for(user, identity))
         return None
 
 
