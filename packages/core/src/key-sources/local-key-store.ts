@@ -127,7 +127,8 @@ export class LocalKeyStore {
       if (!stat.isFile()) throw new FetchFailure('cannot be read')
       if (stat.size > BigInt(MAX_KEY_SET_BYTES)) throw new FetchFailure(`larger than ${MAX_KEY_SET_BYTES} bytes`)
       try {
-        text = fs.readFileSync(path, 'utf8')
+        // A leading byte order mark is dropped, as a fetched set's decoder does.
+        text = fs.readFileSync(path, 'utf8').replace(/^\uFEFF/, '')
       } catch {
         throw new FetchFailure('cannot be read')
       }
