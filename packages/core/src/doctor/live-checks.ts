@@ -1,3 +1,4 @@
+import type * as NodeFs from 'node:fs'
 import type { TrustedProxyAuthConfig } from '../config.js'
 import { FetchFailure, fetchKeyDocument } from '../key-fetch.js'
 import { fitsAlgorithm, hasPrivateMaterial, unusableReason, type PublicJwk } from '../key-set.js'
@@ -65,12 +66,12 @@ function keySetFindings(url: string, json: unknown, config: TrustedProxyAuthConf
 
 /** A local key set file read once, judged like a fetched one (a missing or unreadable file is unreachable). */
 function keyFileFindings(path: string, config: TrustedProxyAuthConfig): Finding[] {
-  const fs = globalThis.process?.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined
+  const fs = globalThis.process?.getBuiltinModule?.('node:fs') as typeof NodeFs | undefined
   let text: string
   try {
     if (!fs) throw new Error('no file system')
     if (fs.statSync(path).size > MAX_KEY_SET_BYTES) return [finding('keys_unreachable', `${path}: larger than ${MAX_KEY_SET_BYTES} bytes`)]
-    text = fs.readFileSync(path, 'utf8')
+    text = fs.readFileSync(path, 'utf8').replace(/^\uFEFF/, '')
   } catch {
     return [finding('keys_unreachable', `${path}: cannot be read`)]
   }

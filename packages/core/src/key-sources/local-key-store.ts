@@ -136,12 +136,13 @@ export class LocalKeyStore {
       this.lastReadAt = at
       this.install(parseKeySetDocument(text))
     } catch (error) {
-      const reason = `key file ${quoted(path)}: ${error instanceof FetchFailure ? error.message : 'cannot be read'}`
+      const cause = error instanceof FetchFailure ? error.message : 'cannot be read'
+      const reason = `key file ${quoted(path)}: ${cause}`
       this.members = []
       this.loaded = false
       // The same bad file is not reported again until it changes.
       this.identity = null
-      if (this.lastError !== reason) this.options.onEvent({ type: 'jwks_fetch_failed', url: path, durationMs: 0, reason })
+      if (this.lastError !== reason) this.options.onEvent({ type: 'jwks_fetch_failed', url: path, durationMs: 0, reason: cause })
       this.lastError = reason
       return
     }
