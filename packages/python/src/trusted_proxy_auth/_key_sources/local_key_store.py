@@ -150,7 +150,10 @@ class LocalKeyStore:
             self._loaded = False
             self._identity = None
             if self._last_error != reason:
-                emit(self._on_event, {"type": "jwks_fetch_failed", "url": path, "duration_ms": 0, "reason": failure.reason})
+                emit(
+                    self._on_event,
+                    {"type": "jwks_fetch_failed", "url": path, "duration_ms": 0, "reason": failure.reason},
+                )
             self._last_error = reason
             return
         self._identity = identity
