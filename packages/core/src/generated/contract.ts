@@ -638,6 +638,17 @@ export const CHECKS_CONTRACT = {
       ]
     },
     {
+      "stage": "issuer_selection",
+      "codes": [
+        "issuer_mismatch"
+      ],
+      "rules": [
+        "Only with TRUSTED_PROXY_ISSUERS (several issuers, each with its own keys); with one key source this stage does nothing and `iss` is checked in claim_values.",
+        "The payload's `iss` (read after the syntax checks, before the header policy and any key lookup) selects exactly one issuer entry; its key source, algorithms, audience and clock tolerance are the only ones used for the rest of the checks. Keys of other entries are never tried.",
+        "`iss` absent, not a string, or not exactly equal to one entry's issuer: issuer_mismatch."
+      ]
+    },
+    {
       "stage": "header_policy",
       "codes": [
         "malformed_assertion",
