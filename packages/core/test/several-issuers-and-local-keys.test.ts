@@ -130,6 +130,27 @@ describe('TRUSTED_PROXY_ISSUERS', () => {
     verifier.close()
   })
 
+  it('remembers a verification only for the entry that verified it: a key leaving one entry ends only that entry\'s', async () => {
+    const path = join(dir, 'entry-b.json')
+    replaceFile(path, JSON.stringify(b.jwks()))
+    let clock = NOW * 1000
+    const config = loadConfig({ ...base, TRUSTED_PROXY_ISSUERS: JSON.stringify([{ issuer: a.issuer, jwks: a.jwks() }, { issuer: b.issuer, jwks_file: path }]) })
+    const verifier = createVerifier(config, { clock: () => clock, logger: silent })
+    const tokenA = await a.sign({}, { now: NOW })
+    const tokenB = await b.sign({}, { now: NOW })
+    for (let round = 0; round < 2; round++) {
+      expect(await outcome(verifier.verifyAssertion(tokenA, { now: NOW }))).toBe('ok')
+      expect(await outcome(verifier.verifyAssertion(tokenB, { now: NOW }))).toBe('ok')
+    }
+    expect(verifier.cacheCounts().hits).toBe(2)
+    replaceFile(path, JSON.stringify({ keys: [] }))
+    clock += KEY_FILE_CHECK_INTERVAL_MS
+    expect(await outcome(verifier.verifyAssertion(tokenA, { now: NOW }))).toBe('ok')
+    expect(verifier.cacheCounts().hits).toBe(3)
+    expect(await outcome(verifier.verifyAssertion(tokenB, { now: NOW }))).toMatch(/^unknown_key/)
+    verifier.close()
+  })
+
   it('loads from the config file (the array and key set as JSON values) and from code options', async () => {
     const path = join(dir, 'config.json')
     const entries = [

@@ -140,6 +140,25 @@ def test_only_the_named_issuers_key_set_is_fetched() -> None:
     auth.close()
 
 
+def test_remembered_verification_belongs_to_the_entry_that_verified_it(tmp_path: Path) -> None:
+    path = tmp_path / "entry-b.json"
+    _replace(path, json.dumps(_set(KEY_B.public_jwk)))
+    clock = [float(NOW)]
+    entries = [{"issuer": A, "jwks": _set(KEY_A.public_jwk)}, {"issuer": B, "jwks_file": str(path)}]
+    auth = TrustedProxyAuth(load_config({**BASE, "TRUSTED_PROXY_ISSUERS": json.dumps(entries)}), clock=lambda: clock[0])
+    token_a, token_b = _token(KEY_A, A), _token(KEY_B, B)
+    for _ in range(2):
+        assert _outcome(lambda: auth.verify_assertion(token_a, now=NOW)) == "ok"
+        assert _outcome(lambda: auth.verify_assertion(token_b, now=NOW)) == "ok"
+    assert auth.cache_counts().hits == 2
+    _replace(path, json.dumps(_set()))
+    clock[0] += KEY_FILE_CHECK_INTERVAL
+    assert _outcome(lambda: auth.verify_assertion(token_a, now=NOW)) == "ok"
+    assert auth.cache_counts().hits == 3
+    assert _outcome(lambda: auth.verify_assertion(token_b, now=NOW)).startswith("unknown_key")
+    auth.close()
+
+
 def test_config_file_and_keyword_forms(tmp_path: Path) -> None:
     entries = [
         {"issuer": A, "jwks": _set(KEY_A.public_jwk)},

@@ -96,8 +96,12 @@ export class LocalKeyStore {
     return Promise.resolve()
   }
 
-  /** Whether `member` is in the current set: what a remembered verification needs (no file access). */
+  /**
+   * Whether `member` is in the current set: what a remembered verification needs. A file is checked first
+   * (at most once per interval), so a remembered verification ends once its key has left the file.
+   */
   holdsFresh(member: PublicJwk): boolean {
+    this.check(false)
     return this.loaded && holdsKey(this.members, member)
   }
 
