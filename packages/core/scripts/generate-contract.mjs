@@ -68,6 +68,9 @@ function optionType(variable) {
       return `number${nullable}`
     case 'enum':
       return `${variable.allowedValues.map(quote).join(' | ')}${nullable}`
+    case 'json':
+      // JSON text (as in the environment), or the parsed value itself.
+      return `string | object${nullable}`
     default:
       return `string${nullable}`
   }

@@ -3,6 +3,7 @@ import { parseAddressRange, type AddressRange } from './addresses.js'
 import { TrustedProxyAuthError, type ConfigProblem } from './errors.js'
 import { ENV_CONTRACT, type ContractOptions, type OptionName } from './generated/contract.js'
 import type { KeySource } from './key-sources/key-source.js'
+import { inlineKeySet, ISSUERS_VARIABLE, parseIssuerEntries, type IssuerConfig } from './issuer-entries.js'
 import { applyPreset, isKnownPreset, presetNames, type PresetQuirks } from './presets.js'
 import { SHARED_SECRET_ALGORITHM } from './quirks/shared-secret-hs256.js'
 import { splitList } from './setting-text.js'
@@ -43,8 +44,20 @@ export interface TrustedProxyAuthConfig {
    * (preset aws-alb), or null when keys are found by discovery or there is no key set (preset authentik).
    */
   readonly jwksUrl: string | null
-  /** Where verification keys come from; see contract/presets.json `jwksUrlRules`. */
+  /**
+   * Where verification keys come from; see contract/presets.json `jwksUrlRules`. With TRUSTED_PROXY_ISSUERS:
+   * the first entry's (each entry has its own, in `issuers`).
+   */
   readonly keySource: KeySource
+  /** TRUSTED_PROXY_JWKS_FILE: a local key set file, or null. */
+  readonly jwksFile: string | null
+  /** TRUSTED_PROXY_JWKS as configured (JSON text), or null; its members are in `keySource`. */
+  readonly jwks: string | null
+  /**
+   * TRUSTED_PROXY_ISSUERS: several issuers, each with its own keys, audience, algorithms and clock tolerance,
+   * selected by the assertion's `iss` before any key lookup. Empty when one key source serves `issuer`.
+   */
+  readonly issuers: readonly IssuerConfig[]
   readonly issuer: readonly string[]
   readonly audience: readonly string[]
   readonly algorithms: readonly string[]
@@ -108,7 +121,10 @@ const DECIMAL = /^-?[0-9]+(\.[0-9]+)?$/
 /** Turns an option or file value into the string form an environment variable would have. */
 function asSettingText(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined
-  if (Array.isArray(value)) return value.map(String).join(',')
+  // A JSON setting (TRUSTED_PROXY_JWKS, TRUSTED_PROXY_ISSUERS) given as its value rather than as text.
+  const isStructured = (item: unknown): boolean => item !== null && typeof item === 'object'
+  if (Array.isArray(value)) return value.some(isStructured) ? JSON.stringify(value) : value.map(String).join(',')
+  if (isStructured(value)) return JSON.stringify(value)
   return String(value)
 }
 
@@ -167,6 +183,7 @@ function parseValue(variable: Variable, text: string, problems: ConfigProblem[])
   switch (variable.type) {
     case 'string':
     case 'path':
+    case 'json':
       return text.trim()
     case 'url':
       checkUrl(name, text.trim(), problems)
@@ -258,6 +275,36 @@ function checkPolicy(settings: Record<string, unknown>, problems: ConfigProblem[
 }
 
 /**
+ * Exactly one key source: TRUSTED_PROXY_JWKS_URL, TRUSTED_PROXY_JWKS_FILE or TRUSTED_PROXY_JWKS, or the entries of
+ * TRUSTED_PROXY_ISSUERS (which then must stand alone: TRUSTED_PROXY_ISSUER, the top-level key sources and a
+ * preset would make it ambiguous which issuer's keys verify what). A local key set is not combined with a
+ * preset (presets derive or forbid key URLs of their own) nor with OpenID discovery.
+ */
+function checkKeySourceChoice(
+  explicit: Readonly<Record<string, string>>,
+  given: (name: string) => boolean,
+  severalIssuers: boolean,
+  presetName: string | null,
+  discovery: 'off' | 'auto' | 'force',
+  problems: ConfigProblem[],
+): void {
+  const sources = ['TRUSTED_PROXY_JWKS_URL', 'TRUSTED_PROXY_JWKS_FILE', 'TRUSTED_PROXY_JWKS'].filter((name) => (name === 'TRUSTED_PROXY_JWKS_URL' ? explicit[name] !== undefined : given(name)))
+  if (severalIssuers) {
+    for (const name of ['TRUSTED_PROXY_ISSUER', ...sources, 'TRUSTED_PROXY_PRESET']) {
+      if (name === 'TRUSTED_PROXY_ISSUER' ? explicit[name] !== undefined : name === 'TRUSTED_PROXY_PRESET' ? presetName !== null : true) {
+        problems.push({ variable: name, message: `must not be set with ${ISSUERS_VARIABLE} (each issuer entry names its own issuer and keys)` })
+      }
+    }
+    if (discovery === 'force') problems.push({ variable: ISSUERS_VARIABLE, message: 'cannot be used with --discover (set "discovery": true in an entry instead)' })
+    return
+  }
+  if (sources.length > 1) problems.push({ variable: sources[1]!, message: `must not be set with ${sources[0]!}: exactly one key source may be set` })
+  const local = sources.find((name) => name !== 'TRUSTED_PROXY_JWKS_URL')
+  if (local !== undefined && presetName !== null) problems.push({ variable: local, message: 'must not be set with TRUSTED_PROXY_PRESET (the preset names its own key source)' })
+  if (local !== undefined && discovery === 'force') problems.push({ variable: local, message: 'must not be set with --discover: keys come from the discovery document' })
+}
+
+/**
  * Reads the TRUSTED_PROXY_* settings from `env` (default `process.env`), an optional JSON config file
  * and `overrides` (which win), validates them against contract/env.json and returns the frozen
  * configuration. Every problem is reported at once in a single `invalid_config` error.
@@ -301,6 +348,15 @@ export function loadConfig(
   }
   const { settings: merged, quirks, keySource: keySourcePlan } = applyPreset(presetName, explicit, problems, behaviour.discovery ?? 'off')
 
+  const given = (name: string): boolean => (merged[name]?.trim() ?? '') !== ''
+  const severalIssuers = given(ISSUERS_VARIABLE)
+  const localKeys = given('TRUSTED_PROXY_JWKS_FILE') || given('TRUSTED_PROXY_JWKS')
+  // Settings another one replaces: each issuer entry has its own issuer and keys, a local key set replaces the URL.
+  const replaced = new Set<string>()
+  if (severalIssuers) ['TRUSTED_PROXY_ISSUER', 'TRUSTED_PROXY_AUDIENCE', 'TRUSTED_PROXY_JWKS_URL'].forEach((name) => replaced.add(name))
+  if (localKeys) replaced.add('TRUSTED_PROXY_JWKS_URL')
+  checkKeySourceChoice(explicit, given, severalIssuers, presetName, behaviour.discovery ?? 'off', problems)
+
   const settings: Record<string, unknown> = {}
   for (const variable of ENV_CONTRACT.variables) {
     if (variable.name === 'TRUSTED_PROXY_JWKS_URL' && keySourcePlan.kind === 'decided') {
@@ -312,7 +368,7 @@ export function loadConfig(
     const text = merged[variable.name]
     let value: unknown = text === undefined ? variable.default : parseValue(variable, text, problems)
     if (variable.type === 'cidr-list' && Array.isArray(value) && value.length === 0) value = []
-    if (variable.required && isEmpty(value) && !(text !== undefined && value === undefined)) {
+    if (variable.required && !replaced.has(variable.name) && isEmpty(value) && !(text !== undefined && value === undefined)) {
       problems.push({ variable: variable.name, message: 'is required' })
     }
     settings[variable.option] = value
@@ -328,6 +384,29 @@ export function loadConfig(
     if (keySourcePlan.source) settings['keySource'] = Object.freeze({ ...keySourcePlan.source })
   } else if (typeof settings['jwksUrl'] === 'string') {
     settings['keySource'] = Object.freeze({ kind: 'jwks', url: settings['jwksUrl'] })
+  }
+  settings['jwksFile'] = settings['jwksFile'] || null
+  settings['jwks'] = settings['jwks'] || null
+  if (typeof settings['jwksFile'] === 'string') {
+    settings['keySource'] = Object.freeze({ kind: 'jwksFile', path: settings['jwksFile'] })
+  } else if (typeof settings['jwks'] === 'string') {
+    const keys = inlineKeySet(settings['jwks'], 'TRUSTED_PROXY_JWKS', '', problems)
+    if (keys !== null) settings['keySource'] = Object.freeze({ kind: 'inlineJwks', keys: Object.freeze(keys) })
+  }
+  settings['issuers'] = Object.freeze(
+    severalIssuers
+      ? parseIssuerEntries(
+          settings['issuers'] as string,
+          { audience: (settings['audience'] as string[] | undefined) ?? [], algorithms: (settings['algorithms'] as string[] | undefined) ?? [], clockTolerance: (settings['clockTolerance'] as number | undefined) ?? 60 },
+          problems,
+        )
+      : [],
+  )
+  const entries = settings['issuers'] as readonly IssuerConfig[]
+  if (entries.length > 0) {
+    settings['issuer'] = entries.map((entry) => entry.issuer)
+    settings['keySource'] = entries[0]!.keySource
+    settings['jwksUrl'] = null
   }
   // The shared secret replaces the asymmetric allow-list (which the preset forbids setting).
   if ('sharedSecretHS256' in quirks) settings['algorithms'] = [SHARED_SECRET_ALGORITHM]

@@ -5,6 +5,7 @@
 export { loadConfig } from './config.js'
 export type { EnvInput, LoadConfigBehaviour, NameValueRule, TrustedProxyAuthConfig, TrustedProxyAuthOptions } from './config.js'
 export type { KeySource } from './key-sources/key-source.js'
+export type { IssuerConfig } from './issuer-entries.js'
 export type { PresetQuirks } from './presets.js'
 export { createVerifier, createVerifierFromEnv } from './verifier.js'
 export type { RequestLike, Verifier, VerifierDependencies, VerifyOptions } from './verifier.js'

@@ -2,10 +2,12 @@ import { TrustedProxyAuthError } from './errors.js'
 import type { EventListener } from './events.js'
 import { FetchFailure, fetchKeyDocument, freshnessFrom } from './key-fetch.js'
 import { holdsKey } from './key-identity.js'
-import { hasPrivateMaterial, unusableReason, type PublicJwk } from './key-set.js'
+import { unusableReason, type PublicJwk } from './key-set.js'
+import { MAX_KEY_SET_BYTES, parseKeySetDocument } from './key-set-document.js'
 import { jwksUriFromDiscovery, MAX_DISCOVERY_DOCUMENT_BYTES } from './key-sources/openid-discovery.js'
 
-const MAX_JWKS_BYTES = 1024 * 1024
+const MAX_JWKS_BYTES = MAX_KEY_SET_BYTES
+const PRIVATE_MATERIAL = 'key set publishes private key material'
 /**
  * Background retry delays while keys cannot be loaded; the last one repeats, so the backoff is capped at
  * 30 s. Requests may also trigger a fetch while no usable key is loaded (one per cooldown), so keys come
@@ -333,23 +335,18 @@ export class RemoteKeyStore {
       maxBytes: MAX_JWKS_BYTES,
       accept: 'application/jwk-set+json, application/json',
     })
-    let document: unknown
+    let members: PublicJwk[]
     try {
-      document = JSON.parse(text)
-    } catch {
-      throw new FetchFailure('invalid JSON')
+      members = parseKeySetDocument(text)
+    } catch (error) {
+      if (error instanceof FetchFailure && error.message === PRIVATE_MATERIAL) {
+        // The signing key has leaked: forget the old set too, failing closed.
+        this.members = []
+        this.kids = new Set()
+        this.loaded = false
+      }
+      throw error
     }
-    const keys = (document as { keys?: unknown } | null)?.keys
-    if (!Array.isArray(keys) || keys.some((key) => key === null || typeof key !== 'object' || Array.isArray(key))) {
-      throw new FetchFailure('not a JSON Web Key Set')
-    }
-    if ((keys as PublicJwk[]).some(hasPrivateMaterial)) {
-      // The signing key has leaked: refuse the whole set and forget the old one, failing closed.
-      this.members = []
-      this.kids = new Set()
-      this.loaded = false
-      throw new FetchFailure('key set publishes private key material')
-    }
-    return { members: keys as PublicJwk[], ttlMs: freshnessFrom(headers.get('cache-control'), this.options.cacheTtlMs, this.options.cooldownMs) }
+    return { members, ttlMs: freshnessFrom(headers.get('cache-control'), this.options.cacheTtlMs, this.options.cooldownMs) }
   }
 }

@@ -22,9 +22,18 @@ function keySourceText(source: KeySource | undefined): string {
       return `discovery ${loggableUrl(source.discoveryUrl)}`
     case 'kidTemplate':
       return `pem-per-kid ${loggableUrl(source.template)}`
+    case 'jwksFile':
+      return `jwks-file ${quoted(source.path)}`
+    case 'inlineJwks':
+      return `inline-jwks (${source.keys.length} keys)`
     case 'sharedSecret':
       return 'shared-secret'
   }
+}
+
+/** TRUSTED_PROXY_ISSUERS: each entry's issuer and key source. */
+function issuersText(config: TrustedProxyAuthConfig): string {
+  return config.issuers.map((entry) => `${quoted(entry.issuer)}:${keySourceText(entry.keySource)}`).join(', ')
 }
 
 const LOOPBACK_HOST = /^(localhost|127(\.[0-9]{1,3}){3}|\[::1\])(:[0-9]+)?$/i
@@ -39,8 +48,7 @@ export function configurationSummary(config: TrustedProxyAuthConfig): string {
   const parts = [
     `preset=${config.preset ?? 'none'}`,
     `header=${quoted(config.assertionHeader)}`,
-    `keys=${keySourceText(config.keySource)}`,
-    `issuer=${quotedList(config.issuer)}`,
+    ...(config.issuers.length > 0 ? [`issuers=[${issuersText(config)}]`] : [`keys=${keySourceText(config.keySource)}`, `issuer=${quotedList(config.issuer)}`]),
     `audience=${quotedList(config.audience)}`,
     `algorithms=${config.algorithms.join(',')}`,
     `mode=${config.mode}`,
@@ -65,11 +73,14 @@ export function riskySettings(config: TrustedProxyAuthConfig): string[] {
   if (config.clockTolerance > RISKY_CLOCK_TOLERANCE_SECONDS) {
     warnings.push(`TRUSTED_PROXY_CLOCK_TOLERANCE=${config.clockTolerance} is more than ${RISKY_CLOCK_TOLERANCE_SECONDS} s: expired assertions stay accepted that long`)
   }
-  const source = config.keySource
-  const keyUrl = source?.kind === 'jwks' ? source.url : source?.kind === 'discovery' ? source.discoveryUrl : source?.kind === 'kidTemplate' ? source.template : null
-  if (keyUrl !== null && isPlainHttpOutsideLoopback(keyUrl)) {
-    warnings.push(`the key URL ${loggableUrl(keyUrl)} is plain http outside loopback: keys can be replaced in transit`)
+  const sources = config.issuers.length > 0 ? config.issuers.map((entry) => entry.keySource) : [config.keySource]
+  for (const source of sources) {
+    const keyUrl = source?.kind === 'jwks' ? source.url : source?.kind === 'discovery' ? source.discoveryUrl : source?.kind === 'kidTemplate' ? source.template : null
+    if (keyUrl !== null && isPlainHttpOutsideLoopback(keyUrl)) {
+      warnings.push(`the key URL ${loggableUrl(keyUrl)} is plain http outside loopback: keys can be replaced in transit`)
+    }
   }
+  const source = config.keySource
   if (source?.kind === 'sharedSecret') {
     warnings.push('keys=shared-secret: assertions are verified with a shared HS256 secret, so anyone holding it can mint identities')
   }

@@ -7,6 +7,8 @@ export interface CachedVerification {
   readonly identity: TrustedIdentity
   readonly key: VerifyingKey
   readonly reusableUntil: number
+  /** The issuer entry (TRUSTED_PROXY_ISSUERS position; 0 with one key source) whose keys verified it. */
+  readonly issuerEntry: number
 }
 
 export interface CacheCounts {

@@ -9,6 +9,7 @@ import { mapIdentity, type TrustedIdentity } from './identity.js'
 import { jwksKeys } from './key-sources/jwks-keys.js'
 import type { SignatureKeys } from './key-sources/key-source.js'
 import { KidTemplateKeyStore, kidTemplateKeys } from './key-sources/kid-template-keys.js'
+import { LocalKeyStore } from './key-sources/local-key-store.js'
 import { sharedSecretKeys } from './key-sources/shared-secret-keys.js'
 import { RemoteKeyStore, realScheduler, type KeyStatus, type Scheduler } from './key-store.js'
 import { activeQuirks } from './quirks/active-quirks.js'
@@ -90,6 +91,11 @@ function signatureKeysFor(config: TrustedProxyAuthConfig, dependencies: Verifier
     case 'sharedSecret':
       if (config.sharedSecret === null) throw new TypeError('the shared-secret key source needs config.sharedSecret')
       return sharedSecretKeys(config.sharedSecret)
+    case 'jwksFile':
+    case 'inlineJwks': {
+      const local = source.kind === 'jwksFile' ? { path: source.path } : { members: source.keys }
+      return jwksKeys(new LocalKeyStore({ ...local, onEvent: emit, clock }), { kidOptionalTryAll })
+    }
     case 'kidTemplate':
       return kidTemplateKeys(new KidTemplateKeyStore({ template: source.template, ...timing, fetch: fetchKeys, onEvent: emit, clock }))
     case 'jwks':
@@ -126,6 +132,36 @@ function withKeyDetail(error: unknown, kid: string | undefined, alg: string): un
   return error
 }
 
+/**
+ * The configuration each issuer entry verifies under: the entry's issuer, keys, audience, algorithms and clock
+ * tolerance over the shared settings; with one key source, the configuration itself.
+ */
+function issuerUnits(config: TrustedProxyAuthConfig): TrustedProxyAuthConfig[] {
+  if (config.issuers.length === 0) return [config]
+  return config.issuers.map((entry) =>
+    Object.freeze({ ...config, issuer: [entry.issuer], keySource: entry.keySource, audience: entry.audience, algorithms: entry.algorithms, clockTolerance: entry.clockTolerance, issuers: [] }),
+  )
+}
+
+const STATE_RANK: Record<KeyStatus['state'], number> = { ready: 0, stale: 1, loading: 2, unavailable: 3 }
+
+/** Several issuers' key states as one: the worst state, summed counts, the first error. */
+function combinedStatus(all: KeyStatus[]): KeyStatus {
+  if (all.length === 1) return all[0]!
+  const defined = (values: Array<number | null>): number[] => values.filter((value): value is number => value !== null)
+  const latest = (values: Array<number | null>): number | null => (defined(values).length === 0 ? null : Math.max(...defined(values)))
+  const earliest = (values: Array<number | null>): number | null => (defined(values).length === 0 ? null : Math.min(...defined(values)))
+  return {
+    state: all.reduce((worst, status) => (STATE_RANK[status.state] > STATE_RANK[worst] ? status.state : worst), 'ready' as KeyStatus['state']),
+    keyCount: all.reduce((sum, status) => sum + status.keyCount, 0),
+    lastFetchAt: latest(all.map((status) => status.lastFetchAt)),
+    lastSuccessAt: earliest(all.map((status) => status.lastSuccessAt)),
+    lastError: all.find((status) => status.lastError !== null)?.lastError ?? null,
+    nextRetryAt: earliest(all.map((status) => status.nextRetryAt)),
+    fetchCount: all.reduce((sum, status) => sum + status.fetchCount, 0),
+  }
+}
+
 /** The logger a verifier writes to: the one given (filtered only by an explicit level), or stderr. */
 function loggerFor(config: TrustedProxyAuthConfig, given: Logger | undefined): Logger {
   if (given) return levelFilteredLogger(config.logThreshold ?? 'debug', given, '')
@@ -148,8 +184,25 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
   safeLog(logger, 'info', configurationSummary(config))
   for (const warning of riskySettings(config)) safeLog(logger, 'warn', warning)
   const quirks = activeQuirks(config)
-  const keys = signatureKeysFor(config, dependencies, emit, quirks.kidOptionalTryAll)
-  keys.start()
+  const units = issuerUnits(config).map((unitConfig) => ({ config: unitConfig, keys: signatureKeysFor(unitConfig, dependencies, emit, quirks.kidOptionalTryAll) }))
+  for (const unit of units) unit.keys.start()
+  const unitByIssuer = new Map(config.issuers.map((entry, index) => [entry.issuer, index]))
+  const allIssuers = config.issuers.map((entry) => entry.issuer)
+
+  /**
+   * TRUSTED_PROXY_ISSUERS: the entry named by the payload's `iss`, chosen after the syntax checks and before
+   * anything else (contract/checks.json stage issuer_selection), so only that issuer's keys are ever looked
+   * up. With one key source there is one entry, and `iss` is checked with the other claims.
+   */
+  function selectUnit(payload: Record<string, unknown>): number {
+    if (config.issuers.length === 0) return 0
+    const iss = Object.hasOwn(payload, 'iss') ? payload['iss'] : undefined
+    if (iss === undefined) throw fail('issuer_mismatch', 'claim "iss" is absent')
+    if (typeof iss !== 'string') throw fail('issuer_mismatch', 'claim "iss" is not a string')
+    const index = unitByIssuer.get(iss)
+    if (index === undefined) throw fail('issuer_mismatch', `iss ${quoted(iss)} is not one of ${quotedList(allIssuers)}`)
+    return index
+  }
 
   const fail = (code: ErrorCode, detail: string): TrustedProxyAuthError => new TrustedProxyAuthError(code, { detail })
   const missingAssertion = (): TrustedProxyAuthError => fail('missing_assertion', `header ${quoted(config.assertionHeader)} is absent or empty`)
@@ -165,12 +218,13 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     if (!cache) return null
     const entry = cache.lookup(token)
     if (!entry) return null
-    if (now >= entry.reusableUntil || !keys.isCurrent(entry.key)) {
+    const unit = units[entry.issuerEntry]
+    if (unit === undefined || now >= entry.reusableUntil || !unit.keys.isCurrent(entry.key)) {
       cache.forget(token)
       return null
     }
     try {
-      checkClaimTimes(entry.identity.claims as Record<string, unknown>, entry.identity.expiresAt, config, now)
+      checkClaimTimes(entry.identity.claims as Record<string, unknown>, entry.identity.expiresAt, unit.config, now)
     } catch (error) {
       cache.forget(token)
       throw error
@@ -202,10 +256,12 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     const jws = parseCompactJws(token, { allowPadding: quirks.paddedBase64url })
     if (!jws) throw fail('malformed_assertion', 'not a compact JWS (three base64url segments with a JSON object header and payload)')
     const { protectedHeader: header, payload } = jws
+    const issuerEntry = selectUnit(payload)
+    const { config: unitConfig, keys } = units[issuerEntry]!
 
     const alg = header['alg']
     if (typeof alg !== 'string') throw fail('malformed_assertion', 'header member "alg" is missing')
-    if (!config.algorithms.includes(alg)) throw fail('unsupported_algorithm', `alg ${quoted(alg)} is not one of ${quotedList(config.algorithms)}`)
+    if (!unitConfig.algorithms.includes(alg)) throw fail('unsupported_algorithm', `alg ${quoted(alg)} is not one of ${quotedList(unitConfig.algorithms)}`)
     if ('b64' in header || 'crit' in header) throw fail('malformed_assertion', 'header member "b64" or "crit" is present')
     const kid = header['kid']
     if (kid !== undefined && typeof kid !== 'string') throw fail('malformed_assertion', 'header member "kid" is not a string')
@@ -218,11 +274,11 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     } catch (error) {
       throw withKeyDetail(error, kid, alg)
     }
-    const checked = checkClaims({ header, payload }, config, quirks, now)
-    const identity = mapIdentity(payload, checked, config, quirks.emailVerifiedString)
-    checkUserPolicy(identity, config)
+    const checked = checkClaims({ header, payload }, unitConfig, quirks, now)
+    const identity = mapIdentity(payload, checked, unitConfig, quirks.emailVerifiedString)
+    checkUserPolicy(identity, unitConfig)
     // Only a full success is remembered, until exp (+ tolerance) or the cache's maximum age, whichever is first.
-    cache?.remember(token, { identity, key: verifyingKey, reusableUntil: Math.min(checked.expiresAt + config.clockTolerance, now + config.cacheMaxAge) })
+    cache?.remember(token, { identity, key: verifyingKey, reusableUntil: Math.min(checked.expiresAt + unitConfig.clockTolerance, now + config.cacheMaxAge), issuerEntry })
     return identity
   }
 
@@ -260,10 +316,12 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
           return verify(token, currentTime(options))
         })(),
       ),
-    ready: (options) => keys.ready((options?.timeout ?? config.jwksTimeout) * 1000),
-    status: () => keys.status(),
+    ready: async (options) => {
+      await Promise.all(units.map((unit) => unit.keys.ready((options?.timeout ?? config.jwksTimeout) * 1000)))
+    },
+    status: () => combinedStatus(units.map((unit) => unit.keys.status())),
     cacheCounts: () => cache?.counts() ?? { size: 0, hits: 0, misses: 0 },
-    close: () => keys.close(),
+    close: () => units.forEach((unit) => unit.keys.close()),
   }
 }
 

@@ -79,8 +79,8 @@ describe('loadConfig', () => {
   })
 
   it('refuses unknown TRUSTED_PROXY_* variables and options (typos must not silently weaken checks)', () => {
-    const problems = problemsOf(() => loadConfig({ ...base, TRUSTED_PROXY_AUDIENCES: 'x' }, { issuers: 'y' } as never))
-    expect(problems.map((p) => p.variable).sort()).toEqual(['TRUSTED_PROXY_AUDIENCES', 'issuers'])
+    const problems = problemsOf(() => loadConfig({ ...base, TRUSTED_PROXY_AUDIENCES: 'x' }, { issuerz: 'y' } as never))
+    expect(problems.map((p) => p.variable).sort()).toEqual(['TRUSTED_PROXY_AUDIENCES', 'issuerz'])
   })
 
   it('refuses an unreadable config file and an invalid header name', () => {

@@ -33,6 +33,19 @@ describe('contract/', () => {
     })
   }
 
+  it('schema/issuers.schema.json accepts the TRUSTED_PROXY_ISSUERS example and agrees with loadConfig on the shape of entries', () => {
+    const ajv = new Ajv2020({ allErrors: true, strict: false })
+    const validate = ajv.compile(readJson('schema', 'issuers.schema.json'))
+    const variable = (readJson('env.json')['variables'] as Array<{ name: string; example: string; allowedValues?: string[] }>).find((v) => v.name === 'TRUSTED_PROXY_ISSUERS')!
+    expect(validate(JSON.parse(variable.example))).toBe(true)
+    const algorithms = (readJson('env.json')['variables'] as Array<{ name: string; allowedValues?: string[] }>).find((v) => v.name === 'TRUSTED_PROXY_ALGORITHMS')!.allowedValues
+    expect((readJson('schema', 'issuers.schema.json')['$defs'] as { algorithm: { enum: string[] } }).algorithm.enum).toEqual(algorithms)
+    const keys = { keys: [] }
+    for (const refused of [[], [{ issuer: 'https://a' }], [{ issuer: 'https://a', jwks: keys, jwks_file: '/k' }], [{ issuer: 'https://a', jwks: keys, jwksUrl: 'https://k' }], [{ issuer: 'https://a', discovery: false }], [{ issuer: 'https://a', jwks: keys, algorithms: ['HS256'] }], [{ issuer: 'https://a', jwks: keys, clock_tolerance: 601 }]]) {
+      expect(validate(refused), JSON.stringify(refused)).toBe(false)
+    }
+  })
+
   it('identity.schema.json is a valid JSON Schema 2020-12', () => {
     const ajv = new Ajv2020({ strict: true })
     expect(() => ajv.compile(readJson('identity.schema.json'))).not.toThrow()

@@ -137,7 +137,7 @@ describe('verified-assertion cache', () => {
       [10_000, 100_000],
     ] as const) {
       const cache = new VerifiedAssertionCache(size)
-      const entry = { identity: {} as never, key: 'sharedSecret' as const, reusableUntil: Number.POSITIVE_INFINITY }
+      const entry = { identity: {} as never, key: 'sharedSecret' as const, reusableUntil: Number.POSITIVE_INFINITY, issuerEntry: 0 }
       for (let i = 0; i < inserts; i++) cache.remember(`assertion-${i}`, entry)
       expect(cache.counts().size).toBe(size)
       // Least recently used first out: the newest entries are the ones kept.

@@ -18,6 +18,7 @@ export default () => ({
   description:
     'Configuration (contract/env.json): settings loadConfig must refuse with invalid_config (vectors without token or request), and boundary settings it must accept. The CLI reports invalid_config with exit code 2.',
   vectors: [
+    ...severalIssuersAndLocalKeys(),
     refused('algorithms-hs256', 'TRUSTED_PROXY_ALGORITHMS=HS256: symmetric algorithms are never allowed.', { TRUSTED_PROXY_ALGORITHMS: 'HS256' }),
     refused('algorithms-none', 'TRUSTED_PROXY_ALGORITHMS=none.', { TRUSTED_PROXY_ALGORITHMS: 'none' }),
     refused('algorithms-mixed-with-hs256', 'TRUSTED_PROXY_ALGORITHMS=RS256,HS256: one forbidden entry spoils the list.', { TRUSTED_PROXY_ALGORITHMS: 'RS256,HS256' }),
@@ -87,3 +88,39 @@ export default () => ({
     accepted('jwks-url-http-ipv6-loopback', 'http is allowed for [::1].', { TRUSTED_PROXY_JWKS_URL: 'http://[::1]:2/jwks.json' }, fail('jwks_unavailable'), null),
   ],
 })
+
+/** TRUSTED_PROXY_ISSUERS and the local key sources: ambiguous or unusable combinations are refused at load time. */
+function severalIssuersAndLocalKeys() {
+  const jwks = { keys: [{ kty: 'EC', crv: 'P-256', kid: 'k', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' }] }
+  const entry = (/** @type {Record<string, unknown>} */ changes = {}) => ({ issuer: 'https://proxy-a.test.example', jwks, ...changes })
+  /** @param {unknown} value */
+  const issuers = (value, /** @type {Record<string, string | undefined>} */ more = {}) => ({ TRUSTED_PROXY_ISSUER: undefined, TRUSTED_PROXY_ISSUERS: typeof value === 'string' ? value : JSON.stringify(value), ...more })
+  return [
+    refused('issuers-with-top-level-issuer', 'TRUSTED_PROXY_ISSUERS together with TRUSTED_PROXY_ISSUER: which issuer uses which keys is ambiguous.', { TRUSTED_PROXY_ISSUERS: JSON.stringify([entry()]) }, null),
+    refused('issuers-with-top-level-jwks-url', 'TRUSTED_PROXY_ISSUERS together with TRUSTED_PROXY_JWKS_URL.', issuers([entry()], { TRUSTED_PROXY_JWKS_URL: 'https://keys.test.example/jwks.json' }), null),
+    refused('issuers-with-top-level-jwks', 'TRUSTED_PROXY_ISSUERS together with an inline TRUSTED_PROXY_JWKS.', issuers([entry()], { TRUSTED_PROXY_JWKS: JSON.stringify(jwks) }), null),
+    refused('issuers-with-preset', 'TRUSTED_PROXY_ISSUERS together with a preset (which names its own issuer and keys).', issuers([entry()], { TRUSTED_PROXY_PRESET: 'pomerium' }), null),
+    refused('issuers-not-json', 'TRUSTED_PROXY_ISSUERS that is not JSON.', issuers('https://proxy-a.test.example'), null),
+    refused('issuers-empty-array', 'TRUSTED_PROXY_ISSUERS=[] names no issuer.', issuers('[]'), null),
+    refused('issuers-object-not-array', 'TRUSTED_PROXY_ISSUERS holding one entry object instead of an array.', issuers(entry()), null),
+    refused('issuers-duplicate-issuer', 'Two entries for the same issuer: which keys apply would be ambiguous.', issuers([entry(), entry()]), null),
+    refused('issuers-entry-without-keys', 'An entry without a key source.', issuers([entry({ jwks: undefined })]), null),
+    refused('issuers-entry-two-key-sources', 'An entry with both jwks and jwks_url.', issuers([entry({ jwks_url: 'https://keys.test.example/jwks.json' })]), null),
+    refused('issuers-entry-without-issuer', 'An entry without issuer.', issuers([entry({ issuer: undefined })]), null),
+    refused('issuers-entry-unknown-member', 'An entry with a misspelt member (jwksUrl): refused rather than ignored.', issuers([entry({ jwks: undefined, jwksUrl: 'https://keys.test.example/jwks.json' })]), null),
+    refused('issuers-entry-http-key-url', 'An entry whose key URL is plain http outside loopback.', issuers([entry({ jwks: undefined, jwks_url: 'http://keys.test.example/jwks.json' })]), null),
+    refused('issuers-entry-discovery-http-issuer', 'An entry discovering keys from a plain-http, non-loopback issuer.', issuers([entry({ jwks: undefined, issuer: 'http://proxy-a.test.example', discovery: true })]), null),
+    refused('issuers-entry-discovery-false', 'An entry with "discovery": false and no other key source.', issuers([entry({ jwks: undefined, discovery: false })]), null),
+    refused('issuers-entry-hs256', 'An entry allowing HS256.', issuers([entry({ algorithms: ['HS256'] })]), null),
+    refused('issuers-entry-empty-audience', 'An entry with an empty audience list.', issuers([entry({ audience: [] })]), null),
+    refused('issuers-entry-clock-tolerance-above-maximum', 'An entry with clock_tolerance 601.', issuers([entry({ clock_tolerance: 601 })]), null),
+    refused('issuers-no-audience-anywhere', 'No entry audience and no TRUSTED_PROXY_AUDIENCE.', issuers([entry()], { TRUSTED_PROXY_AUDIENCE: undefined }), null),
+    refused('issuers-entry-inline-private-key', 'An entry whose inline key set holds private key material.', issuers([entry({ jwks: { keys: [{ ...jwks.keys[0], d: 'jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI' }] } })]), null),
+    refused('jwks-url-and-jwks-file', 'TRUSTED_PROXY_JWKS_URL and TRUSTED_PROXY_JWKS_FILE: exactly one key source may be set.', { TRUSTED_PROXY_JWKS_URL: 'https://keys.test.example/jwks.json', TRUSTED_PROXY_JWKS_FILE: '/etc/jwks.json' }, null),
+    refused('jwks-file-and-inline-jwks', 'TRUSTED_PROXY_JWKS_FILE and TRUSTED_PROXY_JWKS.', { TRUSTED_PROXY_JWKS_FILE: '/etc/jwks.json', TRUSTED_PROXY_JWKS: JSON.stringify(jwks) }, null),
+    refused('inline-jwks-not-json', 'TRUSTED_PROXY_JWKS that is not JSON.', { TRUSTED_PROXY_JWKS: 'keys' }, null),
+    refused('inline-jwks-not-a-key-set', 'TRUSTED_PROXY_JWKS holding a single key instead of a set.', { TRUSTED_PROXY_JWKS: JSON.stringify(jwks.keys[0]) }, null),
+    refused('inline-jwks-private-key', 'TRUSTED_PROXY_JWKS holding private key material: refused whole.', { TRUSTED_PROXY_JWKS: JSON.stringify({ keys: [{ ...jwks.keys[0], d: 'jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI' }] }) }, null),
+    refused('inline-jwks-with-preset', 'TRUSTED_PROXY_JWKS with a preset (the preset names its own key source).', { TRUSTED_PROXY_JWKS: JSON.stringify(jwks), TRUSTED_PROXY_PRESET: 'pomerium' }, null),
+  ]
+}

@@ -1,3 +1,4 @@
+import type * as NodeFs from 'node:fs'
 import type { TrustedProxyAuthConfig } from '../config.js'
 import { FetchFailure, fetchKeyDocument } from '../key-fetch.js'
 import { fitsAlgorithm, hasPrivateMaterial, unusableReason, type PublicJwk } from '../key-set.js'
@@ -63,10 +64,43 @@ function keySetFindings(url: string, json: unknown, config: TrustedProxyAuthConf
   return findings
 }
 
-/** Reads the key endpoint (after OpenID discovery when configured) once, with the verifier's time-out and limits. */
+/** A local key set file read once, judged like a fetched one (a missing or unreadable file is unreachable). */
+function keyFileFindings(path: string, config: TrustedProxyAuthConfig): Finding[] {
+  const fs = globalThis.process?.getBuiltinModule?.('node:fs') as typeof NodeFs | undefined
+  let text: string
+  try {
+    if (!fs) throw new Error('no file system')
+    if (fs.statSync(path).size > MAX_KEY_SET_BYTES) return [finding('keys_unreachable', `${path}: larger than ${MAX_KEY_SET_BYTES} bytes`)]
+    text = fs.readFileSync(path, 'utf8').replace(/^\uFEFF/, '')
+  } catch {
+    return [finding('keys_unreachable', `${path}: cannot be read`)]
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
+  return keySetFindings(path, json, config)
+}
+
+/**
+ * Reads the key endpoint (after OpenID discovery when configured) once, with the verifier's time-out and limits;
+ * a local key set is read from its file or the configuration. With TRUSTED_PROXY_ISSUERS, each entry's keys are
+ * audited against its own algorithms, the findings of each prefixed by nothing but their own detail.
+ */
 export async function liveFindings(config: TrustedProxyAuthConfig, fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)): Promise<Finding[]> {
+  if (config.issuers.length > 0) {
+    const all: Finding[] = []
+    for (const entry of config.issuers) {
+      all.push(...(await liveFindings({ ...config, issuers: [], issuer: [entry.issuer], keySource: entry.keySource, algorithms: entry.algorithms }, fetchImpl)))
+    }
+    return all
+  }
   const source = config.keySource
   if (source.kind === 'sharedSecret' || source.kind === 'kidTemplate') return [finding('keys_not_fetched')]
+  if (source.kind === 'jwksFile') return keyFileFindings(source.path, config)
+  if (source.kind === 'inlineJwks') return keySetFindings('TRUSTED_PROXY_JWKS', { keys: source.keys }, config)
   let url = source.kind === 'jwks' ? source.url : source.discoveryUrl
   if (source.kind === 'discovery') {
     const discovered = await fetchJson(url, config, fetchImpl, MAX_DISCOVERY_DOCUMENT_BYTES)

@@ -18,7 +18,7 @@ export const ENV_CONTRACT = {
       "type": "url",
       "required": true,
       "default": null,
-      "description": "URL of the JSON Web Key Set holding the proxy's public signing keys. Must be https, except for loopback hosts (127.0.0.0/8, ::1, localhost), and must not use a port the Fetch standard blocks (contract/checks.json `keyUrl`). Redirects are never followed. Required unless a preset derives it from other settings.",
+      "description": "URL of the JSON Web Key Set holding the proxy's public signing keys. Must be https, except for loopback hosts (127.0.0.0/8, ::1, localhost), and must not use a port the Fetch standard blocks (contract/checks.json `keyUrl`). Redirects are never followed. Required unless a preset derives it from other settings, or keys come from TRUSTED_PROXY_JWKS_FILE, TRUSTED_PROXY_JWKS or the entries of TRUSTED_PROXY_ISSUERS.",
       "example": "https://auth.example.com/.well-known/jwks.json"
     },
     {
@@ -27,7 +27,7 @@ export const ENV_CONTRACT = {
       "type": "list",
       "required": true,
       "default": null,
-      "description": "Accepted `iss` values, compared as exact strings (no trimming of the claim, case folding or URL normalisation).",
+      "description": "Accepted `iss` values, compared as exact strings (no trimming of the claim, case folding or URL normalisation). These issuers share one key source; for issuers with keys of their own use TRUSTED_PROXY_ISSUERS instead (then this must not be set).",
       "example": "https://auth.example.com"
     },
     {
@@ -36,8 +36,35 @@ export const ENV_CONTRACT = {
       "type": "list",
       "required": true,
       "default": null,
-      "description": "Accepted audiences. The token's `aud` (a string or an array of strings) must contain at least one of them, compared as exact strings.",
+      "description": "Accepted audiences. The token's `aud` (a string or an array of strings) must contain at least one of them, compared as exact strings. With TRUSTED_PROXY_ISSUERS: the audience of every entry that names none of its own (required unless every entry does).",
       "example": "https://app.example.com"
+    },
+    {
+      "name": "TRUSTED_PROXY_JWKS_FILE",
+      "option": "jwksFile",
+      "type": "path",
+      "required": false,
+      "default": null,
+      "description": "A local JSON Web Key Set file, instead of TRUSTED_PROXY_JWKS_URL (air-gapped deployments, keys distributed out of band). Read on first use and re-read when it changes: its modification time, size and inode are compared at most once a second. The same key usability rules as a fetched set apply (contract/checks.json `keyUsability`); a missing, unreadable, oversized (over 1 MiB) or invalid file, or one holding private key material, answers `jwks_unavailable` with a detail naming the cause (never the key material). Replace the file atomically (write a new file, then rename it over the old one). Exactly one key source may be set: TRUSTED_PROXY_JWKS_URL, TRUSTED_PROXY_JWKS_FILE or TRUSTED_PROXY_JWKS.",
+      "example": "/etc/trusted-proxy-auth/jwks.json"
+    },
+    {
+      "name": "TRUSTED_PROXY_JWKS",
+      "option": "jwks",
+      "type": "json",
+      "required": false,
+      "default": null,
+      "description": "An inline JSON Web Key Set (`{\"keys\":[...]}`), instead of TRUSTED_PROXY_JWKS_URL: for tests and proxies whose keys are distributed out of band. Checked when the configuration loads: text that is not a key set, or a set holding private key material, is refused (`invalid_config`, naming the cause, never the key material); members are then filtered by the same key usability rules as a fetched set. In code or in TRUSTED_PROXY_CONFIG_FILE it may be the key set object itself. Exactly one key source may be set.",
+      "example": "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"proxy-1\",\"x\":\"...\",\"y\":\"...\"}]}"
+    },
+    {
+      "name": "TRUSTED_PROXY_ISSUERS",
+      "option": "issuers",
+      "type": "json",
+      "required": false,
+      "default": null,
+      "description": "Several trusted issuers, each with its own keys: a JSON array of issuer entries (contract/schema/issuers.schema.json), each `{\"issuer\", exactly one key source of \"jwks_url\" | \"jwks_file\" | \"jwks\" | \"discovery\": true, and optionally \"audience\", \"algorithms\", \"clock_tolerance\"}`. The entry is selected by the assertion's `iss` (read after the syntax checks, before any key is looked up; an unknown or absent `iss` is `issuer_mismatch`), and only that entry's keys, audience and algorithms are used. An entry's audience, algorithms and clock tolerance default to TRUSTED_PROXY_AUDIENCE, TRUSTED_PROXY_ALGORITHMS and TRUSTED_PROXY_CLOCK_TOLERANCE. Must not be combined with TRUSTED_PROXY_ISSUER, a top-level key source (TRUSTED_PROXY_JWKS_URL, TRUSTED_PROXY_JWKS_FILE, TRUSTED_PROXY_JWKS) or TRUSTED_PROXY_PRESET. In code or in TRUSTED_PROXY_CONFIG_FILE it may be the array itself.",
+      "example": "[{\"issuer\":\"https://proxy-a.example.com\",\"jwks_url\":\"https://proxy-a.example.com/jwks.json\"},{\"issuer\":\"https://proxy-b.example.com\",\"jwks_file\":\"/etc/keys/b.json\",\"audience\":\"app-b\"}]"
     },
     {
       "name": "TRUSTED_PROXY_ALGORITHMS",
@@ -626,6 +653,17 @@ export const CHECKS_CONTRACT = {
       "rules": [
         "Exactly three non-empty segments of the base64url alphabet [A-Za-z0-9_-], no padding, length mod 4 != 1, re-encoding the decoded bytes gives the segment back (no non-zero trailing bits).",
         "Header and payload decode to valid UTF-8 JSON objects with no duplicate member names at any depth, nesting at most limits.maxJsonDepth, no non-JSON literals (NaN, Infinity)."
+      ]
+    },
+    {
+      "stage": "issuer_selection",
+      "codes": [
+        "issuer_mismatch"
+      ],
+      "rules": [
+        "Only with TRUSTED_PROXY_ISSUERS (several issuers, each with its own keys); with one key source this stage does nothing and `iss` is checked in claim_values.",
+        "The payload's `iss` (read after the syntax checks, before the header policy and any key lookup) selects exactly one issuer entry; its key source, algorithms, audience and clock tolerance are the only ones used for the rest of the checks. Keys of other entries are never tried.",
+        "`iss` absent, not a string, or not exactly equal to one entry's issuer: issuer_mismatch."
       ]
     },
     {
@@ -1662,26 +1700,47 @@ export interface ContractOptions {
    */
   assertionHeader?: string
   /**
-   * URL of the JSON Web Key Set holding the proxy's public signing keys. Must be https, except for loopback hosts (127.0.0.0/8, ::1, localhost), and must not use a port the Fetch standard blocks (contract/checks.json `keyUrl`). Redirects are never followed. Required unless a preset derives it from other settings.
+   * URL of the JSON Web Key Set holding the proxy's public signing keys. Must be https, except for loopback hosts (127.0.0.0/8, ::1, localhost), and must not use a port the Fetch standard blocks (contract/checks.json `keyUrl`). Redirects are never followed. Required unless a preset derives it from other settings, or keys come from TRUSTED_PROXY_JWKS_FILE, TRUSTED_PROXY_JWKS or the entries of TRUSTED_PROXY_ISSUERS.
    *
    * Environment variable: `TRUSTED_PROXY_JWKS_URL`.
    * @example `https://auth.example.com/.well-known/jwks.json`
    */
   jwksUrl?: string
   /**
-   * Accepted `iss` values, compared as exact strings (no trimming of the claim, case folding or URL normalisation).
+   * Accepted `iss` values, compared as exact strings (no trimming of the claim, case folding or URL normalisation). These issuers share one key source; for issuers with keys of their own use TRUSTED_PROXY_ISSUERS instead (then this must not be set).
    *
    * Environment variable: `TRUSTED_PROXY_ISSUER`.
    * @example `https://auth.example.com`
    */
   issuer?: string | readonly string[]
   /**
-   * Accepted audiences. The token's `aud` (a string or an array of strings) must contain at least one of them, compared as exact strings.
+   * Accepted audiences. The token's `aud` (a string or an array of strings) must contain at least one of them, compared as exact strings. With TRUSTED_PROXY_ISSUERS: the audience of every entry that names none of its own (required unless every entry does).
    *
    * Environment variable: `TRUSTED_PROXY_AUDIENCE`.
    * @example `https://app.example.com`
    */
   audience?: string | readonly string[]
+  /**
+   * A local JSON Web Key Set file, instead of TRUSTED_PROXY_JWKS_URL (air-gapped deployments, keys distributed out of band). Read on first use and re-read when it changes: its modification time, size and inode are compared at most once a second. The same key usability rules as a fetched set apply (contract/checks.json `keyUsability`); a missing, unreadable, oversized (over 1 MiB) or invalid file, or one holding private key material, answers `jwks_unavailable` with a detail naming the cause (never the key material). Replace the file atomically (write a new file, then rename it over the old one). Exactly one key source may be set: TRUSTED_PROXY_JWKS_URL, TRUSTED_PROXY_JWKS_FILE or TRUSTED_PROXY_JWKS.
+   *
+   * Environment variable: `TRUSTED_PROXY_JWKS_FILE`.
+   * @example `/etc/trusted-proxy-auth/jwks.json`
+   */
+  jwksFile?: string | null
+  /**
+   * An inline JSON Web Key Set (`{"keys":[...]}`), instead of TRUSTED_PROXY_JWKS_URL: for tests and proxies whose keys are distributed out of band. Checked when the configuration loads: text that is not a key set, or a set holding private key material, is refused (`invalid_config`, naming the cause, never the key material); members are then filtered by the same key usability rules as a fetched set. In code or in TRUSTED_PROXY_CONFIG_FILE it may be the key set object itself. Exactly one key source may be set.
+   *
+   * Environment variable: `TRUSTED_PROXY_JWKS`.
+   * @example `{"keys":[{"kty":"EC","crv":"P-256","kid":"proxy-1","x":"...","y":"..."}]}`
+   */
+  jwks?: string | object | null
+  /**
+   * Several trusted issuers, each with its own keys: a JSON array of issuer entries (contract/schema/issuers.schema.json), each `{"issuer", exactly one key source of "jwks_url" | "jwks_file" | "jwks" | "discovery": true, and optionally "audience", "algorithms", "clock_tolerance"}`. The entry is selected by the assertion's `iss` (read after the syntax checks, before any key is looked up; an unknown or absent `iss` is `issuer_mismatch`), and only that entry's keys, audience and algorithms are used. An entry's audience, algorithms and clock tolerance default to TRUSTED_PROXY_AUDIENCE, TRUSTED_PROXY_ALGORITHMS and TRUSTED_PROXY_CLOCK_TOLERANCE. Must not be combined with TRUSTED_PROXY_ISSUER, a top-level key source (TRUSTED_PROXY_JWKS_URL, TRUSTED_PROXY_JWKS_FILE, TRUSTED_PROXY_JWKS) or TRUSTED_PROXY_PRESET. In code or in TRUSTED_PROXY_CONFIG_FILE it may be the array itself.
+   *
+   * Environment variable: `TRUSTED_PROXY_ISSUERS`.
+   * @example `[{"issuer":"https://proxy-a.example.com","jwks_url":"https://proxy-a.example.com/jwks.json"},{"issuer":"https://proxy-b.example.com","jwks_file":"/etc/keys/b.json","audience":"app-b"}]`
+   */
+  issuers?: string | object | null
   /**
    * Accepted JWS `alg` values, matched exactly (case-sensitive). Only asymmetric algorithms may be listed: `none` and any `HS*` are configuration errors.
    *

@@ -1,6 +1,6 @@
 import { TrustedProxyAuthError } from '../errors.js'
 import { fitsAlgorithm, type PublicJwk } from '../key-set.js'
-import type { RemoteKeyStore } from '../key-store.js'
+import type { KeyStatus } from '../key-store.js'
 import { verifyingCandidate, type CandidateOutcome } from './candidates.js'
 import type { SignatureKeys } from './key-source.js'
 
@@ -10,12 +10,23 @@ function verifiedMember({ outcome, member }: { outcome: CandidateOutcome; member
   return member
 }
 
+/** What a key set offers, fetched (RemoteKeyStore) or local (LocalKeyStore). */
+export interface KeySetStore {
+  start(): void
+  ready(timeoutMs: number): Promise<void>
+  status(): KeyStatus
+  close(): void
+  membersFor(kid: string | undefined): Promise<PublicJwk[]>
+  refetchForKidlessAssertion(): Promise<void>
+  holdsFresh(member: PublicJwk): boolean
+}
+
 /**
- * Keys from a JSON Web Key Set (at a configured URL or found by discovery). With the kidOptionalTryAll
+ * Keys from a JSON Web Key Set (at a configured URL, found by discovery, in a local file or inline). With the kidOptionalTryAll
  * quirk, a kid-less assertion that no candidate verifies causes one cooldown-bounded refetch, so that a
  * rotated key without a kid still works at once.
  */
-export function jwksKeys(store: RemoteKeyStore, options: { kidOptionalTryAll: boolean }): SignatureKeys {
+export function jwksKeys(store: KeySetStore, options: { kidOptionalTryAll: boolean }): SignatureKeys {
   const candidatesFor = async (kid: string | undefined, alg: string) => (await store.membersFor(kid)).filter((member) => fitsAlgorithm(member, alg))
   return {
     start: () => store.start(),

@@ -10,6 +10,10 @@ export type KeySource =
   | { readonly kind: 'discovery'; readonly issuer: string; readonly discoveryUrl: string }
   /** One PEM public key per `kid`, at `template` with `{kid}` replaced by the assertion's (UUID) kid. */
   | { readonly kind: 'kidTemplate'; readonly template: string; readonly keyFormat: 'pem-spki' }
+  /** TRUSTED_PROXY_JWKS_FILE: a local key set file, re-read when it changes. */
+  | { readonly kind: 'jwksFile'; readonly path: string }
+  /** TRUSTED_PROXY_JWKS: a key set given inline in the configuration (checked when it loads). */
+  | { readonly kind: 'inlineJwks'; readonly keys: readonly PublicJwk[] }
   /** An HMAC secret from the configuration; no key is ever fetched. */
   | { readonly kind: 'sharedSecret' }
 

@@ -14,7 +14,16 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _distribution_version
 
-from ._key_sources.key_source import DiscoverySource, JwksSource, KeySource, KidTemplateSource, SharedSecretSource
+from ._issuer_entries import IssuerConfig
+from ._key_sources.key_source import (
+    DiscoverySource,
+    InlineJwksSource,
+    JwksFileSource,
+    JwksSource,
+    KeySource,
+    KidTemplateSource,
+    SharedSecretSource,
+)
 from ._key_store import KeyStatus
 from ._scheduler import Scheduler, ThreadScheduler
 from .config import NameValueRule, TrustedProxyAuthConfig, load_config
@@ -37,6 +46,9 @@ __all__ = [
     "DiscoverySource",
     "HeadersInput",
     "Identity",
+    "InlineJwksSource",
+    "IssuerConfig",
+    "JwksFileSource",
     "JwksSource",
     "KeySource",
     "KeyStatus",

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import math
 import os
 import random
@@ -40,12 +39,14 @@ from ._key_fetch import (
     freshness_from,
     run_plan,
 )
-from ._key_set import KeyMember, has_private_material, unusable_reason
+from ._key_set import KeyMember, unusable_reason
+from ._key_set_document import MAX_KEY_SET_BYTES, parse_key_set_document
 from ._key_sources.openid_discovery import MAX_DISCOVERY_DOCUMENT_BYTES, jwks_uri_from_discovery
 from ._scheduler import Scheduler, ThreadScheduler
 from .errors import TrustedProxyAuthError
 
-MAX_JWKS_BYTES = 1024 * 1024
+MAX_JWKS_BYTES = MAX_KEY_SET_BYTES
+_PRIVATE_MATERIAL = "key set publishes private key material"
 #: Delays before another fetch is tried after consecutive failures; the last one repeats, so the backoff is
 #: capped at 30 s. While no usable key is loaded a request may also fetch, once per cooldown, so keys come
 #: back soon after the endpoint does instead of after the backoff.
@@ -102,10 +103,6 @@ def _deadline_for(request: KeyRequest, limit: FetchDeadline | None) -> FetchDead
     if limit is None:
         return FetchDeadline(request.timeout)
     return FetchDeadline(max(0.0, min(request.timeout, limit.remaining())))
-
-
-def _reject_constant(_name: str) -> Any:
-    raise ValueError("not JSON")
 
 
 def _before_fork(reference: weakref.ref[KeyStore]) -> None:
@@ -493,18 +490,14 @@ class KeyStore:
 
     def _parse(self, response: KeyResponse) -> _Download:
         try:
-            document = json.loads(response.body.decode("utf-8-sig", errors="replace"), parse_constant=_reject_constant)
-        except (ValueError, RecursionError):
-            raise FetchFailure("invalid JSON") from None
-        keys = document.get("keys") if isinstance(document, dict) else None
-        if not isinstance(keys, list) or not all(isinstance(key, dict) for key in keys):
-            raise FetchFailure("not a JSON Web Key Set")
-        if any(has_private_material(key) for key in keys):
-            # The signing key has leaked: refuse the whole set and forget the old one, failing closed.
-            self._members = []
-            self._kids = set()
-            self._loaded = False
-            raise FetchFailure("key set publishes private key material")
+            keys = parse_key_set_document(response.body)
+        except FetchFailure as failure:
+            if failure.reason == _PRIVATE_MATERIAL:
+                # The signing key has leaked: forget the old set too, failing closed.
+                self._members = []
+                self._kids = set()
+                self._loaded = False
+            raise
         return _Download(members=keys, ttl=freshness_from(response.cache_control, self._cache_ttl, self._cooldown))
 
     # -- synchronous path ---------------------------------------------------------------------------

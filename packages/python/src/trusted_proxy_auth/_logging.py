@@ -16,7 +16,15 @@ from typing import Any
 
 from ._contract import setting_name
 from ._detail_text import number_text, quoted, quoted_list
-from ._key_sources.key_source import DiscoverySource, JwksSource, KeySource, KidTemplateSource, SharedSecretSource
+from ._key_sources.key_source import (
+    DiscoverySource,
+    InlineJwksSource,
+    JwksFileSource,
+    JwksSource,
+    KeySource,
+    KidTemplateSource,
+    SharedSecretSource,
+)
 from .config import TrustedProxyAuthConfig
 
 LOGGER_NAME = "trusted_proxy_auth"
@@ -58,9 +66,18 @@ def _key_source_text(source: KeySource | None) -> str:
         return f"discovery {loggable_url(source.discovery_url)}"
     if isinstance(source, KidTemplateSource):
         return f"pem-per-kid {loggable_url(source.template)}"
+    if isinstance(source, JwksFileSource):
+        return f"jwks-file {quoted(source.path)}"
+    if isinstance(source, InlineJwksSource):
+        return f"inline-jwks ({len(source.keys)} keys)"
     if isinstance(source, SharedSecretSource):
         return "shared-secret"
     return "none"
+
+
+def _issuers_text(config: TrustedProxyAuthConfig) -> str:
+    """Option `issuers`: each entry's issuer and key source."""
+    return ", ".join(f"{quoted(entry.issuer)}:{_key_source_text(entry.key_source)}" for entry in config.issuers)
 
 
 def configuration_summary(config: TrustedProxyAuthConfig) -> str:
@@ -68,8 +85,11 @@ def configuration_summary(config: TrustedProxyAuthConfig) -> str:
     parts = [
         f"preset={config.preset or 'none'}",
         f"header={quoted(config.assertion_header)}",
-        f"keys={_key_source_text(config.key_source)}",
-        f"issuer={quoted_list(config.issuer)}",
+        *(
+            [f"issuers=[{_issuers_text(config)}]"]
+            if config.issuers
+            else [f"keys={_key_source_text(config.key_source)}", f"issuer={quoted_list(config.issuer)}"]
+        ),
         f"audience={quoted_list(config.audience)}",
         f"algorithms={','.join(config.algorithms)}",
         f"mode={config.mode}",
@@ -108,10 +128,11 @@ def risky_settings(config: TrustedProxyAuthConfig) -> list[str]:
             f"{setting_name('clockTolerance')}={config.clock_tolerance} is more than "
             f"{RISKY_CLOCK_TOLERANCE_SECONDS} s: expired assertions stay accepted that long"
         )
-    key_url = _key_url(config.key_source)
-    if key_url is not None:
-        match = _PLAIN_HTTP_HOST.match(key_url)
-        if match is not None and not _LOOPBACK_HOST.match(match.group(1)):
+    sources = [entry.key_source for entry in config.issuers] if config.issuers else [config.key_source]
+    for source in sources:
+        key_url = _key_url(source)
+        match = None if key_url is None else _PLAIN_HTTP_HOST.match(key_url)
+        if key_url is not None and match is not None and not _LOOPBACK_HOST.match(match.group(1)):
             warnings.append(
                 f"the key URL {loggable_url(key_url)} is plain http outside loopback: keys can be replaced in transit"
             )

@@ -19,6 +19,8 @@ class CachedVerification:
     identity: Identity
     key_generation: float | None
     reusable_until: float
+    #: The issuer entry (option `issuers` position; 0 with one key source) whose keys verified it.
+    issuer_entry: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,13 +6,14 @@ import json
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Literal
 
-from ._contract import EnvVariable, env_variables, presets, snake_case, variable_for_option
-from ._key_sources.key_source import JwksSource, KeySource
+from ._contract import EnvVariable, env_variables, presets, setting_name, snake_case, variable_for_option
+from ._issuer_entries import ISSUERS_VARIABLE, IssuerConfig, IssuerDefaults, inline_key_set, parse_issuer_entries
+from ._key_sources.key_source import InlineJwksSource, JwksFileSource, JwksSource, KeySource
 from ._presets import Discovery, apply_preset, is_known_preset, source_setting
 from ._quirks.shared_secret_hs256 import SHARED_SECRET_ALGORITHM
 from ._text import js_trim
@@ -107,6 +108,14 @@ class TrustedProxyAuthConfig:
     #: Where verification keys come from (contract/presets.json `jwksUrlRules`); a configuration built by
     #: hand without it uses the key set at `jwks_url`.
     key_source: KeySource | None = None
+    #: `jwksFile`: a local key set file, or None.
+    jwks_file: str | None = None
+    #: `jwks` as configured (JSON text), or None; its members are in `key_source`.
+    jwks: str | None = None
+    #: `issuers`: several issuers, each with its own keys, audience, algorithms and clock tolerance,
+    #: selected by the assertion's `iss` before any key lookup. Empty when one key source serves `issuer`
+    #: (then `key_source` is the first entry's).
+    issuers: tuple[IssuerConfig, ...] = ()
     #: `diagnostic`: problem bodies carry the rejection's detail (contract option `problemDetail`).
     problem_detail: Literal["generic", "diagnostic"] = "generic"
     #: The lowest level logged (option `logThreshold`); None leaves the `trusted_proxy_auth` logger alone.
@@ -134,6 +143,11 @@ def _setting_text(value: object) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
+    # A JSON setting (`jwks`, `issuers`) given as its value rather than as text.
+    if isinstance(value, dict) or (
+        isinstance(value, (list, tuple)) and any(isinstance(item, (dict, list, tuple)) for item in value)
+    ):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     if isinstance(value, (list, tuple)):
         return ",".join(text for text in (_setting_text(item) for item in value) if text is not None)
     if isinstance(value, (int, float)):
@@ -172,7 +186,7 @@ def _bound_text(bound: float | None) -> str:
 def _parse_value(variable: EnvVariable, text: str, problems: list[ConfigProblem]) -> Any:
     name = variable["name"]
     kind = variable["type"]
-    if kind in ("string", "path"):
+    if kind in ("string", "path", "json"):
         return js_trim(text)
     if kind == "url":
         _check_url(name, js_trim(text), problems)
@@ -272,6 +286,59 @@ def _parse_rules(variable: str, items: list[str], problems: list[ConfigProblem],
     return rules
 
 
+#: Settings the key source rules name (spelt by the contract, never by hand).
+_JWKS_URL = setting_name("jwksUrl")
+_JWKS_FILE = setting_name("jwksFile")
+_JWKS = setting_name("jwks")
+_ISSUER = setting_name("issuer")
+_AUDIENCE = setting_name("audience")
+
+
+def _check_key_source_choice(
+    explicit: Mapping[str, str],
+    given: Callable[[str], bool],
+    several_issuers: bool,
+    preset_name: str | None,
+    discovery: Discovery,
+    problems: list[ConfigProblem],
+) -> None:
+    """Exactly one key source: `jwksUrl`, `jwksFile` or `jwks`, or the entries
+    of `issuers` (which then stand alone: `issuer`, the top-level key sources and a preset
+    would make it ambiguous which issuer's keys verify what). A local key set is not combined with a preset
+    (presets derive or forbid key URLs of their own) nor with OpenID discovery. Same messages as the TypeScript core."""
+    sources = [
+        name for name in (_JWKS_URL, _JWKS_FILE, _JWKS) if (name in explicit if name == _JWKS_URL else given(name))
+    ]
+    if several_issuers:
+        conflicting = ([_ISSUER] if _ISSUER in explicit else []) + sources
+        if preset_name is not None:
+            conflicting.append("TRUSTED_PROXY_PRESET")
+        for name in conflicting:
+            problems.append(
+                ConfigProblem(
+                    name, f"must not be set with {ISSUERS_VARIABLE} (each issuer entry names its own issuer and keys)"
+                )
+            )
+        if discovery == "force":
+            problems.append(
+                ConfigProblem(
+                    ISSUERS_VARIABLE, 'cannot be used with --discover (set "discovery": true in an entry instead)'
+                )
+            )
+        return
+    if len(sources) > 1:
+        problems.append(
+            ConfigProblem(sources[1], f"must not be set with {sources[0]}: exactly one key source may be set")
+        )
+    local = next((name for name in sources if name != _JWKS_URL), None)
+    if local is not None and preset_name is not None:
+        problems.append(
+            ConfigProblem(local, "must not be set with TRUSTED_PROXY_PRESET (the preset names its own key source)")
+        )
+    if local is not None and discovery == "force":
+        problems.append(ConfigProblem(local, "must not be set with --discover: keys come from the discovery document"))
+
+
 def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> TrustedProxyAuthConfig:
     """Reads TRUSTED_PROXY_* settings from `env` (default `os.environ`), an optional JSON config file and
     `overrides` (snake_case option names, which win), validates them against contract/env.json and returns
@@ -333,6 +400,19 @@ def load_config_discovering(
     merged = preset.settings
     jwks_url_name = variable_for_option("jwksUrl")["name"]
 
+    def given(name: str) -> bool:
+        return js_trim(merged.get(name) or "") != ""
+
+    several_issuers = given(ISSUERS_VARIABLE)
+    local_keys = given(_JWKS_FILE) or given(_JWKS)
+    # Settings another one replaces: each issuer entry has its own issuer and keys, a local key set the URL.
+    replaced: set[str] = set()
+    if several_issuers:
+        replaced |= {_ISSUER, _AUDIENCE, _JWKS_URL}
+    if local_keys:
+        replaced.add(_JWKS_URL)
+    _check_key_source_choice(explicit, given, several_issuers, preset_name, discovery, problems)
+
     settings: dict[str, Any] = {}
     for variable in variables:
         if variable["name"] == jwks_url_name and preset.key_source.decided:
@@ -343,7 +423,12 @@ def load_config_discovering(
         value: Any = variable["default"] if text is None else _parse_value(variable, text, problems)
         if isinstance(value, list):
             value = list(value)
-        if variable["required"] and _is_empty(value) and not (text is not None and value is None):
+        if (
+            variable["required"]
+            and variable["name"] not in replaced
+            and _is_empty(value)
+            and not (text is not None and value is None)
+        ):
             problems.append(ConfigProblem(variable["name"], "is required"))
         settings[variable["option"]] = value
     _check_policy(settings, problems)
@@ -360,6 +445,28 @@ def load_config_discovering(
     if "sharedSecretHS256" in preset.quirks:
         # The shared secret replaces the asymmetric allow-list (which the preset forbids setting).
         settings["algorithms"] = [SHARED_SECRET_ALGORITHM]
+    key_source: KeySource | None = preset.key_source.source if preset.key_source.decided else None
+    settings["jwksFile"] = settings.get("jwksFile") or None
+    settings["jwks"] = settings.get("jwks") or None
+    if isinstance(settings["jwksFile"], str):
+        key_source = JwksFileSource(settings["jwksFile"])
+    elif isinstance(settings["jwks"], str):
+        keys = inline_key_set(settings["jwks"], _JWKS, "", problems)
+        if keys is not None:
+            key_source = InlineJwksSource(keys)
+    entries: tuple[IssuerConfig, ...] = ()
+    if several_issuers:
+        defaults = IssuerDefaults(
+            audience=tuple(settings.get("audience") or ()),
+            algorithms=tuple(settings.get("algorithms") or ()),
+            clock_tolerance=int(settings.get("clockTolerance") or 0),
+        )
+        entries = parse_issuer_entries(settings["issuers"], defaults, problems)
+    settings["issuers"] = entries
+    if entries:
+        settings["issuer"] = [entry.issuer for entry in entries]
+        settings["jwksUrl"] = None
+        key_source = entries[0].key_source
 
     if problems:
         raise TrustedProxyAuthError("invalid_config", problems=problems)
@@ -368,7 +475,7 @@ def load_config_discovering(
         snake_case(option): tuple(v) if isinstance(v, list) else v for option, v in settings.items()
     }
     values["preset_quirks"] = preset.quirks
-    values["key_source"] = preset.key_source.source if preset.key_source.decided else None
+    values["key_source"] = key_source
     return TrustedProxyAuthConfig(**values)
 
 

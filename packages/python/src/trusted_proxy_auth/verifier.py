@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -15,12 +16,15 @@ from ._events import EventListener, emit
 from ._key_sources.jwks_keys import JwksKeys
 from ._key_sources.key_source import (
     DiscoverySource,
+    InlineJwksSource,
+    JwksFileSource,
     JwksSource,
     KidTemplateSource,
     SharedSecretSource,
     SignatureKeys,
 )
 from ._key_sources.kid_template_keys import KidTemplateKeys, KidTemplateKeyStore
+from ._key_sources.local_key_store import LocalKeyStore
 from ._key_sources.shared_secret_keys import SharedSecretKeys
 from ._key_store import JITTER, KeyStatus, KeyStore
 from ._logging import event_logger, log_start
@@ -87,13 +91,23 @@ class TrustedProxyAuth:
         self.closed = False
         log_start(self.config)
         self._quirks = active_quirks(self.config)
-        self._keys = self._signature_keys(
-            clock=clock,
-            transport=transport,
-            async_transport=async_transport,
-            scheduler=scheduler,
-            random_source=random_source,
-        )
+        #: One (configuration, keys) per issuer entry: the configuration itself with one key source.
+        self._units: list[tuple[TrustedProxyAuthConfig, SignatureKeys]] = [
+            (
+                unit_config,
+                self._signature_keys(
+                    unit_config,
+                    clock=clock,
+                    transport=transport,
+                    async_transport=async_transport,
+                    scheduler=scheduler,
+                    random_source=random_source,
+                ),
+            )
+            for unit_config in _issuer_units(self.config)
+        ]
+        self._unit_by_issuer = {entry.issuer: index for index, entry in enumerate(self.config.issuers)}
+        self._keys = self._units[0][1]
         self._cache = VerifiedAssertionCache(self.config.cache_size) if self.config.cache_size > 0 else None
 
     @classmethod
@@ -157,26 +171,31 @@ class TrustedProxyAuth:
         """Starts loading the keys in the background of this process (a daemon timer thread) without
         waiting. Optional: `ready()` or the first request load them otherwise. In a pre-fork server call it
         in each worker (e.g. gunicorn's `post_fork`), never in the parent before the fork."""
-        self._keys.start()
+        for _, keys in self._units:
+            keys.start()
 
     def ready(self, timeout: float | None = None) -> None:
         """Returns once a usable key set is loaded; call it at start-up. Without one it fetches now and
         raises `jwks_unavailable` (its `detail` names the cause) as soon as that fetch fails, or when
         `timeout` seconds (default: the configured `jwks_timeout`) pass first. Keys published one per kid, or a
-        shared secret, have nothing to load ahead: it returns at once."""
-        self._keys.load(timeout)
+        shared secret, have nothing to load ahead: it returns at once. With several issuers, every entry's keys."""
+        for _, keys in self._units:
+            keys.load(timeout)
 
     async def aready(self, timeout: float | None = None) -> None:
         """`ready()` without blocking the event loop."""
-        await self._keys.aload(timeout)
+        for _, keys in self._units:
+            await keys.aload(timeout)
 
     def status(self) -> KeyStatus:
-        return self._keys.status()
+        """The key cache's state; with several issuers the worst state, summed counts and the first error."""
+        return _combined_status([keys.status() for _, keys in self._units])
 
     def close(self) -> None:
         """Stops background key refreshes and retries."""
         self.closed = True
-        self._keys.close()
+        for _, keys in self._units:
+            keys.close()
 
     def cache_counts(self) -> CacheCounts:
         """Entries, hits and misses of the verified-assertion cache (all 0 when the cache is off)."""
@@ -186,6 +205,7 @@ class TrustedProxyAuth:
 
     def _signature_keys(
         self,
+        config: TrustedProxyAuthConfig,
         *,
         clock: Callable[[], float],
         transport: httpx.BaseTransport | None,
@@ -195,7 +215,6 @@ class TrustedProxyAuth:
     ) -> SignatureKeys:
         """The keys the configuration names: a key set (configured or discovered), one key per kid, or a
         shared secret."""
-        config = self.config
         source = config.key_source
         timing: dict[str, Any] = {
             "timeout": config.jwks_timeout,
@@ -211,6 +230,14 @@ class TrustedProxyAuth:
             if config.shared_secret is None:
                 raise TypeError("the shared-secret key source needs config.shared_secret")
             return SharedSecretKeys(config.shared_secret)
+        if isinstance(source, (JwksFileSource, InlineJwksSource)):
+            local = LocalKeyStore(
+                path=source.path if isinstance(source, JwksFileSource) else None,
+                members=source.keys if isinstance(source, InlineJwksSource) else None,
+                on_event=self._emit,
+                clock=clock,
+            )
+            return JwksKeys(local, kid_optional_try_all=self._quirks.kid_optional_try_all)
         if isinstance(source, KidTemplateSource):
             return KidTemplateKeys(KidTemplateKeyStore(source.template, **timing))
         if isinstance(source, (JwksSource, DiscoverySource)):
@@ -264,8 +291,27 @@ class TrustedProxyAuth:
             "missing_assertion", detail=f"header {quoted(self.config.assertion_header)} is absent or empty"
         )
 
-    def _parse(self, token: str) -> tuple[ParsedCompactJws, str, str | None]:
-        """Stages size, syntax and header_policy."""
+    def _select_unit(self, payload: Mapping[str, Any]) -> int:
+        """`issuers`: the entry named by the payload's `iss`, chosen after the syntax checks and before
+        anything else (contract/checks.json stage issuer_selection), so only that issuer's keys are ever looked
+        up. With one key source there is one entry, and `iss` is checked with the other claims."""
+        if not self.config.issuers:
+            return 0
+        if "iss" not in payload:
+            raise TrustedProxyAuthError("issuer_mismatch", detail='claim "iss" is absent')
+        iss = payload["iss"]
+        if not isinstance(iss, str):
+            raise TrustedProxyAuthError("issuer_mismatch", detail='claim "iss" is not a string')
+        index = self._unit_by_issuer.get(iss)
+        if index is None:
+            issuers = [entry.issuer for entry in self.config.issuers]
+            raise TrustedProxyAuthError(
+                "issuer_mismatch", detail=f"iss {quoted(iss)} is not one of {quoted_list(issuers)}"
+            )
+        return index
+
+    def _parse(self, token: str) -> tuple[ParsedCompactJws, str, str | None, int]:
+        """Stages size, syntax, issuer_selection and header_policy."""
         if token == "":
             raise self._missing_assertion()
         if utf8_length(token) > self.config.max_assertion_bytes:
@@ -275,13 +321,15 @@ class TrustedProxyAuth:
         parsed = parse_compact_jws(token, allow_padding=self._quirks.padded_base64url)
         if parsed is None:
             raise TrustedProxyAuthError("malformed_assertion", detail=_NOT_COMPACT_JWS)
+        unit = self._select_unit(parsed.payload)
+        algorithms = self._units[unit][0].algorithms
         header = parsed.protected_header
         alg = header.get("alg")
         if not isinstance(alg, str):
             raise TrustedProxyAuthError("malformed_assertion", detail='header member "alg" is missing')
-        if alg not in self.config.algorithms:
+        if alg not in algorithms:
             raise TrustedProxyAuthError(
-                "unsupported_algorithm", detail=f"alg {quoted(alg)} is not one of {quoted_list(self.config.algorithms)}"
+                "unsupported_algorithm", detail=f"alg {quoted(alg)} is not one of {quoted_list(algorithms)}"
             )
         if "b64" in header or "crit" in header:
             raise TrustedProxyAuthError("malformed_assertion", detail='header member "b64" or "crit" is present')
@@ -292,22 +340,23 @@ class TrustedProxyAuth:
         # is looked up.
         if self._quirks.kid_uuid and not is_uuid_kid(kid):
             raise TrustedProxyAuthError("unknown_key", detail=_no_key_detail(kid, alg))
-        return parsed, alg, kid
+        return parsed, alg, kid, unit
 
-    def _finish(self, parsed: ParsedCompactJws, now: float | None) -> Identity:
+    def _finish(self, parsed: ParsedCompactJws, now: float | None, unit: int) -> Identity:
         """Stages claim_types .. user_policy, after the signature verified."""
+        config = self._units[unit][0]
         payload = parsed.payload
         checked = check_claims(
-            parsed.protected_header, payload, self.config, self._quirks, _now_seconds() if now is None else now
+            parsed.protected_header, payload, config, self._quirks, _now_seconds() if now is None else now
         )
-        identity = map_identity(payload, checked, self.config, email_verified_string=self._quirks.email_verified_string)
-        check_user_policy(identity, self.config)
+        identity = map_identity(payload, checked, config, email_verified_string=self._quirks.email_verified_string)
+        check_user_policy(identity, config)
         return identity
 
-    def _key_generation(self) -> float | _NotReady | None:
+    def _key_generation(self, unit: int) -> float | _NotReady | None:
         """The key source's state a verification was made under: its last successful load (None for a source
         that loads nothing), or _NOT_READY when it is not fresh now (then nothing is remembered)."""
-        status = self._keys.status()
+        status = self._units[unit][1].status()
         return status.last_success_at if status.state == "ready" else _NOT_READY
 
     def _from_cache(self, token: str, now: float | None) -> Identity | None:
@@ -322,13 +371,14 @@ class TrustedProxyAuth:
             cache.miss()
             return None
         at = _now_seconds() if now is None else now
-        status = self._keys.status()
+        unit_config, keys = self._units[entry.issuer_entry]
+        status = keys.status()
         if at >= entry.reusable_until or status.state != "ready" or status.last_success_at != entry.key_generation:
             cache.forget(token)
             cache.miss()
             return None
         try:
-            check_times(entry.identity.claims, entry.identity.expires_at, self.config, at)
+            check_times(entry.identity.claims, entry.identity.expires_at, unit_config, at)
         except TrustedProxyAuthError:
             cache.forget(token)
             raise
@@ -336,46 +386,92 @@ class TrustedProxyAuth:
         return entry.identity
 
     def _remember(
-        self, token: str, identity: Identity, generation: float | _NotReady | None, now: float | None
+        self, token: str, identity: Identity, generation: float | _NotReady | None, now: float | None, unit: int
     ) -> None:
         """Only a full success is remembered, until exp (+ tolerance) or the cache's maximum age. A key load
         during the verification (another key set) means the entry would outlive what it was verified under."""
-        current = self._key_generation()
+        current = self._key_generation(unit)
         # Nothing loaded before the verification (keys loading, or a kid fetched now): it used what is loaded now.
         verified_under = current if generation is None or isinstance(generation, _NotReady) else generation
         if self._cache is None or isinstance(current, _NotReady) or current != verified_under:
             return
         at = _now_seconds() if now is None else now
-        until = min(identity.expires_at + self.config.clock_tolerance, at + self.config.cache_max_age)
-        self._cache.remember(token, CachedVerification(identity, current, until))
+        until = min(identity.expires_at + self._units[unit][0].clock_tolerance, at + self.config.cache_max_age)
+        self._cache.remember(token, CachedVerification(identity, current, until, unit))
 
     def _verify_sync(self, token: str, now: float | None) -> _Verified:
         cached = self._from_cache(token, now)
         if cached is not None:
             return cached, True
-        generation = self._key_generation()
-        parsed, alg, kid = self._parse(token)
+        parsed, alg, kid, unit = self._parse(token)
+        # Read before the keys are used: a load during the verification means another key set.
+        generation = self._key_generation(unit)
         try:
-            self._keys.verify(parsed, alg, kid)
+            self._units[unit][1].verify(parsed, alg, kid)
         except TrustedProxyAuthError as error:
             raise _with_key_detail(error, kid, alg) from error.__cause__
-        identity = self._finish(parsed, now)
-        self._remember(token, identity, generation, now)
+        identity = self._finish(parsed, now, unit)
+        self._remember(token, identity, generation, now, unit)
         return identity, False
 
     async def _verify_async(self, token: str, now: float | None) -> _Verified:
         cached = self._from_cache(token, now)
         if cached is not None:
             return cached, True
-        generation = self._key_generation()
-        parsed, alg, kid = self._parse(token)
+        parsed, alg, kid, unit = self._parse(token)
+        # Read before the keys are used: a load during the verification means another key set.
+        generation = self._key_generation(unit)
         try:
-            await self._keys.averify(parsed, alg, kid)
+            await self._units[unit][1].averify(parsed, alg, kid)
         except TrustedProxyAuthError as error:
             raise _with_key_detail(error, kid, alg) from error.__cause__
-        identity = self._finish(parsed, now)
-        self._remember(token, identity, generation, now)
+        identity = self._finish(parsed, now, unit)
+        self._remember(token, identity, generation, now, unit)
         return identity, False
+
+
+def _issuer_units(config: TrustedProxyAuthConfig) -> list[TrustedProxyAuthConfig]:
+    """The configuration each issuer entry verifies under: the entry's issuer, keys, audience, algorithms and clock
+    tolerance over the shared settings; with one key source, the configuration itself."""
+    if not config.issuers:
+        return [config]
+    return [
+        dataclasses.replace(
+            config,
+            issuer=(entry.issuer,),
+            key_source=entry.key_source,
+            audience=entry.audience,
+            algorithms=entry.algorithms,
+            clock_tolerance=entry.clock_tolerance,
+            issuers=(),
+        )
+        for entry in config.issuers
+    ]
+
+
+_STATE_RANK = {"ready": 0, "stale": 1, "loading": 2, "unavailable": 3}
+
+
+def _combined_status(statuses: list[KeyStatus]) -> KeyStatus:
+    """Several issuers' key states as one: the worst state, summed counts, the first error."""
+    if len(statuses) == 1:
+        return statuses[0]
+
+    def defined(values: list[float | None]) -> list[float]:
+        return [value for value in values if value is not None]
+
+    fetched = defined([status.last_fetch_at for status in statuses])
+    succeeded = defined([status.last_success_at for status in statuses])
+    retries = defined([status.next_retry_at for status in statuses])
+    return KeyStatus(
+        state=max((status.state for status in statuses), key=lambda state: _STATE_RANK[state]),
+        key_count=sum(status.key_count for status in statuses),
+        last_fetch_at=max(fetched) if fetched else None,
+        last_success_at=min(succeeded) if succeeded else None,
+        last_error=next((status.last_error for status in statuses if status.last_error is not None), None),
+        next_retry_at=min(retries) if retries else None,
+        fetch_count=sum(status.fetch_count for status in statuses),
+    )
 
 
 _NOT_COMPACT_JWS = "not a compact JWS (three base64url segments with a JSON object header and payload)"

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
+from trusted_proxy_auth._contract import setting_name
 from trusted_proxy_auth._key_fetch import FetchFailure, KeyRequest, fetch_key_document
 from trusted_proxy_auth._key_set import fits_algorithm, has_private_material, unusable_reason
-from trusted_proxy_auth._key_sources.key_source import DiscoverySource, JwksSource
+from trusted_proxy_auth._key_sources.key_source import DiscoverySource, InlineJwksSource, JwksFileSource, JwksSource
 from trusted_proxy_auth._key_sources.openid_discovery import MAX_DISCOVERY_DOCUMENT_BYTES
 from trusted_proxy_auth._url_rules import key_url_problem
 from trusted_proxy_auth.config import TrustedProxyAuthConfig
@@ -78,9 +81,38 @@ def _key_set_findings(url: str, document: Any, config: TrustedProxyAuthConfig) -
     return findings
 
 
+def _key_file_findings(path: str, config: TrustedProxyAuthConfig) -> list[Finding]:
+    """A local key set file read once, judged like a fetched one (a missing or unreadable file is unreachable)."""
+    try:
+        if os.stat(path).st_size > MAX_KEY_SET_BYTES:
+            return [finding("keys_unreachable", f"{path}: larger than {MAX_KEY_SET_BYTES} bytes")]
+        with open(path, "rb") as handle:
+            body = handle.read()
+    except OSError:
+        return [finding("keys_unreachable", f"{path}: cannot be read")]
+    try:
+        document: Any = json.loads(body.decode("utf-8-sig", errors="replace"))
+    except ValueError:
+        document = _MISSING
+    return _key_set_findings(path, document, config)
+
+
 def live_findings(config: TrustedProxyAuthConfig, transport: httpx.BaseTransport | None = None) -> list[Finding]:
-    """Reads the key endpoint (after OpenID discovery when configured) once."""
+    """Reads the key endpoint (after OpenID discovery when configured) once; a local key set is read from its file
+    or the configuration. With option `issuers`, each entry's keys are audited against its own algorithms."""
+    if config.issuers:
+        found: list[Finding] = []
+        for entry in config.issuers:
+            unit = dataclasses.replace(
+                config, issuers=(), issuer=(entry.issuer,), key_source=entry.key_source, algorithms=entry.algorithms
+            )
+            found.extend(live_findings(unit, transport))
+        return found
     source = config.key_source
+    if isinstance(source, JwksFileSource):
+        return _key_file_findings(source.path, config)
+    if isinstance(source, InlineJwksSource):
+        return _key_set_findings(setting_name("jwks"), {"keys": list(source.keys)}, config)
     if not isinstance(source, (JwksSource, DiscoverySource)):
         return [finding("keys_not_fetched")]
     url = source.url if isinstance(source, JwksSource) else source.discovery_url

@@ -1,8 +1,8 @@
-"""Keys from a JSON Web Key Set, at a configured URL or found by OpenID discovery."""
+"""Keys from a JSON Web Key Set, at a configured URL, found by OpenID discovery, in a local file or inline."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from trusted_proxy_auth._key_set import KeyMember, fits_algorithm
 
@@ -12,16 +12,22 @@ if TYPE_CHECKING:
     from trusted_proxy_auth._compact_jws import ParsedCompactJws
     from trusted_proxy_auth._key_store import KeyStatus, KeyStore
 
+    from .local_key_store import LocalKeyStore
+
 
 def _fitting(members: list[KeyMember], alg: str) -> list[KeyMember]:
     return [member for member in members if fits_algorithm(member.jwk, alg)]
 
 
-class JwksKeys:
+#: The store behind the keys: fetched (KeyStore) or local (LocalKeyStore).
+StoreT = TypeVar("StoreT", bound="KeyStore | LocalKeyStore")
+
+
+class JwksKeys(Generic[StoreT]):
     """With the kidOptionalTryAll quirk, a kid-less assertion that no candidate verifies causes one
     cooldown-bounded refetch, so that a rotated key without a kid works at once."""
 
-    def __init__(self, store: KeyStore, *, kid_optional_try_all: bool) -> None:
+    def __init__(self, store: StoreT, *, kid_optional_try_all: bool) -> None:
         self.store = store
         self._kid_optional_try_all = kid_optional_try_all
 

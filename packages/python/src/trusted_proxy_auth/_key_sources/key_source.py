@@ -3,8 +3,9 @@ verifier (stages key_lookup and signature of contract/checks.json)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     from trusted_proxy_auth._compact_jws import ParsedCompactJws
@@ -38,13 +39,29 @@ class KidTemplateSource:
 
 
 @dataclass(frozen=True)
+class JwksFileSource:
+    """option `jwksFile`: a local key set file, re-read when it changes."""
+
+    path: str
+    kind: Literal["jwksFile"] = "jwksFile"
+
+
+@dataclass(frozen=True)
+class InlineJwksSource:
+    """option `jwks`: a key set given inline in the configuration (checked when it loads)."""
+
+    keys: tuple[Mapping[str, Any], ...]
+    kind: Literal["inlineJwks"] = "inlineJwks"
+
+
+@dataclass(frozen=True)
 class SharedSecretSource:
     """An HMAC secret from the configuration (never held here); no key is ever fetched."""
 
     kind: Literal["sharedSecret"] = "sharedSecret"
 
 
-KeySource = JwksSource | DiscoverySource | KidTemplateSource | SharedSecretSource
+KeySource = JwksSource | DiscoverySource | JwksFileSource | InlineJwksSource | KidTemplateSource | SharedSecretSource
 
 
 class SignatureKeys(Protocol):
