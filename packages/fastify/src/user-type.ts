@@ -1,5 +1,4 @@
 import type { RouteRequirements, TrustedIdentity } from '@mieweb/trusted-proxy-auth'
-import type { FastifyRequest } from 'fastify'
 
 /**
  * Augment this interface to give `request.user` the type your `resolveUser` returns, and the identity's
