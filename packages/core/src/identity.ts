@@ -2,8 +2,15 @@ import type { CheckedClaims } from './claims.js'
 import type { TrustedProxyAuthConfig } from './config.js'
 import { emailVerifiedFrom } from './quirks/email-verified-string.js'
 
-/** The verified identity every adapter exposes (contract/identity.schema.json). */
-export interface TrustedIdentity {
+/**
+ * The verified identity every adapter exposes (contract/identity.schema.json).
+ *
+ * `Claims` types `claims` for the application's own claims, e.g. `TrustedIdentity<{ tenant: string }>`. It is
+ * the application's statement about what its proxy signs, not a runtime check: the library verifies the
+ * signature and the claims contract/checks.json names, nothing more. Require a claim per route with
+ * `requireIdentity({ claims: ['tenant'] })` when the handler depends on it.
+ */
+export interface TrustedIdentity<Claims extends object = Record<string, unknown>> {
   /** The subject claim (default `sub`): the stable user id, scoped by `issuer`. */
   readonly subject: string
   /** The email claim exactly as signed (never case-folded or normalised), or null. */
@@ -18,8 +25,8 @@ export interface TrustedIdentity {
   readonly issuedAt: number | null
   /** `exp`, seconds since the epoch. */
   readonly expiresAt: number
-  /** The whole verified payload. */
-  readonly claims: Readonly<Record<string, unknown>>
+  /** The whole verified payload; the members of `Claims` typed as the application declared them. */
+  readonly claims: Readonly<Claims & Record<string, unknown>>
 }
 
 const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key)

@@ -1,5 +1,6 @@
 import { TrustedProxyAuthError, type ConfigProblem } from './errors.js'
 import type { TrustedIdentity } from './identity.js'
+import { requirePresent } from './required-identity.js'
 
 /**
  * What a custom route check may answer: `true` allows; anything else (`false`, `undefined`, …) denies with
@@ -11,8 +12,10 @@ export type RequirementCheckResult = boolean | undefined | Promise<boolean | und
 /**
  * Per-route requirements, checked after the global middleware verified the assertion
  * (contract/requirements.json). Every listed requirement must hold; the first that fails decides.
+ * `Request` is the framework's request (or context) the check receives; `Identity` the identity type the
+ * adapter exposes (`TrustedIdentity<YourClaims>` when the application registers its claims).
  */
-export interface RouteRequirements<Request = unknown> {
+export interface RouteRequirements<Request = unknown, Identity extends TrustedIdentity<object> = TrustedIdentity> {
   /**
    * `name`: the claim is present and not null. `name=value` (split at the first `=`): the claim is exactly
    * the string `value`, or an array containing it. Top-level claims only; exact string comparison.
@@ -26,7 +29,7 @@ export interface RouteRequirements<Request = unknown> {
    */
   readonly scopes?: readonly string[]
   /** Runs last, with the verified identity and the framework's request; see RequirementCheckResult. */
-  readonly check?: (identity: TrustedIdentity, request: Request) => RequirementCheckResult
+  readonly check?: (identity: Identity, request: Request) => RequirementCheckResult
 }
 
 /** A route requirement as data (no custom check): the form contract/requirements.json and the shared cases use. */
@@ -119,7 +122,7 @@ export function checkRequirements(identity: Pick<TrustedIdentity, 'groups' | 'cl
 }
 
 /** A route guard's rule, validated once: resolves when the request may proceed. */
-export type RequirementGuard<Request> = (identity: TrustedIdentity | null | undefined, request: Request) => Promise<void>
+export type RequirementGuard<Request, Identity extends TrustedIdentity<object> = TrustedIdentity> = (identity: Identity | null | undefined, request: Request) => Promise<void>
 
 /**
  * Builds the guard every adapter maps (`requireIdentity` in Express, Koa, Hono, Fastify): validates the
@@ -131,11 +134,13 @@ export type RequirementGuard<Request> = (identity: TrustedIdentity | null | unde
  *
  * @throws TrustedProxyAuthError `invalid_config` at once for a malformed requirement.
  */
-export function createRequirementGuard<Request>(requirements: RouteRequirements<Request>): RequirementGuard<Request> {
-  validateRequirements(requirements as RouteRequirements<never>)
+export function createRequirementGuard<Request, Identity extends TrustedIdentity<object> = TrustedIdentity>(
+  requirements: RouteRequirements<Request, Identity>,
+): RequirementGuard<Request, Identity> {
+  validateRequirements(requirements as unknown as RouteRequirements<never>)
   const { check, ...data } = requirements
-  return async (identity, request) => {
-    if (!identity) throw new TrustedProxyAuthError('missing_assertion', { detail: 'the route requires an identity' })
+  return async (candidate, request) => {
+    const identity = requirePresent(candidate)
     const failure = checkRequirements(identity, data)
     if (failure !== null) throw new TrustedProxyAuthError('forbidden_user', { detail: `route requires ${failure}` })
     if (check && (await check(identity, request)) !== true) throw new TrustedProxyAuthError('forbidden_user', { detail: 'route requires check' })

@@ -16,11 +16,11 @@ export type ResolvedUser<User> = User | null | undefined | Promise<User | null |
  *
  * @throws TrustedProxyAuthError `forbidden_user` when the resolver yields no user.
  */
-export async function resolveAdapterUser<Request, User>(
-  resolveUser: ((identity: TrustedIdentity, request: Request) => ResolvedUser<User>) | undefined,
-  identity: TrustedIdentity,
+export async function resolveAdapterUser<Request, User, Identity extends TrustedIdentity<object> = TrustedIdentity>(
+  resolveUser: ((identity: Identity, request: Request) => ResolvedUser<User>) | undefined,
+  identity: Identity,
   request: Request,
-): Promise<User | TrustedIdentity> {
+): Promise<User | Identity> {
   if (!resolveUser) return identity
   const user = await resolveUser(identity, request)
   if (user === null || user === undefined) throw new TrustedProxyAuthError('forbidden_user')

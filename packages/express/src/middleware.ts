@@ -2,16 +2,16 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import {
   isTrustedProxyAuthError,
   rawHeaderPairs,
+  rememberProblemOptions,
   resolveAdapterUser,
   toProblemDetails,
   type ResolvedUser,
-  type TrustedIdentity,
   type TrustedProxyAuthError,
   type TrustedProxyAuthOptions,
   type Verifier,
 } from '@mieweb/trusted-proxy-auth'
 import { peerAddress } from './peer-address.js'
-import type { TrustedProxyUser } from './user-type.js'
+import type { TrustedProxyIdentity, TrustedProxyUser } from './user-type.js'
 import { verifierFromAdapterOptions, type VerifierSource } from '@mieweb/trusted-proxy-auth'
 
 export interface ExpressTrustedProxyAuthOptions extends TrustedProxyAuthOptions, VerifierSource {
@@ -20,7 +20,7 @@ export interface ExpressTrustedProxyAuthOptions extends TrustedProxyAuthOptions,
    * Returning `null`/`undefined` denies the request (403 `forbidden_user`); a thrown `TrustedProxyAuthError`
    * is answered like any rejection; any other error goes to `next(error)`.
    */
-  resolveUser?: (identity: TrustedIdentity, req: Request) => ResolvedUser<TrustedProxyUser>
+  resolveUser?: (identity: TrustedProxyIdentity, req: Request) => ResolvedUser<TrustedProxyUser>
   /**
    * Answers a rejected request instead of the default problem response. Call `next(error)` to hand it
    * to your Express error handler, or send a response yourself.
@@ -55,11 +55,12 @@ export function trustedProxyAuth(options: ExpressTrustedProxyAuthOptions = {}): 
 
   const middleware = async function trustedProxyAuthMiddleware(req: Request, res: Response, next: NextFunction): Promise<void> {
     if (unless?.(req)) return next()
-    let identity: TrustedIdentity | null
+    rememberProblemOptions(req, verifier)
+    let identity: TrustedProxyIdentity | null
     let user: TrustedProxyUser | undefined
     try {
       // Raw header pairs, because req.headers joins repeated headers and keeps only one Authorization.
-      identity = await verifier.verifyRequest({ headers: rawHeaderPairs(req), remoteAddress: peerAddress(req) })
+      identity = (await verifier.verifyRequest({ headers: rawHeaderPairs(req), remoteAddress: peerAddress(req) })) as TrustedProxyIdentity | null
       if (identity) user = (await resolveAdapterUser(resolveUser, identity, req)) as TrustedProxyUser
     } catch (error) {
       if (!isTrustedProxyAuthError(error)) return next(error)

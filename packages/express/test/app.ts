@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net'
 import express, { type Express } from 'express'
 import type { ErrorCode } from '@mieweb/trusted-proxy-auth'
 import type { ConformanceApp, ConformanceAppOptions } from '@mieweb/trusted-proxy-auth-testing/conformance'
-import { requireIdentity, trustedProxyAuth, TrustedProxyAuthError, type ExpressTrustedProxyAuthOptions, type RouteRequirements } from '../src/index.js'
+import { getIdentity, getUser, requireIdentity, trustedProxyAuth, TrustedProxyAuthError, type ExpressTrustedProxyAuthOptions, type RouteRequirements } from '../src/index.js'
 
 /** An Express major's default export: `express` (5) or the `express4` alias (npm:express@^4). */
 export type ExpressFactory = () => Express
@@ -16,10 +16,15 @@ export function buildApp(auth: ExpressTrustedProxyAuthOptions, createExpress: Ex
   const whoami = (req: express.Request, res: express.Response): void => {
     res.json({ user: req.user ?? null, identity: req.trustedIdentity ?? null })
   }
+  const accessor = (req: express.Request, res: express.Response): void => {
+    res.json({ subject: getIdentity(req).subject, user: getUser(req) })
+  }
+  app.get('/bare-accessor', accessor)
   for (const [name, requirements] of Object.entries(guards)) app.get(`/bare/${name}`, requireIdentity(requirements as RouteRequirements<express.Request>), whoami)
   const middleware = trustedProxyAuth(auth)
   app.use(middleware)
   app.get('/whoami', whoami)
+  app.get('/accessor', accessor)
   for (const [name, requirements] of Object.entries(guards)) app.get(`/guarded/${name}`, requireIdentity(requirements as RouteRequirements<express.Request>), whoami)
   return { app, close: () => middleware.verifier.close() }
 }

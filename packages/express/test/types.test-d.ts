@@ -1,7 +1,7 @@
 import type { Request } from 'express'
 import type { ResolvedUser, TrustedIdentity } from '@mieweb/trusted-proxy-auth'
 import { describe, expectTypeOf, it } from 'vitest'
-import { trustedProxyAuth, type ExpressTrustedProxyAuthOptions, type TrustedProxyUser } from '../src/index.js'
+import { getIdentity, getUser, requireIdentity, trustedProxyAuth, type ExpressTrustedProxyAuthOptions, type TrustedProxyIdentity, type TrustedProxyUser } from '../src/index.js'
 
 describe('Express types', () => {
   it('req.user is the identity (or the registered user) and req.trustedIdentity the identity', () => {
@@ -10,6 +10,26 @@ describe('Express types', () => {
     expectTypeOf<TrustedProxyUser>().toMatchTypeOf<NonNullable<Request['user']>>()
     expectTypeOf<TrustedProxyUser>().toEqualTypeOf<TrustedIdentity>()
     expectTypeOf<Request['trustedIdentity']>().toEqualTypeOf<TrustedIdentity | null | undefined>()
+  })
+
+  it('getIdentity and getUser give a handler non-null values', () => {
+    expectTypeOf(getIdentity).returns.toEqualTypeOf<TrustedIdentity>()
+    expectTypeOf(getUser).returns.toEqualTypeOf<TrustedProxyUser>()
+    expectTypeOf(getIdentity).parameter(0).toEqualTypeOf<Request>()
+    expectTypeOf<TrustedProxyIdentity>().toEqualTypeOf<TrustedIdentity>()
+  })
+
+  it('requireIdentity takes no requirements or typed ones, and its check receives the identity and the request', () => {
+    requireIdentity()
+    requireIdentity({
+      check: (identity, req) => {
+        expectTypeOf(identity).toEqualTypeOf<TrustedIdentity>()
+        expectTypeOf(req).toEqualTypeOf<Request>()
+        return true
+      },
+    })
+    // @ts-expect-error `group` is not a requirement (it is `groups`)
+    requireIdentity({ group: ['admins'] })
   })
 
   it('the identity members are typed', () => {

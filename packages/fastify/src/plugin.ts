@@ -4,15 +4,16 @@ import {
   ENV_CONTRACT,
   isTrustedProxyAuthError,
   rawHeaderPairs,
+  rememberProblemOptions,
   resolveAdapterUser,
   toProblemDetails,
   TrustedProxyAuthError,
   type ResolvedUser,
-  type TrustedIdentity,
   type TrustedProxyAuthOptions,
   type Verifier,
 } from '@mieweb/trusted-proxy-auth'
-import type { TrustedProxyUser } from './user-type.js'
+import { requireIdentity } from './require-identity.js'
+import type { TrustedProxyIdentity, TrustedProxyUser } from './user-type.js'
 import { verifierFromAdapterOptions, type VerifierSource } from '@mieweb/trusted-proxy-auth'
 
 export interface FastifyTrustedProxyAuthOptions extends TrustedProxyAuthOptions, VerifierSource {
@@ -21,7 +22,7 @@ export interface FastifyTrustedProxyAuthOptions extends TrustedProxyAuthOptions,
    * Returning `null`/`undefined` denies the request (403 `forbidden_user`); a thrown `TrustedProxyAuthError`
    * is answered like any rejection; any other error goes to Fastify's error handler.
    */
-  resolveUser?: (identity: TrustedIdentity, request: FastifyRequest) => ResolvedUser<TrustedProxyUser>
+  resolveUser?: (identity: TrustedProxyIdentity, request: FastifyRequest) => ResolvedUser<TrustedProxyUser>
   /**
    * Answers a rejected request instead of the default problem response. It must send a reply
    * (`reply.code(…).send(…)`) or throw to hand the error to Fastify's error handler.
@@ -57,7 +58,8 @@ function isFastifyInstance(value: unknown): value is FastifyInstance {
  *
  * Register it (`app.register(trustedProxyAuth())`) to protect every route of that scope (encapsulation is
  * respected: sibling scopes are untouched) and opt a route out with `config: { trustedProxyAuth: false }`;
- * or register it with `global: false` and use it as a route's `onRequest` hook.
+ * or register it with `global: false` and use it as a route's `onRequest` hook. Routes added after it in that
+ * scope may carry `config: { trustedProxyRequirements: {...} }`, the route-option form of `requireIdentity`.
  */
 export function trustedProxyAuth(options: FastifyTrustedProxyAuthOptions = {}): TrustedProxyAuthPlugin {
   const { resolveUser, onError } = options
@@ -65,11 +67,12 @@ export function trustedProxyAuth(options: FastifyTrustedProxyAuthOptions = {}): 
 
   async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     if (request.routeOptions.config.trustedProxyAuth === false) return
-    let identity: TrustedIdentity | null
+    rememberProblemOptions(request, verifier)
+    let identity: TrustedProxyIdentity | null
     let user: TrustedProxyUser | undefined
     try {
       // Raw header pairs, because Node's parsed headers join repeats and keep only one Authorization.
-      identity = await verifier.verifyRequest({ headers: rawHeaderPairs(request.raw), remoteAddress: request.ip })
+      identity = (await verifier.verifyRequest({ headers: rawHeaderPairs(request.raw), remoteAddress: request.ip })) as TrustedProxyIdentity | null
       if (identity) user = (await resolveAdapterUser(resolveUser, identity, request)) as TrustedProxyUser
     } catch (error) {
       if (!isTrustedProxyAuthError(error)) throw error
@@ -95,6 +98,12 @@ export function trustedProxyAuth(options: FastifyTrustedProxyAuthOptions = {}): 
     }
     instance.decorateRequest('user', null)
     instance.decorateRequest('trustedIdentity', null)
+    instance.addHook('onRoute', (route) => {
+      const requirements = route.config?.trustedProxyRequirements
+      if (requirements === undefined) return
+      // The guard first: the route's own preHandlers run only for a request that meets the requirements.
+      route.preHandler = [requireIdentity(requirements), ...(route.preHandler === undefined ? [] : [route.preHandler].flat())]
+    })
     if (options.global !== false) instance.addHook('onRequest', authenticate)
     if (!options.verifier) instance.addHook('onClose', async () => verifier.close())
   }

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { createRequirementGuard, isTrustedProxyAuthError, toProblemDetails, type RouteRequirements } from '@mieweb/trusted-proxy-auth'
+import { createRequirementGuard, isTrustedProxyAuthError, problemOptionsFor, toProblemDetails, type RouteRequirements } from '@mieweb/trusted-proxy-auth'
+import type { TrustedProxyIdentity } from './user-type.js'
 
 /** A `preHandler` hook; also accepted as `onRequest` when the plugin's hook runs before it. */
 export type TrustedProxyRequirementHook = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>
@@ -15,16 +16,17 @@ export type TrustedProxyRequirementHook = (request: FastifyRequest, reply: Fasti
  * ```ts
  * app.get('/admin', { preHandler: requireIdentity({ groups: { any: ['admins'] } }) }, handler)
  * ```
+ * With no requirements it only requires an identity.
  * @throws TrustedProxyAuthError `invalid_config` at once for a malformed requirement.
  */
-export function requireIdentity(requirements: RouteRequirements<FastifyRequest>): TrustedProxyRequirementHook {
+export function requireIdentity(requirements: RouteRequirements<FastifyRequest, TrustedProxyIdentity> = {}): TrustedProxyRequirementHook {
   const guard = createRequirementGuard(requirements)
   return async function trustedProxyRequirement(request, reply) {
     try {
       await guard(request.trustedIdentity, request)
     } catch (error) {
       if (!isTrustedProxyAuthError(error)) throw error
-      const problem = toProblemDetails(error)
+      const problem = toProblemDetails(error, undefined, problemOptionsFor(request))
       // Returning the reply tells Fastify the request was answered here.
       return reply.code(problem.status).headers(problem.headers).send(JSON.stringify(problem.body))
     }

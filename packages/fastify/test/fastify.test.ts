@@ -3,7 +3,8 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { envFor, startTestIssuer, type RunningTestIssuer } from '@mieweb/trusted-proxy-auth-testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket, { WebSocketServer } from 'ws'
-import fastifyTrustedProxyAuthDefault, { authenticateUpgrade, fastifyTrustedProxyAuth, trustedProxyAuth, type FastifyTrustedProxyAuthOptions } from '../src/index.js'
+import fastifyWebsocket from '@fastify/websocket'
+import fastifyTrustedProxyAuthDefault, { authenticateUpgrade, fastifyTrustedProxyAuth, getIdentity, trustedProxyAuth, type FastifyTrustedProxyAuthOptions } from '../src/index.js'
 
 let issuer: RunningTestIssuer
 const apps: FastifyInstance[] = []
@@ -90,6 +91,27 @@ describe('plugin scope and route-level use', () => {
   })
 })
 
+describe('route option trustedProxyRequirements', () => {
+  it('guards the route before its own preHandler; a malformed requirement fails when the route is added', async () => {
+    const app = Fastify()
+    await app.register(trustedProxyAuth(settings()))
+    const preHandlerSaw: string[] = []
+    app.get(
+      '/reports',
+      { config: { trustedProxyRequirements: { scopes: ['reports:read'] } }, preHandler: async (request) => void preHandlerSaw.push(getIdentity(request).subject) },
+      async (request) => ({ subject: getIdentity(request).subject }),
+    )
+    expect(() => app.get('/broken', { config: { trustedProxyRequirements: { scopes: [] } } }, whoami)).toThrow(expect.objectContaining({ code: 'invalid_config' }))
+    const url = await start(app)
+    const get = async (claims: Record<string, unknown>) => fetch(`${url}/reports`, { headers: { 'x-test-assertion': await issuer.sign(claims) } })
+    const allowed = await get({ sub: 'reader', scope: 'reports:read' })
+    expect(allowed.status).toBe(200)
+    expect(await allowed.json()).toEqual({ subject: 'reader' })
+    expect((await get({ sub: 'writer', scope: 'reports:write' })).status).toBe(403)
+    expect(preHandlerSaw).toEqual(['reader'])
+  })
+})
+
 describe('peer address and trustProxy', () => {
   it('request.ip follows Fastify trustProxy; without it X-Forwarded-For is ignored', async () => {
     const token = await issuer.sign()
@@ -167,5 +189,47 @@ describe('WebSocket upgrades (Node server upgrade event; @fastify/websocket is n
       })
     expect(await connect({ 'x-test-assertion': await issuer.sign({ sub: 'ws-user' }) })).toBe('hello ws-user')
     expect(await connect({})).toBe('HTTP 401')
+  })
+})
+
+describe('@fastify/websocket: the handshake goes through the plugin and the route guards', () => {
+  /** Connects and reports the first message, or the refused handshake's status, media type and body. */
+  const connect = (url: string, headers: Record<string, string>) =>
+    new Promise<string>((resolve) => {
+      const socket = new WebSocket(url, { headers })
+      socket.on('message', (data) => {
+        resolve(String(data))
+        socket.close()
+      })
+      socket.on('unexpected-response', (_req, res) => {
+        let body = ''
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()))
+        res.on('end', () => resolve(`HTTP ${res.statusCode} ${res.headers['content-type']?.split(';')[0]} ${(JSON.parse(body) as { code: string }).code}`))
+      })
+      socket.on('error', () => undefined)
+    })
+
+  it('a valid assertion connects and the handler sees the identity; a missing, forged or insufficient one gets an HTTP problem on the handshake', async () => {
+    const app = Fastify()
+    await app.register(fastifyWebsocket)
+    await app.register(trustedProxyAuth(settings()))
+    app.get('/live', { websocket: true }, (socket, request) => {
+      socket.send(`hello ${getIdentity(request).subject}`)
+    })
+    app.get('/admins', { websocket: true, config: { trustedProxyRequirements: { groups: { any: ['admins'] } } } }, (socket, request) => {
+      socket.send(`admin ${request.user?.subject}`)
+    })
+    const url = (await start(app)).replace('http:', 'ws:')
+    const alice = { 'x-test-assertion': await issuer.sign({ sub: 'ws-user', groups: ['admins'] }) }
+    const bob = { 'x-test-assertion': await issuer.sign({ sub: 'ws-bob', groups: ['staff'] }) }
+    expect(await connect(`${url}/live`, alice)).toBe('hello ws-user')
+    expect(await connect(`${url}/admins`, alice)).toBe('admin ws-user')
+    expect(await connect(`${url}/live`, {})).toBe('HTTP 401 application/problem+json missing_assertion')
+    expect(await connect(`${url}/live`, { 'x-test-assertion': 'garbage' })).toBe('HTTP 401 application/problem+json malformed_assertion')
+    const otherIssuer = await startTestIssuer()
+    const forged = await otherIssuer.sign({ sub: 'ws-user' })
+    await otherIssuer.close()
+    expect(await connect(`${url}/live`, { 'x-test-assertion': forged })).toMatch(/^HTTP 401 application\/problem\+json /)
+    expect(await connect(`${url}/admins`, bob)).toBe('HTTP 403 application/problem+json forbidden_user')
   })
 })

@@ -5,7 +5,8 @@
  */
 export { trustedProxyAuth } from './middleware.js'
 export type { HonoTrustedProxyAuthOptions, TrustedProxyAuthMiddleware } from './middleware.js'
-export type { TrustedProxyAuthRegister, TrustedProxyAuthVariables, TrustedProxyUser } from './variables.js'
+export type { TrustedProxyAuthenticatedVariables, TrustedProxyAuthRegister, TrustedProxyAuthVariables, TrustedProxyClaims, TrustedProxyIdentity, TrustedProxyUser } from './variables.js'
+export { getIdentity, getUser } from './identity-access.js'
 export type { VerifierSource } from '@mieweb/trusted-proxy-auth'
 export { requireIdentity } from './require-identity.js'
 export type { RequirementCheckResult, RouteRequirements } from '@mieweb/trusted-proxy-auth'

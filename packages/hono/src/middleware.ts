@@ -3,17 +3,17 @@ import { env as runtimeEnv } from 'hono/adapter'
 import type { GetConnInfo } from 'hono/conninfo'
 import {
   isTrustedProxyAuthError,
+  rememberProblemOptions,
   resolveAdapterUser,
   toProblemDetails,
   type EnvInput,
   type ResolvedUser,
-  type TrustedIdentity,
   type TrustedProxyAuthError,
   type TrustedProxyAuthOptions,
   type Verifier,
 } from '@mieweb/trusted-proxy-auth'
 import { peerAddress } from './peer-address.js'
-import type { TrustedProxyAuthVariables, TrustedProxyUser } from './variables.js'
+import type { TrustedProxyAuthVariables, TrustedProxyIdentity, TrustedProxyUser } from './variables.js'
 import { verifierFromAdapterOptions, type VerifierSource } from '@mieweb/trusted-proxy-auth'
 
 export interface HonoTrustedProxyAuthOptions extends TrustedProxyAuthOptions, Omit<VerifierSource, 'env'> {
@@ -30,7 +30,7 @@ export interface HonoTrustedProxyAuthOptions extends TrustedProxyAuthOptions, Om
    * Returning `null`/`undefined` denies the request (403 `forbidden_user`); a thrown `TrustedProxyAuthError`
    * is answered like any rejection; any other error propagates to Hono.
    */
-  resolveUser?: (identity: TrustedIdentity, c: Context) => ResolvedUser<TrustedProxyUser>
+  resolveUser?: (identity: TrustedProxyIdentity, c: Context) => ResolvedUser<TrustedProxyUser>
   /** Builds the response for a rejected request instead of the default problem response. */
   onError?: (error: TrustedProxyAuthError, c: Context) => Response | Promise<Response>
 }
@@ -63,11 +63,12 @@ export function trustedProxyAuth(options: HonoTrustedProxyAuthOptions = {}): Tru
   let verifier: Verifier | undefined = typeof envSource === 'function' ? undefined : build(envSource)
 
   const middleware: MiddlewareHandler<{ Variables: TrustedProxyAuthVariables }> = async function trustedProxyAuthMiddleware(c, next) {
-    let identity: TrustedIdentity | null
+    let identity: TrustedProxyIdentity | null
     let user: TrustedProxyUser | null = null
     try {
       verifier ??= build((envSource as (c: Context) => EnvInput)(c))
-      identity = await verifier.verifyRequest({ headers: c.req.raw.headers, remoteAddress: peerAddress(c, getConnInfo) })
+      rememberProblemOptions(c, verifier)
+      identity = (await verifier.verifyRequest({ headers: c.req.raw.headers, remoteAddress: peerAddress(c, getConnInfo) })) as TrustedProxyIdentity | null
       if (identity) user = (await resolveAdapterUser(resolveUser, identity, c)) as TrustedProxyUser
     } catch (error) {
       if (!isTrustedProxyAuthError(error)) throw error

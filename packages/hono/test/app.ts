@@ -3,7 +3,7 @@ import { serve, type ServerType } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
 import type { ErrorCode } from '@mieweb/trusted-proxy-auth'
 import type { ConformanceApp, ConformanceAppOptions } from '@mieweb/trusted-proxy-auth-testing/conformance'
-import { requireIdentity, trustedProxyAuth, TrustedProxyAuthError, type HonoTrustedProxyAuthOptions, type RouteRequirements, type TrustedProxyAuthVariables } from '../src/index.js'
+import { getIdentity, getUser, requireIdentity, trustedProxyAuth, TrustedProxyAuthError, type HonoTrustedProxyAuthOptions, type RouteRequirements, type TrustedProxyAuthVariables } from '../src/index.js'
 
 /** The conformance app: the middleware on /whoami only (Hono's per-route opt-in), /health without it. */
 export function buildApp(auth: HonoTrustedProxyAuthOptions, guards: ConformanceAppOptions['guards'] = {}): { app: Hono<{ Variables: TrustedProxyAuthVariables }>; close(): void } {
@@ -11,6 +11,9 @@ export function buildApp(auth: HonoTrustedProxyAuthOptions, guards: ConformanceA
   const middleware = trustedProxyAuth(auth)
   app.get('/health', (c) => c.json({ ok: true }))
   app.get('/whoami', middleware, (c) => c.json({ user: c.var.user, identity: c.var.trustedIdentity }))
+  const accessor = (c: Context): Response => c.json({ subject: getIdentity(c).subject, user: getUser(c) })
+  app.get('/accessor', middleware, accessor)
+  app.get('/bare-accessor', accessor)
   for (const [name, requirements] of Object.entries(guards)) {
     const guard = requireIdentity(requirements as RouteRequirements<Context>)
     app.get(`/guarded/${name}`, middleware, guard, (c) => c.json({ user: c.var.user, identity: c.var.trustedIdentity }))

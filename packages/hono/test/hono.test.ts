@@ -7,7 +7,7 @@ import { rejectUpgrade, verifyNodeRequest } from '@mieweb/trusted-proxy-auth'
 import { envFor, startTestIssuer, type RunningTestIssuer } from '@mieweb/trusted-proxy-auth-testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket, { WebSocketServer } from 'ws'
-import { trustedProxyAuth, type HonoTrustedProxyAuthOptions, type TrustedProxyAuthVariables } from '../src/index.js'
+import { getIdentity, trustedProxyAuth, type HonoTrustedProxyAuthOptions, type TrustedProxyAuthVariables } from '../src/index.js'
 
 let issuer: RunningTestIssuer
 
@@ -58,6 +58,23 @@ describe('fetch runtimes', () => {
       expect(imports.length, file).toBeGreaterThan(0)
       expect(imports.filter((specifier) => specifier?.startsWith('node:') || ['fs', 'http', 'net', 'crypto', 'buffer', 'stream'].includes(specifier ?? '')), file).toEqual([])
     }
+  })
+})
+
+describe('getIdentity', () => {
+  it('without an identity it answers the 401 missing_assertion problem through Hono\'s own error handling, with the middleware\'s detail setting', async () => {
+    const app = new Hono()
+    app.get('/bare', (c) => c.text(getIdentity(c).subject))
+    app.get('/optional', trustedProxyAuth({ env: envFor(issuer), mode: 'optional', problemDetail: 'diagnostic' }), (c) => c.text(getIdentity(c).subject))
+    const bare = await app.request('/bare')
+    expect(bare.status).toBe(401)
+    expect(bare.headers.get('content-type')).toBe('application/problem+json')
+    expect(bare.headers.get('www-authenticate')).toMatch(/^Bearer realm="trusted-proxy"/)
+    expect(await bare.json()).toMatchObject({ code: 'missing_assertion', status: 401 })
+    const optional = await app.request('/optional')
+    expect(await optional.json()).toMatchObject({ code: 'missing_assertion', detail: expect.stringMatching(/: the route requires an identity$/) })
+    const signed = await app.request('/optional', { headers: { 'x-test-assertion': await issuer.sign({ sub: 'hono-user' }) } })
+    expect(await signed.text()).toBe('hono-user')
   })
 })
 

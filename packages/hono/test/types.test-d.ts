@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import type { TrustedIdentity } from '@mieweb/trusted-proxy-auth'
 import { describe, expectTypeOf, it } from 'vitest'
-import { trustedProxyAuth, type HonoTrustedProxyAuthOptions, type TrustedProxyAuthVariables, type TrustedProxyUser } from '../src/index.js'
+import { getIdentity, getUser, requireIdentity, trustedProxyAuth, type HonoTrustedProxyAuthOptions, type TrustedProxyAuthVariables, type TrustedProxyUser } from '../src/index.js'
 
 describe('Hono types', () => {
   it('the exported Variables type c.var.user and c.var.trustedIdentity', () => {
@@ -19,6 +19,22 @@ describe('Hono types', () => {
       expectTypeOf(c.var.user).toEqualTypeOf<TrustedIdentity | null>()
       return c.text('ok')
     })
+  })
+
+  it('after requireIdentity on the same route, c.var.user and c.var.trustedIdentity are non-null', () => {
+    const auth = trustedProxyAuth({ env: {} } as HonoTrustedProxyAuthOptions)
+    new Hono().get('/admin', auth, requireIdentity({ groups: { any: ['admins'] } }), (c) => {
+      expectTypeOf(c.var.trustedIdentity).toEqualTypeOf<TrustedIdentity>()
+      expectTypeOf(c.var.user).toEqualTypeOf<TrustedIdentity>()
+      return c.text(c.var.trustedIdentity.subject)
+    })
+    new Hono().get('/me', auth, requireIdentity(), (c) => c.text(c.var.user.subject))
+  })
+
+  it('getIdentity and getUser give a handler non-null values from any context', () => {
+    expectTypeOf(getIdentity).returns.toEqualTypeOf<TrustedIdentity>()
+    expectTypeOf(getUser).returns.toEqualTypeOf<TrustedProxyUser>()
+    new Hono().get('/', (c) => c.text(getIdentity(c).subject))
   })
 
   it('trustedIdentity is in ContextVariableMap for apps that do not name the Variables', () => {

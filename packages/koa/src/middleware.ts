@@ -2,16 +2,16 @@ import type { Context, Middleware, Next } from 'koa'
 import {
   isTrustedProxyAuthError,
   rawHeaderPairs,
+  rememberProblemOptions,
   resolveAdapterUser,
   toProblemDetails,
   type ResolvedUser,
-  type TrustedIdentity,
   type TrustedProxyAuthError,
   type TrustedProxyAuthOptions,
   type Verifier,
 } from '@mieweb/trusted-proxy-auth'
 import { peerAddress } from './peer-address.js'
-import type { TrustedProxyAuthState, TrustedProxyUser } from './user-type.js'
+import type { TrustedProxyAuthState, TrustedProxyIdentity, TrustedProxyUser } from './user-type.js'
 import { verifierFromAdapterOptions, type VerifierSource } from '@mieweb/trusted-proxy-auth'
 
 export interface KoaTrustedProxyAuthOptions extends TrustedProxyAuthOptions, VerifierSource {
@@ -20,7 +20,7 @@ export interface KoaTrustedProxyAuthOptions extends TrustedProxyAuthOptions, Ver
    * Returning `null`/`undefined` denies the request (403 `forbidden_user`); a thrown `TrustedProxyAuthError`
    * is answered like any rejection; any other error propagates to Koa.
    */
-  resolveUser?: (identity: TrustedIdentity, ctx: Context) => ResolvedUser<TrustedProxyUser>
+  resolveUser?: (identity: TrustedProxyIdentity, ctx: Context) => ResolvedUser<TrustedProxyUser>
   /** Answers a rejected request instead of the default problem response (set `ctx.status`/`ctx.body`, or throw). */
   onError?: (error: TrustedProxyAuthError, ctx: Context) => void | Promise<void>
   /** Requests for which authentication is skipped (health checks). Using it per router or route does the same. */
@@ -53,11 +53,12 @@ export function trustedProxyAuth(options: KoaTrustedProxyAuthOptions = {}): Trus
 
   const middleware = async function trustedProxyAuthMiddleware(ctx: Context, next: Next): Promise<void> {
     if (unless?.(ctx)) return next()
-    let identity: TrustedIdentity | null
+    rememberProblemOptions(ctx, verifier)
+    let identity: TrustedProxyIdentity | null
     let user: TrustedProxyUser | undefined
     try {
       // Raw header pairs, because ctx.headers joins repeated headers and keeps only one Authorization.
-      identity = await verifier.verifyRequest({ headers: rawHeaderPairs(ctx.req), remoteAddress: peerAddress(ctx) })
+      identity = (await verifier.verifyRequest({ headers: rawHeaderPairs(ctx.req), remoteAddress: peerAddress(ctx) })) as TrustedProxyIdentity | null
       if (identity) user = (await resolveAdapterUser(resolveUser, identity, ctx)) as TrustedProxyUser
     } catch (error) {
       if (!isTrustedProxyAuthError(error)) throw error

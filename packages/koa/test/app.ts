@@ -3,7 +3,7 @@ import Router from '@koa/router'
 import Koa, { type Context } from 'koa'
 import type { ErrorCode } from '@mieweb/trusted-proxy-auth'
 import type { ConformanceApp, ConformanceAppOptions } from '@mieweb/trusted-proxy-auth-testing/conformance'
-import { requireIdentity, trustedProxyAuth, TrustedProxyAuthError, type KoaTrustedProxyAuthOptions, type RouteRequirements, type TrustedProxyAuthState } from '../src/index.js'
+import { getIdentity, getUser, requireIdentity, trustedProxyAuth, TrustedProxyAuthError, type KoaTrustedProxyAuthOptions, type RouteRequirements, type TrustedProxyAuthState } from '../src/index.js'
 
 /** A Koa major's application class: `koa` (3) or the `koa2` alias (npm:koa@^2). */
 export type KoaClass = new () => Koa<TrustedProxyAuthState>
@@ -20,10 +20,15 @@ export function buildApp(auth: KoaTrustedProxyAuthOptions, KoaApp: KoaClass = Ko
     const state = ctx.state as TrustedProxyAuthState
     ctx.body = { user: state.user ?? null, identity: state.trustedIdentity ?? null }
   }
+  const accessor = (ctx: Context): void => {
+    ctx.body = { subject: getIdentity(ctx).subject, user: getUser(ctx) }
+  }
+  publicRoutes.get('/bare-accessor', accessor)
   for (const [name, requirements] of Object.entries(guards)) publicRoutes.get(`/bare/${name}`, requireIdentity(requirements as RouteRequirements<Context>), whoami)
   const protectedRoutes = new Router<TrustedProxyAuthState>()
   protectedRoutes.use(middleware)
   protectedRoutes.get('/whoami', whoami)
+  protectedRoutes.get('/accessor', accessor)
   for (const [name, requirements] of Object.entries(guards)) protectedRoutes.get(`/guarded/${name}`, requireIdentity(requirements as RouteRequirements<Context>), whoami)
   app.use(publicRoutes.routes()).use(protectedRoutes.routes())
   return { app, close: () => middleware.verifier.close() }

@@ -22,8 +22,12 @@ export function fromRaw(raw: { status: number; headers: Record<string, string | 
   }
 }
 
-/** The response is the contract's RFC 9457 problem for `code`: status, media type, body and challenge headers. */
-export function expectProblem(response: ReceivedResponse, code: string): void {
+/**
+ * The response is the contract's RFC 9457 problem for `code`: status, media type, body and challenge headers.
+ * `diagnosticDetail`: the app runs with TRUSTED_PROXY_PROBLEM_DETAIL=diagnostic and the body's `detail` is the
+ * contract message followed by `: <diagnosticDetail>`; without it, the contract message alone.
+ */
+export function expectProblem(response: ReceivedResponse, code: string, diagnosticDetail?: string): void {
   const contract = errorContract()
   const entry = contract.errors.find((candidate) => candidate.code === code)
   if (!entry) throw new Error(`unknown code ${code}`)
@@ -33,7 +37,7 @@ export function expectProblem(response: ReceivedResponse, code: string): void {
     type: `${contract.problemTypeBase}${code}`,
     title: entry.title,
     status: entry.status,
-    detail: entry.message,
+    detail: diagnosticDetail === undefined ? entry.message : `${entry.message}: ${diagnosticDetail}`,
     code,
   })
   if (entry.status === 401) {

@@ -57,6 +57,10 @@ export interface ConformanceAppOptions {
  * - `GET /whoami`, protected: 200 JSON `{ "user": <the user where the framework keeps it, or null>,
  *   "identity": <the verified identity the adapter exposes, or null> }`
  * - `GET /health`, opted out of authentication with the framework's own mechanism: 200 JSON `{ "ok": true }`
+ * - `GET /accessor`, protected: 200 JSON `{ "subject": getIdentity(request).subject, "user": getUser(request) }`
+ *   through the adapter's non-null accessors
+ * - `GET /bare-accessor`: the same handler with no middleware in front, answered by the framework's own error
+ *   handling of what the accessor throws (a 401)
  */
 export interface ConformanceApp {
   /** Base URL, e.g. `http://127.0.0.1:41234` or `http://[::1]:41234`. */

@@ -107,6 +107,43 @@ export function guardScenarios(context: SuiteContext): void {
       expect((await app.get('/guarded/tenant-acme', await as(ALICE))).status).toBe(200)
     })
 
+    it('a denial carries the middleware\'s problem-detail setting: diagnostic names the failed requirement, generic only the contract message', async () => {
+      const alice = await as({ ...ALICE, scope: 'reports:read' })
+      const generic = await context.start()
+      const plain = await generic.get('/guarded/department', alice)
+      expectProblem(plain, 'forbidden_user')
+      expect(plain.body).not.toContain('route requires')
+      const diagnostic = await context.start({ problemDetail: 'diagnostic' })
+      expectProblem(await diagnostic.get('/guarded/department', alice), 'forbidden_user', 'route requires claim department')
+      expectProblem(await diagnostic.get('/guarded/tenant-acme', await as({ ...ALICE, tenant: 'ACME' })), 'forbidden_user', 'route requires claim tenant=acme')
+      expectProblem(await diagnostic.get('/guarded/all-staff-and-ops', alice), 'forbidden_user', 'route requires groups all of staff, ops')
+      expectProblem(await diagnostic.get('/guarded/any-ops-or-admins', await as({ ...ALICE, groups: ['staff'] })), 'forbidden_user', 'route requires groups any of ops, admins')
+      expectProblem(await diagnostic.get('/guarded/reports-and-files', alice), 'forbidden_user', 'route requires scope files:read')
+      expectProblem(await diagnostic.get('/guarded/check-sync', await as({ ...ALICE, email: 'mallory@example.com' })), 'forbidden_user', 'route requires check')
+      expectProblem(await diagnostic.get('/guarded/check-401', alice), 'missing_assertion')
+      // The values compared are the application's; nothing from the assertion reaches the body.
+      expect((await diagnostic.get('/guarded/tenant-acme', await as({ ...ALICE, tenant: 'globex-secret' }))).body).not.toContain('globex-secret')
+      const optional = await context.start({ mode: 'optional', problemDetail: 'diagnostic' })
+      expectProblem(await optional.get('/guarded/tenant-acme'), 'missing_assertion', 'the route requires an identity')
+      // No middleware in front: no setting to follow, so the fixed message only.
+      expectProblem(await diagnostic.get('/bare/tenant-acme', alice), 'missing_assertion')
+    })
+
+    it('the accessors give a handler the identity and the user without null checks, and refuse with 401 when there is none', async () => {
+      const app = await context.start()
+      const allowed = await app.get('/accessor', await as(ALICE))
+      expect(allowed.status).toBe(200)
+      const body = JSON.parse(allowed.body) as { subject: string; user: ConformanceIdentity }
+      expect(body.subject).toBe('alice-123')
+      expect(body.user.subject).toBe('alice-123')
+      const bare = await app.get('/bare-accessor', await as(ALICE))
+      expect(bare.status).toBe(401)
+      expect(bare.body).not.toContain('alice')
+      const optional = await context.start({ mode: 'optional' })
+      expect((await optional.get('/accessor')).status).toBe(401)
+      expect((await optional.get('/accessor', await as(ALICE))).status).toBe(200)
+    })
+
     it('the global verification still runs first: an invalid assertion is refused before the guard', async () => {
       const app = await context.start()
       expectProblem(await app.get('/guarded/tenant-acme', { [ASSERTION_HEADER]: 'garbage' }), 'malformed_assertion')
