@@ -76,7 +76,7 @@ async function contendersFor(alg, { jwk, pem }) {
     const verifier = createVerifier(
       loadConfig({
         TRUSTED_PROXY_ASSERTION_HEADER: HEADER,
-        TRUSTED_PROXY_JWKS_URL: 'http://127.0.0.1:9/jwks.json',
+        TRUSTED_PROXY_JWKS_URL: 'http://127.0.0.1:2/jwks.json',
         TRUSTED_PROXY_ISSUER: ISSUER,
         TRUSTED_PROXY_AUDIENCE: AUDIENCE,
         TRUSTED_PROXY_CACHE_SIZE: String(cacheSize),
