@@ -99,8 +99,10 @@ describe('trusted-proxy-auth enroll', () => {
     const out = outPath()
     const run = await enroll(['--jwks-url', 'http://keys.example/jwks.json', '--assertion-header', 'X-Assertion', '--assertion', '-', ...NOW, '--out', out, '--yes'], { stdin: token })
     expect(run.code).toBe(2)
-    const checks = (JSON.parse(run.stdout) as { checks: Array<{ id: string; result: string }> }).checks
-    expect(checks.find((check) => check.id === 'key_url_secure')?.result).toBe('fail')
+    const printed = JSON.parse(run.stdout) as { checks: Array<{ id: string; result: string }>; settings: Record<string, unknown> }
+    expect(printed.checks.find((check) => check.id === 'key_url_secure')?.result).toBe('fail')
+    // A refused configuration's values are withheld (a misplaced token or secret must not be printed).
+    expect(printed.settings).toEqual({ TRUSTED_PROXY_JWKS_URL: null, TRUSTED_PROXY_ASSERTION_HEADER: null, TRUSTED_PROXY_ISSUER: null, TRUSTED_PROXY_AUDIENCE: null })
     expect(existsSync(out)).toBe(false)
   })
 

@@ -1,5 +1,6 @@
 import { printable } from '../detail-text.js'
-import type { EnrollmentProposal, EnrollmentReport } from '../enrollment/enrollment-types.js'
+import { REFUSES_ADMINISTRATOR } from '../enrollment/check-enrollment.js'
+import type { EnrollmentProposal, EnrollmentReport, SettingValue } from '../enrollment/enrollment-types.js'
 
 /**
  * The JSON `trusted-proxy-auth enroll --json` prints (the Python CLI prints the same shape): what would be
@@ -10,7 +11,8 @@ export interface EnrollOutput {
   ok: boolean
   written: boolean
   out: string | null
-  settings: EnrollmentProposal['settings']
+  /** The proposed settings; every value null (withheld) when configuration_valid failed. */
+  settings: Readonly<Record<string, SettingValue | null>>
   keySetUrl: string | null
   keys: EnrollmentReport['keys']
   enrolledBy: { subject: string; issuer: string } | null
@@ -18,12 +20,21 @@ export interface EnrollOutput {
   decoded: EnrollmentReport['decoded']
 }
 
+/**
+ * Settings the runtime refuses are not shown: like loadConfig's problems, which name entries by position, a
+ * refused configuration may hold a value that was never meant for that setting (a token, a secret).
+ */
+function shownSettings(report: EnrollmentReport, proposal: EnrollmentProposal): Record<string, SettingValue | null> {
+  const refused = report.checks.some((check) => check.id === 'configuration_valid' && check.result === 'fail' && check.detail?.startsWith(REFUSES_ADMINISTRATOR) !== true)
+  return Object.fromEntries(Object.entries(proposal.settings).map(([name, value]) => [name, refused ? null : value]))
+}
+
 export function enrollOutput(report: EnrollmentReport, proposal: EnrollmentProposal, out: string | null, written: boolean): EnrollOutput {
   return {
     ok: report.ok,
     written,
     out,
-    settings: proposal.settings,
+    settings: shownSettings(report, proposal),
     keySetUrl: report.keySetUrl,
     keys: report.keys,
     enrolledBy: report.subject !== null && report.issuer !== null ? { subject: report.subject, issuer: report.issuer } : null,
@@ -39,7 +50,9 @@ export function enrollSummary(output: EnrollOutput): string {
   // Claims and settings are shown, not trusted to be harmless: a value may carry terminal escape sequences.
   const show = (value: unknown): string => printable(typeof value === 'string' ? value : JSON.stringify(value))
   const lines = ['About to trust:']
-  for (const [name, value] of Object.entries(output.settings)) lines.push(`  ${name}=${show(Array.isArray(value) ? value.join(',') : value)}`)
+  for (const [name, value] of Object.entries(output.settings)) {
+    lines.push(`  ${name}=${value === null ? '(not shown: the configuration is refused)' : show(Array.isArray(value) ? value.join(',') : value)}`)
+  }
   lines.push(`  key set: ${output.keySetUrl === null ? '-' : show(output.keySetUrl)}`)
   for (const key of output.keys) lines.push(`    ${key.kid === null ? 'no kid' : `kid ${show(key.kid)}`} ${key.kty} ${key.alg ?? '-'} thumbprint ${key.thumbprint}`)
   lines.push(`  administrator: ${output.enrolledBy === null ? '-' : `${show(output.enrolledBy.subject)} (issuer ${show(output.enrolledBy.issuer)})`}`)
