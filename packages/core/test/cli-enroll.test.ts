@@ -43,7 +43,7 @@ let scratch: string
 let token: string
 let counter = 0
 const outPath = (): string => join(scratch, `record-${++counter}.json`)
-const base = (): string[] => ['--jwks-url', issuer.jwksUrl, '--assertion-header', 'X-Assertion', '--assertion', '-', ...NOW]
+const base = (): string[] => ['--issuer', 'https://proxy.example', '--audience', 'app', '--jwks-url', issuer.jwksUrl, '--assertion-header', 'X-Assertion', '--assertion', '-', ...NOW]
 
 beforeAll(async () => {
   issuer = await startTestIssuer({ issuer: 'https://proxy.example', audience: 'app', subject: 'ann' })
@@ -80,13 +80,23 @@ describe('trusted-proxy-auth enroll', () => {
   it('takes settings from TRUSTED_PROXY_* variables, flags over them, the assertion from --assertion-env, --out from TRUSTED_PROXY_ENROLLMENT_FILE', async () => {
     const out = outPath()
     const env = { CHALLENGE: token, TRUSTED_PROXY_ENROLLMENT_FILE: out, TRUSTED_PROXY_JWKS_URL: issuer.jwksUrl, TRUSTED_PROXY_ASSERTION_HEADER: 'X-From-Env', TRUSTED_PROXY_AUDIENCE: 'app' }
-    const run = await enroll(['--assertion-env', 'CHALLENGE', '--assertion-header', 'X-Flag', '--yes', ...NOW], { env })
+    const run = await enroll(['--assertion-env', 'CHALLENGE', '--assertion-header', 'X-Flag', '--issuer', 'https://proxy.example', '--yes', ...NOW], { env })
     expect(run.code).toBe(0)
     expect(readEnrollmentRecord(out)?.settings).toEqual({ TRUSTED_PROXY_JWKS_URL: issuer.jwksUrl, TRUSTED_PROXY_ASSERTION_HEADER: 'X-Flag', TRUSTED_PROXY_AUDIENCE: 'app', TRUSTED_PROXY_ISSUER: 'https://proxy.example' })
   })
 
+  it('never takes the issuer or audience from the assertion (a token must not vouch for itself): exit 2', async () => {
+    const out = outPath()
+    const run = await enroll(['--jwks-url', issuer.jwksUrl, '--assertion-header', 'X-Assertion', '--assertion', '-', ...NOW, '--out', out, '--yes'], { stdin: token })
+    expect(run.code).toBe(2)
+    const printed = JSON.parse(run.stdout) as { checks: Array<{ id: string; result: string; detail?: string }>; settings: Record<string, unknown> }
+    expect(Object.keys(printed.settings)).toEqual(['TRUSTED_PROXY_JWKS_URL', 'TRUSTED_PROXY_ASSERTION_HEADER'])
+    expect(printed.checks.find((check) => check.id === 'configuration_valid')?.detail).toContain('TRUSTED_PROXY_ISSUER is required')
+    expect(existsSync(out)).toBe(false)
+  })
+
   it('exit 1: a failed check (expired assertion, other issuer), nothing written', async () => {
-    for (const args of [['--now', String(T0 + 1000)], ['--issuer', 'https://other.example']]) {
+    for (const args of [['--now', String(T0 + 1000)], ['--audience', 'other-app']]) {
       const out = outPath()
       const run = await enroll([...base(), ...args, '--out', out, '--yes'], { stdin: token })
       expect(run.code).toBe(1)
@@ -97,7 +107,7 @@ describe('trusted-proxy-auth enroll', () => {
 
   it('exit 2: a configuration the runtime refuses (plain-http key URL off loopback)', async () => {
     const out = outPath()
-    const run = await enroll(['--jwks-url', 'http://keys.example/jwks.json', '--assertion-header', 'X-Assertion', '--assertion', '-', ...NOW, '--out', out, '--yes'], { stdin: token })
+    const run = await enroll([...base(), '--jwks-url', 'http://keys.example/jwks.json', '--out', out, '--yes'], { stdin: token })
     expect(run.code).toBe(2)
     const printed = JSON.parse(run.stdout) as { checks: Array<{ id: string; result: string }>; settings: Record<string, unknown> }
     expect(printed.checks.find((check) => check.id === 'key_url_secure')?.result).toBe('fail')

@@ -191,6 +191,11 @@ describe('proposeSettings', () => {
     expect(proposed.settings).toEqual({ TRUSTED_PROXY_ISSUER: 'https://decided.example', TRUSTED_PROXY_PRESET: 'pomerium', TRUSTED_PROXY_AUDIENCE: ['app', 'api'] })
   })
 
+  it('with fromAssertion false, never reads the issuer or audience from the assertion', async () => {
+    const proposed = await proposeSettings({ assertion: await sign(), fromAssertion: false, env: { TRUSTED_PROXY_JWKS_URL: issuer.jwksUrl } })
+    expect(proposed.settings).toEqual({ TRUSTED_PROXY_JWKS_URL: issuer.jwksUrl })
+  })
+
   it('refuses what is not a compact JWS', async () => {
     await expect(proposeSettings({ assertion: 'x.y' })).rejects.toMatchObject({ code: 'malformed_assertion' })
   })
