@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startTestIssuer, type RunningTestIssuer } from '@mieweb/trusted-proxy-auth-testing'
+import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli, type CliIo } from '../src/cli/run-cli.js'
 import { ENROLLMENT_CONTRACT, loadConfig, readEnrollmentRecord } from '../src/index.js'
@@ -93,6 +94,24 @@ describe('trusted-proxy-auth enroll', () => {
     expect(Object.keys(printed.settings)).toEqual(['TRUSTED_PROXY_JWKS_URL', 'TRUSTED_PROXY_ASSERTION_HEADER'])
     expect(printed.checks.find((check) => check.id === 'configuration_valid')?.detail).toContain('TRUSTED_PROXY_ISSUER is required')
     expect(existsSync(out)).toBe(false)
+  })
+
+  it('checks a shared-secret preset (authentik) with the secret from the environment, which the record never holds', async () => {
+    const secret = 'test-only-authentik-secret-for-unit-tests-0123456789'
+    const hs256 = await new SignJWT({ sub: 'ann' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer('https://auth.example/application/o/app/')
+      .setAudience('client-id')
+      .setIssuedAt(T0)
+      .setExpirationTime(T0 + 300)
+      .sign(new TextEncoder().encode(secret))
+    const out = outPath()
+    const env = { TRUSTED_PROXY_SHARED_SECRET: secret, CHALLENGE: hs256 }
+    const run = await enroll(['--preset', 'authentik', '--issuer', 'https://auth.example/application/o/app/', '--audience', 'client-id', '--assertion-env', 'CHALLENGE', ...NOW, '--out', out, '--yes'], { env })
+    expect(run.code).toBe(0)
+    expect(run.stdout).not.toContain(secret)
+    expect(readFileSync(out, 'utf8')).not.toContain(secret)
+    expect(loadConfig({ TRUSTED_PROXY_ENROLLMENT_FILE: out, TRUSTED_PROXY_SHARED_SECRET: secret })).toMatchObject({ preset: 'authentik', assertionHeader: 'X-authentik-jwt' })
   })
 
   it('exit 1: a failed check (expired assertion, other issuer), nothing written', async () => {

@@ -92,7 +92,12 @@ async function runEnroll(flags: EnrollFlags, io: CliIo): Promise<number> {
     // Unattended (--yes): a token must never vouch for itself, so the issuer and audience are never read from it.
     fromAssertion: false,
   })
-  const report = await checkEnrollment(proposal, assertion, nowMs === undefined ? {} : { now: () => nowMs })
+  // The shared secret (preset authentik) is never stored in a record, but the runtime has it from its environment.
+  const secret = io.env['TRUSTED_PROXY_SHARED_SECRET']
+  const report = await checkEnrollment(proposal, assertion, {
+    ...(secret === undefined ? {} : { env: { TRUSTED_PROXY_SHARED_SECRET: secret } }),
+    ...(nowMs === undefined ? {} : { now: () => nowMs }),
+  })
   const json = flags.json === true || io.isTerminal !== true
   const print = (written: boolean): void => {
     const output = enrollOutput(report, proposal, out, written)
