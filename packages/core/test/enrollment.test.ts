@@ -1,8 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startTestIssuer, type RunningTestIssuer } from '@mieweb/trusted-proxy-auth-testing'
-import { SignJWT } from 'jose'
+import { createTestIssuer, startTestIssuer, type RunningTestIssuer } from '@mieweb/trusted-proxy-auth-testing'
+import { exportSPKI, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   checkEnrollment,
@@ -207,6 +207,40 @@ describe('checkEnrollment with a shared secret (preset authentik)', () => {
     const missing = await checkEnrollment(authentik, await hs256(secret), { now: nowMs })
     expect(results(missing)).toMatchObject({ configuration_valid: 'fail' })
     expect(detailOf(missing, 'configuration_valid')).toContain('TRUSTED_PROXY_SHARED_SECRET')
+  })
+})
+
+describe('checkEnrollment with one key per kid (preset aws-alb)', () => {
+  const ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/example-alb/a4df45643ccf98ac'
+  const USER_POOL = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ex4mpLe01'
+  const CLIENT_ID = '3a33a02r5hn3onhtu1mr0dit20'
+  const KID = 'abb8289f-e3a4-4a34-9472-c2105e2b2482'
+  const alb: EnrollmentProposal = {
+    settings: { TRUSTED_PROXY_PRESET: 'aws-alb', TRUSTED_PROXY_AWS_ALB_ARN: ARN, TRUSTED_PROXY_ISSUER: USER_POOL, TRUSTED_PROXY_AUDIENCE: CLIENT_ID, TRUSTED_PROXY_JWKS_URL: 'https://keys.alb.test/{kid}' },
+  }
+
+  it('checks the key the assertion names through the verifier\'s per-kid fetch, and reports an unreachable key host', async () => {
+    const signer = await createTestIssuer({ algorithms: ['ES256'] })
+    const pem = await exportSPKI(signer.keys[0]!.publicKey)
+    const exp = T0 + 60
+    const token = await signer.signRaw(
+      { typ: 'JWT', kid: KID, alg: 'ES256', iss: USER_POOL, client: CLIENT_ID, signer: ARN, exp },
+      { sub: 'ann', email: 'ann@example.com', email_verified: 'true', exp, iss: USER_POOL },
+      { kid: signer.currentKid },
+    )
+    const urls: string[] = []
+    const serving = (status: number): typeof fetch =>
+      (async (input: RequestInfo | URL) => {
+        urls.push(String(input))
+        return new Response(status === 200 ? pem : '', { status })
+      }) as typeof fetch
+    const report = await checkEnrollment(alb, token, { now: nowMs, fetch: serving(200) })
+    expect(report.checks.filter((check) => check.result !== 'pass')).toEqual([])
+    expect(report).toMatchObject({ ok: true, keySetUrl: null, keys: [], subject: 'ann' })
+    expect(urls).toEqual([`https://keys.alb.test/${KID}`])
+    const down = await checkEnrollment(alb, token, { now: nowMs, fetch: serving(500) })
+    expect(results(down)).toMatchObject({ key_url_secure: 'pass', keys_reachable: 'fail', keys_usable: 'not_run', assertion_signature: 'fail' })
+    expect(detailOf(down, 'keys_reachable')).toBe('HTTP status 500')
   })
 })
 
