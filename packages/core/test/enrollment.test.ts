@@ -176,6 +176,12 @@ describe('checkEnrollment', () => {
       expect(discovered.settings['TRUSTED_PROXY_JWKS_URL']).toBe(local.jwksUrl)
       const report = await checkEnrollment(discovered, token, { now: nowMs })
       expect(report.ok).toBe(true)
+      // A preset that finds keys by discovery at run time: one discovery and one key-set fetch, replayed to the verifier.
+      local.reset()
+      const byPreset = await checkEnrollment({ settings: { TRUSTED_PROXY_PRESET: 'oauth2-proxy', TRUSTED_PROXY_ISSUER: local.url, TRUSTED_PROXY_AUDIENCE: 'app' } }, token, { now: nowMs })
+      expect(byPreset).toMatchObject({ ok: true, keySetUrl: local.jwksUrl })
+      expect(detailOf(byPreset, 'key_url_secure')).toBe(`${local.discoveryUrl} (OpenID discovery)`)
+      expect({ keySet: local.requests.count, discovery: local.requests.discoveryCount }).toEqual({ keySet: 1, discovery: 1 })
     } finally {
       await local.close()
     }
