@@ -265,8 +265,14 @@ describe('proposeSettings', () => {
     expect(proposed.settings).toEqual({ TRUSTED_PROXY_JWKS_URL: issuer.jwksUrl })
   })
 
-  it('refuses what is not a compact JWS', async () => {
+  it('refuses what is not a compact JWS, and what no configuration accepts (larger than 64 KiB) without decoding it', async () => {
     await expect(proposeSettings({ assertion: 'x.y' })).rejects.toMatchObject({ code: 'malformed_assertion' })
+    const huge = `${'a'.repeat(70_000)}.b.c`
+    await expect(proposeSettings({ assertion: huge })).rejects.toMatchObject({ code: 'assertion_too_large' })
+    const report = await checkEnrollment(proposal, huge, { now: nowMs })
+    expect(report.decoded).toBeNull()
+    expect(detailOf(report, 'no_embedded_keys')).toBe('the assertion is longer than 65536 bytes')
+    expect(detailOf(report, 'assertion_signature')).toMatch(/^assertion_too_large/)
   })
 })
 
