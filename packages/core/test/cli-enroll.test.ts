@@ -114,6 +114,18 @@ describe('trusted-proxy-auth enroll', () => {
     expect(loadConfig({ TRUSTED_PROXY_ENROLLMENT_FILE: out, TRUSTED_PROXY_SHARED_SECRET: secret })).toMatchObject({ preset: 'authentik', assertionHeader: 'X-authentik-jwt' })
   })
 
+  it('does not print credentials a key URL carries (user information, query)', async () => {
+    const withQuery = `${issuer.jwksUrl}?token=query-secret-5678`
+    const run = await enroll([...base(), '--jwks-url', withQuery, '--out', outPath(), '--yes'], { stdin: token })
+    expect(run.code).toBe(0)
+    expect(run.stdout).not.toContain('query-secret-5678')
+    expect((JSON.parse(run.stdout) as { keySetUrl: string }).keySetUrl).toBe(issuer.jwksUrl)
+    // Fetch refuses user information in a URL (keys unavailable), and it is not printed either.
+    const withUser = await enroll([...base(), '--jwks-url', issuer.jwksUrl.replace('http://', 'http://user:pass-word-1234@'), '--out', outPath(), '--yes'], { stdin: token })
+    expect(withUser.code).toBe(3)
+    expect(withUser.stdout + withUser.stderr).not.toContain('pass-word-1234')
+  })
+
   it('exit 1: a failed check (expired assertion, other issuer), nothing written', async () => {
     for (const args of [['--now', String(T0 + 1000)], ['--audience', 'other-app']]) {
       const out = outPath()
