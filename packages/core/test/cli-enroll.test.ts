@@ -136,6 +136,15 @@ describe('trusted-proxy-auth enroll', () => {
     }
   })
 
+  it('exit 1: an assertion that is not a compact JWS still gets every check reported', async () => {
+    const run = await enroll([...base(), '--out', outPath(), '--yes'], { stdin: 'not-a-token' })
+    expect(run.code).toBe(1)
+    const printed = JSON.parse(run.stdout) as { decoded: unknown; checks: Array<{ id: string; result: string; detail?: string }> }
+    expect(printed.decoded).toBeNull()
+    expect(printed.checks.map((check) => check.result)).toEqual(['pass', 'pass', 'pass', 'not_run', 'fail', 'not_run', 'not_run', 'not_run', 'pass'])
+    expect(printed.checks[4]!.detail).toMatch(/^malformed_assertion/)
+  })
+
   it('exit 2: a configuration the runtime refuses (plain-http key URL off loopback)', async () => {
     const out = outPath()
     const run = await enroll([...base(), '--jwks-url', 'http://keys.example/jwks.json', '--out', out, '--yes'], { stdin: token })
@@ -156,9 +165,10 @@ describe('trusted-proxy-auth enroll', () => {
       [['--assertion-env', 'UNSET', '--out', outPath()], 'the variable --assertion-env names is not set or empty'],
       [['--discovery', '--jwks-url', issuer.jwksUrl, '--assertion', '-', '--out', outPath()], 'give either --jwks-url or --discovery, not both'],
       [['--now', 'soon', '--assertion', '-', '--out', outPath()], '--now must be a number of seconds since the epoch'],
+      [['--assertion', '-', '--out', outPath()], 'standard input held no assertion'],
     ]
     for (const [args, message] of cases) {
-      const run = await enroll(args, { stdin: token })
+      const run = await enroll(args, { stdin: message === 'standard input held no assertion' ? ' \n' : token })
       expect(run.code, message).toBe(2)
       expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { code: 'invalid_config', problems: [{ variable: 'arguments', message }] } })
     }
