@@ -130,7 +130,8 @@ async function verifierChecks(checks: CheckList, run: VerifierRun, assertion: st
     try {
       const identity = await verifier.verifyAssertion(assertion, { now: nowSeconds })
       for (const id of ['assertion_signature', 'issuer', 'audience', 'fresh'] as const) checks.passUnlessDecided(id)
-      return identity
+      // Only a verification with the proposed configuration itself names the administrator.
+      return attempt === 0 ? identity : null
     } catch (error) {
       if (!(error instanceof TrustedProxyAuthError)) throw error
       const detail = error.detail ?? (error.code === 'jwks_unavailable' ? (verifier.status().lastError ?? undefined) : undefined)
