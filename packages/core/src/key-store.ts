@@ -6,7 +6,8 @@ import { unusableReason, type PublicJwk } from './key-set.js'
 import { MAX_KEY_SET_BYTES, parseKeySetDocument } from './key-set-document.js'
 import { jwksUriFromDiscovery, MAX_DISCOVERY_DOCUMENT_BYTES } from './key-sources/openid-discovery.js'
 
-const MAX_JWKS_BYTES = MAX_KEY_SET_BYTES
+/** The largest key set read (bytes); a larger answer is a failed key load. */
+export const MAX_JWKS_BYTES = MAX_KEY_SET_BYTES
 const PRIVATE_MATERIAL = 'key set publishes private key material'
 /**
  * Background retry delays while keys cannot be loaded; the last one repeats, so the backoff is capped at
