@@ -4,10 +4,16 @@ import type { EnrollmentPage, EnrollmentPageResponse } from './enrollment-page.j
 import { FormTooLargeError, readForm } from './form-body.js'
 
 /**
- * The page's answer for a Node request (Express, Koa, `serve`): the form is `parsedBody` when a body parser
+ * The page's answer for a Node request (Express, Koa, `serve`); `path` is the request's full path (default
+ * `req.url`, which Express and Koa rewrite under a mount). The form is `parsedBody` when a body parser
  * already read it (an object), else read from the stream (URL-encoded only, at most MAX_FORM_BYTES: 413 past it).
  */
-export async function enrollmentResponseForNode(page: EnrollmentPage, req: IncomingMessage, peerAddress: string | null, parsedBody?: unknown): Promise<EnrollmentPageResponse> {
+export async function enrollmentResponseForNode(
+  page: EnrollmentPage,
+  req: IncomingMessage,
+  request: { peerAddress: string | null; path?: string; parsedBody?: unknown },
+): Promise<EnrollmentPageResponse> {
+  const { parsedBody } = request
   let form: Record<string, string> | null = null
   if ((req.method ?? 'GET').toUpperCase() === 'POST') {
     if (parsedBody !== null && typeof parsedBody === 'object' && !Array.isArray(parsedBody) && Object.keys(parsedBody).length > 0) {
@@ -23,7 +29,7 @@ export async function enrollmentResponseForNode(page: EnrollmentPage, req: Incom
       form = {}
     }
   }
-  return page.handle({ method: req.method ?? 'GET', path: req.url ?? '/', headers: rawHeaderPairs(req), form, peerAddress })
+  return page.handle({ method: req.method ?? 'GET', path: request.path ?? req.url ?? '/', headers: rawHeaderPairs(req), form, peerAddress: request.peerAddress })
 }
 
 /** Writes a page answer to a Node response (a HEAD request gets the headers only). */
