@@ -1,16 +1,18 @@
+import { checkEnrollment } from '../check-enrollment.js'
+import { createEnrollmentCode, enrollmentCodeMatches } from '../enrollment-code.js'
+import { enrollmentRecord, revokeEnrollment } from '../enrollment-record.js'
+import { proposeSettings } from '../propose-settings.js'
+import { readEnrollmentRecord, writeEnrollmentRecord } from '../record-file.js'
 import type { EnrollmentOperations } from './enrollment-operations.js'
 
-// TEMPORARY until branch enroll-ts is merged: its module provides these functions (ENROLL-API.md).
-const pending = (): never => {
-  throw new Error('the enrollment module (branch enroll-ts) is not merged yet')
-}
+/** The enrollment module itself: what every adapter's page uses. */
 export const defaultEnrollmentOperations: EnrollmentOperations = {
-  checkEnrollment: pending,
-  proposeSettings: pending,
-  enrollmentRecord: pending,
-  writeEnrollmentRecord: pending,
-  readEnrollmentRecord: () => null,
-  revokeEnrollment: pending,
-  createEnrollmentCode: pending,
-  enrollmentCodeMatches: pending,
+  checkEnrollment,
+  proposeSettings,
+  enrollmentRecord,
+  writeEnrollmentRecord,
+  readEnrollmentRecord,
+  revokeEnrollment,
+  createEnrollmentCode,
+  enrollmentCodeMatches,
 }

@@ -146,6 +146,8 @@ export function createEnrollmentPage(options: EnrollmentPageOptions): Enrollment
       const proposal = await operations.proposeSettings({
         assertion,
         env,
+        ...(header ? { assertionHeader: header } : {}),
+        ...(dependencies.fetch ? { fetch: dependencies.fetch } : {}),
         ...(options.preset ? { preset: options.preset } : {}),
         discovery: options.discovery ?? true,
       })
@@ -274,7 +276,7 @@ export function createEnrollmentPage(options: EnrollmentPageOptions): Enrollment
 
   async function enrolledAction(action: string, request: EnrollmentPageRequest, session: { nonce: string; setCookie: string | null }, identity: TrustedIdentity): Promise<EnrollmentPageResponse> {
     if (action === 'revoke') {
-      await operations.revokeEnrollment(file!)
+      await operations.revokeEnrollment(file!, { by: identity.subject, ...(dependencies.onEvent ? { onEvent: dependencies.onEvent } : {}) })
       verifier.reload()
       safeLog(logger, 'warn', `enrollment revoked through ${mountPath} by ${identity.subject}`)
       codes.rotate('the enrollment was revoked')
