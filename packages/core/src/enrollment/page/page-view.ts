@@ -3,7 +3,8 @@ import type { ArrivedAssertion } from './arrived-assertions.js'
 import { CSRF_FIELD } from './csrf.js'
 import type { FailureCount } from './enrollment-aware-verifier.js'
 import type { EnrollmentCheckResult, EnrollmentRecord, SettingValue } from './enrollment-operations.js'
-import { html, Html } from './html.js'
+import type { Html } from './html.js'
+import { html } from './html.js'
 import { SETTING_FIELD_PREFIX, settingRows } from './settings-form.js'
 
 export interface PageMessage {
