@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startTestIssuer, type RunningTestIssuer } from '@mieweb/trusted-proxy-auth-testing'
+import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   checkEnrollment,
@@ -181,6 +182,34 @@ describe('checkEnrollment', () => {
   })
 })
 
+describe('checkEnrollment with a shared secret (preset authentik)', () => {
+  const secret = 'test-only-authentik-secret-for-unit-tests-0123456789'
+  const authentik: EnrollmentProposal = { settings: { TRUSTED_PROXY_PRESET: 'authentik', TRUSTED_PROXY_ISSUER: 'https://auth.example/application/o/app/', TRUSTED_PROXY_AUDIENCE: 'client-id' } }
+  const hs256 = (key: string): Promise<string> =>
+    new SignJWT({ sub: 'ann' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer('https://auth.example/application/o/app/')
+      .setAudience('client-id')
+      .setIssuedAt(T0)
+      .setExpirationTime(T0 + 300)
+      .sign(new TextEncoder().encode(key))
+
+  it('passes with the secret from the environment (it is never in the proposal or the record), fetching nothing', async () => {
+    const report = await checkEnrollment(authentik, await hs256(secret), { now: nowMs, env: { TRUSTED_PROXY_SHARED_SECRET: secret }, fetch: (() => Promise.reject(new Error('no fetch'))) as unknown as typeof fetch })
+    expect(report.checks.every((check) => check.result === 'pass')).toBe(true)
+    expect(report).toMatchObject({ ok: true, keySetUrl: null, keys: [], subject: 'ann' })
+    expect(JSON.stringify(report)).not.toContain(secret)
+  })
+
+  it('fails the signature for another secret, and the configuration without one', async () => {
+    const wrong = await checkEnrollment(authentik, await hs256(`${secret}-other`), { now: nowMs, env: { TRUSTED_PROXY_SHARED_SECRET: secret } })
+    expect(results(wrong)).toMatchObject({ assertion_signature: 'fail', issuer: 'not_run' })
+    const missing = await checkEnrollment(authentik, await hs256(secret), { now: nowMs })
+    expect(results(missing)).toMatchObject({ configuration_valid: 'fail' })
+    expect(detailOf(missing, 'configuration_valid')).toContain('TRUSTED_PROXY_SHARED_SECRET')
+  })
+})
+
 describe('proposeSettings', () => {
   it('takes decided settings first, never forbidden ones, then iss and aud from the assertion', async () => {
     const proposed = await proposeSettings({
@@ -189,6 +218,11 @@ describe('proposeSettings', () => {
       env: { TRUSTED_PROXY_ISSUER: 'https://decided.example', TRUSTED_PROXY_SHARED_SECRET: 'secret', TRUSTED_PROXY_CONFIG_FILE: '/x', HOME: '/root' },
     })
     expect(proposed.settings).toEqual({ TRUSTED_PROXY_ISSUER: 'https://decided.example', TRUSTED_PROXY_PRESET: 'pomerium', TRUSTED_PROXY_AUDIENCE: ['app', 'api'] })
+  })
+
+  it('with fromAssertion false, never reads the issuer or audience from the assertion', async () => {
+    const proposed = await proposeSettings({ assertion: await sign(), fromAssertion: false, env: { TRUSTED_PROXY_JWKS_URL: issuer.jwksUrl } })
+    expect(proposed.settings).toEqual({ TRUSTED_PROXY_JWKS_URL: issuer.jwksUrl })
   })
 
   it('refuses what is not a compact JWS', async () => {

@@ -25,6 +25,9 @@ export interface CheckEnrollmentOptions {
 /** JOSE header members that carry or point at keys (RFC 8725 section 3.10): an enrollment must never trust them. */
 const EMBEDDED_KEY_MEMBERS = ['jwk', 'jku', 'x5u', 'x5c'] as const
 
+/** How configuration_valid's detail starts when the configuration loads but the runtime would refuse the administrator's own assertion. */
+export const REFUSES_ADMINISTRATOR = 'the runtime would refuse the challenge assertion'
+
 const silentLogger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }
 
 /** The checks of contract/enrollment.json in order, each `not_run` until decided. */
@@ -159,13 +162,13 @@ async function verifierChecks(checks: CheckList, run: VerifierRun, assertion: st
         case 'missing_claim': {
           checks.passUnlessDecided('assertion_signature')
           const target = detail?.startsWith('claim "iss"') ? 'issuer' : detail?.startsWith('claim "aud"') ? 'audience' : /^claim "(exp|iat)"/.test(detail ?? '') ? 'fresh' : 'configuration_valid'
-          checks.set(target, 'fail', target === 'configuration_valid' ? `the runtime would refuse the challenge assertion: ${described}` : described)
+          checks.set(target, 'fail', target === 'configuration_valid' ? `${REFUSES_ADMINISTRATOR}: ${described}` : described)
           return null
         }
         case 'claim_mismatch':
         case 'forbidden_user':
           for (const id of ['assertion_signature', 'issuer', 'audience', 'fresh'] as const) checks.passUnlessDecided(id)
-          checks.set('configuration_valid', 'fail', `the runtime would refuse the challenge assertion: ${described}`)
+          checks.set('configuration_valid', 'fail', `${REFUSES_ADMINISTRATOR}: ${described}`)
           return null
         case 'jwks_unavailable':
           if (!checks.failed('keys_reachable')) checks.set('keys_reachable', 'fail', detail)
@@ -222,7 +225,8 @@ export async function checkEnrollment(proposal: EnrollmentProposal, assertion: s
     const jwksUrl = proposal.settings['TRUSTED_PROXY_JWKS_URL']
     if (typeof jwksUrl === 'string') {
       const problem = keyUrlProblem(jwksUrl.trim())
-      checks.set('key_url_secure', problem === null ? 'pass' : 'fail', problem === null ? jwksUrl.trim() : `TRUSTED_PROXY_JWKS_URL ${problem}`)
+      // No URL in the detail: a refused configuration may hold a misplaced secret anywhere.
+      checks.set('key_url_secure', problem === null ? 'pass' : 'fail', problem === null ? undefined : `TRUSTED_PROXY_JWKS_URL ${problem}`)
     }
     return report({})
   }

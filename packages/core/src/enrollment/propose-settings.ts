@@ -18,6 +18,12 @@ export interface ProposeSettingsInput {
   env?: EnvInput
   /** The request header that carried the assertion (TRUSTED_PROXY_ASSERTION_HEADER when not already set). */
   assertionHeader?: string
+  /**
+   * Fill TRUSTED_PROXY_ISSUER and TRUSTED_PROXY_AUDIENCE from the assertion's `iss` and `aud` when nothing
+   * decided them (default true: a proposal a person reviews before trusting it). false for unattended use, where
+   * a token must never vouch for itself: the settings then come only from `env`, `preset` and `assertionHeader`.
+   */
+  fromAssertion?: boolean
   /** For discovery (default globalThis.fetch). */
   fetch?: typeof fetch
 }
@@ -44,8 +50,9 @@ async function discoveredKeySetUrl(issuer: string, fetchImpl: typeof fetch): Pro
 
 /**
  * Settings to propose for enrollment: those already decided in `env` (never the ones contract/enrollment.json
- * forbids in a record), the preset, the header that carried the assertion, then the assertion's own `iss` and
- * `aud` for whatever is still open, and with `discovery` the key set URL the issuer's discovery document names.
+ * forbids in a record), the preset, the header that carried the assertion, then (unless `fromAssertion` is
+ * false) the assertion's own `iss` and `aud` for whatever is still open, and with `discovery` the key set URL
+ * the issuer's discovery document names.
  * A proposal is only a suggestion: checkEnrollment decides. Throws `malformed_assertion` when the assertion is
  * not a compact JWS, `jwks_unavailable` (detail: the cause) when discovery fails, `invalid_config` when the
  * issuer cannot be used for discovery.
@@ -61,8 +68,10 @@ export async function proposeSettings(input: ProposeSettingsInput): Promise<Enro
   if (input.preset !== undefined) settings['TRUSTED_PROXY_PRESET'] = input.preset
   if (input.assertionHeader !== undefined && settings['TRUSTED_PROXY_ASSERTION_HEADER'] === undefined) settings['TRUSTED_PROXY_ASSERTION_HEADER'] = input.assertionHeader
   const { iss, aud } = parsed.payload
-  if (settings['TRUSTED_PROXY_ISSUER'] === undefined && typeof iss === 'string' && iss !== '') settings['TRUSTED_PROXY_ISSUER'] = iss
-  if (settings['TRUSTED_PROXY_AUDIENCE'] === undefined && ((typeof aud === 'string' && aud !== '') || isStringList(aud))) settings['TRUSTED_PROXY_AUDIENCE'] = aud
+  if (input.fromAssertion !== false) {
+    if (settings['TRUSTED_PROXY_ISSUER'] === undefined && typeof iss === 'string' && iss !== '') settings['TRUSTED_PROXY_ISSUER'] = iss
+    if (settings['TRUSTED_PROXY_AUDIENCE'] === undefined && ((typeof aud === 'string' && aud !== '') || isStringList(aud))) settings['TRUSTED_PROXY_AUDIENCE'] = aud
+  }
   const issuer = settings['TRUSTED_PROXY_ISSUER']
   if (input.discovery === true && settings['TRUSTED_PROXY_JWKS_URL'] === undefined && typeof issuer === 'string') {
     settings['TRUSTED_PROXY_JWKS_URL'] = await discoveredKeySetUrl(issuer, input.fetch ?? globalThis.fetch.bind(globalThis))
