@@ -1,4 +1,4 @@
-import { bold, cyan, line } from './output.js'
+import { bold, cyan, dim, line } from './output.js'
 import { startEnrollmentStack } from './enrollment-stack.js'
 import { runWalkthrough } from './walkthrough.js'
 

@@ -18,7 +18,7 @@ const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (character
 export async function startProtectedApp(
   env: EnvInput,
   onEvent: (event: TrustedProxyAuthEvent) => void,
-  options: { enrollment?: EnrollmentSettings; logger?: Logger } = {},
+  options: { enrollment?: boolean | EnrollmentSettings; logger?: Logger } = {},
 ): Promise<RunningApp> {
   const app = express()
   app.get('/healthz', (_req, res) => {
