@@ -1,7 +1,7 @@
-import { parseCompactJws } from '../compact-jws.js'
 import { loadConfigWithEnrollment, type EnvInput, type TrustedProxyAuthConfig, type TrustedProxyAuthOptions } from '../config.js'
 import { TrustedProxyAuthError, type ConfigProblem } from '../errors.js'
 import { ENROLLMENT_CONTRACT } from '../generated/contract.js'
+import { decodeAssertion, LARGEST_ASSERTION_BYTES } from './decoded-assertion.js'
 import type { TrustedIdentity } from '../identity.js'
 import type { Logger } from '../logger.js'
 import { keyUrlProblem } from '../url-rules.js'
@@ -199,8 +199,8 @@ export async function checkEnrollment(proposal: EnrollmentProposal, assertion: s
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis)
   const env = withoutEnrollmentFile(options.env ?? {})
   const checks = new CheckList()
-  const parsed = parseCompactJws(assertion.trim(), { allowPadding: true })
-  const decoded = parsed ? { header: { ...parsed.protectedHeader }, claims: { ...parsed.payload } } : null
+  const read = decodeAssertion(assertion.trim())
+  const decoded = 'decoded' in read ? read.decoded : null
   const report = (extra: Partial<EnrollmentReport>): EnrollmentReport => {
     const list = checks.list()
     return { ok: list.every((check) => check.result === 'pass'), checks: list, decoded, keySetUrl: null, keys: [], subject: null, issuer: null, ...extra }
@@ -211,7 +211,7 @@ export async function checkEnrollment(proposal: EnrollmentProposal, assertion: s
     const carried = EMBEDDED_KEY_MEMBERS.filter((member) => member in decoded.header)
     checks.set('no_embedded_keys', carried.length === 0 ? 'pass' : 'fail', carried.length === 0 ? undefined : `header carries ${carried.map((m) => `"${m}"`).join(', ')}`)
   } else {
-    checks.set('no_embedded_keys', 'not_run', 'the assertion is not a compact JWS')
+    checks.set('no_embedded_keys', 'not_run', 'problem' in read && read.problem === 'too_large' ? `the assertion is longer than ${LARGEST_ASSERTION_BYTES} bytes` : 'the assertion is not a compact JWS')
   }
 
   const load = (overrides: TrustedProxyAuthOptions): TrustedProxyAuthConfig => loadConfigWithEnrollment(env, overrides, { discovery: 'off' }, proposal.settings)

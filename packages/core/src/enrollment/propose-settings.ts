@@ -1,10 +1,10 @@
-import { parseCompactJws } from '../compact-jws.js'
 import type { EnvInput } from '../config.js'
 import { TrustedProxyAuthError } from '../errors.js'
 import { ENROLLMENT_CONTRACT, ENV_CONTRACT } from '../generated/contract.js'
 import { FetchFailure, fetchKeyDocument } from '../key-fetch.js'
 import { jwksUriFromDiscovery, MAX_DISCOVERY_DOCUMENT_BYTES } from '../key-sources/openid-discovery.js'
 import { keyUrlProblem } from '../url-rules.js'
+import { decodeAssertion, LARGEST_ASSERTION_BYTES } from './decoded-assertion.js'
 import type { EnrollmentProposal, SettingValue } from './enrollment-types.js'
 
 export interface ProposeSettingsInput {
@@ -54,12 +54,15 @@ async function discoveredKeySetUrl(issuer: string, fetchImpl: typeof fetch): Pro
  * false) the assertion's own `iss` and `aud` for whatever is still open, and with `discovery` the key set URL
  * the issuer's discovery document names.
  * A proposal is only a suggestion: checkEnrollment decides. Throws `malformed_assertion` when the assertion is
- * not a compact JWS, `jwks_unavailable` (detail: the cause) when discovery fails, `invalid_config` when the
+ * not a compact JWS, `assertion_too_large` above 65536 bytes (no configuration accepts more), `jwks_unavailable` (detail: the cause) when discovery fails, `invalid_config` when the
  * issuer cannot be used for discovery.
  */
 export async function proposeSettings(input: ProposeSettingsInput): Promise<EnrollmentProposal> {
-  const parsed = parseCompactJws(input.assertion.trim(), { allowPadding: true })
-  if (!parsed) throw new TrustedProxyAuthError('malformed_assertion', { detail: 'not a compact JWS (three base64url segments with a JSON object header and payload)' })
+  const read = decodeAssertion(input.assertion.trim())
+  if ('problem' in read) {
+    if (read.problem === 'too_large') throw new TrustedProxyAuthError('assertion_too_large', { detail: `longer than ${LARGEST_ASSERTION_BYTES} bytes` })
+    throw new TrustedProxyAuthError('malformed_assertion', { detail: 'not a compact JWS (three base64url segments with a JSON object header and payload)' })
+  }
   const settings: Record<string, SettingValue> = {}
   for (const [name, value] of Object.entries(input.env ?? {})) {
     if (value === undefined || value.trim() === '' || !KNOWN.has(name) || FORBIDDEN.includes(name)) continue
@@ -67,7 +70,7 @@ export async function proposeSettings(input: ProposeSettingsInput): Promise<Enro
   }
   if (input.preset !== undefined) settings['TRUSTED_PROXY_PRESET'] = input.preset
   if (input.assertionHeader !== undefined && settings['TRUSTED_PROXY_ASSERTION_HEADER'] === undefined) settings['TRUSTED_PROXY_ASSERTION_HEADER'] = input.assertionHeader
-  const { iss, aud } = parsed.payload
+  const { iss, aud } = read.decoded.claims
   if (input.fromAssertion !== false) {
     if (settings['TRUSTED_PROXY_ISSUER'] === undefined && typeof iss === 'string' && iss !== '') settings['TRUSTED_PROXY_ISSUER'] = iss
     if (settings['TRUSTED_PROXY_AUDIENCE'] === undefined && ((typeof aud === 'string' && aud !== '') || isStringList(aud))) settings['TRUSTED_PROXY_AUDIENCE'] = aud
