@@ -1,5 +1,5 @@
-import { decodeJwt, decodeProtectedHeader } from 'jose'
 import type { HeadersInput } from '../../request-headers.js'
+import { decodeAssertion, LARGEST_ASSERTION_BYTES } from '../decoded-assertion.js'
 
 /** One header of the request whose value has the shape of a compact JWS (RFC 7515 section 7.1). */
 export interface ArrivedAssertion {
@@ -11,9 +11,7 @@ export interface ArrivedAssertion {
   readonly decoded: { readonly header: Record<string, unknown>; readonly claims: Record<string, unknown> } | null
 }
 
-const COMPACT_JWS = /^(?:bearer +)?([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i
-/** Far above any proxy's assertion; longer values are not offered for display. */
-const MAX_LENGTH = 16_384
+const COMPACT_JWS = /^(?:bearer +)?([A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*)$/i
 
 function pairs(headers: HeadersInput): Array<[string, string]> {
   if (typeof (headers as Headers).forEach === 'function' && typeof (headers as Headers).get === 'function') {
@@ -37,17 +35,13 @@ function pairs(headers: HeadersInput): Array<[string, string]> {
 export function arrivedAssertions(headers: HeadersInput): ArrivedAssertion[] {
   const found: ArrivedAssertion[] = []
   for (const [header, value] of pairs(headers)) {
-    if (header.toLowerCase() === 'cookie' || value.length > MAX_LENGTH) continue
+    if (header.toLowerCase() === 'cookie' || value.length > LARGEST_ASSERTION_BYTES) continue
     const match = COMPACT_JWS.exec(value.trim())
     if (!match) continue
     const assertion = match[1]!
-    let decoded: ArrivedAssertion['decoded'] = null
-    try {
-      decoded = { header: decodeProtectedHeader(assertion) as Record<string, unknown>, claims: decodeJwt(assertion) as Record<string, unknown> }
-    } catch {
-      // Shown as "not decodable"; the checks report the real reason.
-    }
-    found.push({ header, assertion, decoded })
+    const outcome = decodeAssertion(assertion)
+    // Not decodable is shown as such; the checks report the real reason.
+    found.push({ header, assertion, decoded: 'decoded' in outcome ? outcome.decoded : null })
   }
   return found
 }
