@@ -260,5 +260,18 @@ describe('enrollment page, trusting and revoking', () => {
     expect(existsSync(file)).toBe(false)
     expect((await protectedAnswer()).code).toBe('not_enrolled')
     expect(loggedCodes()).toEqual(['ABCDEFGHJK21', 'ABCDEFGHJK22'])
+    expect(lines.join('\n')).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/)
+  })
+
+  it('takes up a record written outside the page (the enroll CLI) at the next page request', async () => {
+    const written = operations()
+    const report = await written.checkEnrollment({ settings: {} }, 'unused')
+    const settings = { TRUSTED_PROXY_ISSUER: [ISSUER], TRUSTED_PROXY_AUDIENCE: ['app'], TRUSTED_PROXY_JWKS_URL: issuer.jwksUrl }
+    await written.writeEnrollmentRecord(file, written.enrollmentRecord(report, { settings }, 'cli'))
+    expect((await protectedAnswer()).code).toBe('not_enrolled')
+    const status = await browser().request('GET', MOUNT)
+    expect(status.status).toBe(200)
+    expect(status.body).toContain('via the command line')
+    expect((await protectedAnswer()).status).toBe(200)
   })
 })

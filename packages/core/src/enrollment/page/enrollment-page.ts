@@ -317,6 +317,19 @@ export function createEnrollmentPage(options: EnrollmentPageOptions): Enrollment
       }
     }
     if (!verifier.enrolled) {
+      // A record written meanwhile by `trusted-proxy-auth enroll` (or another instance) takes effect here.
+      try {
+        verifier.reload()
+      } catch (error) {
+        const detail = isTrustedProxyAuthError(error) ? (error.detail ?? error.message) : 'it could not be read'
+        return respond(500, renderMessage(mountPath, { kind: 'error', title: 'Invalid enrollment record', text: `The enrollment record exists but is not valid: ${detail}` }, false), session.setCookie)
+      }
+      if (verifier.enrolled) {
+        codes.retire()
+        safeLog(logger, 'warn', `enrolled: the enrollment record written outside this page is in force; protected routes now verify every request`)
+      }
+    }
+    if (!verifier.enrolled) {
       return action === '' ? notEnrolledPage(request, session, { status: 200 }) : notEnrolledAction(action, request, session)
     }
     const identity = await administrator(request, session.setCookie)
