@@ -114,6 +114,18 @@ describe('trusted-proxy-auth enroll', () => {
     expect(loadConfig({ TRUSTED_PROXY_ENROLLMENT_FILE: out, TRUSTED_PROXY_SHARED_SECRET: secret })).toMatchObject({ preset: 'authentik', assertionHeader: 'X-authentik-jwt' })
   })
 
+  it('does not print credentials a key URL carries (user information, query)', async () => {
+    const withQuery = `${issuer.jwksUrl}?token=query-secret-5678`
+    const run = await enroll([...base(), '--jwks-url', withQuery, '--out', outPath(), '--yes'], { stdin: token })
+    expect(run.code).toBe(0)
+    expect(run.stdout).not.toContain('query-secret-5678')
+    expect((JSON.parse(run.stdout) as { keySetUrl: string }).keySetUrl).toBe(issuer.jwksUrl)
+    // Fetch refuses user information in a URL (keys unavailable), and it is not printed either.
+    const withUser = await enroll([...base(), '--jwks-url', issuer.jwksUrl.replace('http://', 'http://user:pass-word-1234@'), '--out', outPath(), '--yes'], { stdin: token })
+    expect(withUser.code).toBe(3)
+    expect(withUser.stdout + withUser.stderr).not.toContain('pass-word-1234')
+  })
+
   it('exit 1: a failed check (expired assertion, other issuer), nothing written', async () => {
     for (const args of [['--now', String(T0 + 1000)], ['--audience', 'other-app']]) {
       const out = outPath()
@@ -122,6 +134,15 @@ describe('trusted-proxy-auth enroll', () => {
       expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, written: false })
       expect(existsSync(out)).toBe(false)
     }
+  })
+
+  it('exit 1: an assertion that is not a compact JWS still gets every check reported', async () => {
+    const run = await enroll([...base(), '--out', outPath(), '--yes'], { stdin: 'not-a-token' })
+    expect(run.code).toBe(1)
+    const printed = JSON.parse(run.stdout) as { decoded: unknown; checks: Array<{ id: string; result: string; detail?: string }> }
+    expect(printed.decoded).toBeNull()
+    expect(printed.checks.map((check) => check.result)).toEqual(['pass', 'pass', 'pass', 'not_run', 'fail', 'not_run', 'not_run', 'not_run', 'pass'])
+    expect(printed.checks[4]!.detail).toMatch(/^malformed_assertion/)
   })
 
   it('exit 2: a configuration the runtime refuses (plain-http key URL off loopback)', async () => {
@@ -144,9 +165,10 @@ describe('trusted-proxy-auth enroll', () => {
       [['--assertion-env', 'UNSET', '--out', outPath()], 'the variable --assertion-env names is not set or empty'],
       [['--discovery', '--jwks-url', issuer.jwksUrl, '--assertion', '-', '--out', outPath()], 'give either --jwks-url or --discovery, not both'],
       [['--now', 'soon', '--assertion', '-', '--out', outPath()], '--now must be a number of seconds since the epoch'],
+      [['--assertion', '-', '--out', outPath()], 'standard input held no assertion'],
     ]
     for (const [args, message] of cases) {
-      const run = await enroll(args, { stdin: token })
+      const run = await enroll(args, { stdin: message === 'standard input held no assertion' ? ' \n' : token })
       expect(run.code, message).toBe(2)
       expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { code: 'invalid_config', problems: [{ variable: 'arguments', message }] } })
     }

@@ -135,6 +135,7 @@ describe('checkEnrollment', () => {
     const report = await checkEnrollment(proposal, await sign({}, { now: T0 - 1000 }), { now: nowMs })
     expect(results(report)).toMatchObject({ assertion_signature: 'pass', fresh: 'fail', issuer: 'pass', audience: 'pass' })
     expect(detailOf(report, 'fresh')).toMatch(/^expired: exp /)
+    expect(report.subject).toBeNull()
   })
 
   it('refuses an assertion from another issuer or for another audience, reporting each', async () => {

@@ -58,7 +58,9 @@ async function challengeAssertion(flags: EnrollFlags, io: CliIo): Promise<string
   if (flags.assertion !== undefined && flags.assertionEnv !== undefined) throw usageError('give either --assertion - or --assertion-env, not both')
   if (flags.assertion !== undefined) {
     if (flags.assertion !== '-') throw usageError('--assertion takes - (read the assertion from standard input)')
-    return (await readAll(io.stdin)).trim()
+    const read = (await readAll(io.stdin)).trim()
+    if (read === '') throw usageError('standard input held no assertion')
+    return read
   }
   if (flags.assertionEnv !== undefined) {
     const value = io.env[flags.assertionEnv]

@@ -4,6 +4,7 @@ import { ENROLLMENT_CONTRACT } from '../generated/contract.js'
 import { decodeAssertion, LARGEST_ASSERTION_BYTES } from './decoded-assertion.js'
 import type { TrustedIdentity } from '../identity.js'
 import type { Logger } from '../logger.js'
+import { loggableUrl } from '../startup-report.js'
 import { keyUrlProblem } from '../url-rules.js'
 import { createVerifier } from '../verifier.js'
 import type { EnrollmentCheckId, EnrollmentCheckResult, EnrollmentProposal, EnrollmentReport } from './enrollment-types.js'
@@ -82,16 +83,16 @@ function problemText(error: unknown): string {
   return 'the configuration cannot be loaded'
 }
 
-/** Where keys would be fetched from, for check key_url_secure. */
+/** Where keys would be fetched from, for check key_url_secure (shown without user information, query or fragment). */
 function keyUrlCheck(config: TrustedProxyAuthConfig): { problem: string | null; detail: string } {
   const source = config.keySource
   switch (source.kind) {
     case 'jwks':
-      return { problem: keyUrlProblem(source.url), detail: source.url }
+      return { problem: keyUrlProblem(source.url), detail: loggableUrl(source.url) }
     case 'discovery':
-      return { problem: keyUrlProblem(source.discoveryUrl), detail: `${source.discoveryUrl} (OpenID discovery)` }
+      return { problem: keyUrlProblem(source.discoveryUrl), detail: `${loggableUrl(source.discoveryUrl)} (OpenID discovery)` }
     case 'kidTemplate':
-      return { problem: keyUrlProblem(source.template.replace('{kid}', 'kid')), detail: `${source.template} (one key per kid)` }
+      return { problem: keyUrlProblem(source.template.replace('{kid}', 'kid')), detail: `${loggableUrl(source.template)} (one key per kid)` }
     case 'sharedSecret':
       return { problem: null, detail: 'no key set: the key is TRUSTED_PROXY_SHARED_SECRET' }
   }
@@ -129,7 +130,8 @@ async function verifierChecks(checks: CheckList, run: VerifierRun, assertion: st
     try {
       const identity = await verifier.verifyAssertion(assertion, { now: nowSeconds })
       for (const id of ['assertion_signature', 'issuer', 'audience', 'fresh'] as const) checks.passUnlessDecided(id)
-      return identity
+      // Only a verification with the proposed configuration itself names the administrator.
+      return attempt === 0 ? identity : null
     } catch (error) {
       if (!(error instanceof TrustedProxyAuthError)) throw error
       const detail = error.detail ?? (error.code === 'jwks_unavailable' ? (verifier.status().lastError ?? undefined) : undefined)
@@ -244,7 +246,7 @@ export async function checkEnrollment(proposal: EnrollmentProposal, assertion: s
       checks.set('keys_reachable', 'fail', probe.cause)
       return report({ keySetUrl: probe.keySetUrl })
     }
-    checks.set('keys_reachable', 'pass', probe.keySetUrl)
+    checks.set('keys_reachable', 'pass', loggableUrl(probe.keySetUrl))
     checks.set('keys_usable', probe.unusable === null ? 'pass' : 'fail', probe.unusable ?? probe.usableDetail)
     if (probe.unusable !== null) return report({ keySetUrl: probe.keySetUrl, keys: probe.keys })
     verifierFetch = replayingFetch(probe.documents, fetchImpl)

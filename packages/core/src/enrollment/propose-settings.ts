@@ -34,6 +34,14 @@ const DEFAULT_TIMEOUT_SECONDS = Number(ENV_CONTRACT.variables.find((variable) =>
 
 const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string')
 
+/** The claims of the assertion, read without verification; throws assertion_too_large or malformed_assertion. */
+function claimsOf(assertion: string): Record<string, unknown> {
+  const read = decodeAssertion(assertion.trim())
+  if ('decoded' in read) return read.decoded.claims
+  if (read.problem === 'too_large') throw new TrustedProxyAuthError('assertion_too_large', { detail: `longer than ${LARGEST_ASSERTION_BYTES} bytes` })
+  throw new TrustedProxyAuthError('malformed_assertion', { detail: 'not a compact JWS (three base64url segments with a JSON object header and payload)' })
+}
+
 /** The discovered `jwks_uri` of `issuer` (OpenID Connect Discovery 1.0 section 4; the document must name exactly this issuer). */
 async function discoveredKeySetUrl(issuer: string, fetchImpl: typeof fetch): Promise<string> {
   if (keyUrlProblem(issuer) !== null) {
@@ -53,16 +61,12 @@ async function discoveredKeySetUrl(issuer: string, fetchImpl: typeof fetch): Pro
  * forbids in a record), the preset, the header that carried the assertion, then (unless `fromAssertion` is
  * false) the assertion's own `iss` and `aud` for whatever is still open, and with `discovery` the key set URL
  * the issuer's discovery document names.
- * A proposal is only a suggestion: checkEnrollment decides. Throws `malformed_assertion` when the assertion is
- * not a compact JWS, `assertion_too_large` above 65536 bytes (no configuration accepts more), `jwks_unavailable` (detail: the cause) when discovery fails, `invalid_config` when the
+ * A proposal is only a suggestion: checkEnrollment decides. When it reads the assertion (`fromAssertion`), throws
+ * `malformed_assertion` when it is not a compact JWS and `assertion_too_large` above 65536 bytes (no
+ * configuration accepts more); always `jwks_unavailable` (detail: the cause) when discovery fails, `invalid_config` when the
  * issuer cannot be used for discovery.
  */
 export async function proposeSettings(input: ProposeSettingsInput): Promise<EnrollmentProposal> {
-  const read = decodeAssertion(input.assertion.trim())
-  if ('problem' in read) {
-    if (read.problem === 'too_large') throw new TrustedProxyAuthError('assertion_too_large', { detail: `longer than ${LARGEST_ASSERTION_BYTES} bytes` })
-    throw new TrustedProxyAuthError('malformed_assertion', { detail: 'not a compact JWS (three base64url segments with a JSON object header and payload)' })
-  }
   const settings: Record<string, SettingValue> = {}
   for (const [name, value] of Object.entries(input.env ?? {})) {
     if (value === undefined || value.trim() === '' || !KNOWN.has(name) || FORBIDDEN.includes(name)) continue
@@ -70,8 +74,8 @@ export async function proposeSettings(input: ProposeSettingsInput): Promise<Enro
   }
   if (input.preset !== undefined) settings['TRUSTED_PROXY_PRESET'] = input.preset
   if (input.assertionHeader !== undefined && settings['TRUSTED_PROXY_ASSERTION_HEADER'] === undefined) settings['TRUSTED_PROXY_ASSERTION_HEADER'] = input.assertionHeader
-  const { iss, aud } = read.decoded.claims
   if (input.fromAssertion !== false) {
+    const { iss, aud } = claimsOf(input.assertion)
     if (settings['TRUSTED_PROXY_ISSUER'] === undefined && typeof iss === 'string' && iss !== '') settings['TRUSTED_PROXY_ISSUER'] = iss
     if (settings['TRUSTED_PROXY_AUDIENCE'] === undefined && ((typeof aud === 'string' && aud !== '') || isStringList(aud))) settings['TRUSTED_PROXY_AUDIENCE'] = aud
   }
