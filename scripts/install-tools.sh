@@ -16,6 +16,10 @@ if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then export
 # Field tests (packages/field-tests): the reverse proxies the recipes in docs/proxies configure.
 apt_packages+=(nginx caddy)
 
+# The enrollment page's browser tests (packages/demo/test/enrollment-browser.test.ts) drive Debian's Chromium
+# through playwright-core (no browser download); the suite skips without /usr/bin/chromium.
+apt_packages+=(chromium)
+
 # actionlint lints .github/workflows (packages/smoke/test/workflows.test.ts; the test skips without it).
 ACTIONLINT_VERSION=v1.7.12
 if ! { [[ -x "$TOOLS_BIN/actionlint" ]] && "$TOOLS_BIN/actionlint" -version | grep -qx "$ACTIONLINT_VERSION"; }; then

@@ -34,6 +34,14 @@ export { problemOptionsFor, rememberProblemOptions } from './problem-settings.js
 export type { ResolvedUser } from './resolve-user.js'
 export { checkRequirements, createRequirementGuard, grantedScopes, validateRequirements } from './requirements.js'
 export type { RequirementCheckResult, RequirementData, RequirementFailure, RequirementGuard, RouteRequirements } from './requirements.js'
+export { authenticationFromAdapterOptions } from './adapter-options.js'
+export type { AdapterAuthentication } from './adapter-options.js'
+export { createEnrollmentPage, DEFAULT_ENROLLMENT_PATH, MAX_FORM_BYTES } from './enrollment/page/enrollment-page.js'
+export type { EnrollmentPage, EnrollmentPageOptions, EnrollmentPageRequest, EnrollmentPageResponse, EnrollmentSettings } from './enrollment/page/enrollment-page.js'
+export { EnrollmentAwareVerifier, verifierProblemOptions } from './enrollment/page/enrollment-aware-verifier.js'
+export type { FailureCount } from './enrollment/page/enrollment-aware-verifier.js'
+export { enrollmentResponseForNode, writeEnrollmentResponse } from './enrollment/page/node-enrollment.js'
+export { FormTooLargeError, parseForm, readForm } from './enrollment/page/form-body.js'
 export {
   checkEnrollment,
   createEnrollmentCode,

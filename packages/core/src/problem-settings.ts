@@ -1,3 +1,4 @@
+import { verifierProblemOptions } from './enrollment/page/enrollment-aware-verifier.js'
 import type { ProblemOptions } from './problem-details.js'
 import type { Verifier } from './verifier.js'
 
@@ -10,8 +11,9 @@ import type { Verifier } from './verifier.js'
 const problemOptionsByRequest = new WeakMap<object, ProblemOptions>()
 
 /** Called by an adapter's middleware for every request it sees, before verifying. */
-export function rememberProblemOptions(request: object, verifier: Pick<Verifier, 'config'>): void {
-  problemOptionsByRequest.set(request, { problemDetail: verifier.config.problemDetail })
+export function rememberProblemOptions(request: object, verifier: Verifier): void {
+  // An enrollment-aware verifier has a configuration only once enrolled.
+  problemOptionsByRequest.set(request, verifierProblemOptions(verifier))
 }
 
 /**

@@ -7,6 +7,8 @@ export interface RunningProxy {
   readonly url: string
   /** Where requests are forwarded; changed when the demo restarts the app. */
   setUpstream(url: string): void
+  /** Claims signed into every assertion from now on on top of the demo user's (e.g. another `iss`); `{}` resets. */
+  setExtraClaims(claims: Readonly<Record<string, unknown>>): void
   close(): Promise<void>
 }
 
@@ -19,13 +21,14 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
  */
 export async function startIdentityAwareProxy(issuer: TestIssuer, upstream: string): Promise<RunningProxy> {
   let target = new URL(upstream)
+  let extraClaims: Readonly<Record<string, unknown>> = {}
   const server: Server = createServer((clientRequest, clientResponse) => {
     void (async () => {
       const headers: IncomingHttpHeaders = {}
       for (const [name, value] of Object.entries(clientRequest.headers)) {
         if (!HOP_BY_HOP.has(name) && name !== ASSERTION_HEADER.toLowerCase()) headers[name] = value
       }
-      headers[ASSERTION_HEADER.toLowerCase()] = await issuer.sign(DEMO_USER, { expiresIn: 60 })
+      headers[ASSERTION_HEADER.toLowerCase()] = await issuer.sign({ ...DEMO_USER, ...extraClaims }, { expiresIn: 60 })
       headers['x-forwarded-proto'] = 'http'
       headers['x-forwarded-host'] = clientRequest.headers.host ?? ''
       const upstreamRequest = forward(
@@ -47,6 +50,9 @@ export async function startIdentityAwareProxy(issuer: TestIssuer, upstream: stri
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     setUpstream(url) {
       target = new URL(url)
+    },
+    setExtraClaims(claims) {
+      extraClaims = claims
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
-import type { EnvInput, TrustedProxyAuthEvent } from '@mieweb/trusted-proxy-auth'
+import type { EnrollmentSettings, EnvInput, Logger, TrustedProxyAuthEvent } from '@mieweb/trusted-proxy-auth'
 import { trustedProxyAuth } from '@mieweb/trusted-proxy-auth-express'
 
 export interface RunningApp {
@@ -15,12 +15,16 @@ const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (character
  * The application being protected: ordinary Express code. The only line about authentication is the
  * `app.use(trustedProxyAuth(...))`; everything after it can rely on `req.user`.
  */
-export async function startProtectedApp(env: EnvInput, onEvent: (event: TrustedProxyAuthEvent) => void): Promise<RunningApp> {
+export async function startProtectedApp(
+  env: EnvInput,
+  onEvent: (event: TrustedProxyAuthEvent) => void,
+  options: { enrollment?: boolean | EnrollmentSettings; logger?: Logger } = {},
+): Promise<RunningApp> {
   const app = express()
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true })
   })
-  const auth = trustedProxyAuth({ env, onEvent })
+  const auth = trustedProxyAuth({ env, onEvent, ...options })
   app.use(auth)
   app.get('/api/me', (req, res) => {
     res.json(req.user)

@@ -64,6 +64,24 @@ describe('npm run demo', () => {
     expect(seen?.direct).toBe(401)
   })
 
+  it('--enroll prints the page URL and the code and keeps an app that answers not_enrolled running until interrupted', async () => {
+    let seen: Promise<{ page: number; api: number; code: string }> | undefined
+    const run = await runDemo(['--enroll'], (stdout, child) => {
+      if (seen || !stdout.includes('Ctrl+C stops')) return
+      const enrollUrl = /(http:\/\/127\.0\.0\.1:\d+\/\.well-known\/trusted-proxy-auth\/enroll)/.exec(stdout)?.[1]
+      const apiUrl = /(http:\/\/127\.0\.0\.1:\d+\/api\/me)/.exec(stdout)?.[1]
+      const code = /enrollment code: ([A-Z0-9]{12})/.exec(stdout)?.[1] ?? ''
+      seen = (async () => {
+        const page = (await fetch(enrollUrl!)).status
+        const api = (await fetch(apiUrl!)).status
+        child.kill('SIGINT')
+        return { page, api, code }
+      })()
+    })
+    expect(run.code).toBe(0)
+    expect(await seen).toMatchObject({ page: 200, api: 503, code: expect.stringMatching(/^[A-Z0-9]{12}$/) })
+  })
+
   it('refuses unknown arguments with the usage text', async () => {
     const run = await runDemo(['--bogus'])
     expect(run.code).toBe(2)

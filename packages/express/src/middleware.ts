@@ -1,6 +1,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import {
+  authenticationFromAdapterOptions,
+  enrollmentResponseForNode,
   isTrustedProxyAuthError,
+  verifierProblemOptions,
   rawHeaderPairs,
   rememberProblemOptions,
   resolveAdapterUser,
@@ -9,10 +12,11 @@ import {
   type TrustedProxyAuthError,
   type TrustedProxyAuthOptions,
   type Verifier,
+  writeEnrollmentResponse,
 } from '@mieweb/trusted-proxy-auth'
 import { peerAddress } from './peer-address.js'
 import type { TrustedProxyIdentity, TrustedProxyUser } from './user-type.js'
-import { verifierFromAdapterOptions, type VerifierSource } from '@mieweb/trusted-proxy-auth'
+import type { VerifierSource } from '@mieweb/trusted-proxy-auth'
 
 export interface ExpressTrustedProxyAuthOptions extends TrustedProxyAuthOptions, VerifierSource {
   /**
@@ -38,7 +42,7 @@ export type TrustedProxyAuthMiddleware = RequestHandler & {
 const ADAPTER_KEYS = ['resolveUser', 'onError', 'unless'] as const
 
 function sendProblem(res: Response, error: TrustedProxyAuthError, verifier: Verifier): void {
-  const problem = toProblemDetails(error, undefined, { problemDetail: verifier.config.problemDetail })
+  const problem = toProblemDetails(error, undefined, verifierProblemOptions(verifier))
   // end() rather than send(): send() would append a charset parameter to the problem media type.
   res.status(problem.status).set(problem.headers).end(JSON.stringify(problem.body))
 }
@@ -51,9 +55,18 @@ function sendProblem(res: Response, error: TrustedProxyAuthError, verifier: Veri
  */
 export function trustedProxyAuth(options: ExpressTrustedProxyAuthOptions = {}): TrustedProxyAuthMiddleware {
   const { resolveUser, onError, unless } = options
-  const verifier = verifierFromAdapterOptions(options, ADAPTER_KEYS)
+  const { verifier, enrollment } = authenticationFromAdapterOptions(options, ADAPTER_KEYS)
 
   const middleware = async function trustedProxyAuthMiddleware(req: Request, res: Response, next: NextFunction): Promise<void> {
+    if (enrollment?.handles(req.originalUrl)) {
+      try {
+        const answer = await enrollmentResponseForNode(enrollment, req, { peerAddress: peerAddress(req), path: req.originalUrl, parsedBody: req.body })
+        writeEnrollmentResponse(res, answer, req.method)
+      } catch (error) {
+        next(error)
+      }
+      return
+    }
     if (unless?.(req)) return next()
     rememberProblemOptions(req, verifier)
     let identity: TrustedProxyIdentity | null

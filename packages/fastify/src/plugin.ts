@@ -1,8 +1,13 @@
 import type { FastifyInstance, FastifyPluginOptions, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import {
+  authenticationFromAdapterOptions,
   ENV_CONTRACT,
+  verifierProblemOptions,
+  type EnrollmentPage,
   isTrustedProxyAuthError,
+  MAX_FORM_BYTES,
+  parseForm,
   rawHeaderPairs,
   rememberProblemOptions,
   resolveAdapterUser,
@@ -14,7 +19,7 @@ import {
 } from '@mieweb/trusted-proxy-auth'
 import { requireIdentity } from './require-identity.js'
 import type { TrustedProxyIdentity, TrustedProxyUser } from './user-type.js'
-import { verifierFromAdapterOptions, type VerifierSource } from '@mieweb/trusted-proxy-auth'
+import type { VerifierSource } from '@mieweb/trusted-proxy-auth'
 
 export interface FastifyTrustedProxyAuthOptions extends TrustedProxyAuthOptions, VerifierSource {
   /**
@@ -45,7 +50,7 @@ export interface TrustedProxyAuthPlugin {
 
 export const PLUGIN_NAME = '@mieweb/trusted-proxy-auth-fastify'
 const ADAPTER_KEYS = ['resolveUser', 'onError', 'global'] as const
-const OPTION_NAMES = new Set<string>([...ENV_CONTRACT.variables.map((variable) => variable.option), ...ADAPTER_KEYS, 'verifier', 'env', 'onEvent', 'logger'])
+const OPTION_NAMES = new Set<string>([...ENV_CONTRACT.variables.map((variable) => variable.option), ...ADAPTER_KEYS, 'verifier', 'env', 'onEvent', 'logger', 'enrollment'])
 
 function isFastifyInstance(value: unknown): value is FastifyInstance {
   return typeof (value as FastifyInstance).decorateRequest === 'function' && typeof (value as FastifyInstance).addHook === 'function'
@@ -63,10 +68,11 @@ function isFastifyInstance(value: unknown): value is FastifyInstance {
  */
 export function trustedProxyAuth(options: FastifyTrustedProxyAuthOptions = {}): TrustedProxyAuthPlugin {
   const { resolveUser, onError } = options
-  const verifier = verifierFromAdapterOptions(options, ADAPTER_KEYS)
+  const { verifier, enrollment } = authenticationFromAdapterOptions(options, ADAPTER_KEYS)
 
   async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     if (request.routeOptions.config.trustedProxyAuth === false) return
+    if (enrollment?.handles(request.url)) return
     rememberProblemOptions(request, verifier)
     let identity: TrustedProxyIdentity | null
     let user: TrustedProxyUser | undefined
@@ -80,7 +86,7 @@ export function trustedProxyAuth(options: FastifyTrustedProxyAuthOptions = {}): 
         await onError(error, request, reply)
         return reply
       }
-      const problem = toProblemDetails(error, undefined, { problemDetail: verifier.config.problemDetail })
+      const problem = toProblemDetails(error, undefined, verifierProblemOptions(verifier))
       // Returning the reply tells Fastify the request was answered here.
       return reply.code(problem.status).headers(problem.headers).send(JSON.stringify(problem.body))
     }
@@ -106,6 +112,7 @@ export function trustedProxyAuth(options: FastifyTrustedProxyAuthOptions = {}): 
     })
     if (options.global !== false) instance.addHook('onRequest', authenticate)
     if (!options.verifier) instance.addHook('onClose', async () => verifier.close())
+    if (enrollment) await instance.register(enrollmentRoutes(enrollment))
   }
 
   function pluginOrHook(first: FastifyInstance | FastifyRequest, second: FastifyPluginOptions | FastifyReply): Promise<unknown> {
@@ -114,6 +121,34 @@ export function trustedProxyAuth(options: FastifyTrustedProxyAuthOptions = {}): 
 
   const plugin = fp(pluginOrHook as (instance: FastifyInstance, options: FastifyPluginOptions) => Promise<void>, { fastify: '5.x', name: PLUGIN_NAME })
   return Object.assign(plugin, { verifier }) as unknown as TrustedProxyAuthPlugin
+}
+
+const FORM_TYPE = 'application/x-www-form-urlencoded'
+
+/**
+ * The enrollment page's routes in a scope of their own, so the URL-encoded form parser they need (added only
+ * when the application has none, e.g. @fastify/formbody) does not change how the application's routes parse.
+ */
+function enrollmentRoutes(page: EnrollmentPage) {
+  return async function enrollmentScope(scope: FastifyInstance): Promise<void> {
+    if (!scope.hasContentTypeParser(FORM_TYPE)) {
+      scope.addContentTypeParser(FORM_TYPE, { parseAs: 'string', bodyLimit: MAX_FORM_BYTES }, (_request, body, done) => done(null, parseForm(body as string)))
+    }
+    const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+      const body = request.body
+      const form =
+        request.method === 'POST'
+          ? body !== null && typeof body === 'object'
+            ? (Object.fromEntries(Object.entries(body as Record<string, unknown>).filter(([, value]) => typeof value === 'string')) as Record<string, string>)
+            : {}
+          : null
+      const answer = await page.handle({ method: request.method, path: request.url, headers: rawHeaderPairs(request.raw), form, peerAddress: request.ip })
+      return reply.code(answer.status).headers(answer.headers).send(answer.body)
+    }
+    const config = { trustedProxyAuth: false }
+    scope.route({ method: ['GET', 'POST'], url: page.mountPath, config, bodyLimit: MAX_FORM_BYTES, handler })
+    scope.route({ method: ['GET', 'POST'], url: `${page.mountPath}/*`, config, bodyLimit: MAX_FORM_BYTES, handler })
+  }
 }
 
 /** The plugin with its options given at registration: `app.register(fastifyTrustedProxyAuth, { mode: 'optional' })`. */

@@ -2,8 +2,14 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { env as runtimeEnv } from 'hono/adapter'
 import type { GetConnInfo } from 'hono/conninfo'
 import {
+  authenticationFromAdapterOptions,
   isTrustedProxyAuthError,
+  MAX_FORM_BYTES,
+  parseForm,
   rememberProblemOptions,
+  verifierProblemOptions,
+  type AdapterAuthentication,
+  type EnrollmentPage,
   resolveAdapterUser,
   toProblemDetails,
   type EnvInput,
@@ -14,7 +20,7 @@ import {
 } from '@mieweb/trusted-proxy-auth'
 import { peerAddress } from './peer-address.js'
 import type { TrustedProxyAuthVariables, TrustedProxyIdentity, TrustedProxyUser } from './variables.js'
-import { verifierFromAdapterOptions, type VerifierSource } from '@mieweb/trusted-proxy-auth'
+import type { VerifierSource } from '@mieweb/trusted-proxy-auth'
 
 export interface HonoTrustedProxyAuthOptions extends TrustedProxyAuthOptions, Omit<VerifierSource, 'env'> {
   /**
@@ -43,7 +49,7 @@ export type TrustedProxyAuthMiddleware = MiddlewareHandler<{ Variables: TrustedP
 const ADAPTER_KEYS = ['getConnInfo', 'resolveUser', 'onError'] as const
 
 function problemResponse(error: unknown, verifier: Verifier | undefined): Response {
-  const problem = toProblemDetails(error, undefined, { problemDetail: verifier?.config.problemDetail ?? 'generic' })
+  const problem = toProblemDetails(error, undefined, verifier ? verifierProblemOptions(verifier) : { problemDetail: 'generic' })
   return new Response(JSON.stringify(problem.body), { status: problem.status, headers: problem.headers })
 }
 
@@ -57,16 +63,19 @@ export function trustedProxyAuth(options: HonoTrustedProxyAuthOptions = {}): Tru
   const { getConnInfo, resolveUser, onError } = options
   const processEnv = globalThis.process?.env as EnvInput | undefined
   const envSource = options.env ?? (options.verifier || processEnv ? processEnv : (c: Context) => runtimeEnv(c) as EnvInput)
-  const build = (env: EnvInput | undefined): Verifier =>
-    verifierFromAdapterOptions({ ...options, env: options.verifier ? undefined : env }, ADAPTER_KEYS)
+  const build = (env: EnvInput | undefined): AdapterAuthentication =>
+    authenticationFromAdapterOptions({ ...options, env: options.verifier ? undefined : env }, ADAPTER_KEYS)
 
-  let verifier: Verifier | undefined = typeof envSource === 'function' ? undefined : build(envSource)
+  let built: AdapterAuthentication | undefined = typeof envSource === 'function' ? undefined : build(envSource)
+  let verifier: Verifier | undefined = built?.verifier
 
   const middleware: MiddlewareHandler<{ Variables: TrustedProxyAuthVariables }> = async function trustedProxyAuthMiddleware(c, next) {
     let identity: TrustedProxyIdentity | null
     let user: TrustedProxyUser | null = null
     try {
-      verifier ??= build((envSource as (c: Context) => EnvInput)(c))
+      built ??= build((envSource as (c: Context) => EnvInput)(c))
+      verifier = built.verifier
+      if (built.enrollment?.handles(c.req.path)) return await answerEnrollment(built.enrollment, c, getConnInfo)
       rememberProblemOptions(c, verifier)
       identity = (await verifier.verifyRequest({ headers: c.req.raw.headers, remoteAddress: peerAddress(c, getConnInfo) })) as TrustedProxyIdentity | null
       if (identity) user = (await resolveAdapterUser(resolveUser, identity, c)) as TrustedProxyUser
@@ -79,4 +88,19 @@ export function trustedProxyAuth(options: HonoTrustedProxyAuthOptions = {}): Tru
     await next()
   }
   return Object.defineProperty(middleware, 'verifier', { get: () => verifier, enumerable: true }) as TrustedProxyAuthMiddleware
+}
+
+/** The enrollment page's answer; the form is read here (URL-encoded, at most MAX_FORM_BYTES: 413 past it). */
+async function answerEnrollment(page: EnrollmentPage, c: Context, getConnInfo: GetConnInfo | undefined): Promise<Response> {
+  let form: Record<string, string> | null = null
+  if (c.req.method === 'POST') {
+    const declared = Number(c.req.header('content-length') ?? '0')
+    const text = declared > MAX_FORM_BYTES ? null : await c.req.text()
+    if (text === null || new TextEncoder().encode(text).byteLength > MAX_FORM_BYTES) {
+      return new Response(`the form is larger than ${MAX_FORM_BYTES} bytes\n`, { status: 413, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } })
+    }
+    form = (c.req.header('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded') ? parseForm(text) : {}
+  }
+  const answer = await page.handle({ method: c.req.method, path: c.req.path, headers: c.req.raw.headers, form, peerAddress: peerAddress(c, getConnInfo) })
+  return new Response(c.req.method === 'HEAD' ? null : answer.body, { status: answer.status, headers: answer.headers })
 }

@@ -1,6 +1,9 @@
 import type { Context, Middleware, Next } from 'koa'
 import {
+  authenticationFromAdapterOptions,
+  enrollmentResponseForNode,
   isTrustedProxyAuthError,
+  verifierProblemOptions,
   rawHeaderPairs,
   rememberProblemOptions,
   resolveAdapterUser,
@@ -12,7 +15,7 @@ import {
 } from '@mieweb/trusted-proxy-auth'
 import { peerAddress } from './peer-address.js'
 import type { TrustedProxyAuthState, TrustedProxyIdentity, TrustedProxyUser } from './user-type.js'
-import { verifierFromAdapterOptions, type VerifierSource } from '@mieweb/trusted-proxy-auth'
+import type { VerifierSource } from '@mieweb/trusted-proxy-auth'
 
 export interface KoaTrustedProxyAuthOptions extends TrustedProxyAuthOptions, VerifierSource {
   /**
@@ -35,7 +38,7 @@ export type TrustedProxyAuthMiddleware = Middleware<TrustedProxyAuthState> & {
 const ADAPTER_KEYS = ['resolveUser', 'onError', 'unless'] as const
 
 function answerProblem(ctx: Context, error: TrustedProxyAuthError, verifier: Verifier): void {
-  const problem = toProblemDetails(error, undefined, { problemDetail: verifier.config.problemDetail })
+  const problem = toProblemDetails(error, undefined, verifierProblemOptions(verifier))
   ctx.status = problem.status
   // Headers first: Koa picks text/plain for a string body only when no Content-Type is set yet.
   ctx.set(problem.headers)
@@ -49,9 +52,17 @@ function answerProblem(ctx: Context, error: TrustedProxyAuthError, verifier: Ver
  */
 export function trustedProxyAuth(options: KoaTrustedProxyAuthOptions = {}): TrustedProxyAuthMiddleware {
   const { resolveUser, onError, unless } = options
-  const verifier = verifierFromAdapterOptions(options, ADAPTER_KEYS)
+  const { verifier, enrollment } = authenticationFromAdapterOptions(options, ADAPTER_KEYS)
 
   const middleware = async function trustedProxyAuthMiddleware(ctx: Context, next: Next): Promise<void> {
+    if (enrollment?.handles(ctx.originalUrl)) {
+      const parsedBody = (ctx.request as { body?: unknown }).body
+      const answer = await enrollmentResponseForNode(enrollment, ctx.req, { peerAddress: peerAddress(ctx), path: ctx.originalUrl, parsedBody })
+      ctx.status = answer.status
+      ctx.set(answer.headers)
+      ctx.body = answer.body
+      return
+    }
     if (unless?.(ctx)) return next()
     rememberProblemOptions(ctx, verifier)
     let identity: TrustedProxyIdentity | null

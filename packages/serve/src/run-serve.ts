@@ -1,5 +1,17 @@
 import type { AddressInfo } from 'node:net'
-import { createVerifier, isTrustedProxyAuthError, loadConfig, type TrustedProxyAuthEvent, type TrustedProxyAuthOptions, type Verifier } from '@mieweb/trusted-proxy-auth'
+import {
+  authenticationFromAdapterOptions,
+  createVerifier,
+  ENV_CONTRACT,
+  isTrustedProxyAuthError,
+  loadConfig,
+  TrustedProxyAuthError,
+  type EnrollmentPage,
+  type EnrollmentSettings,
+  type TrustedProxyAuthEvent,
+  type TrustedProxyAuthOptions,
+  type Verifier,
+} from '@mieweb/trusted-proxy-auth'
 import { pino, type DestinationStream, type Logger } from 'pino'
 import { createServeMetrics } from './metrics.js'
 import { createEdgeServer } from './server.js'
@@ -12,6 +24,12 @@ export interface ServeOptions {
   logDestination?: DestinationStream
   /** Milliseconds the shutdown waits for answers in flight before it closes every connection. */
   shutdownGraceMs?: number
+  /**
+   * `--enroll`: serve the one-click enrollment page too (route it through the proxy to this server). Until an
+   * administrator enrolls, /verify answers 503 not_enrolled and the one-time code is logged; then /verify
+   * enforces the enrolled settings without a restart. Needs TRUSTED_PROXY_ENROLLMENT_FILE or `file`.
+   */
+  enroll?: boolean | EnrollmentSettings
 }
 
 export interface RunningEdgeVerifier {
@@ -47,18 +65,28 @@ function logEvent(logger: Logger, event: TrustedProxyAuthEvent): void {
  * and listens on TRUSTED_PROXY_SERVE_ADDRESS:TRUSTED_PROXY_SERVE_PORT.
  */
 export async function startEdgeVerifier(options: ServeOptions): Promise<RunningEdgeVerifier> {
-  const config = loadConfig(options.env, options.overrides ?? {})
   const logger = pino({ base: { service: 'trusted-proxy-auth-serve' }, timestamp: pino.stdTimeFunctions.isoTime }, options.logDestination ?? pino.destination(1))
   let verifier: Verifier | null = null
   const metrics = createServeMetrics(() => verifier)
-  verifier = createVerifier(config, {
-    onEvent(event) {
-      metrics.onEvent(event)
-      logEvent(logger, event)
-    },
-  })
+  const onEvent = (event: TrustedProxyAuthEvent): void => {
+    metrics.onEvent(event)
+    logEvent(logger, event)
+  }
+  let enrollment: EnrollmentPage | null = null
+  let config: { servePort: number; serveAddress: string }
+  if (options.enroll) {
+    const lines = { debug: (line: string) => logger.debug(line), info: (line: string) => logger.info(line), warn: (line: string) => logger.warn(line), error: (line: string) => logger.error(line) }
+    const authentication = authenticationFromAdapterOptions({ ...options.overrides, env: options.env, onEvent, logger: lines, enrollment: options.enroll }, [])
+    enrollment = authentication.enrollment
+    verifier = authentication.verifier
+    config = listenSettings(options.env, options.overrides ?? {})
+  } else {
+    const loaded = loadConfig(options.env, options.overrides ?? {})
+    verifier = createVerifier(loaded, { onEvent })
+    config = loaded
+  }
   const activeVerifier = verifier
-  const server = createEdgeServer({ verifier: activeVerifier, config, metrics, logger })
+  const server = createEdgeServer({ verifier: activeVerifier, config: enrollment ? null : (config as ReturnType<typeof loadConfig>), metrics, logger, enrollment })
   // Proxies keep connections to their auth service open; answer them promptly on shutdown.
   server.keepAliveTimeout = 5_000
   await new Promise<void>((resolve, reject) => {
@@ -70,7 +98,7 @@ export async function startEdgeVerifier(options: ServeOptions): Promise<RunningE
   })
   const { address, port } = server.address() as AddressInfo
   const host = address.includes(':') ? `[${address}]` : address
-  logger.info({ address, port, keySource: config.keySource.kind }, 'listening')
+  logger.info({ address, port, keySource: enrollment ? (enrollment.verifier.enrolled ? enrollment.verifier.config.keySource.kind : 'not enrolled') : (config as ReturnType<typeof loadConfig>).keySource.kind, ...(enrollment ? { enrollment: enrollment.mountPath } : {}) }, 'listening')
   let closing: Promise<void> | null = null
   return {
     url: `http://${host}:${port}`,
@@ -90,6 +118,21 @@ export async function startEdgeVerifier(options: ServeOptions): Promise<RunningE
       return closing
     },
   }
+}
+
+/**
+ * Where to listen before the settings are enrolled: TRUSTED_PROXY_SERVE_PORT and _ADDRESS (code options, then
+ * env) with the contract's defaults; the rest of the configuration comes with the enrollment record.
+ * @throws TrustedProxyAuthError `invalid_config` for a port that is not an integer from 0 to 65535.
+ */
+function listenSettings(env: Record<string, string | undefined>, overrides: TrustedProxyAuthOptions): { servePort: number; serveAddress: string } {
+  const defaults = (name: string): string => String(ENV_CONTRACT.variables.find((variable) => variable.name === name)?.default ?? '')
+  const portText = String(overrides.servePort ?? env['TRUSTED_PROXY_SERVE_PORT'] ?? defaults('TRUSTED_PROXY_SERVE_PORT')).trim()
+  const servePort = Number(portText)
+  if (!/^\d+$/.test(portText) || servePort > 65_535) {
+    throw new TrustedProxyAuthError('invalid_config', { problems: [{ variable: 'TRUSTED_PROXY_SERVE_PORT', message: 'must be an integer from 0 to 65535' }] })
+  }
+  return { servePort, serveAddress: String(overrides.serveAddress ?? env['TRUSTED_PROXY_SERVE_ADDRESS'] ?? defaults('TRUSTED_PROXY_SERVE_ADDRESS')).trim() }
 }
 
 /**

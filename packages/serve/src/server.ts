@@ -1,12 +1,26 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { isTrustedProxyAuthError, toProblemDetails, verifyNodeRequest, type TrustedIdentity, type TrustedProxyAuthConfig, type Verifier } from '@mieweb/trusted-proxy-auth'
+import {
+  enrollmentResponseForNode,
+  isTrustedProxyAuthError,
+  verifierProblemOptions,
+  toProblemDetails,
+  verifyNodeRequest,
+  writeEnrollmentResponse,
+  type EnrollmentPage,
+  type TrustedIdentity,
+  type TrustedProxyAuthConfig,
+  type Verifier,
+} from '@mieweb/trusted-proxy-auth'
 import type { Logger } from 'pino'
 import { identityHeaders } from './identity-headers.js'
 import type { ServeMetrics } from './metrics.js'
 
 export interface EdgeServerOptions {
   verifier: Verifier
-  config: TrustedProxyAuthConfig
+  /** The configuration the identity header names come from; null with `enrollment` (then the enrolled one, as it changes). */
+  config: TrustedProxyAuthConfig | null
+  /** The enrollment page (`serve --enroll`); `verifier` is then its enrollment-aware verifier. */
+  enrollment?: EnrollmentPage | null
   metrics: ServeMetrics
   logger: Logger
 }
@@ -55,7 +69,7 @@ async function answerVerify(
     response.end()
     options.metrics.observeVerification(identity ? 'ok' : 'anonymous', elapsed())
   } catch (error) {
-    const problem = toProblemDetails(error, undefined, { problemDetail: options.verifier.config.problemDetail })
+    const problem = toProblemDetails(error, undefined, verifierProblemOptions(options.verifier))
     response.writeHead(problem.status, problem.headers)
     response.end(JSON.stringify(problem.body))
     const outcome = isTrustedProxyAuthError(error) ? error.code : 'internal_error'
@@ -77,14 +91,21 @@ export function createEdgeServer(options: EdgeServerOptions): Server {
   const headersFor = (identity: TrustedIdentity): Record<string, string> => {
     let headers = encoded.get(identity)
     if (!headers) {
-      headers = { 'cache-control': 'no-store', ...identityHeaders(identity, options.config) }
+      headers = { 'cache-control': 'no-store', ...identityHeaders(identity, options.config ?? options.verifier.config) }
       encoded.set(identity, headers)
     }
     return headers
   }
+  const enrollment = options.enrollment ?? null
   return createServer((request, response) => {
     if (hasBody(request)) response.setHeader('connection', 'close')
     const path = pathOf(request)
+    if (enrollment?.handles(path)) {
+      enrollmentResponseForNode(enrollment, request, { peerAddress: request.socket.remoteAddress ?? null })
+        .then((answer) => writeEnrollmentResponse(response, answer, request.method))
+        .catch(() => sendJson(response, 500, { status: 'enrollment page failed' }))
+      return
+    }
     if (isVerifyPath(path)) {
       void answerVerify(request, response, options, headersFor)
       return
@@ -109,6 +130,6 @@ export function createEdgeServer(options: EdgeServerOptions): Server {
         .catch(() => sendJson(response, 500, { status: 'metrics unavailable' }))
       return
     }
-    sendJson(response, 404, { status: 'not found', paths: ['/verify', '/healthz', '/readyz', '/metrics'] })
+    sendJson(response, 404, { status: 'not found', paths: ['/verify', '/healthz', '/readyz', '/metrics', ...(enrollment ? [enrollment.mountPath] : [])] })
   })
 }

@@ -32,3 +32,4 @@ export {
 export { DISCOVERY_PATH, JWKS_PATH, startTestIssuer, type RunningTestIssuer, type StartTestIssuerOptions } from './loopback-issuer.js'
 export { bearer, DEFAULT_ASSERTION_HEADER, envFor, proxyHeaders, type EnvSource, type ProxyHeadersOptions } from './request-helpers.js'
 export type { AdapterConformanceOptions, ConformanceApp, ConformanceAppOptions, ConformanceAuthOptions } from './conformance/types.js'
+export { ENROLLMENT_PATH, enrollThroughPage, type EnrollmentFlowResult, type EnrollThroughPageOptions } from './enrollment-flow.js'
