@@ -1,3 +1,4 @@
+import { quoted } from '../detail-text.js'
 import { loadConfigWithEnrollment, type EnvInput, type TrustedProxyAuthConfig, type TrustedProxyAuthOptions } from '../config.js'
 import { TrustedProxyAuthError, type ConfigProblem } from '../errors.js'
 import { ENROLLMENT_CONTRACT } from '../generated/contract.js'
@@ -95,6 +96,10 @@ function keyUrlCheck(config: TrustedProxyAuthConfig): { problem: string | null; 
       return { problem: keyUrlProblem(source.template.replace('{kid}', 'kid')), detail: `${loggableUrl(source.template)} (one key per kid)` }
     case 'sharedSecret':
       return { problem: null, detail: 'no key set: the key is TRUSTED_PROXY_SHARED_SECRET' }
+    case 'jwksFile':
+      return { problem: null, detail: `no key URL: the key set is the file ${quoted(source.path)}` }
+    case 'inlineJwks':
+      return { problem: null, detail: 'no key URL: the key set is TRUSTED_PROXY_JWKS' }
   }
 }
 
@@ -232,6 +237,11 @@ export async function checkEnrollment(proposal: EnrollmentProposal, assertion: s
     }
     return report({})
   }
+  if (config.issuers.length > 0) {
+    // An enrollment proves one proxy with one challenge assertion; a list of issuers is configured directly.
+    checks.set('configuration_valid', 'fail', 'TRUSTED_PROXY_ISSUERS is configured directly: one enrollment checks one issuer and its key source')
+    return report({})
+  }
   checks.set('configuration_valid', 'pass')
 
   const keyUrl = keyUrlCheck(config)
@@ -253,8 +263,8 @@ export async function checkEnrollment(proposal: EnrollmentProposal, assertion: s
   }
 
   const identity = await verifierChecks(checks, { config, load, fetch: verifierFetch, clock }, assertion.trim(), decoded?.claims ?? null)
-  if (config.keySource.kind === 'kidTemplate' || config.keySource.kind === 'sharedSecret') {
-    // Keys are read per kid (or configured): the verifier's own load is the reachability and usability check.
+  if (config.keySource.kind !== 'jwks' && config.keySource.kind !== 'discovery') {
+    // Keys are read per kid, from a file or configured: the verifier's own load is the reachability and usability check.
     const signatureFailed = checks.failed('assertion_signature')
     const unknownKey = signatureFailed && /^unknown_key/.test(checks.list().find((check) => check.id === 'assertion_signature')?.detail ?? '')
     if (!checks.failed('keys_reachable')) checks.set('keys_reachable', 'pass', keyUrl.detail)
