@@ -55,7 +55,9 @@ def test_enroll_writes_the_record_and_prints_the_report(jwks_url: str, tmp_path:
     assert code == 0, text
     body = json.loads(text)
     assert set(body) == {"ok", "written", "out", "settings", "report"}
-    assert body["ok"] is True and body["written"] is True and body["out"] == str(out)
+    assert body["ok"] is True
+    assert body["written"] is True
+    assert body["out"] == str(out)
     assert body["settings"] == {
         "TRUSTED_PROXY_ASSERTION_HEADER": HEADER,
         "TRUSTED_PROXY_ISSUER": ISSUER,
@@ -113,7 +115,8 @@ def test_a_failed_check_exits_1_and_writes_nothing(
     code, text = enroll([*_flags(jwks_url, out), *extra, "--yes"], stdin=token)
     assert code == exit_code
     body = json.loads(text)
-    assert body["ok"] is False and body["written"] is False
+    assert body["ok"] is False
+    assert body["written"] is False
     assert [check["id"] for check in body["report"]["checks"] if check["result"] == "fail"] == [failed]
     assert token not in text
     assert not out.exists()
@@ -180,7 +183,9 @@ def test_a_terminal_shows_what_it_will_trust_and_asks(jwks_url: str, tmp_path: P
         )
         text = out.getvalue()
         assert code == (0 if written else 1)
-        assert "About to trust:" in text and "thumbprint" in text and "Write the enrollment record" in text
+        assert "About to trust:" in text
+        assert "thumbprint" in text
+        assert "Write the enrollment record" in text
         assert TOKEN not in text
         assert out_path.exists() is written
     os.unlink(out_path)

@@ -170,7 +170,7 @@ def run_enroll(
             try:
                 write_enrollment_record(out_path, enrollment_record(report, proposal, "cli"))
             except OSError:
-                raise _usage("the record cannot be written to --out (the directory must exist and be writable)") from None
+                raise _usage("the record cannot be written to --out (is its directory writable?)") from None
             written = True
         else:
             code = EXIT_CHECK_FAILED
