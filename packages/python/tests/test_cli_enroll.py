@@ -99,7 +99,7 @@ def test_enroll_from_an_environment_variable_and_the_default_out(jwks_url: str, 
         (["--issuer", "https://other.example"], TOKEN, 1, "issuer"),
         (["--audience", "other"], TOKEN, 1, "audience"),
         ([], make_key("ES256", "key-1").sign(claims()), 1, "assertion_signature"),
-        ([], KEY.sign(claims(exp=NOW - 3600)), 1, "fresh"),
+        ([], KEY.sign(claims(iat=NOW - 7200, exp=NOW - 3600)), 1, "fresh"),
         (
             [],
             KEY.sign(claims(), {"alg": "ES256", "kid": "key-1", "jku": "https://attacker.test/"}),

@@ -87,17 +87,19 @@ def _assertion(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO) 
 
 
 def _proposal(args: argparse.Namespace, assertion: str) -> EnrollmentProposal:
-    proposed = propose_settings(
+    """The flags are settings already decided; the assertion (and discovery) fill the rest."""
+    decided = {
+        setting_name(option): value
+        for option, value in (("issuer", args.issuer), ("audience", args.audience), ("jwksUrl", args.jwks_url))
+        if value is not None
+    }
+    return propose_settings(
         assertion,
         preset=args.preset,
-        discovery=args.discovery and args.jwks_url is None,
+        discovery=args.discovery,
+        env=decided,
         assertion_header=args.assertion_header,
     )
-    settings: dict[str, SettingValue] = dict(proposed.settings)
-    for option, value in (("issuer", args.issuer), ("audience", args.audience), ("jwksUrl", args.jwks_url)):
-        if value is not None:
-            settings[setting_name(option)] = value
-    return EnrollmentProposal(settings)
 
 
 def exit_code_of(report: EnrollmentReport) -> int:

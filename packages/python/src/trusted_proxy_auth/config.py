@@ -393,8 +393,17 @@ def _load(
             text = environment.get(name)
         if text is None:
             text = file_settings.get(name)
-        if text is None and name not in forbidden:
-            text = enrollment_settings.get(name)
+        recorded = None if name in forbidden else enrollment_settings.get(name)
+        if text is not None and recorded is not None:
+            # A record value hidden by a higher source must still be one the runtime accepts: the record may be
+            # used alone later.
+            hidden: list[ConfigProblem] = []
+            _parse_value(variable, recorded, hidden)
+            problems.extend(
+                ConfigProblem(problem.variable, f"{problem.message} (in {enrollment_file})") for problem in hidden
+            )
+        if text is None:
+            text = recorded
         if text is not None:
             explicit[name] = text
     preset_name = js_trim(explicit.get("TRUSTED_PROXY_PRESET", "")) or None

@@ -1,297 +1,358 @@
 """`check_enrollment`: the checks of contract/enrollment.json over one sans-I/O plan, with a sync and an async
-driver (`_key_fetch.run_plan` / `arun_plan`, like the key store's).
+driver (`_key_fetch.run_plan` / `arun_plan`, like the key store's). The TypeScript `checkEnrollment` decides
+every check the same way.
 
-Every check runs and reports (`not_run` only when what it needs is missing); enrollment is allowed only when
-all pass. Details name the rule and the value's place, never the assertion or key material."""
+The key set is fetched once and judged by the verifier's usability rules; the assertion is then verified by the
+real verifier with the proposed configuration against exactly the documents fetched (replayed, no second
+fetch). Details name the rule and the value's place, never the assertion or key material."""
 
 from __future__ import annotations
 
-import json
+import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 
-from trusted_proxy_auth._compact_jws import ParsedCompactJws, parse_compact_jws
-from trusted_proxy_auth._contract import setting_name
-from trusted_proxy_auth._detail_text import quoted, quoted_list
-from trusted_proxy_auth._key_fetch import FetchDeadline, FetchFailure, FetchPlan, KeyRequest, arun_plan, run_plan
-from trusted_proxy_auth._key_set import KeyMember, fits_algorithm, has_private_material, unusable_reason
-from trusted_proxy_auth._key_sources.candidates import try_candidates
-from trusted_proxy_auth._key_sources.key_source import (
-    DiscoverySource,
-    JwksSource,
-    KidTemplateSource,
-    SharedSecretSource,
+from trusted_proxy_auth._compact_jws import parse_compact_jws
+from trusted_proxy_auth._contract import enrollment_contract, setting_name
+from trusted_proxy_auth._key_fetch import (
+    FetchDeadline,
+    FetchFailure,
+    FetchPlan,
+    KeyRequest,
+    KeyResponse,
+    arun_plan,
+    run_plan,
 )
-from trusted_proxy_auth._key_sources.openid_discovery import MAX_DISCOVERY_DOCUMENT_BYTES, jwks_uri_from_discovery
-from trusted_proxy_auth._key_store import MAX_JWKS_BYTES
+from trusted_proxy_auth._key_sources.key_source import DiscoverySource, JwksSource, KidTemplateSource
+from trusted_proxy_auth._key_sources.kid_template_keys import MAX_PEM_BYTES
 from trusted_proxy_auth._url_rules import key_url_problem
-from trusted_proxy_auth.claims import check_times
 from trusted_proxy_auth.config import TrustedProxyAuthConfig, load_config_with_enrollment
-from trusted_proxy_auth.errors import TrustedProxyAuthError
+from trusted_proxy_auth.errors import ConfigProblem, TrustedProxyAuthError
+from trusted_proxy_auth.identity import Identity
+from trusted_proxy_auth.verifier import TrustedProxyAuth
 
-from .report import (
-    CheckResult,
-    EnrolledKey,
-    EnrollmentCheckResult,
-    EnrollmentProposal,
-    EnrollmentReport,
-    enrollment_checks,
-)
-from .thumbprint import jwk_thumbprint
+from .key_set_probe import KeySetProbe, probe_key_set
+from .record import record_problems
+from .report import CheckResult, EnrollmentCheckResult, EnrollmentProposal, EnrollmentReport, enrollment_checks
 
-_KEY_SET_ACCEPT = "application/jwk-set+json, application/json"
 #: RFC 8725 section 3.10: keys named or carried by the token itself are never trusted.
 EMBEDDED_KEY_MEMBERS = ("jwk", "jku", "x5u", "x5c")
-_NOT_COMPACT = "the assertion is not a compact JWS (three base64url segments with JSON objects)"
+_VERIFIER_CHECKS = ("assertion_signature", "issuer", "audience", "fresh")
 
 
-@dataclass
-class _Results:
-    results: dict[str, tuple[CheckResult, str | None]] = field(default_factory=dict)
+class _CheckList:
+    """The checks in contract order, each `not_run` until decided."""
 
-    def passed(self, check: str) -> None:
-        self.results[check] = ("pass", None)
+    def __init__(self) -> None:
+        self._results: dict[str, tuple[CheckResult, str | None]] = {
+            check_id: ("not_run", None) for check_id, _ in enrollment_checks()
+        }
 
-    def failed(self, check: str, detail: str) -> None:
-        self.results[check] = ("fail", detail)
+    def set(self, check_id: str, result: CheckResult, detail: str | None = None) -> None:
+        self._results[check_id] = (result, detail or None)
 
-    def not_run(self, check: str, detail: str) -> None:
-        self.results.setdefault(check, ("not_run", detail))
+    def pass_unless_decided(self, check_id: str) -> None:
+        if self._results[check_id][0] == "not_run":
+            self.set(check_id, "pass")
 
-    def report_checks(self) -> tuple[EnrollmentCheckResult, ...]:
-        checks = []
-        for check_id, title in enrollment_checks():
-            result, detail = self.results.get(check_id, ("not_run", None))
-            checks.append(EnrollmentCheckResult(check_id, title, result, detail))
-        return tuple(checks)
+    def failed(self, check_id: str) -> bool:
+        return self._results[check_id][0] == "fail"
+
+    def detail(self, check_id: str) -> str | None:
+        return self._results[check_id][1]
+
+    def listed(self) -> tuple[EnrollmentCheckResult, ...]:
+        titles = dict(enrollment_checks())
+        return tuple(
+            EnrollmentCheckResult(check_id, titles[check_id], result, detail)
+            for check_id, (result, detail) in self._results.items()
+        )
 
 
-def _now_seconds() -> float:
-    return time.time_ns() // 1_000_000 / 1000
+def _now_ms() -> float:
+    return float(time.time_ns() // 1_000_000)
 
 
-def _key_set_location(config: TrustedProxyAuthConfig, parsed: ParsedCompactJws | None) -> tuple[str | None, str]:
-    """The URL fetched first (the key set, or the discovery document) and why there is none."""
+def _proposal_problems(proposal: EnrollmentProposal) -> list[ConfigProblem]:
+    """The record schema's rules for `settings` (value types, forbidden settings)."""
+    probe = {
+        "format": enrollment_contract()["format"],
+        "settings": dict(proposal.settings),
+        "enrolledAt": "1970-01-01T00:00:00Z",
+        "enrolledBy": {"subject": "-", "issuer": "-", "method": "cli"},
+        "keySetUrl": None,
+        "keys": [],
+        "checks": [],
+    }
+    return [
+        ConfigProblem("settings", problem.replace("schema at /settings", "schema at settings"))
+        for problem in record_problems(probe)
+    ]
+
+
+def _problem_text(error: TrustedProxyAuthError) -> str:
+    return error.detail or error.message
+
+
+def _key_url_check(config: TrustedProxyAuthConfig) -> tuple[str | None, str]:
+    """(problem, detail) of check key_url_secure for where keys would be fetched from."""
     source = config.key_source
     if isinstance(source, JwksSource):
-        return source.url, ""
+        return key_url_problem(source.url), source.url
     if isinstance(source, DiscoverySource):
-        return source.discovery_url, ""
+        return key_url_problem(source.discovery_url), f"{source.discovery_url} (OpenID discovery)"
     if isinstance(source, KidTemplateSource):
-        kid = parsed.protected_header.get("kid") if parsed is not None else None
-        if not isinstance(kid, str):
-            return None, "keys are published one per kid and the assertion names no kid"
-        return None, "keys published one per kid (preset aws-alb) are not enrolled by these checks yet"
-    if isinstance(source, SharedSecretSource):
-        return None, f"a shared secret is never enrolled ({setting_name('sharedSecret')})"
-    return None, "the configuration names no key source"
+        return key_url_problem(source.template.replace("{kid}", "kid")), f"{source.template} (one key per kid)"
+    return None, f"no key set: the key is {setting_name('sharedSecret')}"
 
 
-def _key_set_members(body: bytes) -> list[dict[str, Any]]:
-    """The members of a key set document; raises FetchFailure naming what is wrong with it."""
-    try:
-        document = json.loads(body.decode("utf-8-sig", errors="replace"), parse_constant=lambda _name: _not_json())
-    except (ValueError, RecursionError):
-        raise FetchFailure("invalid JSON") from None
-    keys = document.get("keys") if isinstance(document, dict) else None
-    if not isinstance(keys, list) or not all(isinstance(key, dict) for key in keys):
-        raise FetchFailure("not a JSON Web Key Set")
-    if any(has_private_material(key) for key in keys):
-        raise FetchFailure("key set publishes private key material")
-    return keys
+def _moment_within_validity(claims: Mapping[str, Any]) -> float | None:
+    """A moment at which the assertion's time claims hold, to look past a freshness failure at issuer and
+    audience."""
+
+    def number(name: str) -> float | None:
+        value = claims.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            return float(value)
+        return None
+
+    iat, nbf, exp = number("iat"), number("nbf"), number("exp")
+    candidates = [value for value in (iat, nbf) if value is not None]
+    if candidates:
+        candidate = max(candidates)
+        return None if exp is not None and candidate >= exp else candidate
+    return None if exp is None else exp - 1
 
 
-def _not_json() -> Any:
-    raise ValueError("not JSON")
+class _ReplayTransport(httpx.BaseTransport):
+    """Answers the probed URLs from what the probe read; anything else is refused (no I/O outside the plan)."""
+
+    def __init__(self, documents: Mapping[str, KeyResponse]) -> None:
+        self._documents = documents
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        document = self._documents.get(str(request.url))
+        if document is None:
+            return httpx.Response(404)
+        headers = {"cache-control": document.cache_control} if document.cache_control else {}
+        return httpx.Response(200, headers=headers, content=document.body)
 
 
-def _enrolled_key(jwk: Mapping[str, Any]) -> EnrolledKey:
-    kid, alg = jwk.get("kid"), jwk.get("alg")
-    kty: Literal["RSA", "EC", "OKP"] = jwk["kty"]
-    return EnrolledKey(
-        kid if isinstance(kid, str) else None, kty, alg if isinstance(alg, str) else None, jwk_thumbprint(jwk)
-    )
-
-
-def _check_keys(
-    members: list[dict[str, Any]], config: TrustedProxyAuthConfig, results: _Results
-) -> list[dict[str, Any]]:
-    usable = [
-        jwk
-        for jwk in members
-        if unusable_reason(jwk) is None and any(fits_algorithm(jwk, alg) for alg in config.algorithms)
-    ]
-    if usable:
-        results.passed("keys_usable")
-    else:
-        results.failed(
-            "keys_usable",
-            f"none of the {len(members)} keys is a usable public key for {quoted_list(config.algorithms)}",
-        )
-    return usable
-
-
-def _check_header(parsed: ParsedCompactJws | None, results: _Results) -> None:
-    if parsed is None:
-        results.failed("no_embedded_keys", _NOT_COMPACT)
-        return
-    carried = [name for name in EMBEDDED_KEY_MEMBERS if name in parsed.protected_header]
-    if carried:
-        results.failed("no_embedded_keys", f"header member {quoted(carried[0])} is present")
-    else:
-        results.passed("no_embedded_keys")
-
-
-def _check_signature(
-    parsed: ParsedCompactJws | None,
+def _verifier_checks(
+    checks: _CheckList,
     config: TrustedProxyAuthConfig,
-    usable: list[dict[str, Any]] | None,
-    results: _Results,
-) -> None:
-    if parsed is None:
-        results.not_run("assertion_signature", _NOT_COMPACT)
-        return
-    if usable is None:
-        results.not_run("assertion_signature", "no key set was obtained")
-        return
-    alg = parsed.protected_header.get("alg")
-    if not isinstance(alg, str) or alg not in config.algorithms:
-        shown = quoted(alg) if isinstance(alg, str) else "none"
-        results.failed("assertion_signature", f"alg {shown} is not one of {quoted_list(config.algorithms)}")
-        return
-    kid = parsed.protected_header.get("kid")
-    candidates = [KeyMember(jwk) for jwk in usable if fits_algorithm(jwk, alg)]
-    if isinstance(kid, str) and any(member.kid == kid for member in candidates):
-        candidates = [member for member in candidates if member.kid == kid]
-    if try_candidates(parsed, alg, candidates) == "verified":
-        results.passed("assertion_signature")
-    else:
-        key = "without kid" if not isinstance(kid, str) else f"with kid {quoted(kid)}"
-        results.failed(
-            "assertion_signature", f"no key of this key set verifies the signature {key} and alg {quoted(alg)}"
+    load: Any,
+    documents: Mapping[str, KeyResponse],
+    now_ms: float,
+    assertion: str,
+    claims: Mapping[str, Any] | None,
+) -> Identity | None:
+    """Runs the real verifier and turns its answer into assertion_signature, issuer, audience and fresh (and
+    configuration_valid when the runtime would refuse the administrator for another reason). The verifier stops
+    at its first failing stage; a failing issuer, audience or time is then set aside (the verifier runs again with
+    that one rule satisfied) so that every later check still reports."""
+    overrides: dict[str, Any] = {}
+    now_seconds = now_ms / 1000
+    for attempt in range(4):
+        verifier = TrustedProxyAuth(
+            config if attempt == 0 else load(overrides),
+            transport=_ReplayTransport(documents),
+            clock=lambda: now_ms / 1000,
+            logs=False,
         )
-
-
-def _check_claims(
-    parsed: ParsedCompactJws | None, config: TrustedProxyAuthConfig, now: float, results: _Results
-) -> None:
-    if parsed is None:
-        for check in ("issuer", "audience", "fresh"):
-            results.not_run(check, _NOT_COMPACT)
-        return
-    claims = parsed.payload
-    iss = claims.get("iss")
-    if isinstance(iss, str) and iss in config.issuer:
-        results.passed("issuer")
-    else:
-        shown = quoted(iss) if isinstance(iss, str) else "absent or not a string"
-        results.failed("issuer", f"iss {shown} is not one of {quoted_list(config.issuer)}")
-    aud = claims.get("aud")
-    audiences = (
-        [aud]
-        if isinstance(aud, str)
-        else [item for item in aud if isinstance(item, str)]
-        if isinstance(aud, list)
-        else []
-    )
-    if any(item in config.audience for item in audiences):
-        results.passed("audience")
-    else:
-        shown = quoted_list(tuple(audiences)) if audiences else "absent"
-        results.failed("audience", f"aud {shown} holds none of {quoted_list(config.audience)}")
-    exp = claims.get("exp")
-    if not isinstance(exp, (int, float)) or isinstance(exp, bool):
-        results.failed("fresh", 'claim "exp" is absent or not a number')
-        return
-    try:
-        check_times(claims, float(exp), config, now)
-    except TrustedProxyAuthError as error:
-        results.failed("fresh", error.detail or error.message)
-    else:
-        results.passed("fresh")
+        try:
+            identity = verifier.verify_assertion(assertion, now=now_seconds)
+        except TrustedProxyAuthError as error:
+            detail = error.detail
+            if detail is None and error.code == "jwks_unavailable":
+                detail = verifier.status().last_error
+            described = error.code if detail is None else f"{error.code}: {detail}"
+            code = error.code
+            if code == "issuer_mismatch":
+                checks.pass_unless_decided("assertion_signature")
+                checks.pass_unless_decided("fresh")
+                checks.set("issuer", "fail", described)
+                iss = claims.get("iss") if claims is not None else None
+                if not isinstance(iss, str):
+                    return None
+                overrides["issuer"] = iss
+                continue
+            if code == "audience_mismatch":
+                for check in ("assertion_signature", "fresh", "issuer"):
+                    checks.pass_unless_decided(check)
+                checks.set("audience", "fail", described)
+                aud = claims.get("aud") if claims is not None else None
+                if not (
+                    isinstance(aud, str) or (isinstance(aud, list) and aud and all(isinstance(a, str) for a in aud))
+                ):
+                    return None
+                overrides["audience"] = aud
+                continue
+            if code in ("expired", "not_yet_valid"):
+                checks.pass_unless_decided("assertion_signature")
+                checks.set("fresh", "fail", described)
+                moment = None if claims is None else _moment_within_validity(claims)
+                if moment is None or moment == now_seconds:
+                    return None
+                now_seconds = moment
+                continue
+            if code == "missing_claim":
+                checks.pass_unless_decided("assertion_signature")
+                text = detail or ""
+                target = (
+                    "issuer"
+                    if text.startswith('claim "iss"')
+                    else "audience"
+                    if text.startswith('claim "aud"')
+                    else "fresh"
+                    if text.startswith(('claim "exp"', 'claim "iat"'))
+                    else "configuration_valid"
+                )
+                checks.set(
+                    target,
+                    "fail",
+                    f"the runtime would refuse the challenge assertion: {described}"
+                    if target == "configuration_valid"
+                    else described,
+                )
+                return None
+            if code in ("claim_mismatch", "forbidden_user"):
+                for check in _VERIFIER_CHECKS:
+                    checks.pass_unless_decided(check)
+                checks.set(
+                    "configuration_valid", "fail", f"the runtime would refuse the challenge assertion: {described}"
+                )
+                return None
+            if code == "jwks_unavailable":
+                if not checks.failed("keys_reachable"):
+                    checks.set("keys_reachable", "fail", detail)
+                checks.set("assertion_signature", "fail", described)
+                return None
+            # malformed_assertion, assertion_too_large, unsupported_algorithm, unknown_key, invalid_signature.
+            checks.set("assertion_signature", "fail", described)
+            return None
+        else:
+            for check in _VERIFIER_CHECKS:
+                checks.pass_unless_decided(check)
+            return identity
+        finally:
+            verifier.close()
+    return None
 
 
 def enrollment_plan(
-    proposal: EnrollmentProposal, assertion: str, env: Mapping[str, str] | None, now: float | None
+    proposal: EnrollmentProposal, assertion: str, env: Mapping[str, str] | None, now_ms: float | None
 ) -> FetchPlan[EnrollmentReport]:
     """The checks without I/O: yields each key request, is sent the response or thrown the FetchFailure."""
-    results = _Results()
+    enrollment_file = setting_name("enrollmentFile")
+    environment = {name: value for name, value in (env or {}).items() if name != enrollment_file}
+    checks = _CheckList()
     token = assertion.strip()
-    parsed = parse_compact_jws(token)
+    parsed = parse_compact_jws(token, allow_padding=True)
     decoded = None if parsed is None else {"header": dict(parsed.protected_header), "claims": dict(parsed.payload)}
-    subject_claim: object = None
-    issuer_claim = parsed.payload.get("iss") if parsed is not None else None
-    _check_header(parsed, results)
+
+    def report(
+        key_set_url: str | None = None, keys: tuple[Any, ...] = (), identity: Identity | None = None
+    ) -> EnrollmentReport:
+        listed = checks.listed()
+        return EnrollmentReport(
+            ok=all(check.result == "pass" for check in listed),
+            checks=listed,
+            decoded=decoded,
+            key_set_url=key_set_url,
+            keys=keys,
+            subject=identity.subject if identity is not None else None,
+            issuer=identity.issuer if identity is not None else None,
+        )
+
+    if decoded is not None:
+        carried = [member for member in EMBEDDED_KEY_MEMBERS if member in decoded["header"]]
+        checks.set(
+            "no_embedded_keys",
+            "fail" if carried else "pass",
+            f"header carries {', '.join(chr(34) + member + chr(34) for member in carried)}" if carried else None,
+        )
+    else:
+        checks.set("no_embedded_keys", "not_run", "the assertion is not a compact JWS")
+
+    def load(overrides: Mapping[str, Any]) -> TrustedProxyAuthConfig:
+        return load_config_with_enrollment(environment, proposal.settings, "off", **overrides)
+
     try:
-        config: TrustedProxyAuthConfig | None = load_config_with_enrollment(env, proposal.settings)
+        own_problems = _proposal_problems(proposal)
+        if own_problems:
+            raise TrustedProxyAuthError("invalid_config", problems=own_problems)
+        config = load({})
     except TrustedProxyAuthError as error:
-        config = None
-        results.failed("configuration_valid", error.detail or error.message)
-    else:
-        results.passed("configuration_valid")
-    key_set_url: str | None = None
-    keys: tuple[EnrolledKey, ...] = ()
-    if config is None:
-        for check in (
-            "key_url_secure",
-            "keys_reachable",
-            "keys_usable",
-            "assertion_signature",
-            "issuer",
-            "audience",
-            "fresh",
-        ):
-            results.not_run(check, "the proposed configuration is invalid")
-    else:
-        if parsed is not None:
-            subject_claim = parsed.payload.get(config.claim_subject)
-        usable: list[dict[str, Any]] | None = None
-        url, missing = _key_set_location(config, parsed)
-        if url is None:
-            results.failed("key_url_secure", missing)
-            results.not_run("keys_reachable", missing)
-            results.not_run("keys_usable", missing)
-        elif (problem := key_url_problem(url)) is not None:
-            results.failed("key_url_secure", problem)
-            results.not_run("keys_reachable", "the key set URL is refused")
-            results.not_run("keys_usable", "the key set URL is refused")
-        else:
-            results.passed("key_url_secure")
+        checks.set("configuration_valid", "fail", _problem_text(error))
+        jwks_url = proposal.settings.get(setting_name("jwksUrl"))
+        if isinstance(jwks_url, str):
+            problem = key_url_problem(jwks_url.strip())
+            checks.set(
+                "key_url_secure",
+                "pass" if problem is None else "fail",
+                jwks_url.strip() if problem is None else f"{setting_name('jwksUrl')} {problem}",
+            )
+        return report()
+    checks.set("configuration_valid", "pass")
+
+    problem, where = _key_url_check(config)
+    checks.set("key_url_secure", "pass" if problem is None else "fail", where if problem is None else problem)
+    if problem is not None:
+        return report()
+
+    documents: Mapping[str, KeyResponse] = {}
+    probe: KeySetProbe | None = None
+    source = config.key_source
+    if isinstance(source, (JwksSource, DiscoverySource)):
+        probe = yield from probe_key_set(config)
+        if probe.cause is not None:
+            checks.set("keys_reachable", "fail", probe.cause)
+            return report(probe.key_set_url)
+        checks.set("keys_reachable", "pass", probe.key_set_url)
+        checks.set("keys_usable", "pass" if probe.unusable is None else "fail", probe.unusable or probe.usable_detail)
+        if probe.unusable is not None:
+            return report(probe.key_set_url, probe.keys)
+        documents = probe.documents
+    elif isinstance(source, KidTemplateSource) and parsed is not None:
+        # One PEM key per kid: read the assertion's own kid's key here, so the verifier needs no I/O of its own.
+        kid = parsed.protected_header.get("kid")
+        if isinstance(kid, str) and "/" not in kid:
+            url = source.template.replace("{kid}", kid)
+            request = KeyRequest(url, config.jwks_timeout, MAX_PEM_BYTES, "application/x-pem-file, text/plain, */*")
             try:
-                if isinstance(config.key_source, DiscoverySource):
-                    request = KeyRequest(url, config.jwks_timeout, MAX_DISCOVERY_DOCUMENT_BYTES, "application/json")
-                    document = yield request, FetchDeadline(request.timeout)
-                    url = jwks_uri_from_discovery(document.body, config.key_source.issuer)
-                request = KeyRequest(url, config.jwks_timeout, MAX_JWKS_BYTES, _KEY_SET_ACCEPT)
-                response = yield request, FetchDeadline(request.timeout)
+                documents = {url: (yield request, FetchDeadline(request.timeout))}
             except FetchFailure as failure:
-                results.failed("keys_reachable", failure.reason)
-                results.not_run("keys_usable", "the key set was not obtained")
-            else:
-                results.passed("keys_reachable")
-                key_set_url = url
-                try:
-                    members = _key_set_members(response.body)
-                except FetchFailure as failure:
-                    results.failed("keys_usable", failure.reason)
-                else:
-                    usable = _check_keys(members, config, results)
-                    keys = tuple(_enrolled_key(jwk) for jwk in usable)
-        _check_signature(parsed, config, usable, results)
-        _check_claims(parsed, config, _now_seconds() if now is None else now, results)
-    checks = results.report_checks()
-    return EnrollmentReport(
-        ok=all(check.result == "pass" for check in checks),
-        checks=checks,
-        decoded=decoded,
-        key_set_url=key_set_url,
-        keys=keys,
-        subject=subject_claim if isinstance(subject_claim, str) else None,
-        issuer=issuer_claim if isinstance(issuer_claim, str) else None,
+                checks.set("keys_reachable", "fail", failure.reason)
+
+    identity = _verifier_checks(
+        checks,
+        config,
+        load,
+        documents,
+        _now_ms() if now_ms is None else now_ms,
+        token,
+        decoded["claims"] if decoded is not None else None,
+    )
+    if not isinstance(source, (JwksSource, DiscoverySource)):
+        # Keys are read per kid (or configured): the verifier's own load is the reachability and usability check.
+        signature_detail = checks.detail("assertion_signature") or ""
+        unknown_key = checks.failed("assertion_signature") and signature_detail.startswith("unknown_key")
+        if not checks.failed("keys_reachable"):
+            checks.set("keys_reachable", "pass", where)
+        checks.set(
+            "keys_usable",
+            "fail" if unknown_key else "not_run" if checks.failed("keys_reachable") else "pass",
+            "no usable key for the assertion" if unknown_key else None,
+        )
+    reachable = probe is not None and probe.cause is None
+    return report(
+        probe.key_set_url if reachable and probe is not None else None,
+        probe.keys if reachable and probe is not None else (),
+        identity,
     )
 
 
@@ -303,12 +364,13 @@ def check_enrollment(
     now: float | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> EnrollmentReport:
-    """Runs every check of contract/enrollment.json on `proposal` and the challenge `assertion` (blocking
-    fetches). `env` (default `os.environ`) is the environment the application will run with: its settings win
-    over the proposal's, as at run time (configuration_valid checks exactly that). `now`: Unix seconds
-    (default: the clock). `transport`: httpx transport (tests). Never raises for a failed check: the report
-    says which failed; the assertion is not kept in it."""
-    return run_plan(enrollment_plan(proposal, assertion, env, now), transport)
+    """Runs every check of contract/enrollment.json, in order, on `proposal` and the challenge `assertion` that
+    came through the proxy (blocking fetches). `env`: other settings the runtime will have (environment
+    variables; they win over the proposal, as over a record); default none, so the proposal alone is checked;
+    the enrollment file setting in it is ignored. `now`: Unix seconds (default: the clock). `transport`: httpx
+    transport (tests). Never raises for a failing check (see `ok`); the report holds decoded claims for display
+    and RFC 7638 thumbprints, never the assertion or key material."""
+    return run_plan(enrollment_plan(proposal, assertion, env, None if now is None else now * 1000), transport)
 
 
 async def acheck_enrollment(
@@ -319,5 +381,5 @@ async def acheck_enrollment(
     now: float | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> EnrollmentReport:
-    """`check_enrollment` without blocking the event loop."""
-    return await arun_plan(enrollment_plan(proposal, assertion, env, now), transport)
+    """`check_enrollment` without blocking the event loop (the key fetches are the only I/O)."""
+    return await arun_plan(enrollment_plan(proposal, assertion, env, None if now is None else now * 1000), transport)

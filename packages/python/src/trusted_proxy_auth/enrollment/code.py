@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import re
 import secrets
 from functools import cache
 
@@ -22,8 +24,17 @@ def create_enrollment_code() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
+def _normalised(code: str) -> str:
+    """What a person may type: case, spaces and hyphens do not matter."""
+    return re.sub(r"[\s-]", "", code).upper()
+
+
 def enrollment_code_matches(expected: str, given: str) -> bool:
-    """Whether `given` is the code, compared in constant time (hmac.compare_digest). Surrounding white space
-    is ignored and letters are compared in upper case, so a code typed from a log line still matches."""
-    normalised = given.strip().upper()
-    return hmac.compare_digest(expected.encode("utf-8"), normalised.encode("utf-8"))
+    """Whether `given` is the code `expected`, compared in constant time (hmac.compare_digest of the SHA-256
+    digests, so neither the length nor the position of the first difference shows in the timing). Case, spaces
+    and hyphens are ignored. An empty expected code matches nothing."""
+    if expected == "":
+        return False
+    digest_expected = hashlib.sha256(_normalised(expected).encode("utf-8")).digest()
+    digest_given = hashlib.sha256(_normalised(given).encode("utf-8")).digest()
+    return hmac.compare_digest(digest_expected, digest_given)

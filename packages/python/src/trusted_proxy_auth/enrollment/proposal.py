@@ -1,12 +1,15 @@
-"""`propose_settings`: the settings an administrator is offered, from a preset or from the challenge assertion
-(plus OpenID discovery for the key set URL)."""
+"""`propose_settings`: the settings an administrator is offered, from what is already decided, a preset and the
+challenge assertion (plus OpenID discovery for the key set URL). The TypeScript `proposeSettings` proposes the
+same."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import httpx
 
 from trusted_proxy_auth._compact_jws import parse_compact_jws
-from trusted_proxy_auth._contract import setting_name
+from trusted_proxy_auth._contract import enrollment_contract_forbidden_settings, env_variables, setting_name
 from trusted_proxy_auth._key_fetch import FetchDeadline, FetchFailure, FetchPlan, KeyRequest, arun_plan, run_plan
 from trusted_proxy_auth._key_sources.openid_discovery import (
     MAX_DISCOVERY_DOCUMENT_BYTES,
@@ -14,41 +17,70 @@ from trusted_proxy_auth._key_sources.openid_discovery import (
     jwks_uri_from_discovery,
 )
 from trusted_proxy_auth._url_rules import key_url_problem
-from trusted_proxy_auth.errors import TrustedProxyAuthError
+from trusted_proxy_auth.errors import ConfigProblem, TrustedProxyAuthError
 
 from .record import SettingValue
 from .report import EnrollmentProposal
 
-#: Seconds a discovery request may take (the contract default of the key fetch timeout).
-DEFAULT_DISCOVERY_TIMEOUT = 5.0
+
+def _default_timeout() -> float:
+    for variable in env_variables():
+        if variable["option"] == "jwksTimeout":
+            return float(variable["default"])
+    return 5.0
 
 
 def _proposal_plan(
-    assertion: str, preset: str | None, discovery: bool, assertion_header: str | None, timeout: float
+    assertion: str,
+    preset: str | None,
+    discovery: bool,
+    env: Mapping[str, str] | None,
+    assertion_header: str | None,
 ) -> FetchPlan[EnrollmentProposal]:
-    parsed = parse_compact_jws(assertion.strip())
+    parsed = parse_compact_jws(assertion.strip(), allow_padding=True)
     if parsed is None:
-        raise TrustedProxyAuthError("malformed_assertion", detail="not a compact JWS")
-    settings: dict[str, SettingValue] = {}
-    if preset:
-        settings["TRUSTED_PROXY_PRESET"] = preset
-    if assertion_header:
-        settings[setting_name("assertionHeader")] = assertion_header
-    iss = parsed.payload.get("iss")
-    if isinstance(iss, str) and iss != "":
-        settings[setting_name("issuer")] = iss
-    aud = parsed.payload.get("aud")
-    if isinstance(aud, str) and aud != "":
-        settings[setting_name("audience")] = aud
-    elif isinstance(aud, list) and aud and all(isinstance(item, str) for item in aud):
-        settings[setting_name("audience")] = [str(item) for item in aud]
-    if discovery:
-        if not isinstance(iss, str) or key_url_problem(discovery_url_for(iss)) is not None:
-            raise TrustedProxyAuthError("jwks_unavailable", detail="discovery needs an https issuer in the assertion")
-        request = KeyRequest(discovery_url_for(iss), timeout, MAX_DISCOVERY_DOCUMENT_BYTES, "application/json")
+        raise TrustedProxyAuthError(
+            "malformed_assertion",
+            detail="not a compact JWS (three base64url segments with a JSON object header and payload)",
+        )
+    known = {variable["name"] for variable in env_variables()}
+    forbidden = set(enrollment_contract_forbidden_settings())
+    settings: dict[str, SettingValue] = {
+        name: value
+        for name, value in (env or {}).items()
+        if value is not None and value.strip() != "" and name in known and name not in forbidden
+    }
+    if preset is not None:
+        settings[setting_name("preset")] = preset
+    header_name, issuer_name, audience_name, jwks_name = (
+        setting_name(option) for option in ("assertionHeader", "issuer", "audience", "jwksUrl")
+    )
+    if assertion_header is not None and header_name not in settings:
+        settings[header_name] = assertion_header
+    iss, aud = parsed.payload.get("iss"), parsed.payload.get("aud")
+    if issuer_name not in settings and isinstance(iss, str) and iss != "":
+        settings[issuer_name] = iss
+    if audience_name not in settings:
+        if isinstance(aud, str) and aud != "":
+            settings[audience_name] = aud
+        elif isinstance(aud, list) and aud and all(isinstance(item, str) for item in aud):
+            settings[audience_name] = [str(item) for item in aud]
+    issuer = settings.get(issuer_name)
+    if discovery and jwks_name not in settings and isinstance(issuer, str):
+        if key_url_problem(issuer) is not None:
+            raise TrustedProxyAuthError(
+                "invalid_config",
+                problems=[
+                    ConfigProblem(
+                        issuer_name, "cannot be used for discovery: it must be an https URL (http only on loopback)"
+                    )
+                ],
+            )
+        timeout = _default_timeout()
+        request = KeyRequest(discovery_url_for(issuer), timeout, MAX_DISCOVERY_DOCUMENT_BYTES, "application/json")
         try:
             response = yield request, FetchDeadline(timeout)
-            settings[setting_name("jwksUrl")] = jwks_uri_from_discovery(response.body, iss)
+            settings[jwks_name] = jwks_uri_from_discovery(response.body, issuer)
         except FetchFailure as failure:
             raise TrustedProxyAuthError("jwks_unavailable", detail=failure.reason) from None
     return EnrollmentProposal(settings)
@@ -59,16 +91,18 @@ def propose_settings(
     *,
     preset: str | None = None,
     discovery: bool = False,
+    env: Mapping[str, str] | None = None,
     assertion_header: str | None = None,
-    timeout: float = DEFAULT_DISCOVERY_TIMEOUT,
     transport: httpx.BaseTransport | None = None,
 ) -> EnrollmentProposal:
-    """Settings proposed from the (unverified, display-only) challenge `assertion`: the preset, the header it
-    came in, its `iss` and `aud`, and with `discovery` the key set URL the issuer's OpenID configuration names
-    (OpenID Connect Discovery 1.0 section 4; the document must name the same issuer). Nothing is trusted
-    here: `check_enrollment` decides. Raises `malformed_assertion` for a token that is not a compact JWS and
-    `jwks_unavailable` (detail: the cause) when discovery fails."""
-    return run_plan(_proposal_plan(assertion, preset, discovery, assertion_header, timeout), transport)
+    """Settings to propose for enrollment: those already decided in `env` (known settings, never the ones
+    contract/enrollment.json forbids in a record), the preset, the header that carried the assertion, then the
+    (unverified, display-only) assertion's own `iss` and `aud` for whatever is still open, and with `discovery`
+    the key set URL the issuer's OpenID configuration names (OpenID Connect Discovery 1.0 section 4; the
+    document must name exactly this issuer). A proposal is only a suggestion: `check_enrollment` decides.
+    Raises `malformed_assertion` for a token that is not a compact JWS, `jwks_unavailable` (detail: the cause)
+    when discovery fails, `invalid_config` when the issuer cannot be used for discovery."""
+    return run_plan(_proposal_plan(assertion, preset, discovery, env, assertion_header), transport)
 
 
 async def apropose_settings(
@@ -76,9 +110,9 @@ async def apropose_settings(
     *,
     preset: str | None = None,
     discovery: bool = False,
+    env: Mapping[str, str] | None = None,
     assertion_header: str | None = None,
-    timeout: float = DEFAULT_DISCOVERY_TIMEOUT,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> EnrollmentProposal:
     """`propose_settings` without blocking the event loop."""
-    return await arun_plan(_proposal_plan(assertion, preset, discovery, assertion_header, timeout), transport)
+    return await arun_plan(_proposal_plan(assertion, preset, discovery, env, assertion_header), transport)

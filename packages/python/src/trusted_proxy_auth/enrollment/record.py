@@ -6,11 +6,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from functools import cache
 from typing import Any, Literal, TypedDict, cast
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
 from trusted_proxy_auth._contract import read_contract_file, setting_name
 from trusted_proxy_auth._events import EventListener, emit
@@ -60,18 +61,37 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
-def _where(path: Any) -> str:
-    parts = [str(part) for part in path]
-    return "/".join(parts) if parts else "the document"
+#: At most this many schema problems are listed; a wholly wrong file would otherwise list hundreds.
+_MAX_LISTED = 20
+_NAMED_SEGMENT = re.compile(r"(?:[A-Za-z]{1,40}|TRUSTED_PROXY_[A-Z0-9_]{1,80}|[0-9]{1,4})")
+_NAMED_MEMBER = re.compile(r"(?:[A-Za-z]{1,40}|TRUSTED_PROXY_[A-Z0-9_]{1,80})")
+
+
+def _location(error: ValidationError) -> str:
+    """Where the schema failed as a JSON Pointer, keeping only segments that are setting or member names of the
+    schema (any other becomes `*`), plus the offending member's name for additionalProperties."""
+    named = [str(part) if _NAMED_SEGMENT.fullmatch(str(part)) else "*" for part in error.absolute_path]
+    member = ""
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        extras = [name for name in error.instance if name not in allowed]
+        if extras and _NAMED_MEMBER.fullmatch(str(extras[0])):
+            member = f"/{extras[0]}"
+    return re.sub(r"^//", "/", f"/{'/'.join(named)}{member}")
 
 
 def record_problems(document: object) -> list[str]:
-    """Every schema violation of `document`, as `<JSON path> fails <schema keyword>`: the path and the rule,
-    never the offending value (a misplaced secret must not reach a log through this message). Sorted, so
-    both languages list them alike."""
-    return sorted(
-        {f"{_where(error.absolute_path)} fails {error.validator}" for error in _validator().iter_errors(document)}
-    )
+    """Every schema violation of `document` (at most 20), as `does not match the enrollment record schema at
+    <where> (<keyword>)`: the place and the rule, never the offending value (a misplaced secret must not reach a
+    log through this message). The TypeScript core words them the same way."""
+    problems: list[str] = []
+    for error in _validator().iter_errors(document):
+        message = f"does not match the enrollment record schema at {_location(error)} ({error.validator})"
+        if message not in problems:
+            problems.append(message)
+        if len(problems) == _MAX_LISTED:
+            break
+    return problems
 
 
 def validate_enrollment_record(document: object, *, variable: str = _FILE_SETTING) -> EnrollmentRecord:
@@ -81,7 +101,7 @@ def validate_enrollment_record(document: object, *, variable: str = _FILE_SETTIN
     if problems:
         raise TrustedProxyAuthError(
             "invalid_config",
-            problems=[ConfigProblem(variable, f"is not a valid enrollment record: {problem}") for problem in problems],
+            problems=[ConfigProblem(variable, problem) for problem in problems],
         )
     return cast("EnrollmentRecord", document)
 
