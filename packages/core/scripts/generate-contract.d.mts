@@ -1,1 +1,2 @@
 export function renderContract(): string
+export function renderEnrollmentRecordValidator(): string

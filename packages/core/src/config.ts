@@ -5,6 +5,7 @@ import { ENV_CONTRACT, type ContractOptions, type OptionName } from './generated
 import type { KeySource } from './key-sources/key-source.js'
 import { applyPreset, isKnownPreset, presetNames, type PresetQuirks } from './presets.js'
 import { SHARED_SECRET_ALGORITHM } from './quirks/shared-secret-hs256.js'
+import { readEnrollmentRecord } from './enrollment/record-file.js'
 import { splitList } from './setting-text.js'
 import { keyUrlProblem } from './url-rules.js'
 
@@ -141,6 +142,30 @@ function readConfigFile(path: string, problems: ConfigProblem[]): Record<string,
   return settings
 }
 
+/**
+ * The settings of the enrollment record at `path` as setting text (contract/enrollment.json): none when the file
+ * does not exist; an unreadable or invalid record adds its problems.
+ */
+function readEnrollmentSettings(path: string, problems: ConfigProblem[]): Record<string, string> {
+  try {
+    const record = readEnrollmentRecord(path)
+    return record === null ? {} : settingTexts(record.settings)
+  } catch (error) {
+    if (!(error instanceof TrustedProxyAuthError)) throw error
+    problems.push(...(error.problems ?? [{ variable: 'TRUSTED_PROXY_ENROLLMENT_FILE', message: 'cannot be read' }]))
+    return {}
+  }
+}
+
+function settingTexts(values: Readonly<Record<string, unknown>>): Record<string, string> {
+  const settings: Record<string, string> = {}
+  for (const [name, value] of Object.entries(values)) {
+    const text = asSettingText(value)
+    if (text !== undefined) settings[name] = text
+  }
+  return settings
+}
+
 function parseNameValueRules(variable: string, items: string[], problems: ConfigProblem[], isName: (name: string) => boolean): NameValueRule[] {
   const rules: NameValueRule[] = []
   for (const [index, item] of items.entries()) {
@@ -267,6 +292,19 @@ export function loadConfig(
   overrides: TrustedProxyAuthOptions = {},
   behaviour: LoadConfigBehaviour = {},
 ): TrustedProxyAuthConfig {
+  return loadConfigWithEnrollment(env, overrides, behaviour, null)
+}
+
+/**
+ * loadConfig with the enrollment layer given: `enrollmentSettings` (a proposal being checked) stands in for the
+ * record TRUSTED_PROXY_ENROLLMENT_FILE names, which is then not read; null reads the record as loadConfig does.
+ */
+export function loadConfigWithEnrollment(
+  env: EnvInput,
+  overrides: TrustedProxyAuthOptions,
+  behaviour: LoadConfigBehaviour,
+  enrollmentSettings: Readonly<Record<string, unknown>> | null,
+): TrustedProxyAuthConfig {
   const problems: ConfigProblem[] = []
   const known = new Set<string>(ENV_CONTRACT.variables.map((v) => v.name))
   const knownOptions = new Set<string>(ENV_CONTRACT.variables.map((v) => v.option))
@@ -289,10 +327,23 @@ export function loadConfig(
     if (!known.has(name)) problems.push({ variable: name, message: 'is not a known setting (in TRUSTED_PROXY_CONFIG_FILE)' })
   }
 
-  // Explicit settings (code, environment, file) in that precedence; a preset only fills what is left.
+  // The enrollment record is the lowest explicit source (contract/enrollment.json `precedence`).
+  const enrollmentFilePath = optionText('enrollmentFile') ?? env['TRUSTED_PROXY_ENROLLMENT_FILE'] ?? fileSettings['TRUSTED_PROXY_ENROLLMENT_FILE']
+  const recordSettings =
+    enrollmentSettings !== null ? settingTexts(enrollmentSettings) : enrollmentFilePath ? readEnrollmentSettings(enrollmentFilePath, problems) : {}
+
+  // Explicit settings (code, environment, file, enrollment record) in that precedence; a preset only fills what is left.
   const explicit: Record<string, string> = {}
   for (const variable of ENV_CONTRACT.variables) {
-    const text = optionText(variable.option) ?? env[variable.name] ?? fileSettings[variable.name]
+    const higher = optionText(variable.option) ?? env[variable.name] ?? fileSettings[variable.name]
+    const recorded = recordSettings[variable.name]
+    // A record value hidden by a higher source is still one the runtime must accept: the record may be used alone.
+    if (higher !== undefined && recorded !== undefined) {
+      const recordProblems: ConfigProblem[] = []
+      parseValue(variable, recorded, recordProblems)
+      problems.push(...recordProblems.map((problem) => ({ ...problem, message: `${problem.message} (in TRUSTED_PROXY_ENROLLMENT_FILE)` })))
+    }
+    const text = higher ?? recorded
     if (text !== undefined) explicit[variable.name] = text
   }
   const presetName = explicit['TRUSTED_PROXY_PRESET']?.trim() || null

@@ -38,6 +38,9 @@ export function eventLogger(logger: Logger): (event: TrustedProxyAuthEvent) => v
         // rejected meanwhile would flood the log with the same cause.
         safeLog(logger, 'debug', `rejected ${event.code}${event.detail === undefined ? '' : `: ${event.detail}`}`)
         return
+      case 'enrollment_revoked':
+        safeLog(logger, 'warn', `enrollment revoked: ${quoted(event.path)}${event.by === null ? '' : ` by ${quoted(event.by)}`}`)
+        return
     }
   }
 }

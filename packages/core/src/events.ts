@@ -16,5 +16,7 @@ export type TrustedProxyAuthEvent =
   | { type: 'verify_ok'; subject: string; issuer: string; cached: boolean }
   /** `detail`: the error's non-secret detail (contract/errors.json), when it has one. */
   | { type: 'verify_failed'; code: ErrorCode; detail?: string }
+  /** The enrollment record at `path` was removed (audit trail); `by`: the subject who revoked it, when known. */
+  | { type: 'enrollment_revoked'; path: string; by: string | null }
 
 export type EventListener = (event: TrustedProxyAuthEvent) => void

@@ -19,7 +19,7 @@ export type { CacheCounts } from './verified-assertion-cache.js'
 export { headerValues } from './request-headers.js'
 export { PROBLEM_CONTENT_TYPE, toProblemDetails } from './problem-details.js'
 export type { ProblemBody, ProblemOptions, ProblemResponse } from './problem-details.js'
-export { ENV_CONTRACT, ERROR_CONTRACT, CHECKS_CONTRACT, PRESETS_CONTRACT } from './generated/contract.js'
+export { ENV_CONTRACT, ERROR_CONTRACT, CHECKS_CONTRACT, PRESETS_CONTRACT, ENROLLMENT_CONTRACT } from './generated/contract.js'
 export type { AlgorithmName, ContractOptions, PresetName } from './generated/contract.js'
 export { authenticateUpgrade, rawHeaderPairs, rejectUpgrade, verifyNodeRequest } from './node-http.js'
 export type { UpgradeAuthentication } from './node-http.js'
@@ -31,3 +31,26 @@ export { resolveAdapterUser } from './resolve-user.js'
 export type { ResolvedUser } from './resolve-user.js'
 export { checkRequirements, createRequirementGuard, grantedScopes, validateRequirements } from './requirements.js'
 export type { RequirementCheckResult, RequirementData, RequirementFailure, RequirementGuard, RouteRequirements } from './requirements.js'
+export {
+  checkEnrollment,
+  createEnrollmentCode,
+  enrollmentCodeMatches,
+  enrollmentRecord,
+  enrollmentRecordProblems,
+  proposeSettings,
+  readEnrollmentRecord,
+  revokeEnrollment,
+  writeEnrollmentRecord,
+} from './enrollment/index.js'
+export type {
+  CheckEnrollmentOptions,
+  EnrolledKey,
+  EnrollmentCheckId,
+  EnrollmentCheckResult,
+  EnrollmentProposal,
+  EnrollmentRecord,
+  EnrollmentReport,
+  ProposeSettingsInput,
+  RevokeEnrollmentOptions,
+  SettingValue,
+} from './enrollment/index.js'

@@ -5,7 +5,8 @@ import { holdsKey } from './key-identity.js'
 import { hasPrivateMaterial, unusableReason, type PublicJwk } from './key-set.js'
 import { jwksUriFromDiscovery, MAX_DISCOVERY_DOCUMENT_BYTES } from './key-sources/openid-discovery.js'
 
-const MAX_JWKS_BYTES = 1024 * 1024
+/** The largest key set read (bytes); a larger answer is a failed key load. */
+export const MAX_JWKS_BYTES = 1024 * 1024
 /**
  * Background retry delays while keys cannot be loaded; the last one repeats, so the backoff is capped at
  * 30 s. Requests may also trigger a fetch while no usable key is loaded (one per cooldown), so keys come

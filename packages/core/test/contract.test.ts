@@ -2,7 +2,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { renderContract } from '../scripts/generate-contract.mjs'
+import { renderContract, renderEnrollmentRecordValidator } from '../scripts/generate-contract.mjs'
 import { ERROR_CODES } from '../src/index.js'
 
 const contractDir = join(import.meta.dirname, '..', '..', '..', 'contract')
@@ -12,6 +12,11 @@ describe('contract/', () => {
   it('generated TypeScript matches contract/*.json (run `npm run generate` in packages/core when this fails)', () => {
     const committed = readFileSync(join(import.meta.dirname, '..', 'src', 'generated', 'contract.ts'), 'utf8')
     expect(committed).toBe(renderContract())
+  })
+
+  it('the generated enrollment record validator matches contract/schema/enrollment-record.schema.json (run `npm run generate`)', () => {
+    const committed = readFileSync(join(import.meta.dirname, '..', 'src', 'generated', 'enrollment-record-validator.ts'), 'utf8')
+    expect(committed).toBe(renderEnrollmentRecordValidator())
   })
 
   const schemaFor: Record<string, string> = {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
@@ -209,5 +209,56 @@ describe('no rejection leaves the token in CLI output, events, logs, the problem
       error: `${String(error)} ${JSON.stringify(error)} ${inspect(error, { depth: 8 })}`,
     }
     for (const [where, text] of Object.entries(searched)) expectNoFragment(text, found, `${vector.id}: ${where}`)
+  })
+})
+
+describe('trusted-proxy-auth enroll never prints the challenge assertion', () => {
+  const now = ['--now', '1700000100']
+  const enrollArgs = (...extra: string[]): string[] => ['enroll', '--assertion', '-', '--out', join(scratch, 'enroll.json'), ...now, ...extra]
+
+  it('in argument errors (exit 2), whatever position the assertion is typed in', async () => {
+    const t = token
+    const cases: Case[] = [
+      { name: 'assertion as --assertion value', args: ['enroll', '--assertion', t, '--out', join(scratch, 'x.json')] },
+      { name: 'assertion as --assertion= value', args: ['enroll', `--assertion=${t}`, '--out', join(scratch, 'x.json')] },
+      { name: 'assertion as an argument', args: ['enroll', t] },
+      { name: 'assertion as an option', args: ['enroll', `--${t}`] },
+      { name: 'assertion as --assertion-env name', args: ['enroll', '--assertion-env', t, '--out', join(scratch, 'x.json')] },
+      { name: 'assertion as --now', args: ['enroll', '--assertion', '-', '--now', t, '--out', join(scratch, 'x.json')], stdin: t },
+      { name: 'assertion as --preset', args: enrollArgs('--preset', t), stdin: t },
+      { name: 'assertion as --jwks-url', args: enrollArgs('--jwks-url', t), stdin: t },
+      { name: 'assertion as --assertion-header', args: enrollArgs('--assertion-header', `${t} x`), stdin: t },
+      { name: 'assertion in a setting', args: enrollArgs(), env: { TRUSTED_PROXY_MAX_AGE: t }, stdin: t },
+    ]
+    consoleOutput.length = 0
+    for (const testCase of cases) {
+      const { code, stdout, stderr } = await runCaptured(testCase.args, { ...env, ...testCase.env }, testCase.stdin)
+      expectNoFragment(stdout + stderr, secrets, testCase.name)
+      expect(code, testCase.name).toBe(2)
+    }
+    expectNoFragment(consoleOutput.join('\n'), secrets, 'console')
+  })
+
+  it('in any outcome: written, declined for want of --yes, each failed check, keys unavailable', async () => {
+    const expired = await issuer.sign({}, { issuedAt: 1_699_000_000, expiresIn: 300, now: 1_699_000_000 })
+    const carriesKey = await issuer.sign({}, { issuedAt: 1_700_000_000, now: 1_700_000_000, header: { jku: 'https://attacker.example/keys' } })
+    const cases: Array<{ name: string; stdin: string; args: string[]; env?: Record<string, string> }> = [
+      { name: 'written', stdin: token, args: enrollArgs('--yes') },
+      { name: 'needs --yes', stdin: token, args: enrollArgs() },
+      { name: 'expired', stdin: expired, args: enrollArgs('--yes') },
+      { name: 'carries a key URL', stdin: carriesKey, args: enrollArgs('--yes') },
+      { name: 'other issuer', stdin: token, args: enrollArgs('--issuer', 'https://other.example', '--yes') },
+      { name: 'keys unavailable', stdin: token, args: enrollArgs('--jwks-url', 'http://127.0.0.1:1/jwks.json', '--yes') },
+      { name: 'terminal summary', stdin: token, args: enrollArgs('--issuer', 'https://other.example') },
+    ]
+    consoleOutput.length = 0
+    for (const testCase of cases) {
+      const caseSecrets = [...new Set([...secrets, ...fragments(testCase.stdin)])]
+      const { stdout, stderr } = await runCaptured(testCase.args, { ...env, ...testCase.env }, testCase.stdin)
+      expectNoFragment(stdout + stderr, caseSecrets, testCase.name)
+      const written = join(scratch, 'enroll.json')
+      if (existsSync(written)) expectNoFragment(readFileSync(written, 'utf8'), caseSecrets, `${testCase.name}: record`)
+    }
+    expectNoFragment(consoleOutput.join('\n'), secrets, 'console')
   })
 })

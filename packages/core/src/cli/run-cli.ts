@@ -9,6 +9,7 @@ import { BatchLineError, parseBatchLine, textLines } from './batch-cases.js'
 import { loadCliConfig } from './cli-config.js'
 import { readAll, usageError } from './cli-io.js'
 import { addDoctorCommand } from './doctor.js'
+import { addEnrollCommand } from './enroll.js'
 import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, errorDetail, errorJson, errorSummary, exitCodeFor, identitySummary } from './output.js'
 import { addServeCommand } from './serve.js'
 import { cliVersion } from './version.js'
@@ -20,6 +21,8 @@ export interface CliIo {
   stderr: (text: string) => void
   /** stdout is a terminal: print a human summary instead of JSON (unless --json). */
   isTerminal?: boolean
+  /** Asks a person a yes/no question (stdin is a terminal); absent when nobody can answer (`enroll` then needs --yes). */
+  confirm?: (question: string) => Promise<boolean>
 }
 
 interface VerifyFlags {
@@ -231,6 +234,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     exitCode = code
   })
   addServeCommand(program, io, (code) => {
+    exitCode = code
+  })
+  addEnrollCommand(program, io, (code) => {
     exitCode = code
   })
 

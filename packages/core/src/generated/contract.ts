@@ -1530,10 +1530,80 @@ export const DOCTOR_CONTRACT = {
   ]
 } as const
 
+export const ENROLLMENT_CONTRACT = {
+  "description": "Trust onboarding (seeds/004 'single-click enrollment, continuous verification'). An administrator proposes settings and presents a challenge assertion that came through the proxy; the checks below run in this order (every check runs and reports; enrollment is allowed only when all pass); the enrollment record (schema: schema/enrollment-record.schema.json) stores what was checked. The record is an audit trail and a configuration source, never a key pin: the runtime keeps fetching and verifying keys as configured.",
+  "format": "trusted-proxy-auth.enrollment/1",
+  "fileMode": "0600",
+  "write": "Written atomically: a temporary file in the same directory created with mode 0600, written, flushed, then renamed over the target.",
+  "precedence": "Options in code win over environment variables, which win over TRUSTED_PROXY_CONFIG_FILE, which wins over the enrollment record's settings.",
+  "forbiddenSettings": [
+    "TRUSTED_PROXY_CONFIG_FILE",
+    "TRUSTED_PROXY_ENROLLMENT_FILE",
+    "TRUSTED_PROXY_SHARED_SECRET"
+  ],
+  "notEnrolled": {
+    "code": "not_enrolled",
+    "description": "While an enrollment route is mounted and no valid record exists, protected routes answer this problem (503) and the application logs a one-time enrollment code at start-up."
+  },
+  "enrollmentCode": {
+    "alphabet": "ABCDEFGHJKMNPQRSTVWXYZ23456789",
+    "length": 12,
+    "description": "A one-time code from a CSPRNG, printed to the application log at start-up (never in a response), compared in constant time, invalidated after a successful enrollment and after 5 wrong attempts (a new code is then logged)."
+  },
+  "checks": [
+    {
+      "id": "key_url_secure",
+      "title": "Key set URL uses https (plain http only on loopback)",
+      "rule": "contract/presets.json jwksUrlRules; the same URL rules as TRUSTED_PROXY_JWKS_URL."
+    },
+    {
+      "id": "keys_reachable",
+      "title": "Key set (or discovery document) is reachable",
+      "rule": "One fetch with the configured timeout and byte cap; the detail is the key-fetch cause of jwks_unavailable."
+    },
+    {
+      "id": "keys_usable",
+      "title": "The keys are usable public keys",
+      "rule": "contract/checks.json keyUsability; at least one key usable with an allowed algorithm."
+    },
+    {
+      "id": "no_embedded_keys",
+      "title": "The assertion does not carry its own keys",
+      "rule": "JOSE header members jwk, jku, x5u, x5c refused (RFC 8725 section 3.10)."
+    },
+    {
+      "id": "assertion_signature",
+      "title": "The challenge assertion is signed by a key of this key set",
+      "rule": "RFC 7515 section 5.2 with the enrolled keys and algorithm allow-list."
+    },
+    {
+      "id": "issuer",
+      "title": "Issuer matches the proposed issuer",
+      "rule": "RFC 7519 section 4.1.1, exact string comparison."
+    },
+    {
+      "id": "audience",
+      "title": "Audience matches the proposed audience",
+      "rule": "RFC 7519 section 4.1.3."
+    },
+    {
+      "id": "fresh",
+      "title": "The assertion is current (exp, nbf, iat, max age)",
+      "rule": "RFC 7519 sections 4.1.4-4.1.6 with the configured clock tolerance and TRUSTED_PROXY_MAX_AGE."
+    },
+    {
+      "id": "configuration_valid",
+      "title": "The runtime accepts the proposed configuration",
+      "rule": "The record's settings go through the same loadConfig as every other source; a record the runtime would refuse is never written."
+    }
+  ]
+} as const
+
 export type ErrorCode = (typeof ERROR_CONTRACT.errors)[number]['code']
 export type EnvVariableName = (typeof ENV_CONTRACT.variables)[number]['name']
 export type OptionName = (typeof ENV_CONTRACT.variables)[number]['option']
 export type DoctorFindingId = (typeof DOCTOR_CONTRACT.findings)[number]['id']
+export type EnrollmentCheckId = (typeof ENROLLMENT_CONTRACT.checks)[number]['id']
 
 /** The name of a preset of contract/presets.json. */
 export type PresetName = 'cloudflare-access' | 'pomerium' | 'google-iap' | 'aws-alb' | 'oauth2-proxy' | 'teleport' | 'authentik'
