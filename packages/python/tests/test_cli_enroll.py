@@ -54,7 +54,7 @@ def test_enroll_writes_the_record_and_prints_the_report(jwks_url: str, tmp_path:
     code, text = enroll([*_flags(jwks_url, out), "--yes"])
     assert code == 0, text
     body = json.loads(text)
-    assert set(body) == {"ok", "written", "out", "settings", "report"}
+    assert set(body) == {"ok", "written", "out", "settings", "keySetUrl", "keys", "enrolledBy", "checks", "decoded"}
     assert body["ok"] is True
     assert body["written"] is True
     assert body["out"] == str(out)
@@ -64,8 +64,10 @@ def test_enroll_writes_the_record_and_prints_the_report(jwks_url: str, tmp_path:
         "TRUSTED_PROXY_AUDIENCE": AUDIENCE,
         "TRUSTED_PROXY_JWKS_URL": jwks_url,
     }
-    assert set(body["report"]) == {"ok", "checks", "decoded", "keySetUrl", "keys", "subject", "issuer"}
-    assert {check["result"] for check in body["report"]["checks"]} == {"pass"}
+    assert body["enrolledBy"] == {"subject": "user-1", "issuer": ISSUER}
+    assert body["keySetUrl"] == jwks_url
+    assert [key["kid"] for key in body["keys"]] == ["key-1"]
+    assert {check["result"] for check in body["checks"]} == {"pass"}
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     record = json.loads(out.read_text())
     assert record["enrolledBy"] == {"subject": "user-1", "issuer": ISSUER, "method": "cli"}
@@ -117,7 +119,7 @@ def test_a_failed_check_exits_1_and_writes_nothing(
     body = json.loads(text)
     assert body["ok"] is False
     assert body["written"] is False
-    assert [check["id"] for check in body["report"]["checks"] if check["result"] == "fail"] == [failed]
+    assert [check["id"] for check in body["checks"] if check["result"] == "fail"] == [failed]
     assert token not in text
     assert not out.exists()
 
@@ -126,33 +128,46 @@ def test_an_unreachable_key_set_exits_3(jwks_url: str, tmp_path: Path) -> None:
     out = tmp_path / "enrollment.json"
     code, text = enroll([*_flags(jwks_url.replace("jwks.json", "absent.json"), out), "--yes"])
     assert code == 3
-    checks = {check["id"]: check for check in json.loads(text)["report"]["checks"]}
+    checks = {check["id"]: check for check in json.loads(text)["checks"]}
     assert checks["keys_reachable"]["detail"] == "HTTP status 404"
+    assert not out.exists()
+
+
+def test_a_configuration_the_runtime_refuses_exits_2_and_withholds_the_settings(tmp_path: Path) -> None:
+    out = tmp_path / "enrollment.json"
+    args = ["--assertion", "-", "--assertion-header", HEADER, "--out", str(out), "--now", str(NOW)]
+    code, text = enroll([*args, "--jwks-url", "http://keys.test/jwks.json", "--yes"])
+    assert code == 2, text
+    body: dict[str, Any] = json.loads(text)
+    assert [check["id"] for check in body["checks"] if check["result"] == "fail"] == [
+        "key_url_secure",
+        "configuration_valid",
+    ]
+    assert set(body["settings"].values()) == {None}
+    assert not out.exists()
+
+
+def test_without_yes_and_without_a_terminal_nothing_is_written_exit_2(jwks_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "enrollment.json"
+    code, text = enroll(_flags(jwks_url, out))
+    assert code == 2
+    assert json.loads(text)["written"] is False
     assert not out.exists()
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--jwks-url", "http://keys.test/jwks.json", "--yes"], None),
-        (["--jwks-url", "https://keys.test/jwks.json"], "give --yes to write the record without a prompt"),
-        (["--jwks-url", "https://keys.test/jwks.json", "--yes", "--assertion", "token"], "--assertion takes -"),
+        (["--assertion", "token"], "--assertion takes -"),
+        (["--assertion", "-", "--assertion-env", "X"], "give either --assertion - or --assertion-env, not both"),
+        (["--assertion", "-", "--discovery", "--jwks-url", "https://keys.test/"], "give either --jwks-url"),
+        (["--assertion", "-", "--now", "soon"], "--now must be a number"),
     ],
 )
-def test_usage_and_configuration_errors_exit_2(tmp_path: Path, args: list[str], message: str | None) -> None:
-    out = tmp_path / "enrollment.json"
-    base = ["--assertion", "-", "--assertion-header", HEADER, "--out", str(out), "--now", str(NOW)]
-    if "--assertion" in args:
-        base = base[2:]
-    code, text = enroll([*base, *args])
+def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    code, text = enroll([*args, "--out", str(tmp_path / "e.json"), "--yes"])
     assert code == 2, text
-    body: dict[str, Any] = json.loads(text)
-    if message is None:
-        failed = [check["id"] for check in body["report"]["checks"] if check["result"] == "fail"]
-        assert failed == ["key_url_secure", "configuration_valid"] or "configuration_valid" in failed
-    else:
-        assert message in body["error"]["problems"][0]["message"]
-    assert not out.exists()
+    assert message in json.loads(text)["error"]["problems"][0]["message"]
 
 
 def test_without_out_or_assertion_is_a_usage_error(tmp_path: Path) -> None:

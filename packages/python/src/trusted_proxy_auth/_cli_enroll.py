@@ -1,13 +1,16 @@
 """`trusted-proxy-auth enroll`: check a proposed configuration against a challenge assertion captured through the
-proxy and write the enrollment record (contract/enrollment.json). The TypeScript CLI has the same flags, exit
-codes and JSON output.
+proxy and write the enrollment record (contract/enrollment.json). Same flags, exit codes, JSON output and
+terminal summary as the TypeScript CLI (packages/core/src/cli/enroll.ts, enroll-output.ts).
 
-Exit codes: 0 the record was written; 1 a check failed (or the administrator declined); 2 usage or the
-proposed configuration is invalid; 3 the key set is unreachable. The assertion is never printed."""
+Exit codes: 0 the record was written; 1 a check failed (or the answer was no); 2 usage or configuration error
+(a setting the runtime refuses, no --out, no --yes without a terminal); 3 the key set is unavailable. The
+assertion is never printed."""
 
 from __future__ import annotations
 
 import argparse
+import errno
+import json
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
@@ -23,6 +26,7 @@ from .enrollment import (
     propose_settings,
     write_enrollment_record,
 )
+from .enrollment.checks import REFUSES_ADMINISTRATOR
 from .errors import ConfigProblem, TrustedProxyAuthError
 
 EXIT_WRITTEN = 0
@@ -30,41 +34,70 @@ EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
 EXIT_KEYS_UNAVAILABLE = 3
 
-ENROLL_HELP = """\
-Output: one JSON object on stdout when it is not a terminal (or with --json):
-  {"ok":true,"written":true,"out":PATH,"settings":{...},"report":{"checks":[...],...}}   exit 0
-  {"ok":false,"written":false,...}          exit 1 a check failed (or the prompt was declined)
-  {"ok":false,"error":{"code":"invalid_config",...}} or configuration_valid failed   exit 2
-  keys_reachable failed                                                                exit 3
-The record is written only when every check passes, after --yes or a "y" at the prompt. The assertion is
-never printed.
+ENROLL_HELP = """
+Checks (contract/enrollment.json, in order, each reported): key_url_secure, keys_reachable, keys_usable,
+no_embedded_keys, assertion_signature, issuer, audience, fresh, configuration_valid. The record is written
+(atomically, mode 0600) only when every check passes, and only with --yes or after answering "y" at a terminal.
+Settings: TRUSTED_PROXY_* environment variables, then the flags over them; the challenge assertion's iss and aud
+fill the issuer and audience when neither names them.
+Exit codes: 0 written; 1 a check failed (or the answer was no); 2 usage or configuration error (a setting the
+runtime refuses, no --out, no --yes without a terminal); 3 the key set is unavailable.
+The assertion is never printed.
+
+Example:
+  trusted-proxy-auth enroll --preset pomerium --audience my-app --assertion - \\
+    --out /var/lib/app/enrollment.json --yes < assertion.txt
 """
+
+_Confirm = Callable[[str], bool]
 
 
 def add_enroll_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    description = (
+        "check a proxy configuration against a challenge assertion that came through the proxy, then write the "
+        "enrollment record"
+    )
     enroll: argparse.ArgumentParser = commands.add_parser(
         "enroll",
-        help="check a proxy's configuration against a challenge assertion and write the enrollment record",
-        description="check a proxy's configuration against a challenge assertion and write the enrollment record",
+        help=description,
+        description=description,
         epilog=ENROLL_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
-    enroll.add_argument("--preset", metavar="NAME", help="proxy preset")
-    enroll.add_argument("--issuer", metavar="LIST", help="the issuer to trust (default: the assertion's iss)")
-    enroll.add_argument("--audience", metavar="LIST", help="the audience to accept (default: the assertion's aud)")
-    enroll.add_argument("--jwks-url", metavar="URL", help="key set URL")
+    enroll.add_argument("--preset", metavar="NAME", help=f"proxy preset ({setting_name('preset')})")
     enroll.add_argument(
-        "--discovery", action="store_true", help="find the key set URL by OpenID discovery from the issuer"
+        "--issuer", metavar="LIST", help=f"issuer to trust ({setting_name('issuer')}; default: the assertion's iss)"
     )
-    enroll.add_argument("--assertion-header", metavar="NAME", help="the request header carrying the assertion")
-    enroll.add_argument("--assertion", metavar="SOURCE", help="- reads the challenge assertion from standard input")
-    enroll.add_argument("--assertion-env", metavar="NAME", help="read the challenge assertion from this variable")
     enroll.add_argument(
-        "--out", metavar="PATH", help=f"where the record goes (default: {setting_name('enrollmentFile')})"
+        "--audience",
+        metavar="LIST",
+        help=f"audience to accept ({setting_name('audience')}; default: the assertion's aud)",
+    )
+    enroll.add_argument("--jwks-url", metavar="URL", help=f"key set URL ({setting_name('jwksUrl')})")
+    enroll.add_argument(
+        "--discovery",
+        action="store_true",
+        help="find the key set URL by OpenID discovery from the issuer, once, and record it",
+    )
+    enroll.add_argument(
+        "--assertion-header",
+        metavar="NAME",
+        help=f"request header that carries the assertion ({setting_name('assertionHeader')})",
+    )
+    enroll.add_argument("--assertion", metavar="SOURCE", help="read the challenge assertion from standard input (-)")
+    enroll.add_argument(
+        "--assertion-env", metavar="NAME", help="read the challenge assertion from this environment variable"
+    )
+    enroll.add_argument(
+        "--out", metavar="PATH", help=f"where to write the record (default: {setting_name('enrollmentFile')})"
     )
     enroll.add_argument("--yes", action="store_true", help="write without asking (scripts)")
-    enroll.add_argument("--json", action="store_true", help="print JSON even on a terminal")
+    enroll.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON even on a terminal (JSON is the default when the output is not a terminal)",
+    )
     enroll.add_argument("--now", metavar="SECONDS", help="current time as Unix seconds (default: the system clock)")
     return enroll
 
@@ -73,64 +106,124 @@ def _usage(message: str) -> TrustedProxyAuthError:
     return TrustedProxyAuthError("invalid_config", problems=[ConfigProblem("arguments", message)])
 
 
-def _assertion(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO) -> str:
-    if (args.assertion is None) == (args.assertion_env is None):
-        raise _usage("give the challenge assertion with --assertion - or --assertion-env NAME")
+def _challenge_assertion(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO) -> str:
+    """`--assertion -` (standard input) or `--assertion-env NAME`, exactly one; never echoed."""
+    if args.assertion is not None and args.assertion_env is not None:
+        raise _usage("give either --assertion - or --assertion-env, not both")
     if args.assertion is not None:
         if args.assertion != "-":
             raise _usage("--assertion takes - (read the assertion from standard input)")
         return js_trim(stdin.read())
-    value = env.get(args.assertion_env)
-    if value is None or js_trim(value) == "":
-        raise _usage("--assertion-env names an environment variable that is not set or empty")
-    return js_trim(value)
+    if args.assertion_env is not None:
+        value = env.get(args.assertion_env)
+        if value is None or js_trim(value) == "":
+            raise _usage("the variable --assertion-env names is not set or empty")
+        return js_trim(value)
+    raise _usage("a challenge assertion is required: --assertion - or --assertion-env NAME")
 
 
-def _proposal(args: argparse.Namespace, assertion: str) -> EnrollmentProposal:
-    """The flags are settings already decided; the assertion (and discovery) fill the rest."""
-    decided = {
-        setting_name(option): value
-        for option, value in (("issuer", args.issuer), ("audience", args.audience), ("jwksUrl", args.jwks_url))
-        if value is not None
-    }
-    return propose_settings(
-        assertion,
-        preset=args.preset,
-        discovery=args.discovery,
-        env=decided,
-        assertion_header=args.assertion_header,
+def _decided_settings(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str, str]:
+    """The TRUSTED_PROXY_* settings the flags decide, over those of the environment."""
+    decided = {name: value for name, value in env.items() if name.startswith("TRUSTED_PROXY_")}
+    flags = (
+        ("issuer", args.issuer),
+        ("audience", args.audience),
+        ("jwksUrl", args.jwks_url),
+        ("assertionHeader", args.assertion_header),
     )
+    decided.update({setting_name(option): value for option, value in flags if value is not None})
+    return decided
 
 
 def exit_code_of(report: EnrollmentReport) -> int:
-    """2 when the configuration is refused, 3 when the key set is unreachable, 1 for any other failed check."""
+    """Of a report that did not pass: keys unavailable, a configuration the runtime refuses, else a failed check."""
     failed = {check.id for check in report.checks if check.result == "fail"}
-    if "configuration_valid" in failed:
-        return EXIT_USAGE
     if "keys_reachable" in failed:
         return EXIT_KEYS_UNAVAILABLE
-    return EXIT_CHECK_FAILED if failed or not report.ok else EXIT_WRITTEN
+    if "configuration_valid" in failed:
+        return EXIT_USAGE
+    return EXIT_CHECK_FAILED
 
 
-def _setting_text(value: SettingValue) -> str:
-    return ", ".join(value) if isinstance(value, list) else str(value)
+def enroll_output(
+    report: EnrollmentReport, proposal: EnrollmentProposal, out: str | None, written: bool
+) -> dict[str, Any]:
+    """What `enroll --json` prints (the TypeScript CLI prints the same shape). Settings of a configuration the
+    runtime refuses are withheld (null): it may hold a value never meant for that setting (a token, a secret)."""
+    refused = any(
+        check.id == "configuration_valid"
+        and check.result == "fail"
+        and not (check.detail or "").startswith(REFUSES_ADMINISTRATOR)
+        for check in report.checks
+    )
+    body = report.to_dict()
+    enrolled_by = (
+        {"subject": report.subject, "issuer": report.issuer}
+        if report.subject is not None and report.issuer is not None
+        else None
+    )
+    return {
+        "ok": report.ok,
+        "written": written,
+        "out": out,
+        "settings": {name: None if refused else value for name, value in proposal.settings.items()},
+        "keySetUrl": body["keySetUrl"],
+        "keys": body["keys"],
+        "enrolledBy": enrolled_by,
+        "checks": body["checks"],
+        "decoded": body["decoded"],
+    }
 
 
-def summary(report: EnrollmentReport, settings: Mapping[str, SettingValue], out_path: str) -> str:
-    """What a person at a terminal is about to trust, and every check."""
+_RESULT_LABEL = {"pass": "PASS", "fail": "FAIL", "not_run": "SKIP"}
+
+
+def _show(value: object) -> str:
+    return printable(value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+
+
+def enroll_summary(output: Mapping[str, Any]) -> str:
+    """What a person at a terminal reads before confirming: the settings, the keys, the administrator, every check."""
     lines = ["About to trust:"]
-    lines.extend(f"  {name} = {printable(_setting_text(value))}" for name, value in settings.items())
-    lines.append(f"  key set: {printable(report.key_set_url or '-')}")
-    for key in report.keys:
-        lines.append(f"    {key.kty} kid {printable(key.kid or '-')} alg {key.alg or '-'} thumbprint {key.thumbprint}")
-    lines.append(f"  enrolled by: {printable(report.subject or '-')} ({printable(report.issuer or '-')})")
-    lines.append(f"  record: {printable(out_path)}")
+    for name, value in output["settings"].items():
+        shown: SettingValue | None = value
+        text = (
+            "(not shown: the configuration is refused)"
+            if shown is None
+            else _show(",".join(shown) if isinstance(shown, list) else shown)
+        )
+        lines.append(f"  {name}={text}")
+    key_set = output["keySetUrl"]
+    lines.append(f"  key set: {'-' if key_set is None else _show(key_set)}")
+    for key in output["keys"]:
+        kid = "no kid" if key["kid"] is None else f"kid {_show(key['kid'])}"
+        lines.append(f"    {kid} {key['kty']} {key['alg'] or '-'} thumbprint {key['thumbprint']}")
+    by = output["enrolledBy"]
+    administrator = "-" if by is None else f"{_show(by['subject'])} (issuer {_show(by['issuer'])})"
+    lines.append(f"  administrator: {administrator}")
+    decoded = output["decoded"]
+    if decoded is not None:
+        header, claims = decoded["header"], decoded["claims"]
+        lines.append(
+            f"  assertion: alg {_show(header.get('alg', '-'))}, kid {_show(header.get('kid', '-'))}, "
+            f"iss {_show(claims.get('iss', '-'))}, aud {_show(claims.get('aud', '-'))}"
+        )
     lines.append("Checks:")
-    marks = {"pass": "pass", "fail": "FAIL", "not_run": "skip"}
-    for check in report.checks:
-        detail = f": {printable(check.detail)}" if check.detail else ""
-        lines.append(f"  [{marks[check.result]}] {check.title}{detail}")
+    for check in output["checks"]:
+        detail = f" ({_show(check['detail'])})" if "detail" in check else ""
+        lines.append(f"  {_RESULT_LABEL[check['result']]} {check['id']}: {check['title']}{detail}")
     return "\n".join(lines) + "\n"
+
+
+def _write_record(out: str, report: EnrollmentReport, proposal: EnrollmentProposal) -> None:
+    try:
+        write_enrollment_record(out, enrollment_record(report, proposal, "cli"))
+    except OSError as error:
+        name = errno.errorcode.get(error.errno) if error.errno else None
+        code = f" ({name})" if name else ""
+        raise TrustedProxyAuthError(
+            "invalid_config", problems=[ConfigProblem("--out", f"cannot be written{code}")]
+        ) from None
 
 
 def run_enroll(
@@ -138,55 +231,56 @@ def run_enroll(
     env: Mapping[str, str],
     stdin: TextIO,
     out: TextIO,
+    err: TextIO,
     *,
-    as_json: bool,
-    confirm: Callable[[str], bool] | None,
+    is_terminal: bool,
+    confirm: _Confirm | None,
     write_json: Callable[[Any], str],
 ) -> int:
     """Runs `enroll`. `confirm` asks the person at the terminal (None: no one to ask, so --yes is needed)."""
+    if args.now is not None and not _is_seconds(args.now):
+        raise _usage("--now must be a number of seconds since the epoch")
+    if args.discovery and args.jwks_url is not None:
+        raise _usage("give either --jwks-url or --discovery, not both")
     out_path = args.out if args.out is not None else env.get(setting_name("enrollmentFile"))
-    if not out_path:
-        raise _usage(f"give --out PATH or set {setting_name('enrollmentFile')}")
-    if not args.yes and confirm is None:
-        raise _usage("give --yes to write the record without a prompt")
-    now = None
-    if args.now is not None:
-        try:
-            now = float(args.now)
-        except ValueError:
-            raise _usage("--now must be a number of seconds since the epoch") from None
-    assertion = _assertion(args, env, stdin)
-    try:
-        proposal = _proposal(args, assertion)
-    except TrustedProxyAuthError as error:
-        if error.code == "malformed_assertion":
-            raise _usage("the challenge assertion is not a compact JWS") from None
-        raise
-    report = check_enrollment(proposal, assertion, env=env, now=now)
-    code = exit_code_of(report)
-    written = False
-    if code == EXIT_WRITTEN:
+    if out_path is None or out_path.strip() == "":
+        raise _usage(f"--out PATH is required (or {setting_name('enrollmentFile')})")
+    assertion = _challenge_assertion(args, env, stdin)
+    proposal = propose_settings(
+        assertion, preset=args.preset, discovery=bool(args.discovery), env=_decided_settings(args, env)
+    )
+    report = check_enrollment(proposal, assertion, now=None if args.now is None else float(args.now))
+    as_json = bool(args.json) or not is_terminal
+
+    def show(written: bool) -> None:
+        output = enroll_output(report, proposal, out_path, written)
+        out.write(write_json(output) if as_json else enroll_summary(output))
+
+    if not report.ok:
+        show(False)
+        return exit_code_of(report)
+    if not args.yes:
+        if confirm is None:
+            show(False)
+            err.write("not written: standard input is not a terminal, so confirm with --yes\n")
+            return EXIT_USAGE
         if not as_json:
-            out.write(summary(report, proposal.settings, out_path))
-        if args.yes or (confirm is not None and confirm(f"Write the enrollment record to {out_path}? [y/N] ")):
-            try:
-                write_enrollment_record(out_path, enrollment_record(report, proposal, "cli"))
-            except OSError:
-                raise _usage("the record cannot be written to --out (is its directory writable?)") from None
-            written = True
+            out.write(enroll_summary(enroll_output(report, proposal, out_path, False)))
+        if not confirm(f"Write the enrollment record to {out_path}? [y/N] "):
+            if as_json:
+                show(False)
+            err.write("not written\n")
+            return EXIT_CHECK_FAILED
+        _write_record(out_path, report, proposal)
+        if as_json:
+            show(True)
         else:
-            code = EXIT_CHECK_FAILED
-    elif not as_json:
-        out.write(summary(report, proposal.settings, out_path))
-    if as_json:
-        body = {
-            "ok": written,
-            "written": written,
-            "out": out_path,
-            "settings": dict(proposal.settings),
-            "report": report.to_dict(),
-        }
-        out.write(write_json(body))
-    else:
-        out.write(f"written: {printable(out_path)}\n" if written else "not written\n")
-    return code
+            out.write(f"written: {printable(out_path)}\n")
+        return EXIT_WRITTEN
+    _write_record(out_path, report, proposal)
+    show(True)
+    return EXIT_WRITTEN
+
+
+def _is_seconds(text: str) -> bool:
+    return text.replace(".", "", 1).isdigit() and not text.startswith(".") and not text.endswith(".")

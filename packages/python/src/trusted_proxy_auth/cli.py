@@ -545,10 +545,9 @@ def run(
                 environment,
                 stdin or sys.stdin,
                 out,
-                as_json=args.json or not terminal,
-                confirm=_terminal_prompt(out, stdin or sys.stdin)
-                if terminal and args.assertion != _READ_STDIN
-                else None,
+                err,
+                is_terminal=terminal,
+                confirm=_terminal_prompt(out, stdin or sys.stdin) if args.assertion != _READ_STDIN else None,
                 write_json=_json,
             )
         if args.command == "doctor":

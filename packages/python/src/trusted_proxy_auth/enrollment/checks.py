@@ -38,6 +38,9 @@ from .key_set_probe import KeySetProbe, probe_key_set
 from .record import record_problems
 from .report import CheckResult, EnrollmentCheckResult, EnrollmentProposal, EnrollmentReport, enrollment_checks
 
+#: How configuration_valid's detail starts when the configuration loads but the runtime would refuse the
+#: administrator's own assertion.
+REFUSES_ADMINISTRATOR = "the runtime would refuse the challenge assertion"
 #: RFC 8725 section 3.10: keys named or carried by the token itself are never trusted.
 EMBEDDED_KEY_MEMBERS = ("jwk", "jku", "x5u", "x5c")
 _VERIFIER_CHECKS = ("assertion_signature", "issuer", "audience", "fresh")
@@ -214,17 +217,13 @@ def _verifier_checks(
                 checks.set(
                     target,
                     "fail",
-                    f"the runtime would refuse the challenge assertion: {described}"
-                    if target == "configuration_valid"
-                    else described,
+                    f"{REFUSES_ADMINISTRATOR}: {described}" if target == "configuration_valid" else described,
                 )
                 return None
             if code in ("claim_mismatch", "forbidden_user"):
                 for check in _VERIFIER_CHECKS:
                     checks.pass_unless_decided(check)
-                checks.set(
-                    "configuration_valid", "fail", f"the runtime would refuse the challenge assertion: {described}"
-                )
+                checks.set("configuration_valid", "fail", f"{REFUSES_ADMINISTRATOR}: {described}")
                 return None
             if code == "jwks_unavailable":
                 if not checks.failed("keys_reachable"):
@@ -291,10 +290,11 @@ def enrollment_plan(
         jwks_url = proposal.settings.get(setting_name("jwksUrl"))
         if isinstance(jwks_url, str):
             problem = key_url_problem(jwks_url.strip())
+            # No URL in the detail: a refused configuration may hold a misplaced secret anywhere.
             checks.set(
                 "key_url_secure",
                 "pass" if problem is None else "fail",
-                jwks_url.strip() if problem is None else f"{setting_name('jwksUrl')} {problem}",
+                None if problem is None else f"{setting_name('jwksUrl')} {problem}",
             )
         return report()
     checks.set("configuration_valid", "pass")
