@@ -379,7 +379,7 @@ def _load(
     forbidden = set(enrollment_contract_forbidden_settings())
     for name in enrollment_settings:
         if name not in known:
-            problems.append(ConfigProblem(name, "is not a known setting (in the enrollment record)"))
+            problems.append(ConfigProblem(name, f"is not a known setting (in {enrollment_file})"))
         elif name in forbidden:
             problems.append(ConfigProblem(name, "must not come from an enrollment record"))
 
