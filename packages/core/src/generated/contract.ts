@@ -18,7 +18,7 @@ export const ENV_CONTRACT = {
       "type": "url",
       "required": true,
       "default": null,
-      "description": "URL of the JSON Web Key Set holding the proxy's public signing keys. Must be https, except for loopback hosts (127.0.0.0/8, ::1, localhost). Redirects are never followed. Required unless a preset derives it from other settings.",
+      "description": "URL of the JSON Web Key Set holding the proxy's public signing keys. Must be https, except for loopback hosts (127.0.0.0/8, ::1, localhost), and must not use a port the Fetch standard blocks (contract/checks.json `keyUrl`). Redirects are never followed. Required unless a preset derives it from other settings.",
       "example": "https://auth.example.com/.well-known/jwks.json"
     },
     {
@@ -740,7 +740,94 @@ export const CHECKS_CONTRACT = {
   "numberOutput": [
     "Numbers of the header and payload are IEEE-754 doubles (I-JSON, RFC 7493 §2.2): an integer above 2^53 is read as the nearest double, `-0` as zero.",
     "Where an identity or its claims are printed as JSON (the CLI), numbers are serialized as RFC 8785 §3.2.2.3 / ECMAScript Number::toString does: the shortest digits that read back as the same double, positional from 1e-6 up to below 1e21 (1.796e9 prints 1796000000, 1e20 prints 100000000000000000000), exponent form outside (1e+21, 1e-7), and 0 for -0. Both command lines print byte-identical identities."
-  ]
+  ],
+  "keyUrl": {
+    "description": "Rules every key URL follows (TRUSTED_PROXY_JWKS_URL, a URL a preset derives, an issuer used for discovery, a discovery document's jwks_uri), besides https (plain http only for loopback hosts): its port must not be one the Fetch standard blocks (https://fetch.spec.whatwg.org/#port-blocking). Node's fetch refuses those ports before connecting, so both languages refuse them in the configuration with the message `must not use port <n>, which the Fetch standard blocks`.",
+    "blockedPorts": [
+      1,
+      7,
+      9,
+      11,
+      13,
+      15,
+      17,
+      19,
+      20,
+      21,
+      22,
+      23,
+      25,
+      37,
+      42,
+      43,
+      53,
+      69,
+      77,
+      79,
+      87,
+      95,
+      101,
+      102,
+      103,
+      104,
+      109,
+      110,
+      111,
+      113,
+      115,
+      117,
+      119,
+      123,
+      135,
+      137,
+      139,
+      143,
+      161,
+      179,
+      389,
+      427,
+      465,
+      512,
+      513,
+      514,
+      515,
+      526,
+      530,
+      531,
+      532,
+      540,
+      548,
+      554,
+      556,
+      563,
+      587,
+      601,
+      636,
+      989,
+      990,
+      993,
+      995,
+      1719,
+      1720,
+      1723,
+      2049,
+      3659,
+      4045,
+      4190,
+      5060,
+      5061,
+      6000,
+      6566,
+      6665,
+      6666,
+      6667,
+      6668,
+      6669,
+      6679,
+      6697,
+      10080
+    ]
+  }
 } as const
 
 export const PRESETS_CONTRACT = {
@@ -1620,7 +1707,7 @@ export interface ContractOptions {
    */
   assertionHeader?: string
   /**
-   * URL of the JSON Web Key Set holding the proxy's public signing keys. Must be https, except for loopback hosts (127.0.0.0/8, ::1, localhost). Redirects are never followed. Required unless a preset derives it from other settings.
+   * URL of the JSON Web Key Set holding the proxy's public signing keys. Must be https, except for loopback hosts (127.0.0.0/8, ::1, localhost), and must not use a port the Fetch standard blocks (contract/checks.json `keyUrl`). Redirects are never followed. Required unless a preset derives it from other settings.
    *
    * Environment variable: `TRUSTED_PROXY_JWKS_URL`.
    * @example `https://auth.example.com/.well-known/jwks.json`
