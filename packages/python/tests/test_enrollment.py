@@ -103,7 +103,7 @@ def test_plain_http_key_url_outside_loopback_is_refused_before_any_fetch() -> No
 
 
 def test_plain_http_key_url_on_loopback_is_allowed() -> None:
-    settings = {**SETTINGS, "TRUSTED_PROXY_JWKS_URL": "http://127.0.0.1:9/jwks.json"}
+    settings = {**SETTINGS, "TRUSTED_PROXY_JWKS_URL": "http://127.0.0.1:8080/jwks.json"}
     report = _check(KEY.sign(claims()), settings)
     assert report.ok, _failed(report)
 

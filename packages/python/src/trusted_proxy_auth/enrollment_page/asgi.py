@@ -59,7 +59,7 @@ async def _read_form(scope: Scope, receive: Receive) -> dict[str, str]:
 class TrustedProxyEnrollmentMiddleware:
     """Serves the enrollment page under `path` (default `/.well-known/trusted-proxy-auth/enroll`) and verifies
     every other HTTP request and WebSocket handshake like `TrustedProxyAuthMiddleware`, with the configuration the
-    enrollment record (`file`, default TRUSTED_PROXY_ENROLLMENT_FILE) gives. While not enrolled, protected routes
+    enrollment record (`file`, default the enrollment file setting) gives. While not enrolled, protected routes
     answer 503 `not_enrolled` and the one-time enrollment code is logged (logger `trusted_proxy_auth.enrollment`,
     WARNING). `env` defaults to os.environ; `overrides` are snake_case options that win over it. Raises
     `invalid_config` when no record path is named or an existing record is invalid."""

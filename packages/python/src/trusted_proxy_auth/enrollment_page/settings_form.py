@@ -12,7 +12,7 @@ from trusted_proxy_auth._contract import enrollment_contract_forbidden_settings,
 from trusted_proxy_auth.enrollment import EnrollmentProposal, SettingValue
 from trusted_proxy_auth.request_headers import HeadersInput
 
-#: Form fields holding a setting are named `setting.<TRUSTED_PROXY_NAME>`.
+#: Form fields holding a setting are named `setting.<variable name>`.
 SETTING_FIELD_PREFIX = "setting."
 _PRIMARY_OPTIONS = ("preset", "assertionHeader", "issuer", "audience", "jwksUrl")
 _COMPACT_JWS = re.compile(r"^(?:bearer +)?([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$", re.IGNORECASE)
