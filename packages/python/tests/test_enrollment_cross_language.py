@@ -1,14 +1,17 @@
-"""An enrollment made by the CLI of one language is loaded and enforced by the other, and both `enroll` commands
-answer alike (exit code and JSON) on the same inputs. Key sets are served on 127.0.0.1; the TypeScript CLI is the
-built core (packages/core/dist/cli/main.js)."""
+"""An enrollment made by the CLI (or the Python page) of one language is loaded and enforced by the other, and
+both `enroll` commands answer alike (exit code and JSON) on the same inputs. Key sets are served on 127.0.0.1;
+the TypeScript CLI is the built core (packages/core/dist/cli/main.js)."""
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 import os
+import re
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -17,10 +20,13 @@ from typing import Any
 
 import pytest
 from helpers import HEADER, ISSUER, NOW, JwksResponse, claims, loopback_jwks_server, make_key
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
 from vectors import NODE_CLI, TS_CLI
 
 from trusted_proxy_auth import TrustedProxyAuth, TrustedProxyAuthError, load_config
 from trusted_proxy_auth.cli import run
+from trusted_proxy_auth.enrollment_page import DEFAULT_ENROLLMENT_PATH, TrustedProxyEnrollmentMiddleware
 
 KEY = make_key("ES256", "key-1")
 TOKEN = KEY.sign(claims())
@@ -157,3 +163,47 @@ def test_a_record_the_python_cli_wrote_is_enforced_by_typescript(jwks_base: str,
             assert body["identity"]["issuer"] == ISSUER
         else:
             assert body["error"]["code"] == expected_error
+
+
+def test_a_record_the_python_page_wrote_is_enforced_by_typescript(jwks_base: str, tmp_path: Path) -> None:
+    now = int(time.time())
+    token = KEY.sign(claims(iat=now - 5, exp=now + 600))
+    record = tmp_path / "enrollment.json"
+    codes: list[str] = []
+
+    class Codes(logging.Handler):
+        def emit(self, entry: logging.LogRecord) -> None:
+            found = re.search(r"enrollment code ([A-Z0-9]{12})", entry.getMessage())
+            if found:
+                codes.append(found.group(1))
+
+    handler = Codes()
+    logging.getLogger("trusted_proxy_auth.enrollment").addHandler(handler)
+    try:
+        app = Starlette()
+        app.add_middleware(TrustedProxyEnrollmentMiddleware, file=str(record), env={}, discovery=False)
+        with TestClient(app, base_url="http://localhost") as client:
+            page = client.get(DEFAULT_ENROLLMENT_PATH, headers={HEADER: token})
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+            assert csrf is not None
+            form = {
+                "csrf": csrf.group(1),
+                "code": codes[0],
+                "setting.TRUSTED_PROXY_ASSERTION_HEADER": HEADER,
+                "setting.TRUSTED_PROXY_ISSUER": ISSUER,
+                "setting.TRUSTED_PROXY_AUDIENCE": "app",
+                "setting.TRUSTED_PROXY_JWKS_URL": f"{jwks_base}/jwks.json",
+            }
+            trusted = client.post(f"{DEFAULT_ENROLLMENT_PATH}/trust", data=form, headers={HEADER: token})
+            assert trusted.status_code == 200, trusted.text
+    finally:
+        logging.getLogger("trusted_proxy_auth.enrollment").removeHandler(handler)
+    assert json.loads(record.read_text())["enrolledBy"]["method"] == "page"
+    env = {"TRUSTED_PROXY_ENROLLMENT_FILE": str(record)}
+    forged = make_key("ES256", "key-1").sign(claims(iat=now - 5, exp=now + 600))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        good, bad = pool.map(lambda text: _node(["verify", "-"], text, env), (token, forged))
+    assert good[0] == 0, good[1]
+    assert json.loads(good[1])["identity"]["subject"] == "user-1"
+    assert bad[0] == 1
+    assert json.loads(bad[1])["error"]["code"] == "invalid_signature"
