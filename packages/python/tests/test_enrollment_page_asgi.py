@@ -3,6 +3,7 @@ CSRF, the switch to enforcing without a restart, the administrator's status view
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -20,6 +21,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from trusted_proxy_auth import TrustedProxyAuthError
 from trusted_proxy_auth.enrollment import read_enrollment_record
 from trusted_proxy_auth.enrollment_page import DEFAULT_ENROLLMENT_PATH, TrustedProxyEnrollmentMiddleware
 
@@ -197,3 +199,26 @@ def test_trust_switches_to_enforcing_and_revoke_switches_back(
     for response in (checked, trusted, status_page, revoked):
         assert token not in response.text
     assert all(token not in record.getMessage() for record in caplog.records)
+
+
+def test_an_invalid_record_fails_the_start_up_with_its_problems(tmp_path: Path) -> None:
+    broken = tmp_path / "enrollment.json"
+    broken.write_text('{"format": "other"}')
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("the application must not start")
+
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "lifespan.startup"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    middleware = TrustedProxyEnrollmentMiddleware(inner, file=str(broken), env={})
+    asyncio.run(middleware({"type": "lifespan"}, receive, send))
+    assert [message["type"] for message in sent] == ["lifespan.startup.failed"]
+    assert "TRUSTED_PROXY_ENROLLMENT_FILE" in sent[0]["message"]
+    with pytest.raises(TrustedProxyAuthError):
+        asyncio.run(middleware({"type": "http", "path": "/"}, receive, send))

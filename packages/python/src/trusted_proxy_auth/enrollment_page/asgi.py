@@ -61,8 +61,9 @@ class TrustedProxyEnrollmentMiddleware:
     every other HTTP request and WebSocket handshake like `TrustedProxyAuthMiddleware`, with the configuration the
     enrollment record (`file`, default the enrollment file setting) gives. While not enrolled, protected routes
     answer 503 `not_enrolled` and the one-time enrollment code is logged (logger `trusted_proxy_auth.enrollment`,
-    WARNING). `env` defaults to os.environ; `overrides` are snake_case options that win over it. Raises
-    `invalid_config` when no record path is named or an existing record is invalid."""
+    WARNING). `env` defaults to os.environ; `overrides` are snake_case options that win over it. When no record
+    path is named or an existing record is invalid (`invalid_config`), the server's start-up fails with every
+    problem (lifespan `startup.failed`); without lifespan each request raises it."""
 
     def __init__(
         self,
@@ -91,14 +92,29 @@ class TrustedProxyEnrollmentMiddleware:
             secure_cookie=secure_cookie,
             overrides=dict(overrides or {}),
         )
-        self.page = EnrollmentPage(
-            settings,
-            env=dict(os.environ if env is None else env),
-            transport=transport,
-            async_transport=async_transport,
-        )
+        self.configuration_error: TrustedProxyAuthError | None = None
+        try:
+            self.page = EnrollmentPage(
+                settings,
+                env=dict(os.environ if env is None else env),
+                transport=transport,
+                async_transport=async_transport,
+            )
+        except TrustedProxyAuthError as error:
+            if error.code != "invalid_config":
+                raise
+            # As TrustedProxyAuthMiddleware does: Starlette builds middleware in the lifespan call, where raising
+            # would only make uvicorn serve 500 everywhere; the start-up is failed with the problems instead.
+            self.configuration_error = error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.configuration_error is not None:
+            if scope["type"] != "lifespan":
+                raise self.configuration_error
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.failed", "message": str(self.configuration_error)})
+            return
         if scope["type"] not in ("http", "websocket") or scope.get("path") in self.exclude_paths:
             await self.app(scope, receive, send)
             return
