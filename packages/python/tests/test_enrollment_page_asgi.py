@@ -9,7 +9,7 @@ import os
 import re
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -208,12 +208,12 @@ def test_an_invalid_record_fails_the_start_up_with_its_problems(tmp_path: Path) 
     async def inner(scope: Any, receive: Any, send: Any) -> None:
         raise AssertionError("the application must not start")
 
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
         return {"type": "lifespan.startup"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     middleware = TrustedProxyEnrollmentMiddleware(inner, file=str(broken), env={})
