@@ -32,13 +32,15 @@ function otherSnakeCaseNames(): Set<string> {
   for (const preset of Object.values(presets.presets)) collectKeys(preset.example)
   // The findings of `trusted-proxy-auth doctor`.
   for (const { id } of readJson<{ findings: Array<{ id: string }> }>(join(contractDir, 'doctor.json')).findings) names.add(id)
+  // The checks of enrollment (`trusted-proxy-auth enroll`, the enrollment page).
+  for (const { id } of readJson<{ checks: Array<{ id: string }> }>(join(contractDir, 'enrollment.json')).checks) names.add(id)
   // RFC 6750 error values and the identity's field names in Python (snake_case).
   for (const entry of errors.errors) if (entry.oauthError) names.add(entry.oauthError)
   for (const field of Object.keys(identitySchema.properties)) names.add(field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`))
   // Events of the onEvent hook, claims, JOSE/OIDC members, and framework and proxy settings the guide names.
   for (const name of [
     'jwks_fetch_ok', 'jwks_fetch_failed', 'jwks_key_ignored', 'jwks_stale_served', 'unknown_kid', 'verify_ok',
-    'verify_failed', 'email_verified', 'common_name', 'preferred_username', 'jwks_uri', 'key_ops', 'auth_request',
+    'verify_failed', 'enrollment_revoked', 'not_run', 'email_verified', 'common_name', 'preferred_username', 'jwks_uri', 'key_ops', 'auth_request',
     'auth_request_set', 'proxy_set_header', 'forward_auth', 'copy_headers', 'ext_authz', 'pass_identity_headers',
     'signing_key', 'allowed_upstream_headers', 'forward_payload_header', 'claim_to_headers', 'jwt_claims',
     'resolve_user', 'jwt_authn', 'identity_nonce', 'trusted_proxy_auth', 'underscores_in_headers',

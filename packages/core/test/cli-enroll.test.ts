@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startTestIssuer, type RunningTestIssuer } from '@mieweb/trusted-proxy-auth-testing'
+import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli, type CliIo } from '../src/cli/run-cli.js'
 import { ENROLLMENT_CONTRACT, loadConfig, readEnrollmentRecord } from '../src/index.js'
@@ -43,7 +44,7 @@ let scratch: string
 let token: string
 let counter = 0
 const outPath = (): string => join(scratch, `record-${++counter}.json`)
-const base = (): string[] => ['--jwks-url', issuer.jwksUrl, '--assertion-header', 'X-Assertion', '--assertion', '-', ...NOW]
+const base = (): string[] => ['--issuer', 'https://proxy.example', '--audience', 'app', '--jwks-url', issuer.jwksUrl, '--assertion-header', 'X-Assertion', '--assertion', '-', ...NOW]
 
 beforeAll(async () => {
   issuer = await startTestIssuer({ issuer: 'https://proxy.example', audience: 'app', subject: 'ann' })
@@ -80,13 +81,53 @@ describe('trusted-proxy-auth enroll', () => {
   it('takes settings from TRUSTED_PROXY_* variables, flags over them, the assertion from --assertion-env, --out from TRUSTED_PROXY_ENROLLMENT_FILE', async () => {
     const out = outPath()
     const env = { CHALLENGE: token, TRUSTED_PROXY_ENROLLMENT_FILE: out, TRUSTED_PROXY_JWKS_URL: issuer.jwksUrl, TRUSTED_PROXY_ASSERTION_HEADER: 'X-From-Env', TRUSTED_PROXY_AUDIENCE: 'app' }
-    const run = await enroll(['--assertion-env', 'CHALLENGE', '--assertion-header', 'X-Flag', '--yes', ...NOW], { env })
+    const run = await enroll(['--assertion-env', 'CHALLENGE', '--assertion-header', 'X-Flag', '--issuer', 'https://proxy.example', '--yes', ...NOW], { env })
     expect(run.code).toBe(0)
     expect(readEnrollmentRecord(out)?.settings).toEqual({ TRUSTED_PROXY_JWKS_URL: issuer.jwksUrl, TRUSTED_PROXY_ASSERTION_HEADER: 'X-Flag', TRUSTED_PROXY_AUDIENCE: 'app', TRUSTED_PROXY_ISSUER: 'https://proxy.example' })
   })
 
+  it('never takes the issuer or audience from the assertion (a token must not vouch for itself): exit 2', async () => {
+    const out = outPath()
+    const run = await enroll(['--jwks-url', issuer.jwksUrl, '--assertion-header', 'X-Assertion', '--assertion', '-', ...NOW, '--out', out, '--yes'], { stdin: token })
+    expect(run.code).toBe(2)
+    const printed = JSON.parse(run.stdout) as { checks: Array<{ id: string; result: string; detail?: string }>; settings: Record<string, unknown> }
+    expect(Object.keys(printed.settings)).toEqual(['TRUSTED_PROXY_JWKS_URL', 'TRUSTED_PROXY_ASSERTION_HEADER'])
+    expect(printed.checks.find((check) => check.id === 'configuration_valid')?.detail).toContain('TRUSTED_PROXY_ISSUER is required')
+    expect(existsSync(out)).toBe(false)
+  })
+
+  it('checks a shared-secret preset (authentik) with the secret from the environment, which the record never holds', async () => {
+    const secret = 'test-only-authentik-secret-for-unit-tests-0123456789'
+    const hs256 = await new SignJWT({ sub: 'ann' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer('https://auth.example/application/o/app/')
+      .setAudience('client-id')
+      .setIssuedAt(T0)
+      .setExpirationTime(T0 + 300)
+      .sign(new TextEncoder().encode(secret))
+    const out = outPath()
+    const env = { TRUSTED_PROXY_SHARED_SECRET: secret, CHALLENGE: hs256 }
+    const run = await enroll(['--preset', 'authentik', '--issuer', 'https://auth.example/application/o/app/', '--audience', 'client-id', '--assertion-env', 'CHALLENGE', ...NOW, '--out', out, '--yes'], { env })
+    expect(run.code).toBe(0)
+    expect(run.stdout).not.toContain(secret)
+    expect(readFileSync(out, 'utf8')).not.toContain(secret)
+    expect(loadConfig({ TRUSTED_PROXY_ENROLLMENT_FILE: out, TRUSTED_PROXY_SHARED_SECRET: secret })).toMatchObject({ preset: 'authentik', assertionHeader: 'X-authentik-jwt' })
+  })
+
+  it('does not print credentials a key URL carries (user information, query)', async () => {
+    const withQuery = `${issuer.jwksUrl}?token=query-secret-5678`
+    const run = await enroll([...base(), '--jwks-url', withQuery, '--out', outPath(), '--yes'], { stdin: token })
+    expect(run.code).toBe(0)
+    expect(run.stdout).not.toContain('query-secret-5678')
+    expect((JSON.parse(run.stdout) as { keySetUrl: string }).keySetUrl).toBe(issuer.jwksUrl)
+    // Fetch refuses user information in a URL (keys unavailable), and it is not printed either.
+    const withUser = await enroll([...base(), '--jwks-url', issuer.jwksUrl.replace('http://', 'http://user:pass-word-1234@'), '--out', outPath(), '--yes'], { stdin: token })
+    expect(withUser.code).toBe(3)
+    expect(withUser.stdout + withUser.stderr).not.toContain('pass-word-1234')
+  })
+
   it('exit 1: a failed check (expired assertion, other issuer), nothing written', async () => {
-    for (const args of [['--now', String(T0 + 1000)], ['--issuer', 'https://other.example']]) {
+    for (const args of [['--now', String(T0 + 1000)], ['--audience', 'other-app']]) {
       const out = outPath()
       const run = await enroll([...base(), ...args, '--out', out, '--yes'], { stdin: token })
       expect(run.code).toBe(1)
@@ -95,9 +136,18 @@ describe('trusted-proxy-auth enroll', () => {
     }
   })
 
+  it('exit 1: an assertion that is not a compact JWS still gets every check reported', async () => {
+    const run = await enroll([...base(), '--out', outPath(), '--yes'], { stdin: 'not-a-token' })
+    expect(run.code).toBe(1)
+    const printed = JSON.parse(run.stdout) as { decoded: unknown; checks: Array<{ id: string; result: string; detail?: string }> }
+    expect(printed.decoded).toBeNull()
+    expect(printed.checks.map((check) => check.result)).toEqual(['pass', 'pass', 'pass', 'not_run', 'fail', 'not_run', 'not_run', 'not_run', 'pass'])
+    expect(printed.checks[4]!.detail).toMatch(/^malformed_assertion/)
+  })
+
   it('exit 2: a configuration the runtime refuses (plain-http key URL off loopback)', async () => {
     const out = outPath()
-    const run = await enroll(['--jwks-url', 'http://keys.example/jwks.json', '--assertion-header', 'X-Assertion', '--assertion', '-', ...NOW, '--out', out, '--yes'], { stdin: token })
+    const run = await enroll([...base(), '--jwks-url', 'http://keys.example/jwks.json', '--out', out, '--yes'], { stdin: token })
     expect(run.code).toBe(2)
     const printed = JSON.parse(run.stdout) as { checks: Array<{ id: string; result: string }>; settings: Record<string, unknown> }
     expect(printed.checks.find((check) => check.id === 'key_url_secure')?.result).toBe('fail')
@@ -115,9 +165,10 @@ describe('trusted-proxy-auth enroll', () => {
       [['--assertion-env', 'UNSET', '--out', outPath()], 'the variable --assertion-env names is not set or empty'],
       [['--discovery', '--jwks-url', issuer.jwksUrl, '--assertion', '-', '--out', outPath()], 'give either --jwks-url or --discovery, not both'],
       [['--now', 'soon', '--assertion', '-', '--out', outPath()], '--now must be a number of seconds since the epoch'],
+      [['--assertion', '-', '--out', outPath()], 'standard input held no assertion'],
     ]
     for (const [args, message] of cases) {
-      const run = await enroll(args, { stdin: token })
+      const run = await enroll(args, { stdin: message === 'standard input held no assertion' ? ' \n' : token })
       expect(run.code, message).toBe(2)
       expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { code: 'invalid_config', problems: [{ variable: 'arguments', message }] } })
     }

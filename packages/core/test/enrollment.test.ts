@@ -1,7 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startTestIssuer, type RunningTestIssuer } from '@mieweb/trusted-proxy-auth-testing'
+import { createTestIssuer, startTestIssuer, type RunningTestIssuer } from '@mieweb/trusted-proxy-auth-testing'
+import { exportSPKI, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   checkEnrollment,
@@ -134,6 +135,7 @@ describe('checkEnrollment', () => {
     const report = await checkEnrollment(proposal, await sign({}, { now: T0 - 1000 }), { now: nowMs })
     expect(results(report)).toMatchObject({ assertion_signature: 'pass', fresh: 'fail', issuer: 'pass', audience: 'pass' })
     expect(detailOf(report, 'fresh')).toMatch(/^expired: exp /)
+    expect(report.subject).toBeNull()
   })
 
   it('refuses an assertion from another issuer or for another audience, reporting each', async () => {
@@ -175,9 +177,77 @@ describe('checkEnrollment', () => {
       expect(discovered.settings['TRUSTED_PROXY_JWKS_URL']).toBe(local.jwksUrl)
       const report = await checkEnrollment(discovered, token, { now: nowMs })
       expect(report.ok).toBe(true)
+      // A preset that finds keys by discovery at run time: one discovery and one key-set fetch, replayed to the verifier.
+      local.reset()
+      const byPreset = await checkEnrollment({ settings: { TRUSTED_PROXY_PRESET: 'oauth2-proxy', TRUSTED_PROXY_ISSUER: local.url, TRUSTED_PROXY_AUDIENCE: 'app' } }, token, { now: nowMs })
+      expect(byPreset).toMatchObject({ ok: true, keySetUrl: local.jwksUrl })
+      expect(detailOf(byPreset, 'key_url_secure')).toBe(`${local.discoveryUrl} (OpenID discovery)`)
+      expect({ keySet: local.requests.count, discovery: local.requests.discoveryCount }).toEqual({ keySet: 1, discovery: 1 })
     } finally {
       await local.close()
     }
+  })
+})
+
+describe('checkEnrollment with a shared secret (preset authentik)', () => {
+  const secret = 'test-only-authentik-secret-for-unit-tests-0123456789'
+  const authentik: EnrollmentProposal = { settings: { TRUSTED_PROXY_PRESET: 'authentik', TRUSTED_PROXY_ISSUER: 'https://auth.example/application/o/app/', TRUSTED_PROXY_AUDIENCE: 'client-id' } }
+  const hs256 = (key: string): Promise<string> =>
+    new SignJWT({ sub: 'ann' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer('https://auth.example/application/o/app/')
+      .setAudience('client-id')
+      .setIssuedAt(T0)
+      .setExpirationTime(T0 + 300)
+      .sign(new TextEncoder().encode(key))
+
+  it('passes with the secret from the environment (it is never in the proposal or the record), fetching nothing', async () => {
+    const report = await checkEnrollment(authentik, await hs256(secret), { now: nowMs, env: { TRUSTED_PROXY_SHARED_SECRET: secret }, fetch: (() => Promise.reject(new Error('no fetch'))) as unknown as typeof fetch })
+    expect(report.checks.every((check) => check.result === 'pass')).toBe(true)
+    expect(report).toMatchObject({ ok: true, keySetUrl: null, keys: [], subject: 'ann' })
+    expect(JSON.stringify(report)).not.toContain(secret)
+  })
+
+  it('fails the signature for another secret, and the configuration without one', async () => {
+    const wrong = await checkEnrollment(authentik, await hs256(`${secret}-other`), { now: nowMs, env: { TRUSTED_PROXY_SHARED_SECRET: secret } })
+    expect(results(wrong)).toMatchObject({ assertion_signature: 'fail', issuer: 'not_run' })
+    const missing = await checkEnrollment(authentik, await hs256(secret), { now: nowMs })
+    expect(results(missing)).toMatchObject({ configuration_valid: 'fail' })
+    expect(detailOf(missing, 'configuration_valid')).toContain('TRUSTED_PROXY_SHARED_SECRET')
+  })
+})
+
+describe('checkEnrollment with one key per kid (preset aws-alb)', () => {
+  const ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/example-alb/a4df45643ccf98ac'
+  const USER_POOL = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ex4mpLe01'
+  const CLIENT_ID = '3a33a02r5hn3onhtu1mr0dit20'
+  const KID = 'abb8289f-e3a4-4a34-9472-c2105e2b2482'
+  const alb: EnrollmentProposal = {
+    settings: { TRUSTED_PROXY_PRESET: 'aws-alb', TRUSTED_PROXY_AWS_ALB_ARN: ARN, TRUSTED_PROXY_ISSUER: USER_POOL, TRUSTED_PROXY_AUDIENCE: CLIENT_ID, TRUSTED_PROXY_JWKS_URL: 'https://keys.alb.test/{kid}' },
+  }
+
+  it('checks the key the assertion names through the verifier\'s per-kid fetch, and reports an unreachable key host', async () => {
+    const signer = await createTestIssuer({ algorithms: ['ES256'] })
+    const pem = await exportSPKI(signer.keys[0]!.publicKey)
+    const exp = T0 + 60
+    const token = await signer.signRaw(
+      { typ: 'JWT', kid: KID, alg: 'ES256', iss: USER_POOL, client: CLIENT_ID, signer: ARN, exp },
+      { sub: 'ann', email: 'ann@example.com', email_verified: 'true', exp, iss: USER_POOL },
+      { kid: signer.currentKid },
+    )
+    const urls: string[] = []
+    const serving = (status: number): typeof fetch =>
+      (async (input: RequestInfo | URL) => {
+        urls.push(String(input))
+        return new Response(status === 200 ? pem : '', { status })
+      }) as typeof fetch
+    const report = await checkEnrollment(alb, token, { now: nowMs, fetch: serving(200) })
+    expect(report.checks.filter((check) => check.result !== 'pass')).toEqual([])
+    expect(report).toMatchObject({ ok: true, keySetUrl: null, keys: [], subject: 'ann' })
+    expect(urls).toEqual([`https://keys.alb.test/${KID}`])
+    const down = await checkEnrollment(alb, token, { now: nowMs, fetch: serving(500) })
+    expect(results(down)).toMatchObject({ key_url_secure: 'pass', keys_reachable: 'fail', keys_usable: 'not_run', assertion_signature: 'fail' })
+    expect(detailOf(down, 'keys_reachable')).toBe('HTTP status 500')
   })
 })
 
@@ -191,8 +261,19 @@ describe('proposeSettings', () => {
     expect(proposed.settings).toEqual({ TRUSTED_PROXY_ISSUER: 'https://decided.example', TRUSTED_PROXY_PRESET: 'pomerium', TRUSTED_PROXY_AUDIENCE: ['app', 'api'] })
   })
 
-  it('refuses what is not a compact JWS', async () => {
+  it('with fromAssertion false, never reads the issuer or audience from the assertion', async () => {
+    const proposed = await proposeSettings({ assertion: await sign(), fromAssertion: false, env: { TRUSTED_PROXY_JWKS_URL: issuer.jwksUrl } })
+    expect(proposed.settings).toEqual({ TRUSTED_PROXY_JWKS_URL: issuer.jwksUrl })
+  })
+
+  it('refuses what is not a compact JWS, and what no configuration accepts (larger than 64 KiB) without decoding it', async () => {
     await expect(proposeSettings({ assertion: 'x.y' })).rejects.toMatchObject({ code: 'malformed_assertion' })
+    const huge = `${'a'.repeat(70_000)}.b.c`
+    await expect(proposeSettings({ assertion: huge })).rejects.toMatchObject({ code: 'assertion_too_large' })
+    const report = await checkEnrollment(proposal, huge, { now: nowMs })
+    expect(report.decoded).toBeNull()
+    expect(detailOf(report, 'no_embedded_keys')).toBe('the assertion is longer than 65536 bytes')
+    expect(detailOf(report, 'assertion_signature')).toMatch(/^assertion_too_large/)
   })
 })
 

@@ -239,23 +239,24 @@ describe('trusted-proxy-auth enroll never prints the challenge assertion', () =>
     expectNoFragment(consoleOutput.join('\n'), secrets, 'console')
   })
 
-  it('in any outcome: written, declined for want of --yes, each failed check, keys unavailable', async () => {
+  it('in any outcome: written, declined for want of --yes, each failed check, keys unavailable, a refused configuration', async () => {
     const expired = await issuer.sign({}, { issuedAt: 1_699_000_000, expiresIn: 300, now: 1_699_000_000 })
     const carriesKey = await issuer.sign({}, { issuedAt: 1_700_000_000, now: 1_700_000_000, header: { jku: 'https://attacker.example/keys' } })
-    const cases: Array<{ name: string; stdin: string; args: string[]; env?: Record<string, string> }> = [
-      { name: 'written', stdin: token, args: enrollArgs('--yes') },
-      { name: 'needs --yes', stdin: token, args: enrollArgs() },
-      { name: 'expired', stdin: expired, args: enrollArgs('--yes') },
-      { name: 'carries a key URL', stdin: carriesKey, args: enrollArgs('--yes') },
-      { name: 'other issuer', stdin: token, args: enrollArgs('--issuer', 'https://other.example', '--yes') },
-      { name: 'keys unavailable', stdin: token, args: enrollArgs('--jwks-url', 'http://127.0.0.1:1/jwks.json', '--yes') },
-      { name: 'terminal summary', stdin: token, args: enrollArgs('--issuer', 'https://other.example') },
+    const cases: Array<{ name: string; stdin: string; args: string[]; code: number; env?: Record<string, string> }> = [
+      { name: 'written', stdin: token, args: enrollArgs('--yes'), code: 0 },
+      { name: 'needs --yes', stdin: token, args: enrollArgs(), code: 2 },
+      { name: 'expired', stdin: expired, args: enrollArgs('--yes'), code: 1 },
+      { name: 'carries a key URL', stdin: carriesKey, args: enrollArgs('--yes'), code: 1 },
+      { name: 'other issuer', stdin: token, args: enrollArgs('--issuer', 'https://other.example', '--yes'), code: 1 },
+      { name: 'keys unavailable', stdin: token, args: enrollArgs('--jwks-url', 'http://127.0.0.1:2/jwks.json', '--yes'), code: 3 },
+      { name: 'refused configuration', stdin: token, args: enrollArgs('--yes'), env: { TRUSTED_PROXY_MAX_AGE: 'soon' }, code: 2 },
     ]
     consoleOutput.length = 0
     for (const testCase of cases) {
       const caseSecrets = [...new Set([...secrets, ...fragments(testCase.stdin)])]
-      const { stdout, stderr } = await runCaptured(testCase.args, { ...env, ...testCase.env }, testCase.stdin)
+      const { code, stdout, stderr } = await runCaptured(testCase.args, { ...env, ...testCase.env }, testCase.stdin)
       expectNoFragment(stdout + stderr, caseSecrets, testCase.name)
+      expect(code, testCase.name).toBe(testCase.code)
       const written = join(scratch, 'enroll.json')
       if (existsSync(written)) expectNoFragment(readFileSync(written, 'utf8'), caseSecrets, `${testCase.name}: record`)
     }

@@ -1,5 +1,6 @@
 import { printable } from '../detail-text.js'
 import { REFUSES_ADMINISTRATOR } from '../enrollment/check-enrollment.js'
+import { loggableUrl } from '../startup-report.js'
 import type { EnrollmentProposal, EnrollmentReport, SettingValue } from '../enrollment/enrollment-types.js'
 
 /**
@@ -26,7 +27,9 @@ export interface EnrollOutput {
  */
 function shownSettings(report: EnrollmentReport, proposal: EnrollmentProposal): Record<string, SettingValue | null> {
   const refused = report.checks.some((check) => check.id === 'configuration_valid' && check.result === 'fail' && check.detail?.startsWith(REFUSES_ADMINISTRATOR) !== true)
-  return Object.fromEntries(Object.entries(proposal.settings).map(([name, value]) => [name, refused ? null : value]))
+  // A key URL may carry credentials in its user information or query; they are not printed.
+  const shown = (name: string, value: SettingValue): SettingValue => (name === 'TRUSTED_PROXY_JWKS_URL' && typeof value === 'string' ? loggableUrl(value) : value)
+  return Object.fromEntries(Object.entries(proposal.settings).map(([name, value]) => [name, refused ? null : shown(name, value)]))
 }
 
 export function enrollOutput(report: EnrollmentReport, proposal: EnrollmentProposal, out: string | null, written: boolean): EnrollOutput {
@@ -35,7 +38,7 @@ export function enrollOutput(report: EnrollmentReport, proposal: EnrollmentPropo
     written,
     out,
     settings: shownSettings(report, proposal),
-    keySetUrl: report.keySetUrl,
+    keySetUrl: report.keySetUrl === null ? null : loggableUrl(report.keySetUrl),
     keys: report.keys,
     enrolledBy: report.subject !== null && report.issuer !== null ? { subject: report.subject, issuer: report.issuer } : null,
     checks: report.checks,

@@ -29,14 +29,15 @@ const ENROLL_HELP = `
 Checks (contract/enrollment.json, in order, each reported): key_url_secure, keys_reachable, keys_usable,
 no_embedded_keys, assertion_signature, issuer, audience, fresh, configuration_valid. The record is written
 (atomically, mode 0600) only when every check passes, and only with --yes or after answering "y" at a terminal.
-Settings: TRUSTED_PROXY_* environment variables, then the flags over them; the challenge assertion's iss and aud
-fill the issuer and audience when neither names them.
+Settings: TRUSTED_PROXY_* environment variables, then the flags over them (or a preset's defaults); never read
+from the challenge assertion, which only has to match them.
 Exit codes: 0 written; 1 a check failed (or the answer was no); 2 usage or configuration error (a setting the
 runtime refuses, no --out, no --yes without a terminal); 3 the key set is unavailable.
 The assertion is never printed.
 
 Example:
-  trusted-proxy-auth enroll --preset pomerium --audience my-app --assertion - --out /var/lib/app/enrollment.json --yes < assertion.txt`
+  trusted-proxy-auth enroll --issuer https://auth.example.com --audience my-app --jwks-url https://auth.example.com/jwks.json \\
+    --assertion-header X-Assertion --assertion - --out /var/lib/app/enrollment.json --yes < assertion.txt`
 
 /** The TRUSTED_PROXY_* settings the flags decide, over those of the environment. */
 function decidedSettings(flags: EnrollFlags, env: Record<string, string | undefined>): Record<string, string | undefined> {
@@ -57,7 +58,9 @@ async function challengeAssertion(flags: EnrollFlags, io: CliIo): Promise<string
   if (flags.assertion !== undefined && flags.assertionEnv !== undefined) throw usageError('give either --assertion - or --assertion-env, not both')
   if (flags.assertion !== undefined) {
     if (flags.assertion !== '-') throw usageError('--assertion takes - (read the assertion from standard input)')
-    return (await readAll(io.stdin)).trim()
+    const read = (await readAll(io.stdin)).trim()
+    if (read === '') throw usageError('standard input held no assertion')
+    return read
   }
   if (flags.assertionEnv !== undefined) {
     const value = io.env[flags.assertionEnv]
@@ -88,8 +91,15 @@ async function runEnroll(flags: EnrollFlags, io: CliIo): Promise<number> {
     ...(flags.preset !== undefined ? { preset: flags.preset } : {}),
     discovery: flags.discovery === true,
     env: decidedSettings(flags, io.env),
+    // Unattended (--yes): a token must never vouch for itself, so the issuer and audience are never read from it.
+    fromAssertion: false,
   })
-  const report = await checkEnrollment(proposal, assertion, nowMs === undefined ? {} : { now: () => nowMs })
+  // The shared secret (preset authentik) is never stored in a record, but the runtime has it from its environment.
+  const secret = io.env['TRUSTED_PROXY_SHARED_SECRET']
+  const report = await checkEnrollment(proposal, assertion, {
+    ...(secret === undefined ? {} : { env: { TRUSTED_PROXY_SHARED_SECRET: secret } }),
+    ...(nowMs === undefined ? {} : { now: () => nowMs }),
+  })
   const json = flags.json === true || io.isTerminal !== true
   const print = (written: boolean): void => {
     const output = enrollOutput(report, proposal, out, written)
@@ -139,8 +149,8 @@ export function addEnrollCommand(program: Command, io: CliIo, setExitCode: (code
     .command('enroll')
     .description('check a proxy configuration against a challenge assertion that came through the proxy, then write the enrollment record')
     .option('--preset <name>', 'proxy preset (TRUSTED_PROXY_PRESET)')
-    .option('--issuer <list>', 'issuer to trust (TRUSTED_PROXY_ISSUER; default: the assertion\'s iss)')
-    .option('--audience <list>', 'audience to accept (TRUSTED_PROXY_AUDIENCE; default: the assertion\'s aud)')
+    .option('--issuer <list>', 'issuer to trust (TRUSTED_PROXY_ISSUER)')
+    .option('--audience <list>', 'audience to accept (TRUSTED_PROXY_AUDIENCE)')
     .option('--jwks-url <url>', 'key set URL (TRUSTED_PROXY_JWKS_URL)')
     .option('--discovery', 'find the key set URL by OpenID discovery from the issuer, once, and record it')
     .option('--assertion-header <name>', 'request header that carries the assertion (TRUSTED_PROXY_ASSERTION_HEADER)')

@@ -1,9 +1,10 @@
-import { parseCompactJws } from '../compact-jws.js'
 import { loadConfigWithEnrollment, type EnvInput, type TrustedProxyAuthConfig, type TrustedProxyAuthOptions } from '../config.js'
 import { TrustedProxyAuthError, type ConfigProblem } from '../errors.js'
 import { ENROLLMENT_CONTRACT } from '../generated/contract.js'
+import { decodeAssertion, LARGEST_ASSERTION_BYTES } from './decoded-assertion.js'
 import type { TrustedIdentity } from '../identity.js'
 import type { Logger } from '../logger.js'
+import { loggableUrl } from '../startup-report.js'
 import { keyUrlProblem } from '../url-rules.js'
 import { createVerifier } from '../verifier.js'
 import type { EnrollmentCheckId, EnrollmentCheckResult, EnrollmentProposal, EnrollmentReport } from './enrollment-types.js'
@@ -82,16 +83,16 @@ function problemText(error: unknown): string {
   return 'the configuration cannot be loaded'
 }
 
-/** Where keys would be fetched from, for check key_url_secure. */
+/** Where keys would be fetched from, for check key_url_secure (shown without user information, query or fragment). */
 function keyUrlCheck(config: TrustedProxyAuthConfig): { problem: string | null; detail: string } {
   const source = config.keySource
   switch (source.kind) {
     case 'jwks':
-      return { problem: keyUrlProblem(source.url), detail: source.url }
+      return { problem: keyUrlProblem(source.url), detail: loggableUrl(source.url) }
     case 'discovery':
-      return { problem: keyUrlProblem(source.discoveryUrl), detail: `${source.discoveryUrl} (OpenID discovery)` }
+      return { problem: keyUrlProblem(source.discoveryUrl), detail: `${loggableUrl(source.discoveryUrl)} (OpenID discovery)` }
     case 'kidTemplate':
-      return { problem: keyUrlProblem(source.template.replace('{kid}', 'kid')), detail: `${source.template} (one key per kid)` }
+      return { problem: keyUrlProblem(source.template.replace('{kid}', 'kid')), detail: `${loggableUrl(source.template)} (one key per kid)` }
     case 'sharedSecret':
       return { problem: null, detail: 'no key set: the key is TRUSTED_PROXY_SHARED_SECRET' }
   }
@@ -129,7 +130,8 @@ async function verifierChecks(checks: CheckList, run: VerifierRun, assertion: st
     try {
       const identity = await verifier.verifyAssertion(assertion, { now: nowSeconds })
       for (const id of ['assertion_signature', 'issuer', 'audience', 'fresh'] as const) checks.passUnlessDecided(id)
-      return identity
+      // Only a verification with the proposed configuration itself names the administrator.
+      return attempt === 0 ? identity : null
     } catch (error) {
       if (!(error instanceof TrustedProxyAuthError)) throw error
       const detail = error.detail ?? (error.code === 'jwks_unavailable' ? (verifier.status().lastError ?? undefined) : undefined)
@@ -199,8 +201,8 @@ export async function checkEnrollment(proposal: EnrollmentProposal, assertion: s
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis)
   const env = withoutEnrollmentFile(options.env ?? {})
   const checks = new CheckList()
-  const parsed = parseCompactJws(assertion.trim(), { allowPadding: true })
-  const decoded = parsed ? { header: { ...parsed.protectedHeader }, claims: { ...parsed.payload } } : null
+  const read = decodeAssertion(assertion.trim())
+  const decoded = 'decoded' in read ? read.decoded : null
   const report = (extra: Partial<EnrollmentReport>): EnrollmentReport => {
     const list = checks.list()
     return { ok: list.every((check) => check.result === 'pass'), checks: list, decoded, keySetUrl: null, keys: [], subject: null, issuer: null, ...extra }
@@ -211,7 +213,7 @@ export async function checkEnrollment(proposal: EnrollmentProposal, assertion: s
     const carried = EMBEDDED_KEY_MEMBERS.filter((member) => member in decoded.header)
     checks.set('no_embedded_keys', carried.length === 0 ? 'pass' : 'fail', carried.length === 0 ? undefined : `header carries ${carried.map((m) => `"${m}"`).join(', ')}`)
   } else {
-    checks.set('no_embedded_keys', 'not_run', 'the assertion is not a compact JWS')
+    checks.set('no_embedded_keys', 'not_run', 'problem' in read && read.problem === 'too_large' ? `the assertion is longer than ${LARGEST_ASSERTION_BYTES} bytes` : 'the assertion is not a compact JWS')
   }
 
   const load = (overrides: TrustedProxyAuthOptions): TrustedProxyAuthConfig => loadConfigWithEnrollment(env, overrides, { discovery: 'off' }, proposal.settings)
@@ -244,7 +246,7 @@ export async function checkEnrollment(proposal: EnrollmentProposal, assertion: s
       checks.set('keys_reachable', 'fail', probe.cause)
       return report({ keySetUrl: probe.keySetUrl })
     }
-    checks.set('keys_reachable', 'pass', probe.keySetUrl)
+    checks.set('keys_reachable', 'pass', loggableUrl(probe.keySetUrl))
     checks.set('keys_usable', probe.unusable === null ? 'pass' : 'fail', probe.unusable ?? probe.usableDetail)
     if (probe.unusable !== null) return report({ keySetUrl: probe.keySetUrl, keys: probe.keys })
     verifierFetch = replayingFetch(probe.documents, fetchImpl)

@@ -1362,16 +1362,27 @@ export const PRESETS_CONTRACT = {
     },
     {
       "id": "remote-user",
-      "producer": "Authelia forward auth, Apache/NGINX basic-auth conventions",
+      "producer": "Authelia forward auth, Apache/NGINX basic-auth conventions (Apache's `RequestHeader set X-Remote-User %{REMOTE_USER}s`)",
       "headers": [
         "Remote-User",
         "Remote-Groups",
         "Remote-Name",
-        "Remote-Email"
+        "Remote-Email",
+        "X-Remote-User"
       ],
       "format": "plain text, groups comma-separated",
       "why": "Unsigned; Authelia forwards no signed assertion to applications (authelia/authelia#2922), so trust rests on network isolation alone.",
       "signedAlternative": "Use Authelia as the OpenID Connect provider behind oauth2-proxy or Pomerium and verify their signed assertion."
+    },
+    {
+      "id": "webauth-user",
+      "producer": "Grafana's auth proxy convention (auth.proxy header_name defaults to X-WEBAUTH-USER), copied by the reverse proxy in front of it",
+      "headers": [
+        "X-WEBAUTH-USER"
+      ],
+      "format": "plain text, the user name (other attributes come from headers the operator names)",
+      "why": "Unsigned; the application trusts whatever value arrives, so only network isolation (and Grafana's list of proxy addresses) keeps a client from sending its own.",
+      "signedAlternative": "Grafana's JWT authentication ([auth.jwt] with a JWKS URL) fed by a proxy that forwards a signed assertion, or this SDK in front of any other application."
     },
     {
       "id": "authentik-headers",
@@ -1487,6 +1498,20 @@ export const DOCTOR_CONTRACT = {
       "stage": "static",
       "message": "the assertion header is a known unsigned identity header: it carries plain text a client can forge, not a signed assertion",
       "fix": "Point TRUSTED_PROXY_ASSERTION_HEADER at the header that carries the proxy's signed JWT (see the preset for your proxy), and never trust the plain header."
+    },
+    {
+      "id": "assertion_header_cookie",
+      "severity": "critical",
+      "stage": "static",
+      "message": "the assertion header is Cookie: it holds every cookie of the request as one string, never a single assertion, so every request is rejected as malformed",
+      "fix": "Have the proxy copy the assertion from its cookie into a header of its own (for example X-Forwarded-Access-Token) and point TRUSTED_PROXY_ASSERTION_HEADER at that header."
+    },
+    {
+      "id": "assertion_header_authorization",
+      "severity": "info",
+      "stage": "static",
+      "message": "the assertion header is Authorization, which clients also send: a Bearer token a client holds from the same issuer for this audience is accepted unless the proxy always replaces the header",
+      "fix": "Make sure the proxy always replaces Authorization (oauth2-proxy: --pass-authorization-header) and set TRUSTED_PROXY_TRUSTED_ADDRESSES to the proxy's addresses; prefer a header only the proxy sets when the proxy offers one."
     },
     {
       "id": "trusted_addresses_everything",
