@@ -36,6 +36,10 @@ def enroll(args: list[str], env: dict[str, str] | None = None, stdin: str = TOKE
 
 def _flags(jwks_url: str, out: Path) -> list[str]:
     return [
+        "--issuer",
+        ISSUER,
+        "--audience",
+        AUDIENCE,
         "--assertion",
         "-",
         "--assertion-header",
@@ -89,7 +93,20 @@ def test_the_enrolled_record_is_enforced_by_verify(jwks_url: str, tmp_path: Path
 def test_enroll_from_an_environment_variable_and_the_default_out(jwks_url: str, tmp_path: Path) -> None:
     out = tmp_path / "enrollment.json"
     env = {"CHALLENGE": TOKEN, "TRUSTED_PROXY_ENROLLMENT_FILE": str(out)}
-    args = ["--assertion-env", "CHALLENGE", "--assertion-header", HEADER, "--jwks-url", jwks_url, "--now", str(NOW)]
+    args = [
+        "--assertion-env",
+        "CHALLENGE",
+        "--assertion-header",
+        HEADER,
+        "--issuer",
+        ISSUER,
+        "--audience",
+        AUDIENCE,
+        "--jwks-url",
+        jwks_url,
+        "--now",
+        str(NOW),
+    ]
     code, text = enroll([*args, "--yes"], env, stdin="")
     assert code == 0, text
     assert out.exists()
@@ -188,7 +205,19 @@ def test_a_terminal_shows_what_it_will_trust_and_asks(jwks_url: str, tmp_path: P
 
     for answer, written in (("n\n", False), ("y\n", True)):
         out = io.StringIO()
-        args = ["enroll", "--assertion-env", "CHALLENGE", "--assertion-header", HEADER, "--jwks-url", jwks_url]
+        args = [
+            "enroll",
+            "--assertion-env",
+            "CHALLENGE",
+            "--assertion-header",
+            HEADER,
+            "--issuer",
+            ISSUER,
+            "--audience",
+            AUDIENCE,
+            "--jwks-url",
+            jwks_url,
+        ]
         code = run(
             [*args, "--out", str(out_path), "--now", str(NOW)],
             env=env,
@@ -204,3 +233,36 @@ def test_a_terminal_shows_what_it_will_trust_and_asks(jwks_url: str, tmp_path: P
         assert TOKEN not in text
         assert out_path.exists() is written
     os.unlink(out_path)
+
+
+def test_empty_standard_input_is_a_usage_error(jwks_url: str, tmp_path: Path) -> None:
+    code, text = enroll([*_flags(jwks_url, tmp_path / "e.json"), "--yes"], stdin="  \n")
+    assert code == 2
+    assert json.loads(text)["error"]["problems"][0]["message"] == "standard input held no assertion"
+
+
+def test_an_assertion_that_is_not_a_jws_gets_every_check_reported(jwks_url: str, tmp_path: Path) -> None:
+    code, text = enroll([*_flags(jwks_url, tmp_path / "e.json"), "--yes"], stdin="not-a-token")
+    assert code == 1
+    checks = {check["id"]: check["result"] for check in json.loads(text)["checks"]}
+    assert checks["no_embedded_keys"] == "not_run"
+    assert checks["assertion_signature"] == "fail"
+    assert checks["keys_reachable"] == "pass"
+
+
+def test_the_issuer_and_audience_are_never_taken_from_the_assertion(jwks_url: str, tmp_path: Path) -> None:
+    args = ["--assertion", "-", "--assertion-header", HEADER, "--jwks-url", jwks_url, "--now", str(NOW)]
+    code, text = enroll([*args, "--out", str(tmp_path / "e.json"), "--yes"])
+    assert code == 2
+    body = json.loads(text)
+    assert "TRUSTED_PROXY_ISSUER" not in body["settings"]
+    assert [check["id"] for check in body["checks"] if check["result"] == "fail"] == ["configuration_valid"]
+
+
+def test_credentials_in_the_key_url_are_not_printed(jwks_url: str, tmp_path: Path) -> None:
+    url = jwks_url.replace("http://", "http://user:pw@") + "?access_token=abc"
+    code, text = enroll([*_flags(url, tmp_path / "e.json"), "--yes"])
+    assert code == 0, text
+    assert "pw@" not in text
+    assert "access_token" not in text
+    assert json.loads(text)["keySetUrl"] == jwks_url

@@ -391,3 +391,23 @@ def test_an_invalid_record_or_refused_settings_are_invalid_config(tmp_path: Path
     with pytest.raises(TrustedProxyAuthError) as raised:
         load_config({"TRUSTED_PROXY_ENROLLMENT_FILE": str(path)})
     assert [problem.variable for problem in raised.value.problems or ()] == ["TRUSTED_PROXY_NOT_A_SETTING"]
+
+
+def test_propose_settings_reads_nothing_from_the_assertion_when_told_not_to() -> None:
+    proposal = propose_settings("not-a-token", from_assertion=False, env={"TRUSTED_PROXY_ISSUER": ISSUER})
+    assert proposal.settings == {"TRUSTED_PROXY_ISSUER": ISSUER}
+    with pytest.raises(TrustedProxyAuthError) as raised:
+        propose_settings("a" * 70_000)
+    assert raised.value.code == "assertion_too_large"
+
+
+def test_an_oversized_assertion_is_never_decoded() -> None:
+    report = _check("a." + "b" * 70_000 + ".c")
+    assert report.decoded is None
+    assert report.checks[3].detail == "the assertion is longer than 65536 bytes"
+
+
+def test_the_administrator_is_named_only_by_the_proposed_configuration_itself() -> None:
+    report = _check(KEY.sign(claims(iss="https://other.example")))
+    assert report.subject is None
+    assert report.issuer is None

@@ -57,6 +57,8 @@ SCENARIOS = {
     "plain http outside loopback": Enrollment(flags=("--jwks-url", "http://keys.test/jwks.json")),
     "an algorithm the runtime refuses": Enrollment(env={"TRUSTED_PROXY_ALGORITHMS": "HS256"}),
     "no --yes without a terminal": Enrollment(yes=False),
+    "not a compact JWS": Enrollment(token="not.a-token"),
+    "credentials in the key URL": Enrollment(jwks_path="/jwks.json?access_token=kept-out-of-output"),
 }
 
 
@@ -71,6 +73,8 @@ def jwks_base() -> Iterator[str]:
 
 def _args(scenario: Enrollment, base: str, out: Path) -> list[str]:
     args = ["enroll", "--assertion", "-", "--assertion-header", HEADER, "--out", str(out), "--now", str(NOW), "--json"]
+    args += [] if "--issuer" in scenario.flags else ["--issuer", ISSUER]
+    args += [] if "--audience" in scenario.flags else ["--audience", "app"]
     if "--jwks-url" not in scenario.flags:
         args += ["--jwks-url", base + scenario.jwks_path]
     return [*args, *scenario.flags, *(["--yes"] if scenario.yes else [])]
@@ -116,8 +120,10 @@ def test_both_enroll_commands_answer_alike(jwks_base: str, tmp_path: Path) -> No
         node_code, node_text = node_results[name]
         if (python_code, _without_out(python_text)) != (node_code, _without_out(node_text)):
             differences[name] = {"python": (python_code, python_text), "node": (node_code, node_text)}
-        assert (tmp_path / f"py-{index}.json").exists() is (name == "written")
-        assert (tmp_path / f"ts-{index}.json").exists() is (name == "written")
+        written = name in ("written", "credentials in the key URL")
+        assert (tmp_path / f"py-{index}.json").exists() is written
+        assert (tmp_path / f"ts-{index}.json").exists() is written
+        assert "kept-out-of-output" not in python_text + node_text
     assert differences == {}
 
 

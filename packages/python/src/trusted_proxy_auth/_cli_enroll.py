@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from ._contract import setting_name
 from ._detail_text import printable
+from ._logging import loggable_url
 from ._text import js_trim
 from .enrollment import (
     EnrollmentProposal,
@@ -38,15 +39,16 @@ ENROLL_HELP = """
 Checks (contract/enrollment.json, in order, each reported): key_url_secure, keys_reachable, keys_usable,
 no_embedded_keys, assertion_signature, issuer, audience, fresh, configuration_valid. The record is written
 (atomically, mode 0600) only when every check passes, and only with --yes or after answering "y" at a terminal.
-Settings: TRUSTED_PROXY_* environment variables, then the flags over them; the challenge assertion's iss and aud
-fill the issuer and audience when neither names them.
+Settings: TRUSTED_PROXY_* environment variables, then the flags over them (or a preset's defaults); never read
+from the challenge assertion, which only has to match them.
 Exit codes: 0 written; 1 a check failed (or the answer was no); 2 usage or configuration error (a setting the
 runtime refuses, no --out, no --yes without a terminal); 3 the key set is unavailable.
 The assertion is never printed.
 
 Example:
-  trusted-proxy-auth enroll --preset pomerium --audience my-app --assertion - \\
-    --out /var/lib/app/enrollment.json --yes < assertion.txt
+  trusted-proxy-auth enroll --issuer https://auth.example.com --audience my-app \\
+    --jwks-url https://auth.example.com/jwks.json --assertion-header X-Assertion \\
+    --assertion - --out /var/lib/app/enrollment.json --yes < assertion.txt
 """
 
 _Confirm = Callable[[str], bool]
@@ -66,13 +68,11 @@ def add_enroll_parser(commands: Any, parser_class: type[argparse.ArgumentParser]
         allow_abbrev=False,
     )
     enroll.add_argument("--preset", metavar="NAME", help=f"proxy preset ({setting_name('preset')})")
-    enroll.add_argument(
-        "--issuer", metavar="LIST", help=f"issuer to trust ({setting_name('issuer')}; default: the assertion's iss)"
-    )
+    enroll.add_argument("--issuer", metavar="LIST", help=f"issuer to trust ({setting_name('issuer')})")
     enroll.add_argument(
         "--audience",
         metavar="LIST",
-        help=f"audience to accept ({setting_name('audience')}; default: the assertion's aud)",
+        help=f"audience to accept ({setting_name('audience')})",
     )
     enroll.add_argument("--jwks-url", metavar="URL", help=f"key set URL ({setting_name('jwksUrl')})")
     enroll.add_argument(
@@ -113,7 +113,10 @@ def _challenge_assertion(args: argparse.Namespace, env: Mapping[str, str], stdin
     if args.assertion is not None:
         if args.assertion != "-":
             raise _usage("--assertion takes - (read the assertion from standard input)")
-        return js_trim(stdin.read())
+        read = js_trim(stdin.read())
+        if read == "":
+            raise _usage("standard input held no assertion")
+        return read
     if args.assertion_env is not None:
         value = env.get(args.assertion_env)
         if value is None or js_trim(value) == "":
@@ -157,6 +160,14 @@ def enroll_output(
         for check in report.checks
     )
     body = report.to_dict()
+    jwks_url = setting_name("jwksUrl")
+
+    def shown(name: str, value: SettingValue) -> SettingValue | None:
+        if refused:
+            return None
+        # A key URL may carry credentials in its user information or query; they are not printed.
+        return loggable_url(value) if name == jwks_url and isinstance(value, str) else value
+
     enrolled_by = (
         {"subject": report.subject, "issuer": report.issuer}
         if report.subject is not None and report.issuer is not None
@@ -166,8 +177,8 @@ def enroll_output(
         "ok": report.ok,
         "written": written,
         "out": out,
-        "settings": {name: None if refused else value for name, value in proposal.settings.items()},
-        "keySetUrl": body["keySetUrl"],
+        "settings": {name: shown(name, value) for name, value in proposal.settings.items()},
+        "keySetUrl": None if report.key_set_url is None else loggable_url(report.key_set_url),
         "keys": body["keys"],
         "enrolledBy": enrolled_by,
         "checks": body["checks"],
@@ -247,9 +258,22 @@ def run_enroll(
         raise _usage(f"--out PATH is required (or {setting_name('enrollmentFile')})")
     assertion = _challenge_assertion(args, env, stdin)
     proposal = propose_settings(
-        assertion, preset=args.preset, discovery=bool(args.discovery), env=_decided_settings(args, env)
+        assertion,
+        preset=args.preset,
+        discovery=bool(args.discovery),
+        env=_decided_settings(args, env),
+        # Unattended (--yes): a token must never vouch for itself, so the issuer and audience are never read from it.
+        from_assertion=False,
     )
-    report = check_enrollment(proposal, assertion, now=None if args.now is None else float(args.now))
+    # The shared secret (preset authentik) is never stored in a record, but the runtime has it from its environment.
+    secret_name = setting_name("sharedSecret")
+    secret = env.get(secret_name)
+    report = check_enrollment(
+        proposal,
+        assertion,
+        env=None if secret is None else {secret_name: secret},
+        now=None if args.now is None else float(args.now),
+    )
     as_json = bool(args.json) or not is_terminal
 
     def show(written: bool) -> None:

@@ -28,12 +28,14 @@ from trusted_proxy_auth._key_fetch import (
 )
 from trusted_proxy_auth._key_sources.key_source import DiscoverySource, JwksSource, KidTemplateSource
 from trusted_proxy_auth._key_sources.kid_template_keys import MAX_PEM_BYTES
+from trusted_proxy_auth._logging import loggable_url
 from trusted_proxy_auth._url_rules import key_url_problem
 from trusted_proxy_auth.config import TrustedProxyAuthConfig, load_config_with_enrollment
 from trusted_proxy_auth.errors import ConfigProblem, TrustedProxyAuthError
 from trusted_proxy_auth.identity import Identity
 from trusted_proxy_auth.verifier import TrustedProxyAuth
 
+from .decoded_assertion import decode_assertion, largest_assertion_bytes
 from .key_set_probe import KeySetProbe, probe_key_set
 from .record import record_problems
 from .report import CheckResult, EnrollmentCheckResult, EnrollmentProposal, EnrollmentReport, enrollment_checks
@@ -104,11 +106,12 @@ def _key_url_check(config: TrustedProxyAuthConfig) -> tuple[str | None, str]:
     """(problem, detail) of check key_url_secure for where keys would be fetched from."""
     source = config.key_source
     if isinstance(source, JwksSource):
-        return key_url_problem(source.url), source.url
+        return key_url_problem(source.url), loggable_url(source.url)
     if isinstance(source, DiscoverySource):
-        return key_url_problem(source.discovery_url), f"{source.discovery_url} (OpenID discovery)"
+        return key_url_problem(source.discovery_url), f"{loggable_url(source.discovery_url)} (OpenID discovery)"
     if isinstance(source, KidTemplateSource):
-        return key_url_problem(source.template.replace("{kid}", "kid")), f"{source.template} (one key per kid)"
+        template = source.template
+        return key_url_problem(template.replace("{kid}", "kid")), f"{loggable_url(template)} (one key per kid)"
     return None, f"no key set: the key is {setting_name('sharedSecret')}"
 
 
@@ -236,7 +239,8 @@ def _verifier_checks(
         else:
             for check in _VERIFIER_CHECKS:
                 checks.pass_unless_decided(check)
-            return identity
+            # Only a verification with the proposed configuration itself names the administrator.
+            return identity if attempt == 0 else None
         finally:
             verifier.close()
     return None
@@ -250,8 +254,9 @@ def enrollment_plan(
     environment = {name: value for name, value in (env or {}).items() if name != enrollment_file}
     checks = _CheckList()
     token = assertion.strip()
-    parsed = parse_compact_jws(token, allow_padding=True)
-    decoded = None if parsed is None else {"header": dict(parsed.protected_header), "claims": dict(parsed.payload)}
+    read = decode_assertion(token)
+    decoded = None if isinstance(read, str) else read
+    parsed = None if decoded is None else parse_compact_jws(token, allow_padding=True)
 
     def report(
         key_set_url: str | None = None, keys: tuple[Any, ...] = (), identity: Identity | None = None
@@ -275,7 +280,13 @@ def enrollment_plan(
             f"header carries {', '.join(chr(34) + member + chr(34) for member in carried)}" if carried else None,
         )
     else:
-        checks.set("no_embedded_keys", "not_run", "the assertion is not a compact JWS")
+        checks.set(
+            "no_embedded_keys",
+            "not_run",
+            f"the assertion is longer than {largest_assertion_bytes()} bytes"
+            if read == "too_large"
+            else "the assertion is not a compact JWS",
+        )
 
     def load(overrides: Mapping[str, Any]) -> TrustedProxyAuthConfig:
         return load_config_with_enrollment(environment, proposal.settings, "off", **overrides)
@@ -312,7 +323,7 @@ def enrollment_plan(
         if probe.cause is not None:
             checks.set("keys_reachable", "fail", probe.cause)
             return report(probe.key_set_url)
-        checks.set("keys_reachable", "pass", probe.key_set_url)
+        checks.set("keys_reachable", "pass", None if probe.key_set_url is None else loggable_url(probe.key_set_url))
         checks.set("keys_usable", "pass" if probe.unusable is None else "fail", probe.unusable or probe.usable_detail)
         if probe.unusable is not None:
             return report(probe.key_set_url, probe.keys)
