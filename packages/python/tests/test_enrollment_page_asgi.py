@@ -22,7 +22,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from trusted_proxy_auth import TrustedProxyAuthError
-from trusted_proxy_auth.enrollment import read_enrollment_record
+from trusted_proxy_auth.enrollment import EnrollmentRecord, read_enrollment_record, write_enrollment_record
 from trusted_proxy_auth.enrollment_page import DEFAULT_ENROLLMENT_PATH, TrustedProxyEnrollmentMiddleware
 
 KEY = make_key("ES256", "key-1")
@@ -222,3 +222,28 @@ def test_an_invalid_record_fails_the_start_up_with_its_problems(tmp_path: Path) 
     assert "TRUSTED_PROXY_ENROLLMENT_FILE" in sent[0]["message"]
     with pytest.raises(TrustedProxyAuthError):
         asyncio.run(middleware({"type": "http", "path": "/"}, receive, send))
+
+
+def test_a_record_the_cli_wrote_meanwhile_takes_effect_at_the_next_page_request(
+    client: TestClient, record_path: str
+) -> None:
+    token = _token()
+    assert client.get("/", headers={HEADER: token}).status_code == 503
+    # What `trusted-proxy-auth enroll` writes (the CLI itself is tested in test_cli_enroll.py).
+    record: EnrollmentRecord = {
+        "format": "trusted-proxy-auth.enrollment/1",
+        "settings": {
+            "TRUSTED_PROXY_ASSERTION_HEADER": HEADER,
+            "TRUSTED_PROXY_ISSUER": ISSUER,
+            "TRUSTED_PROXY_AUDIENCE": AUDIENCE,
+            "TRUSTED_PROXY_JWKS_URL": JWKS_URL,
+        },
+        "enrolledAt": "2026-12-01T00:00:00Z",
+        "enrolledBy": {"subject": "user-1", "issuer": ISSUER, "method": "cli"},
+        "keySetUrl": JWKS_URL,
+        "keys": [],
+        "checks": [],
+    }
+    write_enrollment_record(record_path, record)
+    assert client.get(PAGE, headers={HEADER: token}).status_code == 200  # the status view, for user-1
+    assert client.get("/", headers={HEADER: token}).json() == {"subject": "user-1"}

@@ -433,6 +433,20 @@ class EnrollmentPage:
                 )
                 return self._message(403, PageMessage("error", "Request refused", text), True, session.set_cookie)
         if not self.verifier.enrolled:
+            # A record written meanwhile by `trusted-proxy-auth enroll` (or another instance) takes effect here.
+            try:
+                self.verifier.reload()
+            except TrustedProxyAuthError as error:
+                text = f"The enrollment record exists but is not valid: {error.detail or error.message}"
+                message = PageMessage("error", "Invalid enrollment record", text)
+                return self._message(500, message, False, session.set_cookie)
+            if self.verifier.enrolled:
+                self._codes.retire()
+                logger.warning(
+                    "enrolled: the enrollment record written outside this page is in force; "
+                    "protected routes now verify every request"
+                )
+        if not self.verifier.enrolled:
             if action == "":
                 return await self._not_enrolled_page(request, session, _State(200))
             return await self._not_enrolled_action(action, request, session)

@@ -7,18 +7,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from trusted_proxy_auth._compact_jws import parse_compact_jws
 from trusted_proxy_auth._contract import enrollment_contract_forbidden_settings, env_variables, setting_name
 from trusted_proxy_auth.enrollment import EnrollmentProposal, SettingValue
+from trusted_proxy_auth.enrollment.decoded_assertion import decode_assertion, largest_assertion_bytes
 from trusted_proxy_auth.request_headers import HeadersInput
 
 #: Form fields holding a setting are named `setting.<variable name>`.
 SETTING_FIELD_PREFIX = "setting."
 _PRIMARY_OPTIONS = ("preset", "assertionHeader", "issuer", "audience", "jwksUrl")
-_COMPACT_JWS = re.compile(r"^(?:bearer +)?([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$", re.IGNORECASE)
+_COMPACT_JWS = re.compile(r"^(?:bearer +)?([A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*)$", re.IGNORECASE)
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
-#: Far above any proxy's assertion; longer values are not offered for display.
-_MAX_LENGTH = 16_384
 
 
 def _variables() -> dict[str, Any]:
@@ -94,13 +92,13 @@ def arrived_assertions(headers: HeadersInput) -> list[ArrivedAssertion]:
             )
     found: list[ArrivedAssertion] = []
     for name, value in pairs:
-        if name.lower() == "cookie" or len(value) > _MAX_LENGTH:
+        if name.lower() == "cookie" or len(value) > largest_assertion_bytes():
             continue
         match = _COMPACT_JWS.match(value.strip())
         if match is None:
             continue
         token = match.group(1)
-        parsed = parse_compact_jws(token, allow_padding=True)
-        decoded = None if parsed is None else {"header": parsed.protected_header, "claims": parsed.payload}
-        found.append(ArrivedAssertion(name, token, decoded))
+        outcome = decode_assertion(token)
+        # Not decodable is shown as such; the checks report the real reason.
+        found.append(ArrivedAssertion(name, token, None if isinstance(outcome, str) else outcome))
     return found
