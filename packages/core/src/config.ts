@@ -378,6 +378,10 @@ export function loadConfigWithEnrollment(
   const enrollmentFilePath = optionText('enrollmentFile') ?? env['TRUSTED_PROXY_ENROLLMENT_FILE'] ?? fileSettings['TRUSTED_PROXY_ENROLLMENT_FILE']
   const recordSettings =
     enrollmentSettings !== null ? settingTexts(enrollmentSettings) : enrollmentFilePath ? readEnrollmentSettings(enrollmentFilePath, problems) : {}
+  // A record is checked like a config file: a misspelt name must not be silently ignored.
+  for (const name of Object.keys(recordSettings)) {
+    if (!known.has(name)) problems.push({ variable: name, message: 'is not a known setting (in TRUSTED_PROXY_ENROLLMENT_FILE)' })
+  }
 
   // Explicit settings (code, environment, file, enrollment record) in that precedence; a preset only fills what is left.
   const explicit: Record<string, string> = {}

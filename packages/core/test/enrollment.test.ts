@@ -160,6 +160,19 @@ describe('checkEnrollment', () => {
     expect(detailOf(report, 'configuration_valid')).toContain('forbidden_user')
   })
 
+  it('checks a local key set through the verifier\'s own load, and refuses to enroll TRUSTED_PROXY_ISSUERS', async () => {
+    const { TRUSTED_PROXY_JWKS_URL: _url, ...withoutUrl } = proposal.settings
+    const inline = await checkEnrollment({ settings: { ...withoutUrl, TRUSTED_PROXY_JWKS: JSON.stringify(issuer.jwks()) } }, await sign(), { now: nowMs })
+    expect(inline.ok).toBe(true)
+    expect(detailOf(inline, 'key_url_secure')).toBe('no key URL: the key set is TRUSTED_PROXY_JWKS')
+    const { TRUSTED_PROXY_ISSUER: _issuer, ...withoutIssuer } = withoutUrl
+    const entries = JSON.stringify([{ issuer: issuer.issuer, jwks_url: issuer.jwksUrl }])
+    const several = await checkEnrollment({ settings: { ...withoutIssuer, TRUSTED_PROXY_ISSUERS: entries } }, await sign(), { now: nowMs })
+    expect(several.ok).toBe(false)
+    expect(results(several)['configuration_valid']).toBe('fail')
+    expect(detailOf(several, 'configuration_valid')).toMatch(/^TRUSTED_PROXY_ISSUERS is configured directly/)
+  })
+
   it('reports a malformed assertion without throwing', async () => {
     const report = await checkEnrollment(proposal, 'not-a-token', { now: nowMs })
     expect(report.decoded).toBeNull()

@@ -11,15 +11,19 @@ from trusted_proxy_auth import TrustedProxyAuthError, error_codes
 from trusted_proxy_auth._contract import env_variables, snake_case
 from trusted_proxy_auth.config import config_field_names
 
+#: Schemas scripts/sync_contract.py ships as package data (the runtime validates records with them).
+RUNTIME_SCHEMAS = ("enrollment-record.schema.json",)
+
 REPO_CONTRACT = Path(__file__).resolve().parents[3] / "contract"
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_packaged_contract_files_equal_the_repository_contract() -> None:
     source = {path.name: path.read_bytes() for path in REPO_CONTRACT.glob("*.json")}
+    source.update({name: (REPO_CONTRACT / "schema" / name).read_bytes() for name in RUNTIME_SCHEMAS})
     packaged_dir = resources.files("trusted_proxy_auth").joinpath("contract")
     packaged = {item.name: item.read_bytes() for item in packaged_dir.iterdir() if item.name.endswith(".json")}
-    assert set(source) >= {"env.json", "errors.json", "checks.json", "identity.schema.json"}
+    assert set(source) >= {"env.json", "errors.json", "checks.json", "identity.schema.json", *RUNTIME_SCHEMAS}
     assert packaged == source, "run `npm run setup -w @mieweb/trusted-proxy-auth-python` to resync the contract"
 
 

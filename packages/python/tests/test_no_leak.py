@@ -98,6 +98,21 @@ def argument_cases(token: str) -> list[Case]:
     ]
 
 
+def enroll_argument_cases(token: str) -> list[Case]:
+    """`enroll` usage errors with the challenge assertion where a user could type it by mistake."""
+    out = ["--out", "/nonexistent/enrollment.json"]
+    return [
+        Case("enroll: assertion as --assertion value", ["enroll", "--assertion", token, *out]),
+        Case("enroll: assertion as --assertion= value", ["enroll", f"--assertion={token}", *out]),
+        Case("enroll: assertion as an argument", ["enroll", token]),
+        Case("enroll: assertion as an option", ["enroll", f"--{token}"]),
+        Case("enroll: assertion as --assertion-env name", ["enroll", "--assertion-env", token, *out]),
+        Case("enroll: assertion as --now", ["enroll", "--assertion", "-", "--now", token, *out], stdin=token),
+        Case("enroll: no --out", ["enroll", "--assertion", "-"], stdin=token),
+        Case("enroll: no assertion", ["enroll", *out]),
+    ]
+
+
 def config_cases(token: str) -> list[Case]:
     """Configuration errors with the token in the place of a setting (a misplaced copy-paste)."""
     now = ["--now", str(NOW)]
@@ -180,7 +195,7 @@ def test_argument_and_configuration_errors_never_echo_the_token_and_both_clis_an
     assert shutil.which("node"), "node is needed to compare both CLIs"
     assert TS_CLI.is_file(), f"{TS_CLI} is missing: build the TypeScript core first"
     secrets = fragments(TOKEN)
-    cases = argument_cases(TOKEN) + config_cases(TOKEN)
+    cases = argument_cases(TOKEN) + enroll_argument_cases(TOKEN) + config_cases(TOKEN)
     envs = {case.name: _case_env(case, served_env, tmp_path) for case in cases}
     with ThreadPoolExecutor(max_workers=4) as pool:
         node_results = list(pool.map(lambda case: run_node(case, envs[case.name]), cases))

@@ -68,6 +68,17 @@ def presets() -> dict[str, Any]:
     return cast("dict[str, Any]", presets_contract()["presets"])
 
 
+@cache
+def enrollment_contract() -> dict[str, Any]:
+    """contract/enrollment.json: the enrollment checks, code rules, file mode and forbidden settings."""
+    return cast("dict[str, Any]", read_contract_file("enrollment.json"))
+
+
+def enrollment_contract_forbidden_settings() -> tuple[str, ...]:
+    """Settings an enrollment record never holds (contract/enrollment.json `forbiddenSettings`)."""
+    return tuple(enrollment_contract()["forbiddenSettings"])
+
+
 def max_json_depth() -> int:
     return int(checks_contract()["limits"]["maxJsonDepth"])
 

@@ -7,12 +7,13 @@ import math
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, NoReturn, TextIO
 
 from ._batch_cases import BatchLineError, parse_batch_line
+from ._cli_enroll import add_enroll_parser, run_enroll
 from ._contract import variable_for_option
 from ._detail_text import printable
 from ._doctor import format_doctor_report, run_doctor
@@ -198,8 +199,11 @@ def _build_parser(stdout: TextIO) -> tuple[_Parser, _Parser]:
     doctor.add_argument("--discover", action="store_true", help="find the key set by OpenID discovery from the issuer")
     doctor.add_argument("--no-live", action="store_true", help="skip the checks that contact the key endpoint")
     doctor.add_argument("--now", metavar="SECONDS", help="current time as Unix seconds for --assertion")
+    enroll = add_enroll_parser(commands, _Parser)
     program.add_argument("-V", "--version", action="store_true", help="print the version and exit")
     program.output = verify.output = doctor.output = stdout
+    assert isinstance(enroll, _Parser)
+    enroll.output = stdout
     return program, verify
 
 
@@ -489,6 +493,19 @@ def _doctor(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO, as_
     return text, EXIT_OK if report.ok else EXIT_REJECTED
 
 
+def _terminal_prompt(out: TextIO, stdin: TextIO) -> Callable[[str], bool] | None:
+    """Asks a yes/no question at the terminal; None when standard input is not one (then --yes is needed)."""
+    if not getattr(stdin, "isatty", lambda: False)():
+        return None
+
+    def confirm(question: str) -> bool:
+        out.write(question)
+        out.flush()
+        return js_trim(stdin.readline()).lower() in ("y", "yes")
+
+    return confirm
+
+
 def _version() -> str:
     from . import __version__
 
@@ -522,6 +539,17 @@ def run(
         environment = os.environ if env is None else env
         if args.command == "verify":
             return _verify(args, environment, stdin or sys.stdin, out, terminal)
+        if args.command == "enroll":
+            return run_enroll(
+                args,
+                environment,
+                stdin or sys.stdin,
+                out,
+                err,
+                is_terminal=terminal,
+                confirm=_terminal_prompt(out, stdin or sys.stdin) if args.assertion != _READ_STDIN else None,
+                write_json=_json,
+            )
         if args.command == "doctor":
             text, code = _doctor(args, environment, stdin or sys.stdin, args.json or not terminal)
             out.write(text)

@@ -11,7 +11,15 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Literal
 
-from ._contract import EnvVariable, env_variables, presets, setting_name, snake_case, variable_for_option
+from ._contract import (
+    EnvVariable,
+    enrollment_contract_forbidden_settings,
+    env_variables,
+    presets,
+    setting_name,
+    snake_case,
+    variable_for_option,
+)
 from ._issuer_entries import ISSUERS_VARIABLE, IssuerConfig, IssuerDefaults, inline_key_set, parse_issuer_entries
 from ._key_sources.key_source import InlineJwksSource, JwksFileSource, JwksSource, KeySource
 from ._presets import Discovery, apply_preset, is_known_preset, source_setting
@@ -355,6 +363,50 @@ def load_config_discovering(
     does (the key URL must not be set then). Rules: contract/presets.json `jwksUrlRules.discovery`. Raises
     `invalid_config`.
     """
+    return _load(env, discovery, overrides, None)
+
+
+def load_config_with_enrollment(
+    env: Mapping[str, str] | None,
+    enrollment_settings: Mapping[str, object],
+    discovery: Discovery = "off",
+    **overrides: Any,
+) -> TrustedProxyAuthConfig:
+    """`load_config` with `enrollment_settings` (TRUSTED_PROXY_* names, config-file value types) in place of the
+    record the enrollment file setting names, at the same lowest precedence: what an enrollment would run
+    with once written. Raises `invalid_config`."""
+    return _load(env, discovery, overrides, enrollment_settings)
+
+
+def _read_enrollment_settings(path: str, problems: list[ConfigProblem]) -> dict[str, str]:
+    """The settings of the enrollment record at `path` as setting texts; none when no file exists there. An
+    unreadable or invalid record adds its problems (contract/enrollment.json)."""
+    # Imported here: the enrollment package builds on this module.
+    from .enrollment.record import read_enrollment_record
+
+    try:
+        record = read_enrollment_record(path)
+    except TrustedProxyAuthError as error:
+        problems.extend(error.problems or ())
+        return {}
+    return {} if record is None else _settings_texts(record["settings"])
+
+
+def _settings_texts(settings: Mapping[str, object]) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for name, value in settings.items():
+        text = _setting_text(value)
+        if text is not None:
+            texts[name] = text
+    return texts
+
+
+def _load(
+    env: Mapping[str, str] | None,
+    discovery: Discovery,
+    overrides: Mapping[str, Any],
+    enrollment: Mapping[str, object] | None,
+) -> TrustedProxyAuthConfig:
     environment: Mapping[str, str] = os.environ if env is None else env
     variables = env_variables()
     problems: list[ConfigProblem] = []
@@ -381,7 +433,26 @@ def load_config_discovering(
         if name not in known:
             problems.append(ConfigProblem(name, "is not a known setting (in TRUSTED_PROXY_CONFIG_FILE)"))
 
-    # Explicit settings (code, environment, file) in that precedence; a preset only fills what is left.
+    # The enrollment record's settings: the lowest-precedence source (contract/enrollment.json `precedence`).
+    enrollment_file = variable_for_option("enrollmentFile")["name"]
+    enrollment_path = option_text(enrollment_file)
+    if enrollment_path is None:
+        enrollment_path = environment.get(enrollment_file, file_settings.get(enrollment_file))
+    if enrollment is not None:
+        enrollment_settings = _settings_texts(enrollment)
+    elif enrollment_path:
+        enrollment_settings = _read_enrollment_settings(enrollment_path, problems)
+    else:
+        enrollment_settings = {}
+    forbidden = set(enrollment_contract_forbidden_settings())
+    for name in enrollment_settings:
+        if name not in known:
+            problems.append(ConfigProblem(name, f"is not a known setting (in {enrollment_file})"))
+        elif name in forbidden:
+            problems.append(ConfigProblem(name, "must not come from an enrollment record"))
+
+    # Explicit settings (code, environment, file, enrollment record) in that precedence; a preset only fills
+    # what is left.
     explicit: dict[str, str] = {}
     for variable in variables:
         name = variable["name"]
@@ -390,6 +461,17 @@ def load_config_discovering(
             text = environment.get(name)
         if text is None:
             text = file_settings.get(name)
+        recorded = None if name in forbidden else enrollment_settings.get(name)
+        if text is not None and recorded is not None:
+            # A record value hidden by a higher source must still be one the runtime accepts: the record may be
+            # used alone later.
+            hidden: list[ConfigProblem] = []
+            _parse_value(variable, recorded, hidden)
+            problems.extend(
+                ConfigProblem(problem.variable, f"{problem.message} (in {enrollment_file})") for problem in hidden
+            )
+        if text is None:
+            text = recorded
         if text is not None:
             explicit[name] = text
     preset_name = js_trim(explicit.get("TRUSTED_PROXY_PRESET", "")) or None

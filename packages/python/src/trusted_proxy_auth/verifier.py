@@ -75,6 +75,7 @@ class TrustedProxyAuth:
         clock: Callable[[], float] = time.time,
         scheduler: Scheduler | None = None,
         random_source: Callable[[], float] | None = None,
+        logs: bool = True,
     ) -> None:
         """`config` defaults to `load_config()` (the environment). Creating the verifier does no I/O and
         starts no thread, so it is safe to create before a server forks its workers (gunicorn --preload,
@@ -83,13 +84,15 @@ class TrustedProxyAuth:
 
         `transport`/`async_transport` replace httpx's network transports (tests); `on_event` receives dicts
         for logs and metrics (never the assertion, claims or key material); `clock` (seconds), `scheduler`
-        and `random_source` (jitter, 0..1) make the key cache's timing exact in tests."""
+        and `random_source` (jitter, 0..1) make the key cache's timing exact in tests. `logs=False` writes no
+        start-up line and no event to the `trusted_proxy_auth` logger (the enrollment checks' one-off verifiers)."""
         self.config = config if config is not None else load_config()
         self._on_event = on_event
-        self._log_event = event_logger()
+        self._log_event = event_logger() if logs else None
         #: True once `close()` was called (a shared verifier is then rebuilt on next use).
         self.closed = False
-        log_start(self.config)
+        if logs:
+            log_start(self.config)
         self._quirks = active_quirks(self.config)
         #: One (configuration, keys) per issuer entry: the configuration itself with one key source.
         self._units: list[tuple[TrustedProxyAuthConfig, SignatureKeys]] = [

@@ -1,0 +1,249 @@
+"""The enrollment page of the ASGI package (Starlette TestClient): not_enrolled until trusted, the one-time code,
+CSRF, the switch to enforcing without a restart, the administrator's status view and revoke."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import stat
+import time
+from collections.abc import Iterator, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import AUDIENCE, HEADER, ISSUER, JwksResponse, MockJwks, claims, make_key
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from trusted_proxy_auth import TrustedProxyAuthError
+from trusted_proxy_auth.enrollment import EnrollmentRecord, read_enrollment_record, write_enrollment_record
+from trusted_proxy_auth.enrollment_page import DEFAULT_ENROLLMENT_PATH, TrustedProxyEnrollmentMiddleware
+
+KEY = make_key("ES256", "key-1")
+PAGE = DEFAULT_ENROLLMENT_PATH
+JWKS_URL = "https://keys.test/jwks.json"
+_CODE = re.compile(r"enrollment code ([A-Z0-9]{12})")
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def _token(key: Any = KEY, **overrides: Any) -> str:
+    now = int(time.time())
+    return str(key.sign(claims(iat=now - 5, exp=now + 300, **overrides)))
+
+
+def _home(request: Request) -> JSONResponse:
+    return JSONResponse({"subject": request.state.user.subject})
+
+
+@pytest.fixture
+def record_path(tmp_path: Path) -> str:
+    return str(tmp_path / "enrollment.json")
+
+
+@pytest.fixture
+def client(record_path: str, caplog: pytest.LogCaptureFixture) -> Iterator[TestClient]:
+    caplog.set_level(logging.WARNING, logger="trusted_proxy_auth.enrollment")
+    mock = MockJwks(JwksResponse.of(KEY.public_jwk))
+    app = Starlette(routes=[Route("/", _home)])
+    app.add_middleware(
+        TrustedProxyEnrollmentMiddleware,
+        file=record_path,
+        env={},
+        discovery=False,
+        transport=mock.transport,
+        async_transport=mock.async_transport,
+    )
+    with TestClient(app, base_url="http://localhost") as test_client:
+        yield test_client
+
+
+def _codes(caplog: pytest.LogCaptureFixture) -> list[str]:
+    # The first code is logged when the middleware is built, in the fixture's setup.
+    records = [*caplog.get_records("setup"), *caplog.records]
+    return [match.group(1) for record in records if (match := _CODE.search(record.getMessage()))]
+
+
+def _open_page(client: TestClient, token: str) -> str:
+    response = client.get(PAGE, headers={HEADER: token})
+    assert response.status_code == 200
+    match = _CSRF.search(response.text)
+    assert match is not None
+    return match.group(1)
+
+
+def _form(csrf: str, code: str | None = None, **settings: str) -> dict[str, str]:
+    form = {
+        "csrf": csrf,
+        "setting.TRUSTED_PROXY_ASSERTION_HEADER": HEADER,
+        "setting.TRUSTED_PROXY_ISSUER": ISSUER,
+        "setting.TRUSTED_PROXY_AUDIENCE": AUDIENCE,
+        "setting.TRUSTED_PROXY_JWKS_URL": JWKS_URL,
+    }
+    form.update({f"setting.{name}": value for name, value in settings.items()})
+    if code is not None:
+        form["code"] = code
+    return form
+
+
+def test_protected_routes_answer_not_enrolled_and_a_code_is_logged(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = client.get("/", headers={HEADER: _token()})
+    assert response.status_code == 503
+    assert response.json()["code"] == "not_enrolled"
+    assert len(_codes(caplog)) == 1
+    assert _codes(caplog)[0] not in response.text
+
+
+def test_the_page_shows_what_arrived_under_a_strict_policy_and_never_the_token(client: TestClient) -> None:
+    token = _token()
+    response = client.get(PAGE, headers={HEADER: token})
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie  # noqa: PT018
+    assert token not in response.text
+    assert ISSUER in response.text and 'value="https://proxy.example"' in response.text  # noqa: PT018
+    assert client.get(f"{PAGE}/enroll.js").headers["content-type"].startswith("text/javascript")
+
+
+def test_actions_need_the_csrf_token_and_the_code(
+    client: TestClient, caplog: pytest.LogCaptureFixture, record_path: str
+) -> None:
+    token = _token()
+    csrf = _open_page(client, token)
+    missing = client.post(f"{PAGE}/check", data=_form("", _codes(caplog)[0]), headers={HEADER: token})
+    assert missing.status_code == 403
+    assert "security token is missing" in missing.text
+    forged = client.post(f"{PAGE}/check", data=_form("x" * 43, _codes(caplog)[0]), headers={HEADER: token})
+    assert forged.status_code == 403
+    client.cookies.clear()  # a browser that did not keep the page's cookie
+    refused = client.post(f"{PAGE}/check", data=_form(csrf, _codes(caplog)[0]), headers={HEADER: token})
+    assert refused.status_code == 403
+    assert "security cookie is missing" in refused.text
+    csrf = _open_page(client, token)
+    wrong = client.post(f"{PAGE}/trust", data=_form(csrf, "WRONGCODE234"), headers={HEADER: token})
+    assert wrong.status_code == 403
+    assert "Wrong enrollment code" in wrong.text
+    assert not os.path.exists(record_path)
+
+
+def test_five_wrong_codes_replace_the_code(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    token = _token()
+    csrf = _open_page(client, token)
+    for _ in range(5):
+        response = client.post(f"{PAGE}/check", data=_form(csrf, "WRONGCODE234"), headers={HEADER: token})
+        assert response.status_code == 403
+    assert "code is void" in response.text
+    codes = _codes(caplog)
+    assert len(codes) == 2
+    assert codes[0] != codes[1]
+
+
+def test_a_failing_check_stores_nothing(client: TestClient, caplog: pytest.LogCaptureFixture, record_path: str) -> None:
+    token = _token(iss="https://other.example")
+    csrf = _open_page(client, token)
+    response = client.post(f"{PAGE}/trust", data=_form(csrf, _codes(caplog)[0]), headers={HEADER: token})
+    assert response.status_code == 422
+    assert 'data-check="issuer" data-result="fail"' in response.text
+    assert not os.path.exists(record_path)
+
+
+def test_trust_switches_to_enforcing_and_revoke_switches_back(
+    client: TestClient, caplog: pytest.LogCaptureFixture, record_path: str
+) -> None:
+    token = _token()
+    csrf = _open_page(client, token)
+    checked = client.post(f"{PAGE}/check", data=_form(csrf, _codes(caplog)[0]), headers={HEADER: token})
+    assert checked.status_code == 200
+    assert "Every check passed" in checked.text
+    assert 'data-result="fail"' not in checked.text
+    # The code was accepted for this browser: trusting does not ask again.
+    trusted = client.post(f"{PAGE}/trust", data=_form(csrf), headers={HEADER: token})
+    assert trusted.status_code == 200, trusted.text
+    assert "Enrolled" in trusted.text
+    assert stat.S_IMODE(os.stat(record_path).st_mode) == 0o600
+    record = read_enrollment_record(record_path)
+    assert record is not None
+    assert record["enrolledBy"] == {"subject": "user-1", "issuer": ISSUER, "method": "page"}
+
+    # Enforcing at once, without a restart.
+    assert client.get("/", headers={HEADER: token}).json() == {"subject": "user-1"}
+    forged = client.get("/", headers={HEADER: _token(make_key("ES256", "key-1"))})
+    assert forged.status_code == 401
+    assert forged.json()["code"] == "invalid_signature"
+
+    # The status view is for the enrolled administrator only.
+    status_page = client.get(PAGE, headers={HEADER: token})
+    assert status_page.status_code == 200
+    assert "Enrollment status" in status_page.text
+    assert "invalid_signature" in status_page.text  # recent failures by code
+    assert client.get(PAGE, headers={HEADER: _token(sub="someone-else")}).status_code == 403
+    assert client.get(PAGE).status_code == 401
+    assert client.post(f"{PAGE}/trust", data=_form(csrf), headers={HEADER: token}).status_code == 409
+
+    revoked = client.post(f"{PAGE}/revoke", data={"csrf": csrf}, headers={HEADER: token})
+    assert revoked.status_code == 200
+    assert "Enrollment revoked" in revoked.text
+    assert not os.path.exists(record_path)
+    assert client.get("/", headers={HEADER: token}).status_code == 503
+    assert len(_codes(caplog)) == 2
+    for response in (checked, trusted, status_page, revoked):
+        assert token not in response.text
+    assert all(token not in record.getMessage() for record in caplog.records)
+
+
+def test_an_invalid_record_fails_the_start_up_with_its_problems(tmp_path: Path) -> None:
+    broken = tmp_path / "enrollment.json"
+    broken.write_text('{"format": "other"}')
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("the application must not start")
+
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "lifespan.startup"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    middleware = TrustedProxyEnrollmentMiddleware(inner, file=str(broken), env={})
+    asyncio.run(middleware({"type": "lifespan"}, receive, send))
+    assert [message["type"] for message in sent] == ["lifespan.startup.failed"]
+    assert "TRUSTED_PROXY_ENROLLMENT_FILE" in sent[0]["message"]
+    with pytest.raises(TrustedProxyAuthError):
+        asyncio.run(middleware({"type": "http", "path": "/"}, receive, send))
+
+
+def test_a_record_the_cli_wrote_meanwhile_takes_effect_at_the_next_page_request(
+    client: TestClient, record_path: str
+) -> None:
+    token = _token()
+    assert client.get("/", headers={HEADER: token}).status_code == 503
+    # What `trusted-proxy-auth enroll` writes (the CLI itself is tested in test_cli_enroll.py).
+    record: EnrollmentRecord = {
+        "format": "trusted-proxy-auth.enrollment/1",
+        "settings": {
+            "TRUSTED_PROXY_ASSERTION_HEADER": HEADER,
+            "TRUSTED_PROXY_ISSUER": ISSUER,
+            "TRUSTED_PROXY_AUDIENCE": AUDIENCE,
+            "TRUSTED_PROXY_JWKS_URL": JWKS_URL,
+        },
+        "enrolledAt": "2026-12-01T00:00:00Z",
+        "enrolledBy": {"subject": "user-1", "issuer": ISSUER, "method": "cli"},
+        "keySetUrl": JWKS_URL,
+        "keys": [],
+        "checks": [],
+    }
+    write_enrollment_record(record_path, record)
+    assert client.get(PAGE, headers={HEADER: token}).status_code == 200  # the status view, for user-1
+    assert client.get("/", headers={HEADER: token}).json() == {"subject": "user-1"}
