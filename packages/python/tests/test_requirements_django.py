@@ -178,3 +178,19 @@ def test_without_an_identity_every_guard_is_401(guarded_settings: dict[str, Any]
         client = Client()
         for route in ("/tenant", "/reports", "/admins", "/async-admins", "/anyone"):
             assert code(client.get(route), 401) == "missing_assertion"
+
+
+def test_guards_answer_with_the_middleware_problem_detail_setting(guarded_settings: dict[str, Any]) -> None:
+    """The guards answer with TRUSTED_PROXY_PROBLEM_DETAIL of the middleware in front (contract/requirements.json
+    `denial`): its detail names the failed requirement only in `diagnostic` mode."""
+    diagnostic = {**guarded_settings["TRUSTED_PROXY_AUTH"]["options"], "problem_detail": "diagnostic"}
+    with override_settings(**{**guarded_settings, "TRUSTED_PROXY_AUTH": {"options": diagnostic, "create_users": True}}):
+        client = Client()
+        for route, token in (("/tenant", live_token(tenant="other")), ("/admins", live_token())):
+            denied = client.get(route, headers={HEADER: token})
+            assert code(denied, 403) == "forbidden_user"
+            assert "requires" in denied.json()["detail"], route
+    with override_settings(**guarded_settings):
+        generic = Client().get("/tenant", headers={HEADER: live_token(tenant="other")})
+        assert code(generic, 403) == "forbidden_user"
+        assert "requires" not in generic.json()["detail"]

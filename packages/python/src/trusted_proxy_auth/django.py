@@ -104,6 +104,7 @@ class TrustedProxyAuthMiddleware:
         if self._is_async:
             return self.__acall__(request)
         request.trusted_identity = None
+        request.trusted_proxy_problem_detail = self.auth.config.problem_detail
         if request.path not in self.exclude_paths:
             try:
                 identity = self.auth.verify_request(list(request.headers.items()), request.META.get("REMOTE_ADDR"))
@@ -119,6 +120,7 @@ class TrustedProxyAuthMiddleware:
         from asgiref.sync import sync_to_async
 
         request.trusted_identity = None
+        request.trusted_proxy_problem_detail = self.auth.config.problem_detail
         if request.path not in self.exclude_paths:
             try:
                 identity = await self.auth.averify_request(
@@ -147,6 +149,13 @@ def _default_to_anonymous(request: HttpRequest) -> None:
         from django.contrib.auth.models import AnonymousUser
 
         _set_user(request, AnonymousUser())
+
+
+def _guard_problem(error: TrustedProxyAuthError, request: HttpRequest) -> HttpResponse:
+    # A guard runs after the middleware and has no verifier of its own: it answers with the middleware's
+    # TRUSTED_PROXY_PROBLEM_DETAIL setting, or the contract's fixed message when no middleware saw the request.
+    setting = getattr(request, "trusted_proxy_problem_detail", "generic")
+    return problem_response(error, request.path, problem_detail=setting if isinstance(setting, str) else "generic")
 
 
 def get_identity(request: HttpRequest) -> Identity | None:
@@ -341,7 +350,7 @@ def require_identity(
                 try:
                     await requirements.aenforce(get_identity(request), request)
                 except TrustedProxyAuthError as error:
-                    return problem_response(error, request.path)
+                    return _guard_problem(error, request)
                 return await view(request, *args, **kwargs)
 
             return cast("_View", aguarded)
@@ -351,7 +360,7 @@ def require_identity(
             try:
                 requirements.enforce(get_identity(request), request)
             except TrustedProxyAuthError as error:
-                return problem_response(error, request.path)
+                return _guard_problem(error, request)
             return view(request, *args, **kwargs)
 
         return cast("_View", guarded)
@@ -378,12 +387,12 @@ class TrustedIdentityRequiredMixin:
                 try:
                     await requirements.aenforce(get_identity(request), request)
                 except TrustedProxyAuthError as error:
-                    return problem_response(error, request.path)
+                    return _guard_problem(error, request)
                 return await parent.dispatch(request, *args, **kwargs)
 
             return aguarded()
         try:
             requirements.enforce(get_identity(request), request)
         except TrustedProxyAuthError as error:
-            return problem_response(error, request.path)
+            return _guard_problem(error, request)
         return parent.dispatch(request, *args, **kwargs)
