@@ -153,7 +153,7 @@ def _default_to_anonymous(request: HttpRequest) -> None:
 
 def _guard_problem(error: TrustedProxyAuthError, request: HttpRequest) -> HttpResponse:
     # A guard runs after the middleware and has no verifier of its own: it answers with the middleware's
-    # TRUSTED_PROXY_PROBLEM_DETAIL setting, or the contract's fixed message when no middleware saw the request.
+    # problem-detail setting (option `problemDetail`), or the fixed message when no middleware saw the request.
     setting = getattr(request, "trusted_proxy_problem_detail", "generic")
     return problem_response(error, request.path, problem_detail=setting if isinstance(setting, str) else "generic")
 
