@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
 from dataclasses import dataclass
@@ -15,15 +14,26 @@ from ._quirks.padded_base64url import without_padding
 _BASE64URL_SEGMENT = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
 
 
+#: The characters that may end a canonical segment, by the segment's length modulo 4: its unused low bits
+#: (4 of the last character when 2 characters encode the last byte, 2 when 3 do) must be zero
+#: (RFC 4648 section 3.5), or re-encoding the bytes would not give back the same text.
+_CANONICAL_LAST = {
+    0: frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+    2: frozenset("AQgw"),
+    3: frozenset("AEIMQUYcgkosw048"),
+}
+_URLSAFE_TO_STANDARD = str.maketrans("-_", "+/")
+
+
 def decode_canonical_base64url(segment: str) -> bytes | None:
     """Decodes canonical, unpadded base64url only: re-encoding must give back the same text."""
-    if not _BASE64URL_SEGMENT.fullmatch(segment) or len(segment) % 4 == 1:
+    last = _CANONICAL_LAST.get(len(segment) % 4)
+    if last is None or not _BASE64URL_SEGMENT.fullmatch(segment) or segment[-1] not in last:
         return None
     try:
-        data = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        return binascii.a2b_base64((segment + "=" * (-len(segment) % 4)).translate(_URLSAFE_TO_STANDARD))
     except (binascii.Error, ValueError):
         return None
-    return data if base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii") == segment else None
 
 
 def _decode_json_segment(segment: str) -> dict[str, Any] | None:

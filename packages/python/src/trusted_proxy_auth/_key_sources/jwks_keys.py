@@ -37,6 +37,9 @@ class JwksKeys:
     def status(self) -> KeyStatus:
         return self.store.status()
 
+    def freshness(self) -> tuple[bool, float | None]:
+        return self.store.freshness()
+
     def close(self) -> None:
         self.store.close()
 
