@@ -22,7 +22,7 @@ _CANONICAL_LAST = {
     2: frozenset("AQgw"),
     3: frozenset("AEIMQUYcgkosw048"),
 }
-_URLSAFE_TO_STANDARD = str.maketrans("-_", "+/")
+_URLSAFE_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 
 
 def decode_canonical_base64url(segment: str) -> bytes | None:
@@ -31,7 +31,9 @@ def decode_canonical_base64url(segment: str) -> bytes | None:
     if last is None or not _BASE64URL_SEGMENT.fullmatch(segment) or segment[-1] not in last:
         return None
     try:
-        return binascii.a2b_base64((segment + "=" * (-len(segment) % 4)).translate(_URLSAFE_TO_STANDARD))
+        # ASCII (the pattern matched): bytes.translate works on a table, far cheaper than str.translate's dict.
+        padded = (segment + "=" * (-len(segment) % 4)).encode("ascii")
+        return binascii.a2b_base64(padded.translate(_URLSAFE_TO_STANDARD))
     except (binascii.Error, ValueError):
         return None
 
@@ -50,8 +52,29 @@ def _decode_json_segment(segment: str) -> dict[str, Any] | None:
     return parse_strict_json_object(text, max_json_depth())
 
 
+#: Decoded protected headers by their segment text. A proxy signs every assertion with the same few headers
+#: (alg, kid, typ), so most are decoded once; the answer depends on the text alone, so reusing it changes no
+#: verdict. Bounded (emptied when full), so that headers an attacker varies cost memory only up to the bound.
+_HEADER_CACHE_SIZE = 64
+_headers: dict[str, dict[str, Any] | None] = {}
+
+
+def _protected_header(segment: str) -> dict[str, Any] | None:
+    """The decoded header (shared between assertions: read it, never change it), or None when malformed."""
+    try:
+        return _headers[segment]
+    except KeyError:
+        pass
+    header = _decode_json_segment(segment)
+    if len(_headers) >= _HEADER_CACHE_SIZE:
+        _headers.clear()
+    _headers[segment] = header
+    return header
+
+
 @dataclass(frozen=True)
 class ParsedCompactJws:
+    #: Shared by every assertion with the same header segment: read only.
     protected_header: dict[str, Any]
     payload: dict[str, Any]
     #: The header and payload segments exactly as received, with any padding the paddedBase64url quirk
@@ -72,7 +95,7 @@ def parse_compact_jws(token: str, *, allow_padding: bool = False) -> ParsedCompa
     signature = decode_canonical_base64url(signature_segment)
     if signature is None:
         return None
-    protected_header = _decode_json_segment(header_segment)
+    protected_header = _protected_header(header_segment)
     if protected_header is None:
         return None
     payload = _decode_json_segment(payload_segment)
