@@ -38,11 +38,10 @@ def json_nesting_depth(text: str) -> int:
 
 
 def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in result:
-            raise _Rejected("duplicate member name")
-        result[name] = value
+    # dict() keeps one member per name, so fewer members than pairs means a name repeated.
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _Rejected("duplicate member name")
     return result
 
 
@@ -62,7 +61,13 @@ def _finite_float(text: str) -> float:
 _MAX_EXACT_INTEGER = 2**53
 
 
+#: An integer literal this short (sign included) is below 10**15 < 2**53: exact in both languages.
+_SHORT_INTEGER_LITERAL = 15
+
+
 def _finite_int(text: str) -> int | float:
+    if len(text) <= _SHORT_INTEGER_LITERAL:
+        return int(text)
     # JavaScript reads every number as a double (contract/checks.json numberOutput): an integer literal
     # beyond its range is Infinity there, so both languages refuse it, and one above 2**53 is the nearest
     # double, so that both print the same. int() itself refuses more than 4300 digits (ValueError).
@@ -70,6 +75,15 @@ def _finite_int(text: str) -> int | float:
     if abs(value) >= 2**1024 - 2**970:
         raise _Rejected("number out of range")
     return value if abs(value) <= _MAX_EXACT_INTEGER else float(text)
+
+
+#: Built once: json.loads with hooks would build a decoder on every call. It keeps no state between calls.
+_STRICT_DECODER = json.JSONDecoder(
+    object_pairs_hook=_object_without_duplicates,
+    parse_constant=_reject_constant,
+    parse_float=_finite_float,
+    parse_int=_finite_int,
+)
 
 
 def parse_strict_json_object(text: str, max_depth: int) -> dict[str, Any] | None:
@@ -81,13 +95,7 @@ def parse_strict_json_object(text: str, max_depth: int) -> dict[str, Any] | None
     if text.count("{") + text.count("[") > max_depth and json_nesting_depth(text) > max_depth:
         return None
     try:
-        value = json.loads(
-            text,
-            object_pairs_hook=_object_without_duplicates,
-            parse_constant=_reject_constant,
-            parse_float=_finite_float,
-            parse_int=_finite_int,
-        )
+        value = _STRICT_DECODER.decode(text)
     except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None

@@ -251,6 +251,10 @@ class KeyStore:
             fetch_count=self._fetch_count,
         )
 
+    def freshness(self) -> tuple[bool, float | None]:
+        """(`status().state == "ready"`, `status().last_success_at`), cheaply: asked on every cache hit."""
+        return self._loaded and self._clock() < self._fresh_until, self._success_at
+
     def members_for(self, kid: str | None) -> list[KeyMember]:
         """The usable members published with `kid` (all of them without a kid); raises jwks_unavailable."""
         self._ensure_process()

@@ -184,7 +184,9 @@ def event_logger() -> Callable[[dict[str, Any]], None]:
             which = "kid-less assertion" if kid is None else f"kid {quoted(kid)}"
             logger.debug("unknown %s%s", which, ", key set refetched" if event.get("refetched") else "")
         elif kind == "verify_ok":
-            logger.debug("verified subject %s", quoted(event["subject"]))
+            # Quoting costs more than a cache hit: only when the line is written.
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug("verified subject %s", quoted(event["subject"]))
         elif kind == "verify_failed":
             detail = event.get("detail")
             # DEBUG even for jwks_unavailable: the failed fetch is logged once per fetch (WARNING), while every

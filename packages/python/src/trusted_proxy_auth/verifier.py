@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -27,7 +28,7 @@ from ._key_sources.kid_template_keys import KidTemplateKeys, KidTemplateKeyStore
 from ._key_sources.local_key_store import LocalKeyStore
 from ._key_sources.shared_secret_keys import SharedSecretKeys
 from ._key_store import JITTER, KeyStatus, KeyStore
-from ._logging import event_logger, log_start
+from ._logging import event_logger, log_start, logger
 from ._quirks.active_quirks import active_quirks
 from ._quirks.kid_uuid import is_uuid_kid
 from ._scheduler import Scheduler
@@ -132,22 +133,25 @@ class TrustedProxyAuth:
     def verify_assertion(self, token: str | bytes, now: float | None = None) -> Identity:
         """Verifies one assertion (text, or bytes read as ISO-8859-1 like a header value): the identity, or a
         TrustedProxyAuthError."""
-        text = assertion_text(token)
-        identity = self._observe(lambda: self._verify_sync(text, now))
-        assert identity is not None  # an assertion verifies to an identity or raises
-        return identity
+        try:
+            verified = self._verify_sync(assertion_text(token), now)
+        except TrustedProxyAuthError as error:
+            self._failed(error)
+            raise
+        return self._succeeded(verified)
 
     def verify_request(
         self, headers: HeadersInput, remote_addr: str | None = None, now: float | None = None
     ) -> Identity | None:
         """Applies every request rule, then verifies. `remote_addr` is the socket peer, never a forwarded
         address. Returns None only in mode `optional` when the request carries no assertion."""
-
-        def work() -> _Verified | None:
+        try:
             token = self._token_from_request(headers, remote_addr)
-            return None if token is None else self._verify_sync(token, now)
-
-        return self._observe(work)
+            verified = None if token is None else self._verify_sync(token, now)
+        except TrustedProxyAuthError as error:
+            self._failed(error)
+            raise
+        return self._succeeded(verified) if verified is not None else None
 
     async def averify_assertion(self, token: str | bytes, now: float | None = None) -> Identity:
         """`verify_assertion` without blocking the event loop on a key fetch."""
@@ -261,7 +265,10 @@ class TrustedProxyAuth:
 
     def _succeeded(self, verified: _Verified) -> Identity:
         identity, cached = verified
-        self._emit({"type": "verify_ok", "subject": identity.subject, "issuer": identity.issuer, "cached": cached})
+        # The one event of every successful request: built only when someone takes it (a hook, or the logger
+        # at DEBUG), since a cache hit costs little more than building it.
+        if self._on_event is not None or logger.isEnabledFor(logging.DEBUG):
+            self._emit({"type": "verify_ok", "subject": identity.subject, "issuer": identity.issuer, "cached": cached})
         return identity
 
     def _failed(self, error: TrustedProxyAuthError) -> None:
@@ -269,14 +276,6 @@ class TrustedProxyAuth:
         if error.detail is not None:
             event["detail"] = error.detail
         self._emit(event)
-
-    def _observe(self, work: Callable[[], _Verified | None]) -> Identity | None:
-        try:
-            verified = work()
-        except TrustedProxyAuthError as error:
-            self._failed(error)
-            raise
-        return None if verified is None else self._succeeded(verified)
 
     def _token_from_request(self, headers: HeadersInput, remote_addr: str | None) -> str | None:
         config = self.config
@@ -359,8 +358,8 @@ class TrustedProxyAuth:
     def _key_generation(self, unit: int) -> float | _NotReady | None:
         """The key source's state a verification was made under: its last successful load (None for a source
         that loads nothing), or _NOT_READY when it is not fresh now (then nothing is remembered)."""
-        status = self._units[unit][1].status()
-        return status.last_success_at if status.state == "ready" else _NOT_READY
+        ready, last_success_at = self._units[unit][1].freshness()
+        return last_success_at if ready else _NOT_READY
 
     def _from_cache(self, token: str, now: float | None) -> Identity | None:
         """A remembered verification of exactly this assertion, if it may still be used: within the cache's
@@ -375,8 +374,8 @@ class TrustedProxyAuth:
             return None
         at = _now_seconds() if now is None else now
         unit_config, keys = self._units[entry.issuer_entry]
-        status = keys.status()
-        if at >= entry.reusable_until or status.state != "ready" or status.last_success_at != entry.key_generation:
+        ready, last_success_at = keys.freshness()
+        if at >= entry.reusable_until or not ready or last_success_at != entry.key_generation:
             cache.forget(token)
             cache.miss()
             return None

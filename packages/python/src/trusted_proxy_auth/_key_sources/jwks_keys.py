@@ -43,6 +43,9 @@ class JwksKeys(Generic[StoreT]):
     def status(self) -> KeyStatus:
         return self.store.status()
 
+    def freshness(self) -> tuple[bool, float | None]:
+        return self.store.freshness()
+
     def close(self) -> None:
         self.store.close()
 

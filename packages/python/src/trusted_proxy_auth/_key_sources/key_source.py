@@ -78,6 +78,10 @@ class SignatureKeys(Protocol):
 
     def status(self) -> KeyStatus: ...
 
+    def freshness(self) -> tuple[bool, float | None]:
+        """What `status()` says about `state == "ready"` and `last_success_at` (seconds since the epoch), without
+        building a KeyStatus: the verified-assertion cache asks on every request."""
+
     def close(self) -> None: ...
 
     def verify(self, jws: ParsedCompactJws, alg: str, kid: str | None) -> None:

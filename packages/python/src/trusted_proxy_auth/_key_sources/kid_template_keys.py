@@ -168,6 +168,10 @@ class KidTemplateKeyStore:
         if self._pid != os.getpid():
             self.restart_after_fork()
 
+    def freshness(self) -> tuple[bool, float | None]:
+        # Always ready, like status().
+        return True, self._last_success_at
+
     def status(self) -> KeyStatus:
         # Nothing can be loaded before an assertion names a kid, so the store is always ready.
         return KeyStatus(
@@ -387,6 +391,9 @@ class KidTemplateKeys:
 
     def status(self) -> KeyStatus:
         return self.store.status()
+
+    def freshness(self) -> tuple[bool, float | None]:
+        return self.store.freshness()
 
     def close(self) -> None:
         return

@@ -88,6 +88,12 @@ class LocalKeyStore:
             fetch_count=self._read_count,
         )
 
+    def freshness(self) -> tuple[bool, float | None]:
+        """(`status().state == "ready"`, `status().last_success_at`), asked on every cache hit: the file is checked
+        first (at most once a second), so a remembered verification is not reused after the file changed."""
+        self._check(force=False)
+        return self._loaded, self._success_at
+
     def members_for(self, kid: str | None) -> list[KeyMember]:
         """The usable members published with `kid` (all of them without a kid); raises jwks_unavailable."""
         self._check(force=False)

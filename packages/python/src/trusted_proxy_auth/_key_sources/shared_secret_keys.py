@@ -40,6 +40,9 @@ class SharedSecretKeys:
     def close(self) -> None:
         return
 
+    def freshness(self) -> tuple[bool, float | None]:
+        return True, None
+
     def status(self) -> KeyStatus:
         return KeyStatus(
             state="ready",
