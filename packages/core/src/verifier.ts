@@ -1,23 +1,23 @@
 import { isTrustedPeer } from './addresses.js'
 import { checkClaims, checkClaimTimes, checkUserPolicy } from './claims.js'
-import { parseCompactJws } from './compact-jws.js'
+import { parseCompactJws, type ParsedCompactJws } from './compact-jws.js'
 import { loadConfig, type EnvInput, type TrustedProxyAuthConfig, type TrustedProxyAuthOptions } from './config.js'
 import { quoted, quotedList } from './detail-text.js'
 import { TrustedProxyAuthError, type ErrorCode } from './errors.js'
 import type { EventListener, TrustedProxyAuthEvent } from './events.js'
 import { mapIdentity, type TrustedIdentity } from './identity.js'
 import { jwksKeys } from './key-sources/jwks-keys.js'
-import type { SignatureKeys } from './key-sources/key-source.js'
+import type { SignatureKeys, VerifyingKey } from './key-sources/key-source.js'
 import { KidTemplateKeyStore, kidTemplateKeys } from './key-sources/kid-template-keys.js'
 import { sharedSecretKeys } from './key-sources/shared-secret-keys.js'
 import { RemoteKeyStore, realScheduler, type KeyStatus, type Scheduler } from './key-store.js'
 import { activeQuirks } from './quirks/active-quirks.js'
 import { isUuidKid } from './quirks/kid-uuid.js'
 import { checkRequiredHeaders, extractAssertion, type HeadersInput } from './request-headers.js'
-import { verificationFinished, verificationStarted } from './signature-load.js'
+import { verificationFinished, verificationFinishedSoon, verificationStarted } from './signature-load.js'
 import { VerifiedAssertionCache, type CacheCounts } from './verified-assertion-cache.js'
 import { eventLogger } from './event-log.js'
-import { effectiveLogLevel, levelFilteredLogger, safeLog, type Logger } from './logger.js'
+import { effectiveLogLevel, levelFilteredLogger, safeLog, type Logger, type LogLevel } from './logger.js'
 import { configurationSummary, riskySettings } from './startup-report.js'
 
 export interface VerifyOptions {
@@ -127,15 +127,19 @@ function withKeyDetail(error: unknown, kid: string | undefined, alg: string): un
 }
 
 /** The logger a verifier writes to: the one given (filtered only by an explicit level), or stderr. */
-function loggerFor(config: TrustedProxyAuthConfig, given: Logger | undefined): Logger {
-  if (given) return levelFilteredLogger(config.logThreshold ?? 'debug', given, '')
-  return levelFilteredLogger(effectiveLogLevel(config, globalThis.process?.env?.['DEBUG']))
+function loggerFor(config: TrustedProxyAuthConfig, given: Logger | undefined): { logger: Logger; level: LogLevel } {
+  if (given) {
+    const level = config.logThreshold ?? 'debug'
+    return { logger: levelFilteredLogger(level, given, ''), level }
+  }
+  const level = effectiveLogLevel(config, globalThis.process?.env?.['DEBUG'])
+  return { logger: levelFilteredLogger(level), level }
 }
 
 export function createVerifier(config: TrustedProxyAuthConfig, dependencies: VerifierDependencies = {}): Verifier {
   const listener = dependencies.onEvent
-  const logger = loggerFor(config, dependencies.logger)
-  const logEvent = eventLogger(logger)
+  const { logger, level } = loggerFor(config, dependencies.logger)
+  const logEvent = eventLogger(logger, level)
   const emit = (event: TrustedProxyAuthEvent): void => {
     logEvent(event)
     if (!listener) return
@@ -178,7 +182,11 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     return entry.identity
   }
 
-  async function verify(token: string, now: number): Promise<Verified> {
+  /**
+   * The verification of `token`: answered at once (a cache hit, or keys ready in memory: no promise hop
+   * between the stages) or, when keys must be loaded or many verifications are in flight, as a promise.
+   */
+  function verify(token: string, now: number): Verified | Promise<Verified> {
     const cached = fromCache(token, now)
     if (cached) {
       cache?.hit()
@@ -186,14 +194,31 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     }
     cache?.miss()
     verificationStarted()
+    let answer: TrustedIdentity | Promise<TrustedIdentity>
     try {
-      return { identity: await verifyInFull(token, now), cached: false }
-    } finally {
-      verificationFinished()
+      answer = verifyInFull(token, now)
+    } catch (error) {
+      verificationFinishedSoon()
+      throw error
     }
+    if (!(answer instanceof Promise)) {
+      verificationFinishedSoon()
+      return { identity: answer, cached: false }
+    }
+    return answer.then(
+      (identity) => {
+        verificationFinished()
+        return { identity, cached: false }
+      },
+      (error: unknown) => {
+        verificationFinished()
+        throw error
+      },
+    )
   }
 
-  async function verifyInFull(token: string, now: number): Promise<TrustedIdentity> {
+  /** Stages assertion_size, syntax and header_policy; the parsed assertion with its alg and kid. */
+  function parseAssertion(token: string): { jws: ParsedCompactJws; alg: string; kid: string | undefined } {
     if (token === '') throw missingAssertion()
     // A UTF-16 code unit is at most 3 UTF-8 bytes: only a long token needs encoding to be measured.
     if (token.length > config.maxAssertionBytes || (token.length * 3 > config.maxAssertionBytes && encoder.encode(token).length > config.maxAssertionBytes)) {
@@ -201,7 +226,7 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     }
     const jws = parseCompactJws(token, { allowPadding: quirks.paddedBase64url })
     if (!jws) throw fail('malformed_assertion', 'not a compact JWS (three base64url segments with a JSON object header and payload)')
-    const { protectedHeader: header, payload } = jws
+    const header = jws.protectedHeader
 
     const alg = header['alg']
     if (typeof alg !== 'string') throw fail('malformed_assertion', 'header member "alg" is missing')
@@ -212,12 +237,12 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
 
     // Stage key_lookup starts here: a kid that would go into a key URL must be a UUID before anything is looked up.
     if (quirks.kidUuid && !isUuidKid(kid)) throw fail('unknown_key', noKeyDetail(kid, alg))
-    let verifyingKey
-    try {
-      verifyingKey = await keys.verify(jws, alg, kid)
-    } catch (error) {
-      throw withKeyDetail(error, kid, alg)
-    }
+    return { jws, alg, kid }
+  }
+
+  /** Every stage after the signature (claims, identity, user policy); remembers the success. */
+  function afterSignature(token: string, jws: ParsedCompactJws, verifyingKey: VerifyingKey, now: number): TrustedIdentity {
+    const { protectedHeader: header, payload } = jws
     const checked = checkClaims({ header, payload }, config, quirks, now)
     const identity = mapIdentity(payload, checked, config, quirks.emailVerifiedString)
     checkUserPolicy(identity, config)
@@ -226,40 +251,71 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     return identity
   }
 
-  async function observe(work: Promise<Verified | null>): Promise<TrustedIdentity | null> {
+  function verifyInFull(token: string, now: number): TrustedIdentity | Promise<TrustedIdentity> {
+    const { jws, alg, kid } = parseAssertion(token)
+    let verifyingKey: VerifyingKey | null | undefined
     try {
-      const verified = await work
-      if (!verified) return null
-      const { identity } = verified
-      emit({ type: 'verify_ok', subject: identity.subject, issuer: identity.issuer, cached: verified.cached })
-      return identity
+      verifyingKey = keys.verifyNow?.(jws, alg, kid)
     } catch (error) {
-      if (error instanceof TrustedProxyAuthError) emit({ type: 'verify_failed', code: error.code, ...(error.detail === undefined ? {} : { detail: error.detail }) })
-      throw error
+      throw withKeyDetail(error, kid, alg)
     }
+    if (verifyingKey) return afterSignature(token, jws, verifyingKey, now)
+    return keys.verify(jws, alg, kid).then(
+      (key) => afterSignature(token, jws, key, now),
+      (error: unknown) => {
+        throw withKeyDetail(error, kid, alg)
+      },
+    )
+  }
+
+  function verifiedOk(verified: Verified | null): TrustedIdentity | null {
+    if (!verified) return null
+    const { identity } = verified
+    emit({ type: 'verify_ok', subject: identity.subject, issuer: identity.issuer, cached: verified.cached })
+    return identity
+  }
+
+  function reportFailure(error: unknown): void {
+    if (error instanceof TrustedProxyAuthError) emit({ type: 'verify_failed', code: error.code, ...(error.detail === undefined ? {} : { detail: error.detail }) })
+  }
+
+  function verifyFailed(error: unknown): never {
+    reportFailure(error)
+    throw error
+  }
+
+  /** Runs `work` and emits verify_ok or verify_failed; never throws synchronously. */
+  function observe(work: () => Verified | null | Promise<Verified | null>): Promise<TrustedIdentity | null> {
+    let answer: Verified | null | Promise<Verified | null>
+    try {
+      answer = work()
+    } catch (error) {
+      reportFailure(error)
+      return Promise.reject(error)
+    }
+    if (answer instanceof Promise) return answer.then(verifiedOk, verifyFailed)
+    return Promise.resolve(verifiedOk(answer))
   }
 
   const currentTime = (options?: VerifyOptions): number => options?.now ?? Date.now() / 1000
 
   return {
     config,
-    verifyAssertion: (token, options) => observe(verify(token, currentTime(options))) as Promise<TrustedIdentity>,
+    verifyAssertion: (token, options) => observe(() => verify(token, currentTime(options))) as Promise<TrustedIdentity>,
     verifyRequest: (request, options) =>
-      observe(
-        (async () => {
-          if (config.trustedAddresses.length > 0 && !isTrustedPeer(request.remoteAddress, config.trustedAddresses)) {
-            const peer = request.remoteAddress ? `peer ${quoted(request.remoteAddress)} is not` : 'the peer address is unknown, so not'
-            throw fail('untrusted_source', `${peer} in TRUSTED_PROXY_TRUSTED_ADDRESSES`)
-          }
-          checkRequiredHeaders(request.headers, config.requiredHeaders)
-          const token = extractAssertion(request.headers, config.assertionHeader)
-          if (token === null) {
-            if (config.mode === 'optional') return null
-            throw missingAssertion()
-          }
-          return verify(token, currentTime(options))
-        })(),
-      ),
+      observe(() => {
+        if (config.trustedAddresses.length > 0 && !isTrustedPeer(request.remoteAddress, config.trustedAddresses)) {
+          const peer = request.remoteAddress ? `peer ${quoted(request.remoteAddress)} is not` : 'the peer address is unknown, so not'
+          throw fail('untrusted_source', `${peer} in TRUSTED_PROXY_TRUSTED_ADDRESSES`)
+        }
+        checkRequiredHeaders(request.headers, config.requiredHeaders)
+        const token = extractAssertion(request.headers, config.assertionHeader)
+        if (token === null) {
+          if (config.mode === 'optional') return null
+          throw missingAssertion()
+        }
+        return verify(token, currentTime(options))
+      }),
     ready: (options) => keys.ready((options?.timeout ?? config.jwksTimeout) * 1000),
     status: () => keys.status(),
     cacheCounts: () => cache?.counts() ?? { size: 0, hits: 0, misses: 0 },

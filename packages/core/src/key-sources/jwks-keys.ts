@@ -1,7 +1,7 @@
 import { TrustedProxyAuthError } from '../errors.js'
 import { fitsAlgorithm, type PublicJwk } from '../key-set.js'
 import type { RemoteKeyStore } from '../key-store.js'
-import { verifyingCandidate, type CandidateOutcome } from './candidates.js'
+import { verifyingCandidate, verifyingCandidateNow, type CandidateOutcome } from './candidates.js'
 import type { SignatureKeys } from './key-source.js'
 
 function verifiedMember({ outcome, member }: { outcome: CandidateOutcome; member?: PublicJwk }): PublicJwk {
@@ -28,6 +28,14 @@ export function jwksKeys(store: RemoteKeyStore, options: { kidOptionalTryAll: bo
         await store.refetchForKidlessAssertion()
         result = await verifyingCandidate(jws, alg, await candidatesFor(undefined, alg))
       }
+      return verifiedMember(result)
+    },
+    verifyNow(jws, alg, kid) {
+      const members = store.membersNow(kid)
+      if (members === null) return null
+      const result = verifyingCandidateNow(jws, alg, members.filter((member) => fitsAlgorithm(member, alg)))
+      // The quirk's refetch after a failed kid-less assertion is the general path's to do.
+      if (result === null || (result.outcome !== 'verified' && kid === undefined && options.kidOptionalTryAll)) return null
       return verifiedMember(result)
     },
     isCurrent: (key) => key !== 'sharedSecret' && store.holdsFresh(key),
