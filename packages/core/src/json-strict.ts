@@ -58,22 +58,26 @@ export function jsonNestingDepth(text: string): number {
   return jsonShape(text).depth
 }
 
+/** What the walk over a parsed value refuses: nesting beyond the limit, or a number that overflowed to Infinity. */
+const REFUSED = Number.NaN
+
 /**
- * Members of every object in a parsed value (NaN when a number overflowed to Infinity), turning every -0
- * into 0 on the way (contract/checks.json numberOutput: every language holds the same value). JSON.parse
- * keeps one member per name, so fewer members than names in the text means a duplicate name at some depth.
- * One walk instead of a JSON.parse reviver, which costs a call per value.
+ * Members of every object in a parsed value (NaN when it nests deeper than `depthLeft` allows or a number
+ * overflowed to Infinity), turning every -0 into 0 on the way (contract/checks.json numberOutput: every
+ * language holds the same value). One walk instead of a JSON.parse reviver, which costs a call per value;
+ * it never descends deeper than the limit, so deep input cannot exhaust the stack.
  */
-function membersWithoutNegativeZero(value: object): number {
+function membersWithoutNegativeZero(value: object, depthLeft: number): number {
+  if (depthLeft < 1) return REFUSED
   let count = 0
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const element: unknown = value[i]
       if (typeof element === 'number') {
-        if (!Number.isFinite(element)) return Number.NaN
+        if (!Number.isFinite(element)) return REFUSED
         if (Object.is(element, -0)) value[i] = 0
       } else if (element !== null && typeof element === 'object') {
-        count += membersWithoutNegativeZero(element)
+        count += membersWithoutNegativeZero(element, depthLeft - 1)
       }
     }
     return count
@@ -84,11 +88,26 @@ function membersWithoutNegativeZero(value: object): number {
     count++
     const member = record[name]
     if (typeof member === 'number') {
-      if (!Number.isFinite(member)) return Number.NaN
+      if (!Number.isFinite(member)) return REFUSED
       if (Object.is(member, -0)) Object.defineProperty(record, name, { value: 0, writable: true, enumerable: true, configurable: true })
     } else if (member !== null && typeof member === 'object') {
-      count += membersWithoutNegativeZero(member)
+      count += membersWithoutNegativeZero(member, depthLeft - 1)
     }
+  }
+  return count
+}
+
+/**
+ * Colons whose previous non-whitespace character is `"`: every member name of a valid JSON text ends so,
+ * and only a string value starting with `:` or holding `\":` adds more. So this is never below the real
+ * member-name count (jsonShape's), and a cheap upper bound to compare with what JSON.parse kept.
+ */
+function memberNamesAtMost(text: string): number {
+  let count = 0
+  for (let colon = text.indexOf(':'); colon !== -1; colon = text.indexOf(':', colon + 1)) {
+    let before = colon - 1
+    while (before >= 0 && isJsonWhitespace(text.charCodeAt(before))) before--
+    if (text.charCodeAt(before) === 0x22) count++
   }
   return count
 }
@@ -100,16 +119,18 @@ function membersWithoutNegativeZero(value: object): number {
  * this library read different claims from the same signed bytes.
  */
 export function parseStrictJsonObject(text: string, maxDepth: number): Record<string, unknown> | null {
-  const shape = jsonShape(text)
-  if (shape.depth > maxDepth) return null
   let value: unknown
   try {
+    // V8's JSON.parse is not recursive: any nesting parses, and the walk below refuses what is too deep.
     value = JSON.parse(text)
   } catch {
     return null
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null
-  // NaN (an overflowed number) never equals the count; fewer parsed members than names is a duplicate.
-  if (membersWithoutNegativeZero(value) !== shape.memberNames) return null
+  // JSON.parse keeps one member per name, so fewer members than names in the text means a duplicate
+  // name at some depth. When the cheap upper bound equals the members kept, so does the exact count.
+  const members = membersWithoutNegativeZero(value, maxDepth)
+  if (Number.isNaN(members)) return null
+  if (members !== memberNamesAtMost(text) && members !== jsonShape(text).memberNames) return null
   return value as Record<string, unknown>
 }

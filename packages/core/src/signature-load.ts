@@ -25,6 +25,11 @@ export function verificationFinishedSoon(): void {
   queueMicrotask(verificationFinished)
 }
 
+/** Verifications started and not yet finished (finishing includes the microtask of verificationFinishedSoon). */
+export function verificationsInFlight(): number {
+  return inFlight
+}
+
 export function useThreadPool(): boolean {
   return inFlight >= POOL_THRESHOLD
 }
