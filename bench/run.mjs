@@ -16,6 +16,7 @@ const parts = chosen.length > 0 ? chosen : Object.keys(PARTS)
 console.log(`# Benchmarks (${new Date().toISOString()})\n`)
 console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), load average at start: ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`)
 for (const part of parts) {
-  const { status } = spawnSync(process.execPath, [fileURLToPath(new URL(PARTS[part], import.meta.url))], { stdio: 'inherit' })
+  // --expose-gc: the memory line collects garbage before it reads the heap.
+  const { status } = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(new URL(PARTS[part], import.meta.url))], { stdio: 'inherit' })
   if (status !== 0) process.exit(status ?? 1)
 }
