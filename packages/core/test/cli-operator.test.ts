@@ -111,7 +111,7 @@ describe('loadConfig discovery behaviour (the CLI\'s --discover)', () => {
   it('auto discovers only for an https issuer with no key source, force always', () => {
     expect(loadConfig(base, {}, { discovery: 'auto' }).keySource).toEqual({ kind: 'discovery', issuer: 'https://idp.example/realms/x/', discoveryUrl: 'https://idp.example/realms/x/.well-known/openid-configuration' })
     expect(() => loadConfig(base)).toThrow()
-    const http = { ...base, TRUSTED_PROXY_ISSUER: 'http://127.0.0.1:9' }
+    const http = { ...base, TRUSTED_PROXY_ISSUER: 'http://127.0.0.1:2' }
     expect(() => loadConfig(http, {}, { discovery: 'auto' })).toThrow()
     expect(loadConfig(http, {}, { discovery: 'force' }).keySource.kind).toBe('discovery')
     const withUrl = { ...base, TRUSTED_PROXY_JWKS_URL: 'https://idp.example/jwks' }

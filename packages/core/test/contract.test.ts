@@ -21,6 +21,7 @@ describe('contract/', () => {
     'presets.json': 'presets.schema.json',
     'requirements.json': 'requirements.schema.json',
     'doctor.json': 'doctor.schema.json',
+    'enrollment.json': 'enrollment.schema.json',
   }
   for (const file of readdirSync(contractDir).filter((name) => name in schemaFor)) {
     it(`${file} is valid against schema/${schemaFor[file]}`, () => {
@@ -37,12 +38,22 @@ describe('contract/', () => {
     expect(() => ajv.compile(readJson('identity.schema.json'))).not.toThrow()
   })
 
+  it('schema/enrollment-record.schema.json is a valid JSON Schema 2020-12 whose forbidden settings are enrollment.json\'s', () => {
+    const ajv = new Ajv2020({ strict: true })
+    const schema = readJson('schema', 'enrollment-record.schema.json')
+    expect(() => ajv.compile(schema)).not.toThrow()
+    const settings = (schema['properties'] as Record<string, Record<string, unknown>>)['settings']!
+    const forbidden = ((settings['propertyNames'] as Record<string, Record<string, unknown>>)['not']!['enum']) as string[]
+    expect(forbidden).toEqual(readJson('enrollment.json')['forbiddenSettings'])
+    expect((schema['properties'] as Record<string, Record<string, unknown>>)['format']!['const']).toBe(readJson('enrollment.json')['format'])
+  })
+
   it('has exactly the error codes the project promises', () => {
     expect([...ERROR_CODES].sort()).toEqual(
       [
         'missing_assertion', 'malformed_assertion', 'assertion_too_large', 'unsupported_algorithm', 'unknown_key',
         'invalid_signature', 'expired', 'not_yet_valid', 'issuer_mismatch', 'audience_mismatch', 'missing_claim',
-        'claim_mismatch', 'untrusted_source', 'missing_required_header', 'forbidden_user', 'jwks_unavailable', 'invalid_config',
+        'claim_mismatch', 'untrusted_source', 'missing_required_header', 'forbidden_user', 'jwks_unavailable', 'not_enrolled', 'invalid_config',
       ].sort(),
     )
   })
@@ -51,7 +62,9 @@ describe('contract/', () => {
     const checks = readJson('checks.json') as { stages: Array<{ codes: string[] }> }
     const staged = new Set(checks.stages.flatMap((stage) => stage.codes))
     for (const code of staged) expect(ERROR_CODES).toContain(code)
-    for (const code of ERROR_CODES.filter((c) => c !== 'invalid_config')) expect(staged.has(code)).toBe(true)
+    // invalid_config is raised at start-up; not_enrolled before any check runs (contract/enrollment.json).
+    const outsideStages = new Set(['invalid_config', readJson('enrollment.json')['notEnrolled'] as { code: string }].map((c) => (typeof c === 'string' ? c : c.code)))
+    for (const code of ERROR_CODES.filter((c) => !outsideStages.has(c))) expect(staged.has(code)).toBe(true)
   })
 
   it('env variable names and option names are unique', () => {

@@ -171,9 +171,10 @@ describe('no rejection leaves the token in CLI output, events, logs, the problem
   beforeAll(() => server.start())
   afterAll(() => server.close())
 
-  it('the vectors reach every rejection code but invalid_config (driven above)', () => {
+  // not_enrolled is answered before any assertion is read (contract/enrollment.json), so no vector can carry one.
+  it('the vectors reach every rejection code but invalid_config (driven above) and not_enrolled', () => {
     const covered = new Set(vectorsPerCode.map(([code]) => code))
-    expect(ERROR_CODES.filter((code) => !covered.has(code)).sort()).toEqual(['invalid_config'])
+    expect(ERROR_CODES.filter((code) => !covered.has(code)).sort()).toEqual(['invalid_config', 'not_enrolled'])
   })
 
   it.each(vectorsPerCode)('%s', async (code, vector) => {

@@ -45,7 +45,8 @@ TOKEN = KEY.sign(claims())
 #: Shorter strings may occur in any output by chance; every segment of a real assertion is longer.
 MIN_FRAGMENT = 16
 #: Codes no vector can produce through verification: configuration errors are driven by the cases below.
-NOT_FROM_VECTORS = {"invalid_config"}
+# not_enrolled is answered before any assertion is read (contract/enrollment.json): no vector carries one.
+NOT_FROM_VECTORS = {"invalid_config", "not_enrolled"}
 
 
 def fragments(token: str) -> list[str]:

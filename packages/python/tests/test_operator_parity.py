@@ -168,6 +168,30 @@ def _scenarios(base: str) -> dict[str, Scenario]:
                 "clock_tolerance_large",
             ],
         ),
+        "doctor assertion in the Cookie header": Scenario(
+            ["doctor", "--json", "--no-live"],
+            {**env, "TRUSTED_PROXY_ASSERTION_HEADER": "Cookie", "TRUSTED_PROXY_TRUSTED_ADDRESSES": "127.0.0.1"},
+            1,
+            findings=["assertion_header_cookie"],
+        ),
+        "doctor assertion in Authorization": Scenario(
+            ["doctor", "--json", "--no-live"],
+            {**env, "TRUSTED_PROXY_ASSERTION_HEADER": "authorization", "TRUSTED_PROXY_TRUSTED_ADDRESSES": "127.0.0.1"},
+            0,
+            findings=["assertion_header_authorization"],
+        ),
+        "doctor Grafana's unsigned header": Scenario(
+            ["doctor", "--json", "--no-live"],
+            {**env, "TRUSTED_PROXY_ASSERTION_HEADER": "X-WEBAUTH-USER", "TRUSTED_PROXY_TRUSTED_ADDRESSES": "127.0.0.1"},
+            1,
+            findings=["unsigned_identity_header"],
+        ),
+        "doctor Apache's X-Remote-User": Scenario(
+            ["doctor", "--json", "--no-live"],
+            {**env, "TRUSTED_PROXY_ASSERTION_HEADER": "x-remote-user", "TRUSTED_PROXY_TRUSTED_ADDRESSES": "127.0.0.1"},
+            1,
+            findings=["unsigned_identity_header"],
+        ),
         "doctor optional mode without trusted addresses": Scenario(
             ["doctor", "--json", "--no-live"],
             {**env, "TRUSTED_PROXY_MODE": "optional"},

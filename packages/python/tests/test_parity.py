@@ -12,18 +12,8 @@ from vectors import NODE_CLI, TS_CLI, BatchResults, ServedUrls, load_vectors, ru
 VECTORS = load_vectors()
 
 
-# One known difference in key-fetch causes: Node's fetch refuses the ports the Fetch standard blocks (9, the key
-# URL of the unreachable-endpoint vectors, among them) before connecting, so TypeScript can only say "request
-# failed" where Python, which connects, says "connection refused". Every other jwks_unavailable detail (timeouts,
-# HTTP status, size, discovery issuer) is compared. Next: refuse blocked ports in both languages' configuration.
-_BLOCKED_PORT_CAUSES = {"connection refused", "request failed"}
-
-
 def _comparable(outcome: dict[str, Any]) -> dict[str, Any]:
-    comparable = {key: outcome.get(key) for key in ("ok", "code", "status", "detail", "identity", "exit")}
-    if comparable["code"] == "jwks_unavailable" and comparable["detail"] in _BLOCKED_PORT_CAUSES:
-        comparable["detail"] = "request failed or connection refused"
-    return comparable
+    return {key: outcome.get(key) for key in ("ok", "code", "status", "detail", "identity", "exit")}
 
 
 def test_both_clis_agree_on_every_vector(

@@ -458,9 +458,9 @@ def test_discovery_is_refetched_only_when_older_than_the_cache_ttl() -> None:
 
 
 def test_an_unreachable_issuer_is_jwks_unavailable() -> None:
-    auth, events = discovery_verifier("http://127.0.0.1:9/realms/corp")
+    auth, events = discovery_verifier("http://127.0.0.1:2/realms/corp")
     with pytest.raises(TrustedProxyAuthError) as raised:
-        auth.verify_assertion(id_token("http://127.0.0.1:9/realms/corp"), now=NOW)
+        auth.verify_assertion(id_token("http://127.0.0.1:2/realms/corp"), now=NOW)
     assert raised.value.code == "jwks_unavailable"
     assert events[0]["type"] == "jwks_fetch_failed"
 

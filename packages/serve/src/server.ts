@@ -23,6 +23,16 @@ function isVerifyPath(path: string): boolean {
   return path === '/verify' || path.startsWith('/verify/')
 }
 
+/**
+ * A forward-auth check carries no body (nginx auth_request, Traefik forwardAuth and Caddy forward_auth send
+ * none; Envoy's ext_authz sends one only with `with_request_body`). Every answer here is decided on the headers,
+ * so a request with a body gets `Connection: close`: the unread body is then never drained (RFC 9112 section 9.6).
+ */
+function hasBody(request: IncomingMessage): boolean {
+  const length = request.headers['content-length']
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+}
+
 function pathOf(request: IncomingMessage): string {
   const url = request.url ?? '/'
   const query = url.indexOf('?')
@@ -73,6 +83,7 @@ export function createEdgeServer(options: EdgeServerOptions): Server {
     return headers
   }
   return createServer((request, response) => {
+    if (hasBody(request)) response.setHeader('connection', 'close')
     const path = pathOf(request)
     if (isVerifyPath(path)) {
       void answerVerify(request, response, options, headersFor)

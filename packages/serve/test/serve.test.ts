@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import { Writable } from 'node:stream'
 import { envFor, startTestIssuer, type RunningTestIssuer } from '@mieweb/trusted-proxy-auth-testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -47,6 +48,29 @@ describe('trusted-proxy-auth serve', () => {
       expect(response.headers.get('x-auth-request-name')).toBe('Zo%C3%AB Example')
       expect(response.headers.get('x-auth-request-groups')).toBe('staff,a%2Cb')
     }
+  })
+
+  it('answers a request with a body on its headers and closes the connection instead of draining the body', async () => {
+    const edge = await start()
+    await edge.verifier.ready()
+    const token = await issuer.sign({})
+    const { port } = new URL(edge.url)
+    // 100 MiB announced, 5 bytes sent: the answer and the close must come without the rest of the body.
+    const answer = await new Promise<{ text: string; closed: boolean }>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1')
+      let text = ''
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')))
+      socket.on('error', reject)
+      socket.on('close', () => resolve({ text, closed: true }))
+      socket.write(`POST /verify HTTP/1.1\r\nHost: edge\r\nX-Assertion: ${token}\r\nContent-Length: 104857600\r\n\r\nhello`)
+    })
+    expect(answer.closed).toBe(true)
+    expect(answer.text).toMatch(/^HTTP\/1\.1 200 /)
+    expect(answer.text.toLowerCase()).toContain('connection: close')
+    expect(answer.text.toLowerCase()).toContain('x-auth-request-user: ann')
+    // Without a body the connection stays reusable.
+    const plain = await fetch(`${edge.url}/verify`, { headers: { 'x-assertion': token } })
+    expect(plain.headers.get('connection')).not.toBe('close')
   })
 
   it('answers the contract status with problem+json: 401, 403, 503 with Retry-After', async () => {

@@ -6,8 +6,8 @@ const { header: EXAMPLE_HEADER, payload: EXAMPLE_PAYLOAD } = example(PRESET)
 const KID = /** @type {string} */ (EXAMPLE_HEADER['kid'])
 const IDP = /** @type {string} */ (EXAMPLE_PAYLOAD['iss'])
 const CLIENT_ID = /** @type {string} */ (EXAMPLE_PAYLOAD['aud'])
-/** Nothing listens on port 9: discovery from a loopback issuer must fail (a runner must not mock it). */
-const UNREACHABLE_ISSUER = 'http://127.0.0.1:9/realms/corp'
+/** Nothing listens on port 2 (not a port the Fetch standard blocks): discovery from a loopback issuer must fail (a runner must not mock it). */
+const UNREACHABLE_ISSUER = 'http://127.0.0.1:2/realms/corp'
 const invalid = fail('invalid_config')
 
 /** @param {Record<string, string | undefined>} [settings] */

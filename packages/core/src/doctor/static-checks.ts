@@ -15,7 +15,10 @@ export function configProblemFindings(error: TrustedProxyAuthError): Finding[] {
 /** The audit of a loaded configuration that needs no network (seed 003's `security audit`). */
 export function staticFindings(config: TrustedProxyAuthConfig): Finding[] {
   const findings: Finding[] = []
-  if (unsignedIdentityHeaders().has(config.assertionHeader.toLowerCase())) findings.push(finding('unsigned_identity_header', config.assertionHeader))
+  const header = config.assertionHeader.toLowerCase()
+  if (unsignedIdentityHeaders().has(header)) findings.push(finding('unsigned_identity_header', config.assertionHeader))
+  if (header === 'cookie') findings.push(finding('assertion_header_cookie'))
+  if (header === 'authorization') findings.push(finding('assertion_header_authorization'))
   for (const [address, prefixLength] of config.trustedAddresses) {
     // An IPv4-mapped range (::ffff:0:0/96) is the IPv4 range it maps, as the peer check treats it.
     const mappedIpv4 = address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()

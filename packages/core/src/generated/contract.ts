@@ -18,7 +18,7 @@ export const ENV_CONTRACT = {
       "type": "url",
       "required": true,
       "default": null,
-      "description": "URL of the JSON Web Key Set holding the proxy's public signing keys. Must be https, except for loopback hosts (127.0.0.0/8, ::1, localhost). Redirects are never followed. Required unless a preset derives it from other settings.",
+      "description": "URL of the JSON Web Key Set holding the proxy's public signing keys. Must be https, except for loopback hosts (127.0.0.0/8, ::1, localhost), and must not use a port the Fetch standard blocks (contract/checks.json `keyUrl`). Redirects are never followed. Required unless a preset derives it from other settings.",
       "example": "https://auth.example.com/.well-known/jwks.json"
     },
     {
@@ -308,6 +308,15 @@ export const ENV_CONTRACT = {
       "example": "/etc/trusted-proxy-auth.json"
     },
     {
+      "name": "TRUSTED_PROXY_ENROLLMENT_FILE",
+      "option": "enrollmentFile",
+      "type": "path",
+      "required": false,
+      "default": null,
+      "description": "Path of the enrollment record written by `trusted-proxy-auth enroll` or the one-click enrollment page (contract/enrollment.json, schema contract/schema/enrollment-record.schema.json). Its settings are the lowest-precedence source: options in code, then environment variables, then TRUSTED_PROXY_CONFIG_FILE win over it. A record that does not match the schema, or whose settings the runtime refuses, is a configuration error. When an enrollment route is mounted and the file does not exist, the application is not enrolled yet.",
+      "example": "/var/lib/trusted-proxy-auth/enrollment.json"
+    },
+    {
       "name": "TRUSTED_PROXY_AWS_ALB_ARN",
       "option": "awsAlbArn",
       "type": "string",
@@ -533,6 +542,15 @@ export const ERROR_CONTRACT = {
       "detail": "The key-fetch cause, filled by the key store: `connection refused`, `timeout after <n> s`, `HTTP status <n>`, `larger than <n> bytes`, `not a JSON Web Key Set`, `discovery issuer differs`, with the URL without credentials or query; absent when the cause is not known."
     },
     {
+      "code": "not_enrolled",
+      "status": 503,
+      "oauthError": null,
+      "title": "Not enrolled",
+      "message": "this application has not been enrolled with its proxy yet",
+      "description": "An enrollment route is mounted and no enrollment record exists yet (contract/enrollment.json): protected routes answer this until an administrator enrolls. Answered without Retry-After.",
+      "detail": "Absent."
+    },
+    {
       "code": "invalid_config",
       "status": 500,
       "oauthError": null,
@@ -722,7 +740,94 @@ export const CHECKS_CONTRACT = {
   "numberOutput": [
     "Numbers of the header and payload are IEEE-754 doubles (I-JSON, RFC 7493 §2.2): an integer above 2^53 is read as the nearest double, `-0` as zero.",
     "Where an identity or its claims are printed as JSON (the CLI), numbers are serialized as RFC 8785 §3.2.2.3 / ECMAScript Number::toString does: the shortest digits that read back as the same double, positional from 1e-6 up to below 1e21 (1.796e9 prints 1796000000, 1e20 prints 100000000000000000000), exponent form outside (1e+21, 1e-7), and 0 for -0. Both command lines print byte-identical identities."
-  ]
+  ],
+  "keyUrl": {
+    "description": "Rules every key URL follows (TRUSTED_PROXY_JWKS_URL, a URL a preset derives, an issuer used for discovery, a discovery document's jwks_uri), besides https (plain http only for loopback hosts): its port must not be one the Fetch standard blocks (https://fetch.spec.whatwg.org/#port-blocking). Node's fetch refuses those ports before connecting, so both languages refuse them in the configuration with the message `must not use port <n>, which the Fetch standard blocks`.",
+    "blockedPorts": [
+      1,
+      7,
+      9,
+      11,
+      13,
+      15,
+      17,
+      19,
+      20,
+      21,
+      22,
+      23,
+      25,
+      37,
+      42,
+      43,
+      53,
+      69,
+      77,
+      79,
+      87,
+      95,
+      101,
+      102,
+      103,
+      104,
+      109,
+      110,
+      111,
+      113,
+      115,
+      117,
+      119,
+      123,
+      135,
+      137,
+      139,
+      143,
+      161,
+      179,
+      389,
+      427,
+      465,
+      512,
+      513,
+      514,
+      515,
+      526,
+      530,
+      531,
+      532,
+      540,
+      548,
+      554,
+      556,
+      563,
+      587,
+      601,
+      636,
+      989,
+      990,
+      993,
+      995,
+      1719,
+      1720,
+      1723,
+      2049,
+      3659,
+      4045,
+      4190,
+      5060,
+      5061,
+      6000,
+      6566,
+      6665,
+      6666,
+      6667,
+      6668,
+      6669,
+      6679,
+      6697,
+      10080
+    ]
+  }
 } as const
 
 export const PRESETS_CONTRACT = {
@@ -1257,16 +1362,27 @@ export const PRESETS_CONTRACT = {
     },
     {
       "id": "remote-user",
-      "producer": "Authelia forward auth, Apache/NGINX basic-auth conventions",
+      "producer": "Authelia forward auth, Apache/NGINX basic-auth conventions (Apache's `RequestHeader set X-Remote-User %{REMOTE_USER}s`)",
       "headers": [
         "Remote-User",
         "Remote-Groups",
         "Remote-Name",
-        "Remote-Email"
+        "Remote-Email",
+        "X-Remote-User"
       ],
       "format": "plain text, groups comma-separated",
       "why": "Unsigned; Authelia forwards no signed assertion to applications (authelia/authelia#2922), so trust rests on network isolation alone.",
       "signedAlternative": "Use Authelia as the OpenID Connect provider behind oauth2-proxy or Pomerium and verify their signed assertion."
+    },
+    {
+      "id": "webauth-user",
+      "producer": "Grafana's auth proxy convention (auth.proxy header_name defaults to X-WEBAUTH-USER), copied by the reverse proxy in front of it",
+      "headers": [
+        "X-WEBAUTH-USER"
+      ],
+      "format": "plain text, the user name (other attributes come from headers the operator names)",
+      "why": "Unsigned; the application trusts whatever value arrives, so only network isolation (and Grafana's list of proxy addresses) keeps a client from sending its own.",
+      "signedAlternative": "Grafana's JWT authentication ([auth.jwt] with a JWKS URL) fed by a proxy that forwards a signed assertion, or this SDK in front of any other application."
     },
     {
       "id": "authentik-headers",
@@ -1382,6 +1498,20 @@ export const DOCTOR_CONTRACT = {
       "stage": "static",
       "message": "the assertion header is a known unsigned identity header: it carries plain text a client can forge, not a signed assertion",
       "fix": "Point TRUSTED_PROXY_ASSERTION_HEADER at the header that carries the proxy's signed JWT (see the preset for your proxy), and never trust the plain header."
+    },
+    {
+      "id": "assertion_header_cookie",
+      "severity": "critical",
+      "stage": "static",
+      "message": "the assertion header is Cookie: it holds every cookie of the request as one string, never a single assertion, so every request is rejected as malformed",
+      "fix": "Have the proxy copy the assertion from its cookie into a header of its own (for example X-Forwarded-Access-Token) and point TRUSTED_PROXY_ASSERTION_HEADER at that header."
+    },
+    {
+      "id": "assertion_header_authorization",
+      "severity": "info",
+      "stage": "static",
+      "message": "the assertion header is Authorization, which clients also send: a Bearer token a client holds from the same issuer for this audience is accepted unless the proxy always replaces the header",
+      "fix": "Make sure the proxy always replaces Authorization (oauth2-proxy: --pass-authorization-header) and set TRUSTED_PROXY_TRUSTED_ADDRESSES to the proxy's addresses; prefer a header only the proxy sets when the proxy offers one."
     },
     {
       "id": "trusted_addresses_everything",
@@ -1532,7 +1662,7 @@ export interface ContractOptions {
    */
   assertionHeader?: string
   /**
-   * URL of the JSON Web Key Set holding the proxy's public signing keys. Must be https, except for loopback hosts (127.0.0.0/8, ::1, localhost). Redirects are never followed. Required unless a preset derives it from other settings.
+   * URL of the JSON Web Key Set holding the proxy's public signing keys. Must be https, except for loopback hosts (127.0.0.0/8, ::1, localhost), and must not use a port the Fetch standard blocks (contract/checks.json `keyUrl`). Redirects are never followed. Required unless a preset derives it from other settings.
    *
    * Environment variable: `TRUSTED_PROXY_JWKS_URL`.
    * @example `https://auth.example.com/.well-known/jwks.json`
@@ -1735,6 +1865,13 @@ export interface ContractOptions {
    * @example `/etc/trusted-proxy-auth.json`
    */
   configFile?: string | null
+  /**
+   * Path of the enrollment record written by `trusted-proxy-auth enroll` or the one-click enrollment page (contract/enrollment.json, schema contract/schema/enrollment-record.schema.json). Its settings are the lowest-precedence source: options in code, then environment variables, then TRUSTED_PROXY_CONFIG_FILE win over it. A record that does not match the schema, or whose settings the runtime refuses, is a configuration error. When an enrollment route is mounted and the file does not exist, the application is not enrolled yet.
+   *
+   * Environment variable: `TRUSTED_PROXY_ENROLLMENT_FILE`.
+   * @example `/var/lib/trusted-proxy-auth/enrollment.json`
+   */
+  enrollmentFile?: string | null
   /**
    * ARN of the AWS Application Load Balancer whose assertions are accepted. Used only by preset `aws-alb`, where it is required: the JOSE header `signer` must equal it exactly, and its region selects the key host. A configuration error with any other preset.
    *

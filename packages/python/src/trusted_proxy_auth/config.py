@@ -90,6 +90,8 @@ class TrustedProxyAuthConfig:
     cache_max_age: int
     preset: str | None
     config_file: str | None
+    #: Path of the enrollment record (contract/enrollment.json); its settings are the lowest-precedence source.
+    enrollment_file: str | None
     aws_alb_arn: str | None
     #: `trusted-proxy-auth serve` only (TypeScript): listen address and port, identity response headers.
     serve_address: str

@@ -29,8 +29,13 @@ def config_problem_findings(error: TrustedProxyAuthError) -> list[Finding]:
 def static_findings(config: TrustedProxyAuthConfig) -> list[Finding]:
     """Findings for a loaded configuration, in the order the TypeScript doctor reports them."""
     findings: list[Finding] = []
-    if config.assertion_header.lower() in unsigned_identity_headers():
+    header = config.assertion_header.lower()
+    if header in unsigned_identity_headers():
         findings.append(finding("unsigned_identity_header", config.assertion_header))
+    if header == "cookie":
+        findings.append(finding("assertion_header_cookie"))
+    if header == "authorization":
+        findings.append(finding("assertion_header_authorization"))
     for network in config.trusted_addresses:
         if network.prefixlen == 0:
             everything = "0.0.0.0/0" if isinstance(network, ipaddress.IPv4Network) else "::/0"
