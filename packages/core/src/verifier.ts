@@ -68,6 +68,8 @@ export interface Verifier {
 }
 
 const encoder = new TextEncoder()
+/** Peer addresses whose trust verdict a verifier remembers (forgotten all at once when full). */
+const MAX_REMEMBERED_PEERS = 1024
 
 interface Verified {
   readonly identity: TrustedIdentity
@@ -159,6 +161,19 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
   const missingAssertion = (): TrustedProxyAuthError => fail('missing_assertion', `header ${quoted(config.assertionHeader)} is absent or empty`)
 
   const cache = config.cacheSize > 0 ? new VerifiedAssertionCache(config.cacheSize) : null
+
+  // A proxy connects from few addresses: each peer text is parsed and matched once, not on every request.
+  const peerVerdicts = new Map<string, boolean>()
+  const trustedPeer = (remoteAddress: string | null | undefined): boolean => {
+    if (!remoteAddress) return false
+    let trusted = peerVerdicts.get(remoteAddress)
+    if (trusted === undefined) {
+      trusted = isTrustedPeer(remoteAddress, config.trustedAddresses)
+      if (peerVerdicts.size >= MAX_REMEMBERED_PEERS) peerVerdicts.clear()
+      peerVerdicts.set(remoteAddress, trusted)
+    }
+    return trusted
+  }
 
   /**
    * A remembered verification of exactly this assertion, if it may still be used: within the cache's
@@ -304,7 +319,7 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     verifyAssertion: (token, options) => observe(() => verify(token, currentTime(options))) as Promise<TrustedIdentity>,
     verifyRequest: (request, options) =>
       observe(() => {
-        if (config.trustedAddresses.length > 0 && !isTrustedPeer(request.remoteAddress, config.trustedAddresses)) {
+        if (config.trustedAddresses.length > 0 && !trustedPeer(request.remoteAddress)) {
           const peer = request.remoteAddress ? `peer ${quoted(request.remoteAddress)} is not` : 'the peer address is unknown, so not'
           throw fail('untrusted_source', `${peer} in TRUSTED_PROXY_TRUSTED_ADDRESSES`)
         }

@@ -61,6 +61,20 @@ describe('the path that answers without waiting (keys loaded and imported)', () 
     expect(verificationsInFlight()).toBe(0)
     verifier.close()
   })
+
+  it('decides trusted peers the same after it has seen more peer addresses than it remembers', async () => {
+    const verifier = createVerifier(loadConfig({ ...env, TRUSTED_PROXY_TRUSTED_ADDRESSES: '10.0.0.0/8' }))
+    const headers = { [env['TRUSTED_PROXY_ASSERTION_HEADER']!.toLowerCase()]: await sign() }
+    for (let i = 0; i < 1100; i++) {
+      const peer = `192.168.${i >> 8}.${i & 255}`
+      await expect(verifier.verifyRequest({ headers, remoteAddress: peer }, { now: NOW })).rejects.toMatchObject({ code: 'untrusted_source' })
+      if (i % 100 === 0) await expect(verifier.verifyRequest({ headers, remoteAddress: '10.1.2.3' }, { now: NOW })).resolves.toMatchObject({ subject: 'user-1' })
+    }
+    await expect(verifier.verifyRequest({ headers, remoteAddress: '10.1.2.3' }, { now: NOW })).resolves.toMatchObject({ subject: 'user-1' })
+    await expect(verifier.verifyRequest({ headers, remoteAddress: '::ffff:10.1.2.3' }, { now: NOW })).resolves.toMatchObject({ subject: 'user-1' })
+    await expect(verifier.verifyRequest({ headers, remoteAddress: '192.168.0.0' }, { now: NOW })).rejects.toMatchObject({ code: 'untrusted_source' })
+    verifier.close()
+  })
 })
 
 describe('createVerifier', () => {
