@@ -2,6 +2,7 @@
 // measured in the same run. Prints markdown tables (method: docs/performance.md).
 //   node compare.mjs (or npm run bench -- --verify)
 //   BENCH_ROUNDS=5 BENCH_TOKENS=500 BENCH_ALGS=RS256,ES256 ...  knobs; BENCH_SMOKE=1 runs a tiny pass that only proves it works
+//   BENCH_WARMUP (default 100): unmeasured distinct assertions each fresh contender verifies first
 //   BENCH_MIN_CELL_MS (default 100): a repeated-assertion cell runs at least this long
 //   BENCH_HEAP_ASSERTIONS (default 100000): distinct assertions pushed through one default verifier for the memory line
 import crypto from 'node:crypto'
@@ -20,6 +21,7 @@ const ALGORITHMS = (process.env.BENCH_ALGS ?? 'RS256,ES256,EdDSA').split(',')
 // BENCH_CLOCK=cpu: rates per second of this process's CPU time (every thread, the thread pool's too) instead of
 // wall time: the cost of a verification, far less disturbed by other jobs, but blind to what a second core adds.
 const CPU_CLOCK = process.env.BENCH_CLOCK === 'cpu'
+const WARMUP = Number(process.env.BENCH_WARMUP ?? (SMOKE ? 1 : 100))
 const MIN_CELL_MS = Number(process.env.BENCH_MIN_CELL_MS ?? (SMOKE ? 0 : 100))
 const HEAP_ASSERTIONS = Number(process.env.BENCH_HEAP_ASSERTIONS ?? (SMOKE ? 200 : 100_000))
 /** What a Node server hands the adapter: the request's headers as node:http parses them. */
@@ -47,8 +49,9 @@ async function keysFor(alg) {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true })
   const jwk = { ...(await exportJWK(publicKey)), kid: `${alg}-1`, alg, use: 'sig' }
   const tokens = []
-  // One more than measured: the last warms each fresh contender up (keys imported, code compiled) unmeasured.
-  for (let i = 0; i <= TOKENS; i++) {
+  // WARMUP more than measured: each fresh contender verifies those first, unmeasured (keys imported, code
+  // optimised), as a long-running server would have.
+  for (let i = 0; i < TOKENS + WARMUP; i++) {
     tokens.push(
       await new SignJWT({ sub: `user-${i}`, email: `user-${i}@example.com`, groups: ['a', 'b'] })
         .setProtectedHeader({ alg, kid: jwk.kid, typ: 'JWT' })
@@ -59,8 +62,8 @@ async function keysFor(alg) {
         .sign(privateKey),
     )
   }
-  const warmup = tokens.pop()
-  return { jwk, tokens, warmup, pem: crypto.createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) }
+  const warmups = tokens.splice(TOKENS)
+  return { jwk, tokens, warmup: warmups[0], warmups, pem: crypto.createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) }
 }
 
 /** node:crypto parameters of the floor: the same a hand-written verifier would pass. */
@@ -213,7 +216,7 @@ for (const alg of ALGORITHMS) {
       for (const concurrency of CONCURRENCIES) {
         for (const contender of contenders) {
           const verify = await contender.fresh()
-          await verify(material.warmup)
+          for (const token of material.warmups) await verify(token)
           if (repeated) await verify(material.tokens[0])
           rates.get(`${contender.name}@${concurrency}`).push(await measure(verify, material.tokens, repeated, concurrency))
         }
