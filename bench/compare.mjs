@@ -1,23 +1,47 @@
 // The verifier against the crypto floor and its peers, in one process, interleaved, as ratios to the floor
 // measured in the same run. Prints markdown tables (method: docs/performance.md).
-//   npm run bench                       full run
-//   BENCH_ROUNDS=5 BENCH_TOKENS=500 ...  knobs; BENCH_SMOKE=1 runs a tiny pass that only proves it works
+//   node compare.mjs (or npm run bench -- --verify)
+//   BENCH_ROUNDS=5 BENCH_TOKENS=500 BENCH_ALGS=RS256,ES256 ...  knobs; BENCH_SMOKE=1 runs a tiny pass that only proves it works
+//   BENCH_WARMUP (default 100): unmeasured distinct assertions each fresh contender verifies first
+//   BENCH_MIN_CELL_MS (default 100): a repeated-assertion cell runs at least this long
+//   BENCH_HEAP_ASSERTIONS (default 100000): distinct assertions pushed through one default verifier for the memory line
 import crypto from 'node:crypto'
+import { createServer } from 'node:http'
 import { loadavg } from 'node:os'
-import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose'
+import { createLocalJWKSet, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose'
 import { createVerifier as createFastJwtVerifier } from 'fast-jwt'
 import jsonwebtoken from 'jsonwebtoken'
-import { JwtRsaVerifier } from 'aws-jwt-verify'
+import { JwtVerifier } from 'aws-jwt-verify'
 import { createVerifier, loadConfig } from '@mieweb/trusted-proxy-auth'
 
 const SMOKE = process.env.BENCH_SMOKE === '1'
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : 5))
-const TOKENS = Number(process.env.BENCH_TOKENS ?? (SMOKE ? 8 : 400))
+const TOKENS = Number(process.env.BENCH_TOKENS ?? (SMOKE ? 8 : 1000))
 const ALGORITHMS = (process.env.BENCH_ALGS ?? 'RS256,ES256,EdDSA').split(',')
+// BENCH_CLOCK=cpu: rates per second of this process's CPU time (every thread, the thread pool's too) instead of
+// wall time: the cost of a verification, far less disturbed by other jobs, but blind to what a second core adds.
+const CPU_CLOCK = process.env.BENCH_CLOCK === 'cpu'
+const WARMUP = Number(process.env.BENCH_WARMUP ?? (SMOKE ? 1 : 100))
+const MIN_CELL_MS = Number(process.env.BENCH_MIN_CELL_MS ?? (SMOKE ? 0 : 100))
+const HEAP_ASSERTIONS = Number(process.env.BENCH_HEAP_ASSERTIONS ?? (SMOKE ? 200 : 100_000))
+/** What a Node server hands the adapter: the request's headers as node:http parses them. */
+const requestHeaders = (token) => ({
+  host: 'app.example',
+  'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) bench',
+  accept: 'text/html,application/xhtml+xml',
+  'accept-encoding': 'gzip, deflate, br',
+  'accept-language': 'en-US,en;q=0.9',
+  connection: 'keep-alive',
+  'x-forwarded-for': '203.0.113.7',
+  'x-forwarded-proto': 'https',
+  [HEADER]: token,
+})
 const CONCURRENCIES = [1, 64]
 const ISSUER = 'https://bench.example'
 const AUDIENCE = 'bench'
 const HEADER = 'x-bench-assertion'
+// Never fetched: our verifiers get the key set through an injected fetch.
+const KEYS_URL = 'http://127.0.0.1:2/jwks.json'
 
 const now = () => Math.floor(Date.now() / 1000)
 
@@ -25,7 +49,9 @@ async function keysFor(alg) {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true })
   const jwk = { ...(await exportJWK(publicKey)), kid: `${alg}-1`, alg, use: 'sig' }
   const tokens = []
-  for (let i = 0; i < TOKENS; i++) {
+  // WARMUP more than measured: each fresh contender verifies those first, unmeasured (keys imported, code
+  // optimised), as a long-running server would have.
+  for (let i = 0; i < TOKENS + WARMUP; i++) {
     tokens.push(
       await new SignJWT({ sub: `user-${i}`, email: `user-${i}@example.com`, groups: ['a', 'b'] })
         .setProtectedHeader({ alg, kid: jwk.kid, typ: 'JWT' })
@@ -36,7 +62,8 @@ async function keysFor(alg) {
         .sign(privateKey),
     )
   }
-  return { jwk, tokens, pem: crypto.createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) }
+  const warmups = tokens.splice(TOKENS)
+  return { jwk, tokens, warmup: warmups[0], warmups, pem: crypto.createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) }
 }
 
 /** node:crypto parameters of the floor: the same a hand-written verifier would pass. */
@@ -54,8 +81,15 @@ function floorClaims(token) {
   return { h, p, payload }
 }
 
+/** A loopback key server for jose's remote key set. */
+async function serveKeySet(jwks) {
+  const server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks)))
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${server.address().port}/jwks.json`, close: () => server.close() }
+}
+
 /** Each contender: `fresh()` builds its state for one round (so a cache starts empty), returning `verify(token)`. */
-async function contendersFor(alg, { jwk, pem }) {
+async function contendersFor(alg, { jwk, pem, warmup }, keyServer) {
   const keyObject = crypto.createPublicKey({ key: jwk, format: 'jwk' })
   const [digest, keyInput] = floorParameters(alg, keyObject)
   const floorSync = (token) => {
@@ -76,10 +110,11 @@ async function contendersFor(alg, { jwk, pem }) {
     const verifier = createVerifier(
       loadConfig({
         TRUSTED_PROXY_ASSERTION_HEADER: HEADER,
-        TRUSTED_PROXY_JWKS_URL: 'http://127.0.0.1:2/jwks.json',
+        TRUSTED_PROXY_JWKS_URL: KEYS_URL,
         TRUSTED_PROXY_ISSUER: ISSUER,
         TRUSTED_PROXY_AUDIENCE: AUDIENCE,
         TRUSTED_PROXY_CACHE_SIZE: String(cacheSize),
+        TRUSTED_PROXY_TRUSTED_ADDRESSES: '127.0.0.1',
       }),
       { fetch: async () => new Response(JSON.stringify(jwks), { headers: { 'content-type': 'application/json' } }) },
     )
@@ -102,7 +137,7 @@ async function contendersFor(alg, { jwk, pem }) {
       name: 'ours verifyRequest',
       fresh: async () => {
         const verifier = await ours(10_000)
-        return (token) => verifier.verifyRequest({ headers: [[HEADER, token]], remoteAddress: '127.0.0.1' })
+        return (token) => verifier.verifyRequest({ headers: requestHeaders(token), remoteAddress: '127.0.0.1' })
       },
     },
     {
@@ -113,49 +148,67 @@ async function contendersFor(alg, { jwk, pem }) {
       },
     },
     { name: 'jose jwtVerify (local set)', fresh: async () => (token) => jwtVerify(token, localSet, { issuer: ISSUER, audience: AUDIENCE, algorithms: [alg] }) },
+    {
+      name: 'jose jwtVerify (remote set, loopback)',
+      fresh: async () => {
+        const remoteSet = createRemoteJWKSet(new URL(keyServer.url))
+        await jwtVerify(warmup, remoteSet, { issuer: ISSUER, audience: AUDIENCE, algorithms: [alg] })
+        return (token) => jwtVerify(token, remoteSet, { issuer: ISSUER, audience: AUDIENCE, algorithms: [alg] })
+      },
+    },
     { name: 'fast-jwt', fresh: async () => createFastJwtVerifier({ key: fastJwtKey, algorithms: [alg], allowedIss: ISSUER, allowedAud: AUDIENCE }) },
     { name: 'fast-jwt (cache)', fresh: async () => createFastJwtVerifier({ key: fastJwtKey, algorithms: [alg], allowedIss: ISSUER, allowedAud: AUDIENCE, cache: 10_000 }) },
   ]
   if (alg !== 'EdDSA') {
     contenders.push({ name: 'jsonwebtoken', fresh: async () => (token) => jsonwebtoken.verify(token, fastJwtKey, { algorithms: [alg], issuer: ISSUER, audience: AUDIENCE }) })
   }
-  if (alg === 'RS256') {
-    contenders.push({
-      name: 'aws-jwt-verify',
-      fresh: async () => {
-        const verifier = JwtRsaVerifier.create({ issuer: ISSUER, audience: AUDIENCE, jwksUri: 'http://127.0.0.1:9/jwks.json' })
-        verifier.cacheJwks(jwks)
-        return (token) => verifier.verifySync(token)
-      },
-    })
-  }
+  // aws-jwt-verify supports RS256/384/512, ES256/384/512 and EdDSA; it fetches over https only, so its key set
+  // is handed over with cacheJwks (what a hydrated verifier holds), then verifySync.
+  contenders.push({
+    name: 'aws-jwt-verify',
+    fresh: async () => {
+      const verifier = JwtVerifier.create({ issuer: ISSUER, audience: AUDIENCE, jwksUri: 'https://bench.example/jwks.json' })
+      verifier.cacheJwks(jwks)
+      return (token) => verifier.verifySync(token)
+    },
+  })
   return contenders
 }
 
-/** Verifications per second of one round: every token once (distinct) or the first token as often (repeated). */
+/**
+ * Verifications per second of one round: every token once (distinct), or the first token as often and then
+ * on until the cell has run BENCH_MIN_CELL_MS (repeated: a cache answers a thousand in well under a
+ * millisecond, too short a window to time).
+ */
 async function measure(verify, tokens, repeated, concurrency) {
-  const total = tokens.length
-  let next = 0
+  let done = 0
   const started = performance.now()
+  const cpuStarted = process.cpuUsage()
+  const more = () => done < tokens.length || (repeated && performance.now() - started < MIN_CELL_MS)
   const worker = async () => {
-    while (next < total) {
-      const token = repeated ? tokens[0] : tokens[next]
-      next++
+    while (more()) {
+      const token = repeated ? tokens[0] : tokens[done]
+      done++
       await verify(token)
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
-  return (total / (performance.now() - started)) * 1000
+  if (CPU_CLOCK) {
+    const { user, system } = process.cpuUsage(cpuStarted)
+    return (done / (user + system)) * 1e6
+  }
+  return (done / (performance.now() - started)) * 1000
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 console.log(`# Verifier benchmark\n`)
-console.log(`node ${process.version}, ${ROUNDS} interleaved rounds of ${TOKENS} verifications per cell, median; ratio = verifications/s ÷ the sync floor's in the same round set`)
+console.log(`node ${process.version}, ${ROUNDS} interleaved rounds of ${TOKENS} verifications per cell, median; ratio = verifications per ${CPU_CLOCK ? 'CPU' : 'wall-clock'} second ÷ the sync floor's in the same round set`)
 console.log(`load average at start: ${loadavg().map((v) => v.toFixed(2)).join(' ')}\n`)
 for (const alg of ALGORITHMS) {
   const material = await keysFor(alg)
-  const contenders = await contendersFor(alg, material)
+  const keyServer = await serveKeySet({ keys: [material.jwk] })
+  const contenders = await contendersFor(alg, material, keyServer)
   for (const repeated of [false, true]) {
     const rates = new Map()
     for (const concurrency of CONCURRENCIES) for (const contender of contenders) rates.set(`${contender.name}@${concurrency}`, [])
@@ -163,6 +216,7 @@ for (const alg of ALGORITHMS) {
       for (const concurrency of CONCURRENCIES) {
         for (const contender of contenders) {
           const verify = await contender.fresh()
+          for (const token of material.warmups) await verify(token)
           if (repeated) await verify(material.tokens[0])
           rates.get(`${contender.name}@${concurrency}`).push(await measure(verify, material.tokens, repeated, concurrency))
         }
@@ -178,5 +232,31 @@ for (const alg of ALGORITHMS) {
     }
     console.log('')
   }
+  keyServer.close()
+}
+
+// Memory: distinct assertions through one verifier with the default cache (TRUSTED_PROXY_CACHE_SIZE 10,000).
+{
+  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { extractable: true })
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'heap', alg: 'EdDSA' }
+  const verifier = createVerifier(
+    loadConfig({ TRUSTED_PROXY_ASSERTION_HEADER: HEADER, TRUSTED_PROXY_JWKS_URL: KEYS_URL, TRUSTED_PROXY_ISSUER: ISSUER, TRUSTED_PROXY_AUDIENCE: AUDIENCE }),
+    { fetch: async () => new Response(JSON.stringify({ keys: [jwk] }), { headers: { 'content-type': 'application/json' } }) },
+  )
+  await verifier.ready()
+  globalThis.gc?.()
+  const heapBefore = process.memoryUsage().heapUsed
+  const signer = crypto.createPrivateKey({ key: await exportJWK(privateKey), format: 'jwk' })
+  const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: 'heap' })).toString('base64url')
+  const exp = now() + 7200
+  for (let i = 0; i < HEAP_ASSERTIONS; i++) {
+    const payload = Buffer.from(JSON.stringify({ sub: `user-${i}`, email: `user-${i}@example.com`, groups: ['a', 'b'], iss: ISSUER, aud: AUDIENCE, iat: now(), exp })).toString('base64url')
+    await verifier.verifyAssertion(`${header}.${payload}.${crypto.sign(null, Buffer.from(`${header}.${payload}`), signer).toString('base64url')}`)
+  }
+  globalThis.gc?.()
+  const { size } = verifier.cacheCounts()
+  console.log(`## Memory\n`)
+  console.log(`${HEAP_ASSERTIONS} distinct EdDSA assertions through one verifier with the default cache: ${size} entries held (bound 10000), heap grew by ${((process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024).toFixed(1)} MiB${globalThis.gc ? '' : ' (run node with --expose-gc for an exact figure)'}\n`)
+  verifier.close()
 }
 console.log(`load average at end: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`)

@@ -2,15 +2,34 @@ import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
 
-// Proves only that the benchmark still runs and prints its tables: timings never decide a test.
-it('npm run bench runs (a tiny pass: one algorithm, 8 assertions, one round)', { timeout: 120_000 }, async () => {
-  const output = await new Promise((resolve, reject) =>
-    execFile(process.execPath, [join(import.meta.dirname, '..', 'compare.mjs')], { env: { ...process.env, BENCH_SMOKE: '1', BENCH_ALGS: 'ES256' } }, (error, stdout, stderr) =>
+// Proves only that each benchmark script still runs and prints its tables: timings never decide a test.
+function run(script, env = {}) {
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, [join(import.meta.dirname, '..', script)], { env: { ...process.env, BENCH_SMOKE: '1', ...env } }, (error, stdout, stderr) =>
       error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
     ),
   )
+}
+
+it('the verifier tables run (a tiny pass: one algorithm, 8 assertions, one round)', { timeout: 120_000 }, async () => {
+  const output = await run('compare.mjs', { BENCH_ALGS: 'ES256' })
   expect(output).toContain('## ES256, distinct assertions')
   expect(output).toContain('## ES256, repeated assertion')
   expect(output).toMatch(/\| ours verifyAssertion \| [\d.]+× \| [\d.]+× \|/)
+  expect(output).toMatch(/\| jose jwtVerify \(remote set, loopback\) \| [\d.]+× \| [\d.]+× \|/)
+  expect(output).toMatch(/\| aws-jwt-verify \| [\d.]+× \| [\d.]+× \|/)
   expect(output).toContain('load average at start')
+  expect(output).toMatch(/200 distinct EdDSA assertions through one verifier with the default cache: 200 entries held/)
+})
+
+it('the key-set fetch counts run (a flood of 200 random kids, 20 first requests)', { timeout: 120_000 }, async () => {
+  const output = await run('key-fetches.mjs')
+  expect(output).toMatch(/\| ours \(verifyAssertion\) \| \d+ \| \d+ \(20\/20\) \|/)
+})
+
+it('the HTTP throughput table runs (50 requests per app, every adapter, its bare framework and the peers)', { timeout: 120_000 }, async () => {
+  const output = await run('http-throughput.mjs')
+  for (const framework of ['express', 'fastify', 'hono', 'koa']) expect(output).toMatch(new RegExp(`\\| ${framework}[^|]* \\| \\d+ \\| \\d+ \\| \\*\\*[\\d.]+\\*\\* \\|`))
+  expect(output).toContain('| express-jwt + jwks-rsa |')
+  expect(output).toContain('| @fastify/jwt |')
 })

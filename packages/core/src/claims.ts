@@ -35,31 +35,42 @@ export interface VerifiedContent {
   readonly payload: Record<string, unknown>
 }
 
+/** The claim type rules of a configuration (its quirks follow from it), built once: every verification reads them. */
+const typeRulesByConfig = new WeakMap<TrustedProxyAuthConfig, readonly TypeRule[]>()
+
+function claimTypeRules(config: TrustedProxyAuthConfig, quirks: ActiveQuirks): readonly TypeRule[] {
+  let rules = typeRulesByConfig.get(config)
+  if (rules === undefined) {
+    rules = [
+      ['exp', isFiniteNumber, A_NUMBER],
+      ['nbf', isFiniteNumber, A_NUMBER],
+      ['iat', isFiniteNumber, A_NUMBER],
+      ['iss', isString, A_STRING],
+      ['aud', isStringOrStrings, STRINGS],
+      [config.claimSubject, isString, A_STRING],
+      [config.claimEmail, isString, A_STRING],
+      [config.claimName, isString, A_STRING],
+      [config.claimGroups, isStringOrStrings, STRINGS],
+      ...(quirks.subjectFallbackClaim !== null ? [[quirks.subjectFallbackClaim, isString, A_STRING] as TypeRule] : []),
+    ]
+    typeRulesByConfig.set(config, rules)
+  }
+  return rules
+}
+
 /** Stage `claim_types`: a present claim of the wrong JSON type is malformed, never coerced. */
 function checkClaimTypes({ header, payload }: VerifiedContent, config: TrustedProxyAuthConfig, quirks: ActiveQuirks): void {
-  const rules: TypeRule[] = [
-    ['exp', isFiniteNumber, A_NUMBER],
-    ['nbf', isFiniteNumber, A_NUMBER],
-    ['iat', isFiniteNumber, A_NUMBER],
-    ['iss', isString, A_STRING],
-    ['aud', isStringOrStrings, STRINGS],
-    [config.claimSubject, isString, A_STRING],
-    [config.claimEmail, isString, A_STRING],
-    [config.claimName, isString, A_STRING],
-    [config.claimGroups, isStringOrStrings, STRINGS],
-  ]
-  if (quirks.subjectFallbackClaim !== null) rules.push([quirks.subjectFallbackClaim, isString, A_STRING])
-  for (const [name, valid, wanted] of rules) {
+  for (const [name, valid, wanted] of claimTypeRules(config, quirks)) {
     const value = claimValue(payload, name)
     if (value !== undefined && !valid(value)) throw malformed(`claim ${quoted(name)} is not ${wanted}`)
   }
-  const headerRules: Array<[string, boolean]> = [
+  for (const [name, active] of [
     ['signer', quirks.albSigner !== null],
     ['client', quirks.albClientHeader],
-  ]
-  for (const [name, active] of headerRules) {
+  ] as const) {
+    if (!active) continue
     const value = claimValue(header, name)
-    if (active && value !== undefined && !isString(value)) throw malformed(`header member ${quoted(name)} is not ${A_STRING}`)
+    if (value !== undefined && !isString(value)) throw malformed(`header member ${quoted(name)} is not ${A_STRING}`)
   }
   if (quirks.albHeaderClaims && !albHeaderClaimTypesValid(header)) {
     const iss = claimValue(header, 'iss')

@@ -1,6 +1,6 @@
 import { numberText, quoted } from './detail-text.js'
 import type { TrustedProxyAuthEvent } from './events.js'
-import { safeLog, type Logger } from './logger.js'
+import { logsAt, safeLog, type Logger, type LogLevel } from './logger.js'
 import { loggableUrl } from './startup-report.js'
 
 /**
@@ -8,8 +8,10 @@ import { loggableUrl } from './startup-report.js'
  * the first key load at info (or warn when it fails), later refreshes at debug, failed refreshes and stale
  * keys at warn, each rejection with its detail at debug (`jwks_unavailable` at warn).
  */
-export function eventLogger(logger: Logger): (event: TrustedProxyAuthEvent) => void {
+export function eventLogger(logger: Logger, level: LogLevel = 'debug'): (event: TrustedProxyAuthEvent) => void {
   let loaded = false
+  // The per-request lines are not even built below debug: every verification emits one.
+  const perRequestLines = logsAt(level, 'debug')
   return (event) => {
     switch (event.type) {
       case 'jwks_fetch_ok': {
@@ -31,11 +33,13 @@ export function eventLogger(logger: Logger): (event: TrustedProxyAuthEvent) => v
         safeLog(logger, 'debug', `unknown ${event.kid === null ? 'kid-less assertion' : `kid ${quoted(event.kid)}`}${event.refetched ? ', key set refetched' : ''}`)
         return
       case 'verify_ok':
+        if (!perRequestLines) return
         safeLog(logger, 'debug', `verified subject ${quoted(event.subject)}`)
         return
       case 'verify_failed':
         // Debug even for jwks_unavailable: the failed fetch is logged once per fetch (warn), while every request
         // rejected meanwhile would flood the log with the same cause.
+        if (!perRequestLines) return
         safeLog(logger, 'debug', `rejected ${event.code}${event.detail === undefined ? '' : `: ${event.detail}`}`)
         return
       case 'enrollment_revoked':

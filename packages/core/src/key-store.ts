@@ -170,6 +170,17 @@ export class RemoteKeyStore {
     return kid === undefined ? [...this.members] : this.members.filter((member) => member.kid === kid)
   }
 
+  /**
+   * What membersFor would answer without waiting or fetching (no event either): the key set is fresh and
+   * the kid is in it (or there is no kid). null otherwise, so the caller takes membersFor's path.
+   */
+  membersNow(kid: string | undefined): readonly PublicJwk[] | null {
+    if (!this.loaded || this.options.clock() >= this.freshUntil) return null
+    if (kid === undefined) return this.members
+    if (!this.kids.has(kid)) return null
+    return this.members.filter((member) => member.kid === kid)
+  }
+
   /** Whether `member` is in the key set and the set is fresh (no fetch): what a cached verification needs. */
   holdsFresh(member: PublicJwk): boolean {
     return this.loaded && this.options.clock() < this.freshUntil && holdsKey(this.members, member)

@@ -50,12 +50,17 @@ const STDERR: Logger = {
 }
 /* eslint-enable no-console */
 
+/** Whether a logger filtered at `threshold` writes lines of `lineLevel`. */
+export function logsAt(threshold: LogLevel, lineLevel: Exclude<LogLevel, 'silent'>): boolean {
+  return RANK[lineLevel] >= RANK[threshold]
+}
+
 /** Writes to `sink` (default: standard error) the lines at `level` or above, each prefixed. */
 export function levelFilteredLogger(level: LogLevel, sink: Logger = STDERR, prefix = `${DEBUG_NAMESPACE}: `): Logger {
   const at =
     (lineLevel: Exclude<LogLevel, 'silent'>) =>
     (message: string): void => {
-      if (RANK[lineLevel] >= RANK[level]) sink[lineLevel](`${prefix}${message}`)
+      if (logsAt(level, lineLevel)) sink[lineLevel](`${prefix}${message}`)
     }
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
 }

@@ -26,8 +26,13 @@ export function headerValues(input: HeadersInput, name: string): string[] {
     }
     return values
   }
-  for (const [key, value] of Object.entries(input as Record<string, string | readonly string[] | undefined>)) {
-    if (key.toLowerCase() !== wanted || value === undefined) continue
+  const record = input as Record<string, string | readonly string[] | undefined>
+  // Every own name is compared (a plain object may spell a name in any case); Object.keys, not entries, spares
+  // an array per header on every request.
+  for (const key of Object.keys(record)) {
+    if (key.length !== wanted.length || (key !== wanted && key.toLowerCase() !== wanted)) continue
+    const value = record[key]
+    if (value === undefined) continue
     if (typeof value === 'string') values.push(value)
     else values.push(...value)
   }

@@ -16,6 +16,20 @@ export function verificationFinished(): void {
   inFlight--
 }
 
+/**
+ * Ends a verification that finished without waiting, once the current synchronous work is done: so callers
+ * that start many verifications at once (Promise.all, a batch) see them in flight and get the thread pool,
+ * while one caller awaiting each answer in turn sees at most one.
+ */
+export function verificationFinishedSoon(): void {
+  queueMicrotask(verificationFinished)
+}
+
+/** Verifications started and not yet finished (finishing includes the microtask of verificationFinishedSoon). */
+export function verificationsInFlight(): number {
+  return inFlight
+}
+
 export function useThreadPool(): boolean {
   return inFlight >= POOL_THRESHOLD
 }

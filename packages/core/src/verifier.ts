@@ -1,13 +1,13 @@
 import { isTrustedPeer } from './addresses.js'
 import { checkClaims, checkClaimTimes, checkUserPolicy } from './claims.js'
-import { parseCompactJws } from './compact-jws.js'
+import { parseCompactJws, type ParsedCompactJws } from './compact-jws.js'
 import { loadConfig, type EnvInput, type TrustedProxyAuthConfig, type TrustedProxyAuthOptions } from './config.js'
 import { quoted, quotedList } from './detail-text.js'
 import { TrustedProxyAuthError, type ErrorCode } from './errors.js'
 import type { EventListener, TrustedProxyAuthEvent } from './events.js'
 import { mapIdentity, type TrustedIdentity } from './identity.js'
 import { jwksKeys } from './key-sources/jwks-keys.js'
-import type { SignatureKeys } from './key-sources/key-source.js'
+import type { SignatureKeys, VerifyingKey } from './key-sources/key-source.js'
 import { KidTemplateKeyStore, kidTemplateKeys } from './key-sources/kid-template-keys.js'
 import { LocalKeyStore } from './key-sources/local-key-store.js'
 import { sharedSecretKeys } from './key-sources/shared-secret-keys.js'
@@ -15,10 +15,10 @@ import { RemoteKeyStore, realScheduler, type KeyStatus, type Scheduler } from '.
 import { activeQuirks } from './quirks/active-quirks.js'
 import { isUuidKid } from './quirks/kid-uuid.js'
 import { checkRequiredHeaders, extractAssertion, type HeadersInput } from './request-headers.js'
-import { verificationFinished, verificationStarted } from './signature-load.js'
+import { verificationFinished, verificationFinishedSoon, verificationStarted } from './signature-load.js'
 import { VerifiedAssertionCache, type CacheCounts } from './verified-assertion-cache.js'
 import { eventLogger } from './event-log.js'
-import { effectiveLogLevel, levelFilteredLogger, safeLog, type Logger } from './logger.js'
+import { effectiveLogLevel, levelFilteredLogger, safeLog, type Logger, type LogLevel } from './logger.js'
 import { configurationSummary, riskySettings } from './startup-report.js'
 
 export interface VerifyOptions {
@@ -69,6 +69,8 @@ export interface Verifier {
 }
 
 const encoder = new TextEncoder()
+/** Peer addresses whose trust verdict a verifier remembers (forgotten all at once when full). */
+const MAX_REMEMBERED_PEERS = 1024
 
 interface Verified {
   readonly identity: TrustedIdentity
@@ -163,15 +165,19 @@ function combinedStatus(all: KeyStatus[]): KeyStatus {
 }
 
 /** The logger a verifier writes to: the one given (filtered only by an explicit level), or stderr. */
-function loggerFor(config: TrustedProxyAuthConfig, given: Logger | undefined): Logger {
-  if (given) return levelFilteredLogger(config.logThreshold ?? 'debug', given, '')
-  return levelFilteredLogger(effectiveLogLevel(config, globalThis.process?.env?.['DEBUG']))
+function loggerFor(config: TrustedProxyAuthConfig, given: Logger | undefined): { logger: Logger; level: LogLevel } {
+  if (given) {
+    const level = config.logThreshold ?? 'debug'
+    return { logger: levelFilteredLogger(level, given, ''), level }
+  }
+  const level = effectiveLogLevel(config, globalThis.process?.env?.['DEBUG'])
+  return { logger: levelFilteredLogger(level), level }
 }
 
 export function createVerifier(config: TrustedProxyAuthConfig, dependencies: VerifierDependencies = {}): Verifier {
   const listener = dependencies.onEvent
-  const logger = loggerFor(config, dependencies.logger)
-  const logEvent = eventLogger(logger)
+  const { logger, level } = loggerFor(config, dependencies.logger)
+  const logEvent = eventLogger(logger, level)
   const emit = (event: TrustedProxyAuthEvent): void => {
     logEvent(event)
     if (!listener) return
@@ -209,6 +215,19 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
 
   const cache = config.cacheSize > 0 ? new VerifiedAssertionCache(config.cacheSize) : null
 
+  // A proxy connects from few addresses: each peer text is parsed and matched once, not on every request.
+  const peerVerdicts = new Map<string, boolean>()
+  const trustedPeer = (remoteAddress: string | null | undefined): boolean => {
+    if (!remoteAddress) return false
+    let trusted = peerVerdicts.get(remoteAddress)
+    if (trusted === undefined) {
+      trusted = isTrustedPeer(remoteAddress, config.trustedAddresses)
+      if (peerVerdicts.size >= MAX_REMEMBERED_PEERS) peerVerdicts.clear()
+      peerVerdicts.set(remoteAddress, trusted)
+    }
+    return trusted
+  }
+
   /**
    * A remembered verification of exactly this assertion, if it may still be used: within the cache's
    * maximum age, its key still in the fresh key set, and exp/nbf/iat/max age passing against `now`
@@ -232,7 +251,11 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     return entry.identity
   }
 
-  async function verify(token: string, now: number): Promise<Verified> {
+  /**
+   * The verification of `token`: answered at once (a cache hit, or keys ready in memory: no promise hop
+   * between the stages) or, when keys must be loaded or many verifications are in flight, as a promise.
+   */
+  function verify(token: string, now: number): Verified | Promise<Verified> {
     const cached = fromCache(token, now)
     if (cached) {
       cache?.hit()
@@ -240,14 +263,31 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     }
     cache?.miss()
     verificationStarted()
+    let answer: TrustedIdentity | Promise<TrustedIdentity>
     try {
-      return { identity: await verifyInFull(token, now), cached: false }
-    } finally {
-      verificationFinished()
+      answer = verifyInFull(token, now)
+    } catch (error) {
+      verificationFinishedSoon()
+      throw error
     }
+    if (!(answer instanceof Promise)) {
+      verificationFinishedSoon()
+      return { identity: answer, cached: false }
+    }
+    return answer.then(
+      (identity) => {
+        verificationFinished()
+        return { identity, cached: false }
+      },
+      (error: unknown) => {
+        verificationFinished()
+        throw error
+      },
+    )
   }
 
-  async function verifyInFull(token: string, now: number): Promise<TrustedIdentity> {
+  /** Stages assertion_size, syntax and header_policy; the parsed assertion with its alg and kid. */
+  function parseAssertion(token: string): { jws: ParsedCompactJws; alg: string; kid: string | undefined; issuerEntry: number } {
     if (token === '') throw missingAssertion()
     // A UTF-16 code unit is at most 3 UTF-8 bytes: only a long token needs encoding to be measured.
     if (token.length > config.maxAssertionBytes || (token.length * 3 > config.maxAssertionBytes && encoder.encode(token).length > config.maxAssertionBytes)) {
@@ -257,7 +297,7 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     if (!jws) throw fail('malformed_assertion', 'not a compact JWS (three base64url segments with a JSON object header and payload)')
     const { protectedHeader: header, payload } = jws
     const issuerEntry = selectUnit(payload)
-    const { config: unitConfig, keys } = units[issuerEntry]!
+    const { config: unitConfig } = units[issuerEntry]!
 
     const alg = header['alg']
     if (typeof alg !== 'string') throw fail('malformed_assertion', 'header member "alg" is missing')
@@ -268,12 +308,13 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
 
     // Stage key_lookup starts here: a kid that would go into a key URL must be a UUID before anything is looked up.
     if (quirks.kidUuid && !isUuidKid(kid)) throw fail('unknown_key', noKeyDetail(kid, alg))
-    let verifyingKey
-    try {
-      verifyingKey = await keys.verify(jws, alg, kid)
-    } catch (error) {
-      throw withKeyDetail(error, kid, alg)
-    }
+    return { jws, alg, kid, issuerEntry }
+  }
+
+  /** Every stage after the signature (claims, identity, user policy); remembers the success. */
+  function afterSignature(token: string, jws: ParsedCompactJws, verifyingKey: VerifyingKey, issuerEntry: number, now: number): TrustedIdentity {
+    const { protectedHeader: header, payload } = jws
+    const unitConfig = units[issuerEntry]!.config
     const checked = checkClaims({ header, payload }, unitConfig, quirks, now)
     const identity = mapIdentity(payload, checked, unitConfig, quirks.emailVerifiedString)
     checkUserPolicy(identity, unitConfig)
@@ -282,40 +323,72 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     return identity
   }
 
-  async function observe(work: Promise<Verified | null>): Promise<TrustedIdentity | null> {
+  function verifyInFull(token: string, now: number): TrustedIdentity | Promise<TrustedIdentity> {
+    const { jws, alg, kid, issuerEntry } = parseAssertion(token)
+    const { keys } = units[issuerEntry]!
+    let verifyingKey: VerifyingKey | null | undefined
     try {
-      const verified = await work
-      if (!verified) return null
-      const { identity } = verified
-      emit({ type: 'verify_ok', subject: identity.subject, issuer: identity.issuer, cached: verified.cached })
-      return identity
+      verifyingKey = keys.verifyNow?.(jws, alg, kid)
     } catch (error) {
-      if (error instanceof TrustedProxyAuthError) emit({ type: 'verify_failed', code: error.code, ...(error.detail === undefined ? {} : { detail: error.detail }) })
-      throw error
+      throw withKeyDetail(error, kid, alg)
     }
+    if (verifyingKey) return afterSignature(token, jws, verifyingKey, issuerEntry, now)
+    return keys.verify(jws, alg, kid).then(
+      (key) => afterSignature(token, jws, key, issuerEntry, now),
+      (error: unknown) => {
+        throw withKeyDetail(error, kid, alg)
+      },
+    )
+  }
+
+  function verifiedOk(verified: Verified | null): TrustedIdentity | null {
+    if (!verified) return null
+    const { identity } = verified
+    emit({ type: 'verify_ok', subject: identity.subject, issuer: identity.issuer, cached: verified.cached })
+    return identity
+  }
+
+  function reportFailure(error: unknown): void {
+    if (error instanceof TrustedProxyAuthError) emit({ type: 'verify_failed', code: error.code, ...(error.detail === undefined ? {} : { detail: error.detail }) })
+  }
+
+  function verifyFailed(error: unknown): never {
+    reportFailure(error)
+    throw error
+  }
+
+  /** Runs `work` and emits verify_ok or verify_failed; never throws synchronously. */
+  function observe(work: () => Verified | null | Promise<Verified | null>): Promise<TrustedIdentity | null> {
+    let answer: Verified | null | Promise<Verified | null>
+    try {
+      answer = work()
+    } catch (error) {
+      reportFailure(error)
+      return Promise.reject(error)
+    }
+    if (answer instanceof Promise) return answer.then(verifiedOk, verifyFailed)
+    return Promise.resolve(verifiedOk(answer))
   }
 
   const currentTime = (options?: VerifyOptions): number => options?.now ?? Date.now() / 1000
 
   return {
     config,
-    verifyAssertion: (token, options) => observe(verify(token, currentTime(options))) as Promise<TrustedIdentity>,
+    verifyAssertion: (token, options) => observe(() => verify(token, currentTime(options))) as Promise<TrustedIdentity>,
     verifyRequest: (request, options) =>
-      observe(
-        (async () => {
-          if (config.trustedAddresses.length > 0 && !isTrustedPeer(request.remoteAddress, config.trustedAddresses)) {
-            const peer = request.remoteAddress ? `peer ${quoted(request.remoteAddress)} is not` : 'the peer address is unknown, so not'
-            throw fail('untrusted_source', `${peer} in TRUSTED_PROXY_TRUSTED_ADDRESSES`)
-          }
-          checkRequiredHeaders(request.headers, config.requiredHeaders)
-          const token = extractAssertion(request.headers, config.assertionHeader)
-          if (token === null) {
-            if (config.mode === 'optional') return null
-            throw missingAssertion()
-          }
-          return verify(token, currentTime(options))
-        })(),
-      ),
+      observe(() => {
+        if (config.trustedAddresses.length > 0 && !trustedPeer(request.remoteAddress)) {
+          const peer = request.remoteAddress ? `peer ${quoted(request.remoteAddress)} is not` : 'the peer address is unknown, so not'
+          throw fail('untrusted_source', `${peer} in TRUSTED_PROXY_TRUSTED_ADDRESSES`)
+        }
+        checkRequiredHeaders(request.headers, config.requiredHeaders)
+        const token = extractAssertion(request.headers, config.assertionHeader)
+        if (token === null) {
+          if (config.mode === 'optional') return null
+          throw missingAssertion()
+        }
+        return verify(token, currentTime(options))
+      }),
     ready: async (options) => {
       await Promise.all(units.map((unit) => unit.keys.ready((options?.timeout ?? config.jwksTimeout) * 1000)))
     },

@@ -112,17 +112,22 @@ export class VectorKeyServer {
   }
 }
 
-/** How runThroughLibrary runs a vector besides once: `repeat` verifies it a second time on the same verifier (a cache hit when it succeeded). */
+/**
+ * How runThroughLibrary runs a vector besides once: `repeat` verifies it a second time on the same verifier
+ * (a cache hit when it succeeded); `keysInMemory` too, with the verified-assertion cache off, so that the
+ * second verification finds its keys loaded and imported and takes the path that answers without waiting.
+ */
 export interface LibraryRun {
   repeat?: boolean
+  keysInMemory?: boolean
 }
 
 /** Runs a vector through loadConfig + createVerifier + verifyAssertion/verifyRequest. */
 export async function runThroughLibrary(vector: Vector, env: Record<string, string>, run: LibraryRun = {}): Promise<Outcome & { raw?: TrustedIdentity | null; hits?: number }> {
   try {
-    const verifier = createVerifier(loadConfig(env))
+    const verifier = createVerifier(loadConfig(run.keysInMemory ? { ...env, TRUSTED_PROXY_CACHE_SIZE: '0' } : env))
     try {
-      if (run.repeat) {
+      if (run.repeat || run.keysInMemory) {
         const first = await outcomeOf(vector, () => verifyOnce(verifier, vector))
         const second = await outcomeOf(vector, () => verifyOnce(verifier, vector))
         if (JSON.stringify(first) !== JSON.stringify(second)) return { identity: `the repeat differs: ${JSON.stringify(first)} then ${JSON.stringify(second)}` }

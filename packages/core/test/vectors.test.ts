@@ -91,6 +91,13 @@ describe('vectors through the library: a repeat on the same verifier, and the th
   })
 })
 
+describe('vectors through the library: keys already in memory, cache off (the path that answers without waiting)', () => {
+  it.each(vectors.map((vector) => [vector.id, vector] as const))('%s', async (_id, vector: Vector) => {
+    const { hits: _hits, raw: _raw, ...outcome } = await runThroughLibrary(vector, server.envFor(vector), { keysInMemory: true })
+    expect(outcome, vector.description).toEqual(vector.expected)
+  })
+})
+
 describe('vectors through the CLI, all in one `verify --batch` process', () => {
   it.each(files.map((file) => [file.file, file] as const))('%s', async (_name, file) => {
     const { outputs } = await batchOutputs()

@@ -3,6 +3,7 @@ import { jwksHandlers, type JwksMock } from '@mieweb/trusted-proxy-auth-testing/
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createVerifier, loadConfig, toProblemDetails, TrustedProxyAuthError, type TrustedProxyAuthEvent } from '../src/index.js'
+import { POOL_THRESHOLD, verificationsInFlight } from '../src/signature-load.js'
 
 const NOW = 1_700_000_000
 let issuer: TestIssuer
@@ -21,6 +22,60 @@ afterEach(() => jwks.reset())
 afterAll(() => server.close())
 
 const sign = (claims: Record<string, unknown> = {}): Promise<string> => issuer.sign(claims, { now: NOW })
+
+describe('the path that answers without waiting (keys loaded and imported)', () => {
+  it('decides before verifyAssertion returns, success and failure alike, with the same answers as the general path', async () => {
+    const events: string[] = []
+    const verifier = createVerifier(loadConfig({ ...env, TRUSTED_PROXY_CACHE_SIZE: '0' }), { onEvent: (event) => events.push(event.type) })
+    const token = await sign()
+    // The first verification loads and imports the key (the general path).
+    await expect(verifier.verifyAssertion(token, { now: NOW })).resolves.toMatchObject({ subject: 'user-1' })
+    events.length = 0
+    const answered = verifier.verifyAssertion(await sign({ sub: 'user-2' }), { now: NOW })
+    expect(events).toEqual(['verify_ok'])
+    await expect(answered).resolves.toMatchObject({ subject: 'user-2' })
+    const [header, payload, signature] = token.split('.') as [string, string, string]
+    const forged = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`
+    const rejected = verifier.verifyAssertion(forged, { now: NOW })
+    expect(events).toEqual(['verify_ok', 'verify_failed'])
+    await expect(rejected).rejects.toMatchObject({ code: 'invalid_signature', detail: 'signature does not verify with kid "test-es256-1" and alg "ES256"' })
+    await expect(verifier.verifyAssertion(token, { now: NOW + 10_000 })).rejects.toMatchObject({ code: 'expired' })
+    verifier.close()
+  })
+
+  it('counts verifications started together as in flight until their callers resume, so a burst uses the thread pool', async () => {
+    const verifier = createVerifier(loadConfig({ ...env, TRUSTED_PROXY_CACHE_SIZE: '0' }))
+    await verifier.verifyAssertion(await sign(), { now: NOW })
+    const tokens = await Promise.all(Array.from({ length: POOL_THRESHOLD + 2 }, (_, i) => sign({ sub: `user-${i}` })))
+    // One caller awaiting each answer in turn: never more than one in flight.
+    for (const token of tokens) {
+      const answer = verifier.verifyAssertion(token, { now: NOW })
+      expect(verificationsInFlight()).toBe(1)
+      await answer
+    }
+    expect(verificationsInFlight()).toBe(0)
+    // All at once: the count reaches the threshold, the rest are checked on the pool, all are answered.
+    const burst = tokens.map((token) => verifier.verifyAssertion(token, { now: NOW }))
+    expect(verificationsInFlight()).toBe(tokens.length)
+    expect((await Promise.all(burst)).map((identity) => identity.subject)).toEqual(tokens.map((_, i) => `user-${i}`))
+    expect(verificationsInFlight()).toBe(0)
+    verifier.close()
+  })
+
+  it('decides trusted peers the same after it has seen more peer addresses than it remembers', async () => {
+    const verifier = createVerifier(loadConfig({ ...env, TRUSTED_PROXY_TRUSTED_ADDRESSES: '10.0.0.0/8' }))
+    const headers = { [env['TRUSTED_PROXY_ASSERTION_HEADER']!.toLowerCase()]: await sign() }
+    for (let i = 0; i < 1100; i++) {
+      const peer = `192.168.${i >> 8}.${i & 255}`
+      await expect(verifier.verifyRequest({ headers, remoteAddress: peer }, { now: NOW })).rejects.toMatchObject({ code: 'untrusted_source' })
+      if (i % 100 === 0) await expect(verifier.verifyRequest({ headers, remoteAddress: '10.1.2.3' }, { now: NOW })).resolves.toMatchObject({ subject: 'user-1' })
+    }
+    await expect(verifier.verifyRequest({ headers, remoteAddress: '10.1.2.3' }, { now: NOW })).resolves.toMatchObject({ subject: 'user-1' })
+    await expect(verifier.verifyRequest({ headers, remoteAddress: '::ffff:10.1.2.3' }, { now: NOW })).resolves.toMatchObject({ subject: 'user-1' })
+    await expect(verifier.verifyRequest({ headers, remoteAddress: '192.168.0.0' }, { now: NOW })).rejects.toMatchObject({ code: 'untrusted_source' })
+    verifier.close()
+  })
+})
 
 describe('createVerifier', () => {
   it('reports events for logs and metrics without ever carrying the assertion', async () => {

@@ -15,7 +15,6 @@ interface ImportedKey {
 
 const importedKeys = new WeakMap<PublicJwk, Map<string, ImportedKey>>()
 
-
 async function importedKey(member: PublicJwk, alg: string): Promise<ImportedKey> {
   const known = importedKeys.get(member)?.get(alg)
   if (known) return known
@@ -30,6 +29,26 @@ async function importedKey(member: PublicJwk, alg: string): Promise<ImportedKey>
 async function verifies(jws: ParsedCompactJws, imported: ImportedKey, alg: string): Promise<boolean> {
   if (!imported.nodeKey) return signatureVerifies(jws, imported.key, alg)
   return useThreadPool() ? nodeSignatureVerifiesInPool(jws, imported.nodeKey, alg) : nodeSignatureVerifies(jws, imported.nodeKey, alg)
+}
+
+/**
+ * verifyingCandidate without waiting, when that gives the same answer: every candidate already imported,
+ * node:crypto available and few verifications in flight (so the signature is checked on this thread).
+ * null when it cannot answer now; the caller then awaits verifyingCandidate.
+ */
+export function verifyingCandidateNow(jws: ParsedCompactJws, alg: string, candidates: readonly PublicJwk[]): { outcome: CandidateOutcome; member?: PublicJwk } | null {
+  if (candidates.length === 0) return { outcome: 'no_candidate' }
+  if (useThreadPool()) return null
+  const keys: NodeKeyObject[] = []
+  for (const member of candidates) {
+    const nodeKey = importedKeys.get(member)?.get(alg)?.nodeKey
+    if (!nodeKey) return null
+    keys.push(nodeKey)
+  }
+  for (let i = 0; i < candidates.length; i++) {
+    if (nodeSignatureVerifies(jws, keys[i]!, alg)) return { outcome: 'verified', member: candidates[i]! }
+  }
+  return { outcome: 'invalid_signature' }
 }
 
 /** Tries each candidate in order until one verifies the signature. */

@@ -1,7 +1,7 @@
 import { TrustedProxyAuthError } from '../errors.js'
 import { fitsAlgorithm, type PublicJwk } from '../key-set.js'
 import type { KeyStatus } from '../key-store.js'
-import { verifyingCandidate, type CandidateOutcome } from './candidates.js'
+import { verifyingCandidate, verifyingCandidateNow, type CandidateOutcome } from './candidates.js'
 import type { SignatureKeys } from './key-source.js'
 
 function verifiedMember({ outcome, member }: { outcome: CandidateOutcome; member?: PublicJwk }): PublicJwk {
@@ -17,6 +17,8 @@ export interface KeySetStore {
   status(): KeyStatus
   close(): void
   membersFor(kid: string | undefined): Promise<PublicJwk[]>
+  /** The members for `kid` when they are in memory and fresh, without waiting; null when only membersFor can answer. */
+  membersNow(kid: string | undefined): readonly PublicJwk[] | null
   refetchForKidlessAssertion(): Promise<void>
   holdsFresh(member: PublicJwk): boolean
 }
@@ -39,6 +41,14 @@ export function jwksKeys(store: KeySetStore, options: { kidOptionalTryAll: boole
         await store.refetchForKidlessAssertion()
         result = await verifyingCandidate(jws, alg, await candidatesFor(undefined, alg))
       }
+      return verifiedMember(result)
+    },
+    verifyNow(jws, alg, kid) {
+      const members = store.membersNow(kid)
+      if (members === null) return null
+      const result = verifyingCandidateNow(jws, alg, members.filter((member) => fitsAlgorithm(member, alg)))
+      // The quirk's refetch after a failed kid-less assertion is the general path's to do.
+      if (result === null || (result.outcome !== 'verified' && kid === undefined && options.kidOptionalTryAll)) return null
       return verifiedMember(result)
     },
     isCurrent: (key) => key !== 'sharedSecret' && store.holdsFresh(key),

@@ -31,6 +31,12 @@ export interface SignatureKeys {
   /** Resolves with the key that verified the signature; throws unknown_key, invalid_signature or jwks_unavailable. */
   verify(jws: ParsedCompactJws, alg: string, kid: string | undefined): Promise<VerifyingKey>
   /**
+   * The same answer as `verify` (and the same errors, thrown), given without waiting when it can be: keys
+   * fresh in memory, the kid known, the key imported, nothing to fetch. null when only `verify` can answer.
+   * Answering at once spares every verification the promise hops of the general path.
+   */
+  verifyNow?(jws: ParsedCompactJws, alg: string, kid: string | undefined): VerifyingKey | null
+  /**
    * Whether `key` is still in the fresh key set, answered from memory (no fetch): a remembered verification
    * is reused only while this holds, else the assertion is verified again in full.
    */

@@ -5,7 +5,7 @@ import { fitsAlgorithm, unusableReason, type PublicJwk } from '../key-set.js'
 import type { KeyStatus } from '../key-store.js'
 import { holdsKey } from '../key-identity.js'
 import { isUuidKid } from '../quirks/kid-uuid.js'
-import { tryCandidates } from './candidates.js'
+import { tryCandidates, verifyingCandidateNow } from './candidates.js'
 import { publicJwkFromPem } from './pem-public-key.js'
 import type { SignatureKeys } from './key-source.js'
 
@@ -90,6 +90,13 @@ export class KidTemplateKeyStore {
     const newMiss = this.misses.get(kid)
     if (newMiss) return this.answerFromMiss(kid, newMiss, after)
     throw this.unavailable(after, after + this.options.cooldownMs, this.lastError ?? 'key fetch failed')
+  }
+
+  /** The fresh cached key of `kid`, marked most recently used, without waiting; null when keyFor has more to do. */
+  keyNow(kid: string): PublicJwk | null {
+    const cached = this.keys.get(kid)
+    if (!cached || this.options.clock() >= cached.freshUntil) return null
+    return this.touch(kid)!.member
   }
 
   /** Whether `member` is the fresh cached key of its kid (no fetch, no LRU touch). */
@@ -204,6 +211,16 @@ export function kidTemplateKeys(store: KidTemplateKeyStore): SignatureKeys {
       if (unusableReason(member) !== null || !fitsAlgorithm(member, alg)) throw new TrustedProxyAuthError('unknown_key')
       const outcome = await tryCandidates(jws, alg, [member])
       if (outcome !== 'verified') throw new TrustedProxyAuthError(outcome === 'no_candidate' ? 'unknown_key' : 'invalid_signature')
+      return member
+    },
+    verifyNow(jws, alg, kid) {
+      if (!isUuidKid(kid)) throw new TrustedProxyAuthError('unknown_key')
+      const member = store.keyNow(kid)
+      if (member === null) return null
+      if (unusableReason(member) !== null || !fitsAlgorithm(member, alg)) throw new TrustedProxyAuthError('unknown_key')
+      const result = verifyingCandidateNow(jws, alg, [member])
+      if (result === null) return null
+      if (result.outcome !== 'verified') throw new TrustedProxyAuthError(result.outcome === 'no_candidate' ? 'unknown_key' : 'invalid_signature')
       return member
     },
     isCurrent: (key) => key !== 'sharedSecret' && store.holdsFresh(key),

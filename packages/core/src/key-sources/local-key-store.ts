@@ -90,6 +90,13 @@ export class LocalKeyStore {
     return Promise.resolve(kid === undefined ? [...this.members] : this.members.filter((member) => member.kid === kid))
   }
 
+  /** The same members without waiting (the file check is synchronous); null when none can be used. */
+  membersNow(kid: string | undefined): PublicJwk[] | null {
+    this.check(false)
+    if (!this.loaded) return null
+    return kid === undefined ? [...this.members] : this.members.filter((member) => member.kid === kid)
+  }
+
   /** A kid-less assertion found no key: the file may have just been replaced (still throttled). */
   refetchForKidlessAssertion(): Promise<void> {
     this.check(false)
