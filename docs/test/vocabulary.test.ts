@@ -47,6 +47,8 @@ function otherSnakeCaseNames(): Set<string> {
     'handle_response', 'ssl_certificate', 'proxy_buffer_size', 'proxy_buffers', 'skip_provider_button',
     'set_authorization_header', 'reverse_proxy', 'error_page',
     'path_prefix', 'http_service', 'authorization_response', 'allowed_headers', 'id_token',
+    // Python API names the guide uses.
+    'verify_assertion', 'verify_request', 'on_event',
     // Metric names of `trusted-proxy-auth serve`.
     'trusted_proxy_auth_verifications_total', 'trusted_proxy_auth_key_fetches_total', 'trusted_proxy_auth_key_set_age_seconds',
     'trusted_proxy_auth_verify_duration_seconds',
