@@ -228,23 +228,37 @@ export function createEnrollmentPage(options: EnrollmentPageOptions): Enrollment
     return respond(status, body, session.setCookie)
   }
 
-  async function codeAccepted(request: EnrollmentPageRequest, nonce: string): Promise<PageMessage | null> {
-    if (codes.remembered(nonce)) return null
-    const outcome = codes.attempt(nonce, request.form?.['code'] ?? '')
-    if (outcome === 'accepted') return null
-    if (outcome === 'rotated') {
-      return { kind: 'error', title: 'Wrong enrollment code', text: `${WRONG_ATTEMPTS_BEFORE_ROTATION} wrong codes were entered, so that code is void: a new code has been written to the application log.` }
-    }
-    return { kind: 'error', title: 'Wrong enrollment code', text: `The enrollment code does not match the one in the application log (${codes.attemptsLeft} attempt${codes.attemptsLeft === 1 ? '' : 's'} left before it is replaced).` }
+  /** Whether the request's Set-Cookie should be Secure: configured, or `auto` (not on a loopback host). */
+  function secureCookie(request: EnrollmentPageRequest): boolean {
+    const host = headerValues(request.headers, 'host')[0] ?? ''
+    return options.secureCookie === undefined || options.secureCookie === 'auto' ? !LOOPBACK_HOST.test(host) : options.secureCookie
   }
 
-  async function notEnrolledAction(action: string, request: EnrollmentPageRequest, session: { nonce: string; setCookie: string | null }): Promise<EnrollmentPageResponse> {
+  /**
+   * The code check of an action while not enrolled: a remembered browser passes; a right code passes and the
+   * browser gets a new nonce (returned as `session`), for which the code is remembered, so that a nonce planted
+   * in the administrator's browser never becomes one that acts without the code.
+   */
+  async function codeAccepted(request: EnrollmentPageRequest, session: { nonce: string; setCookie: string | null }): Promise<{ wrong: PageMessage } | { session: { nonce: string; setCookie: string | null } }> {
+    if (codes.remembered(session.nonce)) return { session }
+    const fresh = csrf.freshSession(secureCookie(request), mountPath)
+    const outcome = codes.attempt(fresh.nonce, request.form?.['code'] ?? '')
+    if (outcome === 'accepted') return { session: fresh }
+    if (outcome === 'rotated') {
+      return { wrong: { kind: 'error', title: 'Wrong enrollment code', text: `${WRONG_ATTEMPTS_BEFORE_ROTATION} wrong codes were entered, so that code is void: a new code has been written to the application log.` } }
+    }
+    return { wrong: { kind: 'error', title: 'Wrong enrollment code', text: `The enrollment code does not match the one in the application log (${codes.attemptsLeft} attempt${codes.attemptsLeft === 1 ? '' : 's'} left before it is replaced).` } }
+  }
+
+  async function notEnrolledAction(action: string, request: EnrollmentPageRequest, requestSession: { nonce: string; setCookie: string | null }): Promise<EnrollmentPageResponse> {
+    let session = requestSession
     if (action !== 'check' && action !== 'trust') {
       return respond(409, renderMessage(mountPath, { kind: 'error', title: 'Not enrolled', text: 'There is no enrollment to revoke.' }, true), session.setCookie)
     }
     const proposal: EnrollmentProposal = proposalFromForm(request.form ?? {})
-    const wrongCode = await codeAccepted(request, session.nonce)
-    if (wrongCode) return notEnrolledPage(request, session, { status: 403, message: wrongCode, settings: proposal.settings })
+    const code = await codeAccepted(request, session)
+    if ('wrong' in code) return notEnrolledPage(request, session, { status: 403, message: code.wrong, settings: proposal.settings })
+    session = code.session
     const { header, assertion } = challenge(request, proposal.settings)
     if (!assertion) {
       const text = `No signed assertion arrived${header ? ` in header ${header}` : ''} with this request. Open this page through the identity-aware proxy.`
@@ -299,9 +313,7 @@ export function createEnrollmentPage(options: EnrollmentPageOptions): Enrollment
       const type = sub.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8'
       return { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': type }, body: sub.endsWith('.js') ? PAGE_SCRIPT : PAGE_STYLE }
     }
-    const host = headerValues(request.headers, 'host')[0] ?? ''
-    const secure = options.secureCookie === undefined || options.secureCookie === 'auto' ? !LOOPBACK_HOST.test(host) : options.secureCookie
-    const session = csrf.session(request.headers, secure, mountPath)
+    const session = csrf.session(request.headers, secureCookie(request), mountPath)
     const action = sub === '' || sub === '/' ? '' : sub.slice(1)
     if (action === '') {
       if (method !== 'GET' && method !== 'HEAD') return respond(405, '', null, { allow: 'GET, HEAD' })
