@@ -24,6 +24,7 @@ from starlette.testclient import TestClient
 from trusted_proxy_auth import TrustedProxyAuthError
 from trusted_proxy_auth.enrollment import EnrollmentRecord, read_enrollment_record, write_enrollment_record
 from trusted_proxy_auth.enrollment_page import DEFAULT_ENROLLMENT_PATH, TrustedProxyEnrollmentMiddleware
+from trusted_proxy_auth.enrollment_page.csrf import CSRF_COOKIE
 
 KEY = make_key("ES256", "key-1")
 PAGE = DEFAULT_ENROLLMENT_PATH
@@ -157,6 +158,32 @@ def test_a_failing_check_stores_nothing(client: TestClient, caplog: pytest.LogCa
     assert not os.path.exists(record_path)
 
 
+def test_an_accepted_code_renews_the_nonce_so_a_planted_one_never_acts_without_the_code(
+    client: TestClient, caplog: pytest.LogCaptureFixture, record_path: str
+) -> None:
+    # The attacker picks a nonce, learns its form token, and plants the cookie in the administrator's browser
+    # (a cookie set from a sibling domain, say).
+    planted = {"cookie": f"{CSRF_COOKIE}={'A' * 43}"}
+    page = client.get(PAGE, headers={HEADER: _token(sub="mallory"), **planted})
+    assert "set-cookie" not in page.headers
+    match = _CSRF.search(page.text)
+    assert match is not None
+    attacker_csrf = match.group(1)
+    code = _codes(caplog)[0]
+    checked = client.post(f"{PAGE}/check", data=_form(attacker_csrf, code), headers={HEADER: _token(), **planted})
+    assert checked.status_code == 200
+    assert checked.headers["set-cookie"].startswith(f"{CSRF_COOKIE}=")
+    assert "A" * 43 not in checked.headers["set-cookie"]
+    # The attacker, still holding the planted nonce, cannot trust without the code.
+    with TestClient(client.app, base_url="http://localhost") as attacker:
+        hijack = attacker.post(
+            f"{PAGE}/trust", data=_form(attacker_csrf), headers={HEADER: _token(sub="mallory"), **planted}
+        )
+    assert hijack.status_code == 403
+    assert "Wrong enrollment code" in hijack.text
+    assert not os.path.exists(record_path)
+
+
 def test_trust_switches_to_enforcing_and_revoke_switches_back(
     client: TestClient, caplog: pytest.LogCaptureFixture, record_path: str
 ) -> None:
@@ -166,7 +193,12 @@ def test_trust_switches_to_enforcing_and_revoke_switches_back(
     assert checked.status_code == 200
     assert "Every check passed" in checked.text
     assert 'data-result="fail"' not in checked.text
-    # The code was accepted for this browser: trusting does not ask again.
+    # The code was accepted for this browser (which got a new cookie, so a new form token): trusting does not ask
+    # again.
+    renewed = _CSRF.search(checked.text)
+    assert renewed is not None
+    assert renewed.group(1) != csrf
+    csrf = renewed.group(1)
     trusted = client.post(f"{PAGE}/trust", data=_form(csrf), headers={HEADER: token})
     assert trusted.status_code == 200, trusted.text
     assert "Enrolled" in trusted.text

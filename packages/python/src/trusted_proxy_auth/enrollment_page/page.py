@@ -281,12 +281,22 @@ class EnrollmentPage:
         )
         return self._respond(status, render_status(view), session.set_cookie)
 
-    def _wrong_code(self, request: PageRequest, nonce: str) -> PageMessage | None:
-        if self._codes.remembered(nonce):
-            return None
-        outcome = self._codes.attempt(nonce, (request.form or {}).get("code", ""))
+    def _secure_cookie(self, request: PageRequest) -> bool:
+        """The Set-Cookie's Secure attribute: configured, or `auto` (not on a loopback host)."""
+        host = next(iter(header_values(request.headers, "host")), "")
+        configured = self._settings.secure_cookie
+        return not _LOOPBACK_HOST.match(host) if configured == "auto" else bool(configured)
+
+    def _code_check(self, request: PageRequest, session: CsrfSession) -> PageMessage | CsrfSession:
+        """A remembered browser passes with its session; a right code passes with a new session (nonce and
+        Set-Cookie) for which the code is remembered, so that a nonce planted in the administrator's browser
+        never becomes one that acts without the code; a wrong one is the message to show."""
+        if self._codes.remembered(session.nonce):
+            return session
+        fresh = self._csrf.fresh_session(self._secure_cookie(request), self.mount_path)
+        outcome = self._codes.attempt(fresh.nonce, (request.form or {}).get("code", ""))
         if outcome == "accepted":
-            return None
+            return fresh
         if outcome == "rotated":
             return PageMessage(
                 "error",
@@ -307,9 +317,10 @@ class EnrollmentPage:
             message = PageMessage("error", "Not enrolled", "There is no enrollment to revoke.")
             return self._message(409, message, True, session.set_cookie)
         proposal = proposal_from_form(request.form or {})
-        wrong = self._wrong_code(request, session.nonce)
-        if wrong is not None:
-            return await self._not_enrolled_page(request, session, _State(403, wrong, proposal.settings))
+        checked = self._code_check(request, session)
+        if isinstance(checked, PageMessage):
+            return await self._not_enrolled_page(request, session, _State(403, checked, proposal.settings))
+        session = checked
         header, assertion = self._challenge(request, proposal.settings)
         if not assertion:
             where = f" in header {header}" if header else ""
@@ -411,10 +422,7 @@ class EnrollmentPage:
             return PageResponse(
                 200, {**SECURITY_HEADERS, "content-type": content_type}, PAGE_SCRIPT if script else PAGE_STYLE
             )
-        host = next(iter(header_values(request.headers, "host")), "")
-        configured = self._settings.secure_cookie
-        secure = not _LOOPBACK_HOST.match(host) if configured == "auto" else bool(configured)
-        session = self._csrf.session(request.headers, secure, self.mount_path)
+        session = self._csrf.session(request.headers, self._secure_cookie(request), self.mount_path)
         action = "" if sub in ("", "/") else sub[1:]
         if action == "":
             if method not in ("GET", "HEAD"):
