@@ -59,7 +59,8 @@ export function readLocalTextFile(fs: typeof NodeFs, path: string, maxBytes: num
       bytes.set(chunk, offset)
       offset += chunk.length
     }
-    return new TextDecoder('utf-8').decode(bytes)
+    // ignoreBOM: a byte order mark stays, as readFileSync kept it (the key set reader drops it itself).
+    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes)
   } finally {
     fs.closeSync(descriptor)
   }
