@@ -139,9 +139,16 @@ export function createEnrollmentPage(options: EnrollmentPageOptions): Enrollment
     return { header: arrived[0]?.header ?? null, assertion: arrived[0]?.assertion ?? null }
   }
 
-  async function propose(request: EnrollmentPageRequest): Promise<{ settings: Record<string, SettingValue>; problem: string | null }> {
+  /**
+   * The proposal for the page. OpenID discovery fetches from the assertion's issuer, and the assertion is not
+   * verified yet (anyone who reaches the page can send one): so discovery runs only for a browser that gave the
+   * enrollment code, never for an anonymous visitor, who could otherwise make the application request any https
+   * (or loopback http) URL and read the cause of failure on the page (a scan of the internal network).
+   */
+  async function propose(request: EnrollmentPageRequest, nonce: string): Promise<{ settings: Record<string, SettingValue>; problem: string | null; discoveryWithheld: boolean }> {
     const { header, assertion } = challenge(request, {})
-    if (!assertion) return { settings: header ? { TRUSTED_PROXY_ASSERTION_HEADER: header } : {}, problem: null }
+    if (!assertion) return { settings: header ? { TRUSTED_PROXY_ASSERTION_HEADER: header } : {}, problem: null, discoveryWithheld: false }
+    const discovery = (options.discovery ?? true) && codes.remembered(nonce)
     try {
       const proposal = await operations.proposeSettings({
         assertion,
@@ -149,13 +156,31 @@ export function createEnrollmentPage(options: EnrollmentPageOptions): Enrollment
         ...(header ? { assertionHeader: header } : {}),
         ...(dependencies.fetch ? { fetch: dependencies.fetch } : {}),
         ...(options.preset ? { preset: options.preset } : {}),
-        discovery: options.discovery ?? true,
+        discovery,
       })
       const settings: Record<string, SettingValue> = { ...proposal.settings }
       if (header && settings['TRUSTED_PROXY_ASSERTION_HEADER'] === undefined && settings['TRUSTED_PROXY_PRESET'] === undefined) settings['TRUSTED_PROXY_ASSERTION_HEADER'] = header
-      return { settings, problem: null }
+      return { settings, problem: null, discoveryWithheld: (options.discovery ?? true) && !discovery && !hasKeySource(settings) }
     } catch (error) {
-      return { settings: header ? { TRUSTED_PROXY_ASSERTION_HEADER: header } : {}, problem: isTrustedProxyAuthError(error) ? (error.detail ?? error.message) : 'the settings could not be proposed' }
+      return { settings: header ? { TRUSTED_PROXY_ASSERTION_HEADER: header } : {}, problem: isTrustedProxyAuthError(error) ? (error.detail ?? error.message) : 'the settings could not be proposed', discoveryWithheld: false }
+    }
+  }
+
+  /**
+   * A proposal without a key source gets the key-set URL by OpenID discovery from its issuer (the one in the
+   * form, chosen by a browser that gave the code); when discovery fails the proposal stays as it is and the
+   * checks report what is missing.
+   */
+  async function withDiscoveredKeys(proposal: EnrollmentProposal, assertion: string): Promise<EnrollmentProposal> {
+    const issuer = proposal.settings['TRUSTED_PROXY_ISSUER']
+    const single = Array.isArray(issuer) ? (issuer.length === 1 ? issuer[0] : undefined) : issuer
+    if (!(options.discovery ?? true) || hasKeySource(proposal.settings) || typeof single !== 'string' || single === '') return proposal
+    try {
+      const discovered = await operations.proposeSettings({ assertion, env: { TRUSTED_PROXY_ISSUER: single }, fromAssertion: false, discovery: true, ...(dependencies.fetch ? { fetch: dependencies.fetch } : {}) })
+      const url = discovered.settings['TRUSTED_PROXY_JWKS_URL']
+      return url === undefined ? proposal : { settings: { ...proposal.settings, TRUSTED_PROXY_JWKS_URL: url } }
+    } catch {
+      return proposal
     }
   }
 
@@ -175,9 +200,12 @@ export function createEnrollmentPage(options: EnrollmentPageOptions): Enrollment
     let settings = state.settings
     let message = state.message
     if (!settings) {
-      const proposed = await propose(request)
+      const proposed = await propose(request, session.nonce)
       settings = proposed.settings
       if (proposed.problem && !message) message = { kind: 'notice', title: 'No complete proposal', text: `The settings could not be proposed from this assertion (${proposed.problem}); fill them in below.` }
+      if (proposed.discoveryWithheld && !message) {
+        message = { kind: 'notice', title: 'Key set URL', text: 'Enter the enrollment code and run the checks: the key set URL is then found by OpenID discovery from the issuer (or fill it in).' }
+      }
     }
     const body = renderNotEnrolled({
       mountPath,
@@ -255,11 +283,12 @@ export function createEnrollmentPage(options: EnrollmentPageOptions): Enrollment
     if (action !== 'check' && action !== 'trust') {
       return respond(409, renderMessage(mountPath, { kind: 'error', title: 'Not enrolled', text: 'There is no enrollment to revoke.' }, true), session.setCookie)
     }
-    const proposal: EnrollmentProposal = proposalFromForm(request.form ?? {})
+    let proposal: EnrollmentProposal = proposalFromForm(request.form ?? {})
     const code = await codeAccepted(request, session)
     if ('wrong' in code) return notEnrolledPage(request, session, { status: 403, message: code.wrong, settings: proposal.settings })
     session = code.session
     const { header, assertion } = challenge(request, proposal.settings)
+    if (assertion) proposal = await withDiscoveredKeys(proposal, assertion)
     if (!assertion) {
       const text = `No signed assertion arrived${header ? ` in header ${header}` : ''} with this request. Open this page through the identity-aware proxy.`
       return notEnrolledPage(request, session, { status: 400, message: { kind: 'error', title: 'No assertion to check', text }, settings: proposal.settings })
@@ -350,6 +379,11 @@ export function createEnrollmentPage(options: EnrollmentPageOptions): Enrollment
   }
 
   return { mountPath, verifier, handles, handle, close: () => verifier.close() }
+}
+
+/** Whether settings name where the keys come from (a key URL, file or inline set, several issuers, or a preset). */
+function hasKeySource(settings: Readonly<Record<string, SettingValue>>): boolean {
+  return ['TRUSTED_PROXY_JWKS_URL', 'TRUSTED_PROXY_JWKS_FILE', 'TRUSTED_PROXY_JWKS', 'TRUSTED_PROXY_ISSUERS', 'TRUSTED_PROXY_PRESET'].some((name) => settings[name] !== undefined)
 }
 
 function invalidConfig(variable: string, message: string): TrustedProxyAuthError {
