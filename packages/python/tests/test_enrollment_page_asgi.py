@@ -4,6 +4,8 @@ CSRF, the switch to enforcing without a restart, the administrator's status view
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import logging
 import os
 import re
@@ -13,6 +15,7 @@ from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from helpers import AUDIENCE, HEADER, ISSUER, JwksResponse, MockJwks, claims, make_key
 from starlette.applications import Starlette
@@ -279,3 +282,52 @@ def test_a_record_the_cli_wrote_meanwhile_takes_effect_at_the_next_page_request(
     write_enrollment_record(record_path, record)
     assert client.get(PAGE, headers={HEADER: token}).status_code == 200  # the status view, for user-1
     assert client.get("/", headers={HEADER: token}).json() == {"subject": "user-1"}
+
+
+def _forged(**payload: Any) -> str:
+    """An assertion anyone can write: three base64url segments, any claims, no valid signature."""
+
+    def segment(value: Any) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{segment({'alg': 'ES256', 'kid': 'k'})}.{segment(payload)}.{segment('not a signature')}"
+
+
+def test_discovery_runs_only_for_a_browser_that_gave_the_code(
+    record_path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # As packages/core/test/enrollment-page-discovery.test.ts: the proposal's issuer comes from an assertion
+    # nobody verified; discovering from it for anyone would let any visitor make the application fetch a URL of
+    # their choosing and read the cause of failure on the page (a scan of the internal network).
+    caplog.set_level(logging.WARNING, logger="trusted_proxy_auth.enrollment")
+    fetched: list[str] = []
+    discovery_url = f"{ISSUER}/.well-known/openid-configuration"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        fetched.append(str(request.url))
+        if str(request.url) == discovery_url:
+            return httpx.Response(200, json={"issuer": ISSUER, "jwks_uri": JWKS_URL})
+        if str(request.url) == JWKS_URL:
+            return httpx.Response(200, json={"keys": [KEY.public_jwk]})
+        raise httpx.ConnectError("connection refused", request=request)
+
+    app = Starlette(routes=[Route("/", _home)])
+    transport = httpx.MockTransport(handler)
+    app.add_middleware(
+        TrustedProxyEnrollmentMiddleware, file=record_path, env={}, transport=transport, async_transport=transport
+    )
+    with TestClient(app, base_url="http://localhost") as client:
+        anonymous = client.get(PAGE, headers={HEADER: _forged(iss="https://10.0.0.7:8443/internal", aud="app")})
+        assert anonymous.status_code == 200
+        assert fetched == []
+        assert "the key set URL is then found by OpenID discovery" in anonymous.text
+        token = _token()
+        csrf = _open_page(client, token)
+        assert fetched == []
+        form = _form(csrf, _codes(caplog)[0])
+        del form["setting.TRUSTED_PROXY_JWKS_URL"]
+        checked = client.post(f"{PAGE}/check", data=form, headers={HEADER: token})
+        assert checked.status_code == 200, checked.text
+        assert fetched[0] == discovery_url
+        assert f'value="{JWKS_URL}"' in checked.text
+        assert f'value="{JWKS_URL}"' in client.get(PAGE, headers={HEADER: token}).text

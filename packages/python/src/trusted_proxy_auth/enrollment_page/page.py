@@ -186,33 +186,74 @@ class EnrollmentPage:
             return configured, None if match is None else match.assertion
         return (arrived[0].header, arrived[0].assertion) if arrived else (None, None)
 
-    async def _propose(self, request: PageRequest) -> tuple[dict[str, SettingValue], str | None]:
+    async def _propose(self, request: PageRequest, nonce: str) -> tuple[dict[str, SettingValue], str | None, bool]:
+        """The page's proposal, the problem text when there is none, and whether discovery was withheld.
+
+        OpenID discovery fetches from the assertion's issuer, and the assertion is not verified yet (anyone who
+        reaches the page can send one): so it runs only for a browser that gave the enrollment code, never for an
+        anonymous visitor, who could otherwise make the application request any https (or loopback http) URL and
+        read the cause of failure on the page (a scan of the internal network)."""
         header, assertion = self._challenge(request, {})
         header_only: dict[str, SettingValue] = {setting_name("assertionHeader"): header} if header else {}
         if not assertion:
-            return header_only, None
+            return header_only, None, False
+        discovery = self._settings.discovery and self._codes.remembered(nonce)
         try:
             proposal = await apropose_settings(
                 assertion,
                 preset=self._settings.preset,
-                discovery=self._settings.discovery,
+                discovery=discovery,
                 env=self._env,
                 assertion_header=header,
                 transport=self._async_transport,
             )
         except TrustedProxyAuthError as error:
-            return header_only, error.detail or error.message
-        return dict(proposal.settings), None
+            return header_only, error.detail or error.message, False
+        settings = dict(proposal.settings)
+        return settings, None, self._settings.discovery and not discovery and not _has_key_source(settings)
+
+    async def _with_discovered_keys(self, proposal: EnrollmentProposal, assertion: str) -> EnrollmentProposal:
+        """A proposal without a key source gets the key set URL by OpenID discovery from its issuer (the one in
+        the form, chosen by a browser that gave the code); when discovery fails the proposal stays as it is and
+        the checks report what is missing."""
+        issuer = proposal.settings.get("TRUSTED_PROXY_ISSUER")
+        single = (issuer[0] if len(issuer) == 1 else None) if isinstance(issuer, list) else issuer
+        if (
+            not self._settings.discovery
+            or _has_key_source(proposal.settings)
+            or not isinstance(single, str)
+            or not single
+        ):
+            return proposal
+        try:
+            discovered = await apropose_settings(
+                assertion,
+                discovery=True,
+                env={"TRUSTED_PROXY_ISSUER": single},
+                from_assertion=False,
+                transport=self._async_transport,
+            )
+        except TrustedProxyAuthError:
+            return proposal
+        url = discovered.settings.get("TRUSTED_PROXY_JWKS_URL")
+        return proposal if url is None else EnrollmentProposal({**proposal.settings, "TRUSTED_PROXY_JWKS_URL": url})
 
     async def _not_enrolled_page(self, request: PageRequest, session: CsrfSession, state: _State) -> PageResponse:
         settings, message = state.settings, state.message
         if settings is None:
-            settings, problem = await self._propose(request)
+            settings, problem, discovery_withheld = await self._propose(request, session.nonce)
             if problem and message is None:
                 message = PageMessage(
                     "notice",
                     "No complete proposal",
                     f"The settings could not be proposed from this assertion ({problem}); fill them in below.",
+                )
+            if discovery_withheld and message is None:
+                message = PageMessage(
+                    "notice",
+                    "Key set URL",
+                    "Enter the enrollment code and run the checks: the key set URL is then found by OpenID discovery "
+                    "from the issuer (or fill it in).",
                 )
         view = NotEnrolledView(
             mount_path=self.mount_path,
@@ -322,6 +363,8 @@ class EnrollmentPage:
             return await self._not_enrolled_page(request, session, _State(403, checked, proposal.settings))
         session = checked
         header, assertion = self._challenge(request, proposal.settings)
+        if assertion:
+            proposal = await self._with_discovered_keys(proposal, assertion)
         if not assertion:
             where = f" in header {header}" if header else ""
             text = (
@@ -464,3 +507,9 @@ class EnrollmentPage:
         if action == "":
             return self._status_page(session, identity.subject, 200)
         return await self._enrolled_action(action, request, session, identity)
+
+
+def _has_key_source(settings: Mapping[str, Any]) -> bool:
+    """Whether settings name where the keys come from (a key URL, file or inline set, several issuers, a preset)."""
+    names = ("TRUSTED_PROXY_JWKS_URL", "TRUSTED_PROXY_JWKS_FILE", "TRUSTED_PROXY_JWKS", "TRUSTED_PROXY_ISSUERS")
+    return any(settings.get(name) is not None for name in (*names, "TRUSTED_PROXY_PRESET"))
