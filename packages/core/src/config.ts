@@ -1,3 +1,4 @@
+import { MAX_LOCAL_FILE_BYTES, readLocalTextFile } from './local-file.js'
 import type * as NodeFs from 'node:fs'
 import { parseAddressRange, type AddressRange } from './addresses.js'
 import { TrustedProxyAuthError, type ConfigProblem } from './errors.js'
@@ -135,7 +136,7 @@ type NodeFileSystem = typeof NodeFs
 function readTextFile(path: string): string {
   const fs = globalThis.process?.getBuiltinModule?.('node:fs') as NodeFileSystem | undefined
   if (!fs) throw new Error('no file system')
-  return fs.readFileSync(path, 'utf8')
+  return readLocalTextFile(fs, path, MAX_LOCAL_FILE_BYTES)
 }
 
 function readConfigFile(path: string, problems: ConfigProblem[]): Record<string, string> {

@@ -214,6 +214,29 @@ describe('enrollment page, not enrolled', () => {
     expect(checkCalls).toBe(1)
   })
 
+  it('gives the browser a new nonce when the code is accepted, so a nonce planted beforehand never acts without the code', async () => {
+    // The attacker picks a nonce, loads the page with it (learning its form token) and plants the cookie in the
+    // administrator's browser (a cookie set from a sibling domain, say).
+    const attacker = browser()
+    attacker.cookie = `tpa_enroll_csrf=${'A'.repeat(43)}`
+    const attackerToken = attacker.token(await attacker.request('GET', MOUNT, { claims: { sub: 'mallory' } }))
+    const admin = browser()
+    admin.cookie = attacker.cookie
+    const checked = await admin.request('POST', `${MOUNT}/check`, { form: { csrf: attackerToken, code: 'ABCDEFGHJK21', ...settingsForm() } })
+    expect(checked.status).toBe(200)
+    expect(checked.headers['set-cookie']).toMatch(/^tpa_enroll_csrf=[A-Za-z0-9_-]{43}; Path=/)
+    expect(admin.cookie).not.toBe(attacker.cookie)
+    // The planted nonce is not remembered: without the code the attacker's trust is refused, nothing is stored.
+    const hijack = await attacker.request('POST', `${MOUNT}/trust`, { form: { csrf: attackerToken, ...settingsForm() }, claims: { sub: 'mallory' } })
+    expect(hijack.status).toBe(403)
+    expect(hijack.body).toContain('Wrong enrollment code')
+    expect(existsSync(file)).toBe(false)
+    // The administrator's new nonce is: trust without typing the code again.
+    const trusted = await admin.request('POST', `${MOUNT}/trust`, { form: { csrf: admin.token(checked), ...settingsForm() } })
+    expect(trusted.status).toBe(200)
+    expect((JSON.parse(readFileSync(file, 'utf8')) as EnrollmentRecord).enrolledBy.subject).toBe('ada')
+  })
+
   it('does not store anything when a check fails', async () => {
     reportOk = false
     const visitor = browser()
@@ -234,7 +257,7 @@ describe('enrollment page, trusting and revoking', () => {
     expect(checked.status).toBe(200)
     expect(checked.body).toContain('Trust this proxy</button>')
     expect(checked.body).toContain('The enrollment code was accepted in this browser.')
-    const trusted = await admin.request('POST', `${MOUNT}/trust`, { form: { csrf: token, ...settingsForm() } })
+    const trusted = await admin.request('POST', `${MOUNT}/trust`, { form: { csrf: admin.token(checked), ...settingsForm() } })
     expect(trusted.status).toBe(200)
     expect(trusted.body).toContain('Enrollment status')
     const record = JSON.parse(readFileSync(file, 'utf8')) as EnrollmentRecord

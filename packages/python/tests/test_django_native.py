@@ -36,6 +36,7 @@ from django.test import AsyncClient, Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from trusted_proxy_auth import TrustedProxyAuthError  # noqa: E402
 from trusted_proxy_auth.django import (  # noqa: E402
     SESSION_IDENTITY_KEY,
     TrustedProxyAuthBackend,
@@ -257,3 +258,37 @@ def test_under_a_real_uvicorn_server(options: dict[str, Any], issuer: RunningTes
         finally:
             server.should_exit = True
             thread.join(180)
+
+
+OTHER_TENANT = "https://tenant-b.example"
+
+
+class IssuerScopedBackend(TrustedProxyAuthBackend):
+    """What the start-up error asks for with several issuers: a username naming the issuer too."""
+
+    def username_for(self, identity: Any) -> str:
+        return f"{identity.subject}|{identity.issuer}"
+
+
+def test_several_issuers_refuse_usernames_from_the_subject_alone(
+    options: dict[str, Any], issuer: RunningTestIssuer
+) -> None:
+    # A subject is unique only within its issuer (OpenID Connect Core 1.0 section 5.7): keyed on `sub` alone,
+    # "ada" of tenant B would be logged in as the Django user "ada" of tenant A.
+    several = {**options, "issuer": [issuer.issuer, OTHER_TENANT]}
+    with configured(several), pytest.raises(TrustedProxyAuthError) as refused:
+        Client().get("/profile", headers=proxy_headers(issuer.make_assertion(sub="ada", iss=OTHER_TENANT)))
+    assert refused.value.code == "invalid_config"
+    assert [problem.variable for problem in refused.value.problems] == ["TRUSTED_PROXY_ISSUER"]
+    assert "username_for" in refused.value.problems[0].message
+    backend = f"{__name__}.IssuerScopedBackend"
+    with configured(several), override_settings(AUTHENTICATION_BACKENDS=[backend]):
+        client = Client()
+        mine = client.get("/profile", headers=proxy_headers(issuer.make_assertion(sub="ada")))
+        theirs = Client().get("/profile", headers=proxy_headers(issuer.make_assertion(sub="ada", iss=OTHER_TENANT)))
+        assert mine.json()["username"] == f"ada|{issuer.issuer}"
+        assert theirs.json()["username"] == f"ada|{OTHER_TENANT}"
+    # One issuer: the subject alone, as before.
+    with configured(options):
+        one = Client().get("/profile", headers=proxy_headers(issuer.make_assertion(sub="ada")))
+        assert one.json()["username"] == "ada"

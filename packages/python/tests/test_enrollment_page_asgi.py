@@ -4,6 +4,8 @@ CSRF, the switch to enforcing without a restart, the administrator's status view
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import logging
 import os
 import re
@@ -13,6 +15,7 @@ from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from helpers import AUDIENCE, HEADER, ISSUER, JwksResponse, MockJwks, claims, make_key
 from starlette.applications import Starlette
@@ -24,6 +27,7 @@ from starlette.testclient import TestClient
 from trusted_proxy_auth import TrustedProxyAuthError
 from trusted_proxy_auth.enrollment import EnrollmentRecord, read_enrollment_record, write_enrollment_record
 from trusted_proxy_auth.enrollment_page import DEFAULT_ENROLLMENT_PATH, TrustedProxyEnrollmentMiddleware
+from trusted_proxy_auth.enrollment_page.csrf import CSRF_COOKIE
 
 KEY = make_key("ES256", "key-1")
 PAGE = DEFAULT_ENROLLMENT_PATH
@@ -157,6 +161,32 @@ def test_a_failing_check_stores_nothing(client: TestClient, caplog: pytest.LogCa
     assert not os.path.exists(record_path)
 
 
+def test_an_accepted_code_renews_the_nonce_so_a_planted_one_never_acts_without_the_code(
+    client: TestClient, caplog: pytest.LogCaptureFixture, record_path: str
+) -> None:
+    # The attacker picks a nonce, learns its form token, and plants the cookie in the administrator's browser
+    # (a cookie set from a sibling domain, say).
+    planted = {"cookie": f"{CSRF_COOKIE}={'A' * 43}"}
+    page = client.get(PAGE, headers={HEADER: _token(sub="mallory"), **planted})
+    assert "set-cookie" not in page.headers
+    match = _CSRF.search(page.text)
+    assert match is not None
+    attacker_csrf = match.group(1)
+    code = _codes(caplog)[0]
+    checked = client.post(f"{PAGE}/check", data=_form(attacker_csrf, code), headers={HEADER: _token(), **planted})
+    assert checked.status_code == 200
+    assert checked.headers["set-cookie"].startswith(f"{CSRF_COOKIE}=")
+    assert "A" * 43 not in checked.headers["set-cookie"]
+    # The attacker, still holding the planted nonce, cannot trust without the code.
+    with TestClient(client.app, base_url="http://localhost") as attacker:
+        hijack = attacker.post(
+            f"{PAGE}/trust", data=_form(attacker_csrf), headers={HEADER: _token(sub="mallory"), **planted}
+        )
+    assert hijack.status_code == 403
+    assert "Wrong enrollment code" in hijack.text
+    assert not os.path.exists(record_path)
+
+
 def test_trust_switches_to_enforcing_and_revoke_switches_back(
     client: TestClient, caplog: pytest.LogCaptureFixture, record_path: str
 ) -> None:
@@ -166,7 +196,12 @@ def test_trust_switches_to_enforcing_and_revoke_switches_back(
     assert checked.status_code == 200
     assert "Every check passed" in checked.text
     assert 'data-result="fail"' not in checked.text
-    # The code was accepted for this browser: trusting does not ask again.
+    # The code was accepted for this browser (which got a new cookie, so a new form token): trusting does not ask
+    # again.
+    renewed = _CSRF.search(checked.text)
+    assert renewed is not None
+    assert renewed.group(1) != csrf
+    csrf = renewed.group(1)
     trusted = client.post(f"{PAGE}/trust", data=_form(csrf), headers={HEADER: token})
     assert trusted.status_code == 200, trusted.text
     assert "Enrolled" in trusted.text
@@ -247,3 +282,52 @@ def test_a_record_the_cli_wrote_meanwhile_takes_effect_at_the_next_page_request(
     write_enrollment_record(record_path, record)
     assert client.get(PAGE, headers={HEADER: token}).status_code == 200  # the status view, for user-1
     assert client.get("/", headers={HEADER: token}).json() == {"subject": "user-1"}
+
+
+def _forged(**payload: Any) -> str:
+    """An assertion anyone can write: three base64url segments, any claims, no valid signature."""
+
+    def segment(value: Any) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{segment({'alg': 'ES256', 'kid': 'k'})}.{segment(payload)}.{segment('not a signature')}"
+
+
+def test_discovery_runs_only_for_a_browser_that_gave_the_code(
+    record_path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # As packages/core/test/enrollment-page-discovery.test.ts: the proposal's issuer comes from an assertion
+    # nobody verified; discovering from it for anyone would let any visitor make the application fetch a URL of
+    # their choosing and read the cause of failure on the page (a scan of the internal network).
+    caplog.set_level(logging.WARNING, logger="trusted_proxy_auth.enrollment")
+    fetched: list[str] = []
+    discovery_url = f"{ISSUER}/.well-known/openid-configuration"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        fetched.append(str(request.url))
+        if str(request.url) == discovery_url:
+            return httpx.Response(200, json={"issuer": ISSUER, "jwks_uri": JWKS_URL})
+        if str(request.url) == JWKS_URL:
+            return httpx.Response(200, json={"keys": [KEY.public_jwk]})
+        raise httpx.ConnectError("connection refused", request=request)
+
+    app = Starlette(routes=[Route("/", _home)])
+    transport = httpx.MockTransport(handler)
+    app.add_middleware(
+        TrustedProxyEnrollmentMiddleware, file=record_path, env={}, transport=transport, async_transport=transport
+    )
+    with TestClient(app, base_url="http://localhost") as client:
+        anonymous = client.get(PAGE, headers={HEADER: _forged(iss="https://10.0.0.7:8443/internal", aud="app")})
+        assert anonymous.status_code == 200
+        assert fetched == []
+        assert "the key set URL is then found by OpenID discovery" in anonymous.text
+        token = _token()
+        csrf = _open_page(client, token)
+        assert fetched == []
+        form = _form(csrf, _codes(caplog)[0])
+        del form["setting.TRUSTED_PROXY_JWKS_URL"]
+        checked = client.post(f"{PAGE}/check", data=form, headers={HEADER: token})
+        assert checked.status_code == 200, checked.text
+        assert fetched[0] == discovery_url
+        assert f'value="{JWKS_URL}"' in checked.text
+        assert f'value="{JWKS_URL}"' in client.get(PAGE, headers={HEADER: token}).text

@@ -108,6 +108,16 @@ def test_requires_guards_groups_and_a_group_is_not_a_scope(auth: TrustedProxyAut
     assert merged.get("/reports", headers=headers(groups=["reports:read"])).status_code == 200
 
 
+def test_a_granted_scope_never_passes_for_a_prefixed_group(auth: TrustedProxyAuth) -> None:
+    # The other direction: a scope (often granted by consent) spelled like a prefixed group, in `scope` or `scp`,
+    # must not pass `@requires("group:admins")`, nor show up among the scopes as if it were that group.
+    client = TestClient(starlette_app(TrustedProxyAuthBackend(auth)))
+    assert client.get("/admin", headers=headers(scope="group:admins")).status_code == 403
+    assert client.get("/admin", headers=headers(scp=["group:admins"])).status_code == 403
+    scopes = client.get("/me", headers=headers(scope="group:admins reports:read")).json()["scopes"]
+    assert scopes == ["authenticated", "reports:read"]
+
+
 def test_rejections_are_problem_json_with_contract_codes(auth: TrustedProxyAuth, endpoint: JwksEndpoint) -> None:
     client = TestClient(starlette_app(TrustedProxyAuthBackend(auth)))
     missing = client.get("/me")

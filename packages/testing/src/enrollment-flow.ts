@@ -30,7 +30,8 @@ export interface EnrollmentFlowResult {
 
 /**
  * Walks through the one-click enrollment page as a browser would, over real HTTP: loads the page (cookie and
- * CSRF token), posts a form without the token (must be refused), runs the checks with the code, then trusts.
+ * CSRF token), posts a form without the token (must be refused), runs the checks with the code, then trusts with
+ * the cookie and token the accepted code renewed.
  * Every request carries a fresh assertion in `header`. For adapter tests: it proves the adapter routes the page,
  * parses its URL-encoded forms and passes the headers and cookie through.
  */
@@ -39,8 +40,8 @@ export async function enrollThroughPage(options: EnrollThroughPageOptions): Prom
   const mount = `${options.baseUrl}${options.path ?? ENROLLMENT_PATH}`
   const page = await fetch(mount, { headers: { [header]: await options.sign() } })
   const html = await page.text()
-  const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!
-  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
+  let cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!
+  let csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
   const fields = Object.fromEntries(Object.entries(options.settings).map(([name, value]) => [`setting.${name}`, value]))
   const post = async (action: string, form: Record<string, string>): Promise<Response> =>
     fetch(`${mount}/${action}`, {
@@ -51,7 +52,13 @@ export async function enrollThroughPage(options: EnrollThroughPageOptions): Prom
   const withoutCsrf = await post('check', { code: options.code() ?? '', ...fields })
   await withoutCsrf.body?.cancel()
   const check = await post('check', { csrf, code: options.code() ?? '', ...fields })
-  await check.body?.cancel()
+  // An accepted code gives the browser a new cookie nonce (and so a new form token), as a browser would keep it.
+  const renewed = check.headers.get('set-cookie')
+  const checkHtml = await check.text()
+  if (renewed) {
+    cookie = renewed.split(';')[0]!
+    csrf = /name="csrf" value="([^"]+)"/.exec(checkHtml)?.[1] ?? csrf
+  }
   const trust = await post('trust', { csrf, ...fields })
   return {
     page: page.status,

@@ -1,3 +1,4 @@
+import { LocalFileError, readLocalTextFile } from '../local-file.js'
 import type * as NodeFs from 'node:fs'
 import type { TrustedProxyAuthConfig } from '../config.js'
 import { FetchFailure, fetchKeyDocument } from '../key-fetch.js'
@@ -70,10 +71,9 @@ function keyFileFindings(path: string, config: TrustedProxyAuthConfig): Finding[
   let text: string
   try {
     if (!fs) throw new Error('no file system')
-    if (fs.statSync(path).size > MAX_KEY_SET_BYTES) return [finding('keys_unreachable', `${path}: larger than ${MAX_KEY_SET_BYTES} bytes`)]
-    text = fs.readFileSync(path, 'utf8').replace(/^\uFEFF/, '')
-  } catch {
-    return [finding('keys_unreachable', `${path}: cannot be read`)]
+    text = readLocalTextFile(fs, path, MAX_KEY_SET_BYTES).replace(/^\uFEFF/, '')
+  } catch (error) {
+    return [finding('keys_unreachable', `${path}: ${error instanceof LocalFileError && !error.missing ? error.message : 'cannot be read'}`)]
   }
   let json: unknown
   try {

@@ -1,5 +1,6 @@
 import type * as NodeFs from 'node:fs'
 import { TrustedProxyAuthError, type ConfigProblem } from '../errors.js'
+import { LocalFileError, MAX_LOCAL_FILE_BYTES, readLocalTextFile } from '../local-file.js'
 import { ENROLLMENT_CONTRACT, ENV_CONTRACT } from '../generated/contract.js'
 import type { EnrollmentRecord } from './enrollment-types.js'
 import { recordSchemaProblems } from './record-schema.js'
@@ -40,17 +41,18 @@ function isMissingFile(error: unknown): boolean {
 /**
  * Reads and validates the enrollment record at `path` (synchronously: loadConfig is synchronous).
  * Returns null when the file does not exist (not enrolled yet). Throws TrustedProxyAuthError `invalid_config`
- * (variable TRUSTED_PROXY_ENROLLMENT_FILE) when it cannot be read, is not JSON, does not match
+ * (variable TRUSTED_PROXY_ENROLLMENT_FILE) when it cannot be read (not a regular file: a FIFO or device is never
+ * waited on), is over 1 MiB, is not JSON, does not match
  * contract/schema/enrollment-record.schema.json, stores a forbidden setting or names an unknown one.
  */
 export function readEnrollmentRecord(path: string): EnrollmentRecord | null {
   let text: string
   try {
-    text = nodeFs().readFileSync(path, 'utf8')
+    text = readLocalTextFile(nodeFs(), path, MAX_LOCAL_FILE_BYTES)
   } catch (error) {
-    if (isMissingFile(error)) return null
+    if (error instanceof LocalFileError && error.missing) return null
     if (error instanceof TrustedProxyAuthError) throw error
-    throw invalid([{ variable: ENROLLMENT_FILE, message: 'cannot be read' }])
+    throw invalid([{ variable: ENROLLMENT_FILE, message: error instanceof LocalFileError ? error.message : 'cannot be read' }])
   }
   let parsed: unknown
   try {

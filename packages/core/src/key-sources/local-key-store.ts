@@ -3,6 +3,7 @@ import { quoted } from '../detail-text.js'
 import { TrustedProxyAuthError } from '../errors.js'
 import type { EventListener } from '../events.js'
 import { FetchFailure } from '../key-fetch.js'
+import { LocalFileError, readLocalTextFile } from '../local-file.js'
 import { holdsKey } from '../key-identity.js'
 import { unusableReason, type PublicJwk } from '../key-set.js'
 import { MAX_KEY_SET_BYTES, parseKeySetDocument } from '../key-set-document.js'
@@ -138,10 +139,11 @@ export class LocalKeyStore {
       if (!stat.isFile()) throw new FetchFailure('cannot be read')
       if (stat.size > BigInt(MAX_KEY_SET_BYTES)) throw new FetchFailure(`larger than ${MAX_KEY_SET_BYTES} bytes`)
       try {
+        // Checked again on the opened file (it may have been swapped for a FIFO or a larger file since the stat).
         // A leading byte order mark is dropped, as a fetched set's decoder does.
-        text = fs.readFileSync(path, 'utf8').replace(/^\uFEFF/, '')
-      } catch {
-        throw new FetchFailure('cannot be read')
+        text = readLocalTextFile(fs, path, MAX_KEY_SET_BYTES).replace(/^\uFEFF/, '')
+      } catch (error) {
+        throw new FetchFailure(error instanceof LocalFileError ? error.message : 'cannot be read')
       }
       this.readCount++
       this.lastReadAt = at

@@ -22,6 +22,7 @@ from ._contract import (
 )
 from ._issuer_entries import ISSUERS_VARIABLE, IssuerConfig, IssuerDefaults, inline_key_set, parse_issuer_entries
 from ._key_sources.key_source import InlineJwksSource, JwksFileSource, JwksSource, KeySource
+from ._local_file import MAX_LOCAL_FILE_BYTES, LocalFileError, read_local_file
 from ._presets import Discovery, apply_preset, is_known_preset, source_setting
 from ._quirks.shared_secret_hs256 import SHARED_SECRET_ALGORITHM
 from ._text import js_trim
@@ -165,9 +166,8 @@ def _setting_text(value: object) -> str | None:
 
 def _read_config_file(path: str, problems: list[ConfigProblem]) -> dict[str, str]:
     try:
-        with open(path, encoding="utf-8") as handle:
-            parsed = json.load(handle)
-    except (OSError, ValueError):
+        parsed = json.loads(read_local_file(path, MAX_LOCAL_FILE_BYTES).decode("utf-8"))
+    except (LocalFileError, ValueError):
         problems.append(ConfigProblem("TRUSTED_PROXY_CONFIG_FILE", "cannot be read as a JSON file"))
         return {}
     if not isinstance(parsed, dict):

@@ -28,7 +28,7 @@ from django.http import HttpRequest, HttpResponse
 
 from . import verifier
 from .config import load_config
-from .errors import TrustedProxyAuthError
+from .errors import ConfigProblem, TrustedProxyAuthError
 from .identity import Identity
 from .problem_details import to_problem_details
 from .requirements import RequirementCheck, RouteRequirements
@@ -96,6 +96,8 @@ class TrustedProxyAuthMiddleware:
         )
         self.exclude_paths = frozenset(options.get("exclude_paths", ()))
         self.persist_session = bool(options.get("persist_session", False))
+        if apps.is_installed("django.contrib.auth"):
+            _refuse_subject_only_usernames(self.auth.config)
         self._is_async = iscoroutinefunction(get_response)
         if self._is_async:
             markcoroutinefunction(self)
@@ -163,6 +165,33 @@ def get_identity(request: HttpRequest) -> Identity | None:
     without an assertion, an excluded path, or a request the middleware did not see."""
     identity = getattr(request, "trusted_identity", None)
     return identity if isinstance(identity, Identity) else None
+
+
+def _refuse_subject_only_usernames(config: Any) -> None:
+    """Several trusted issuers and a `TrustedProxyAuthBackend` whose `username_for` is the subject alone: refused
+    at start-up, because a subject is unique only within its issuer (OpenID Connect Core 1.0 section 5.7), so
+    the same `sub` from another tenant would be logged in as this tenant's user.
+
+    Raises TrustedProxyAuthError `invalid_config` (variable TRUSTED_PROXY_ISSUERS or TRUSTED_PROXY_ISSUER)."""
+    from django.contrib.auth import get_backends
+
+    trusted = {*config.issuer, *(entry.issuer for entry in config.issuers)}
+    if len(trusted) < 2:
+        return
+    subject_only = [
+        backend
+        for backend in get_backends()
+        if isinstance(backend, TrustedProxyAuthBackend)
+        and type(backend).username_for is TrustedProxyAuthBackend.username_for
+    ]
+    if subject_only:
+        variable = "TRUSTED_PROXY_ISSUERS" if config.issuers else "TRUSTED_PROXY_ISSUER"
+        message = (
+            "names several issuers, but TrustedProxyAuthBackend keys Django users on the subject alone; a subject "
+            "is unique only within its issuer: subclass the backend and override username_for(identity) to name "
+            "the issuer too"
+        )
+        raise TrustedProxyAuthError("invalid_config", problems=[ConfigProblem(variable, message)])
 
 
 def _maps_identities(backend: Any) -> bool:
@@ -266,7 +295,8 @@ class TrustedProxyAuthBackend(BaseBackend):  # type: ignore[misc]
     """Maps a verified identity to a Django user whose username is the subject.
 
     Unknown users are created on first sight unless `TRUSTED_PROXY_AUTH["create_users"]` is False (or a
-    subclass sets `create_unknown_user = False`). Override `clean_username` or `configure_user` to change the
+    subclass sets `create_unknown_user = False`). Override `username_for` (the identity, e.g. to name the issuer,
+    which several trusted issuers require), `clean_username` (the subject) or `configure_user` to change the
     mapping; never key users on the email, which proxies pass through unverified from some IdPs.
     """
 
@@ -278,7 +308,7 @@ class TrustedProxyAuthBackend(BaseBackend):  # type: ignore[misc]
         from django.contrib.auth import get_user_model
 
         user_model = get_user_model()
-        username = self.clean_username(trusted_identity.subject)
+        username = self.username_for(trusted_identity)
         create = bool(_settings().get("create_users", self.create_unknown_user))
         manager = user_model._default_manager
         if create:
@@ -302,6 +332,12 @@ class TrustedProxyAuthBackend(BaseBackend):  # type: ignore[misc]
         except user_model.DoesNotExist:
             return None
         return user if getattr(user, "is_active", True) else None
+
+    def username_for(self, identity: Identity) -> str:
+        """The username for a verified identity: `clean_username(identity.subject)`. With several trusted issuers
+        the middleware refuses to start unless a subclass overrides this to name the issuer too (a subject is
+        unique only within its issuer, OpenID Connect Core 1.0 section 5.7)."""
+        return self.clean_username(identity.subject)
 
     def clean_username(self, subject: str) -> str:
         return subject

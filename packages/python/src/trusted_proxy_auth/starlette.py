@@ -125,9 +125,14 @@ class TrustedProxyAuthBackend(AuthenticationBackend):
         self.group_prefix = group_prefix
 
     def scopes_for(self, identity: Identity) -> list[str]:
-        """`authenticated`, the prefixed groups, then the granted scopes, each once, in that order."""
+        """`authenticated`, the prefixed groups, then the granted scopes, each once, in that order. A granted
+        scope that starts with `group_prefix` is dropped: otherwise a scope spelled `group:admins` (granted by
+        consent, say) would pass `@requires("group:admins")`, which only a group may."""
         scopes = [AUTHENTICATED_SCOPE, *(self.group_prefix + group for group in identity.groups)]
-        scopes += sorted(granted_scopes(identity.claims))
+        granted = granted_scopes(identity.claims)
+        if self.group_prefix:
+            granted = frozenset(scope for scope in granted if not scope.startswith(self.group_prefix))
+        scopes += sorted(granted)
         return list(dict.fromkeys(scopes))
 
     def user_for(self, identity: Identity) -> BaseUser | Awaitable[BaseUser | None] | None:

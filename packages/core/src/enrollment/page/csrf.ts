@@ -49,6 +49,15 @@ export class CsrfProtection {
   session(headers: HeadersInput, secure: boolean, path: string): { nonce: string; setCookie: string | null } {
     const existing = cookieValue(headers, CSRF_COOKIE)
     if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return { nonce: existing, setCookie: null }
+    return this.freshSession(secure, path)
+  }
+
+  /**
+   * A new nonce and the header that stores it, whatever the request carried: given when the enrollment code is
+   * accepted, so that a nonce planted in the administrator's browser beforehand (a cookie set from a sibling
+   * domain, say) is not the one the code is remembered for (session fixation, OWASP Session Management).
+   */
+  freshSession(secure: boolean, path: string): { nonce: string; setCookie: string } {
     const nonce = base64url(crypto.getRandomValues(new Uint8Array(32)))
     const attributes = [`${CSRF_COOKIE}=${nonce}`, `Path=${path}`, 'HttpOnly', 'SameSite=Strict', ...(secure ? ['Secure'] : [])]
     return { nonce, setCookie: attributes.join('; ') }

@@ -47,10 +47,13 @@ export class EnrollmentCodeGuard {
     return until !== undefined && until > this.clock()
   }
 
-  /** Checks a typed code; the right one remembers the browser, the 5th wrong one rotates the code. */
-  attempt(nonce: string, given: string): CodeOutcome {
+  /**
+   * Checks a typed code; the right one remembers the browser by `rememberAs` (the page's fresh nonce, never the
+   * one the request came with), the 5th wrong one rotates the code.
+   */
+  attempt(rememberAs: string, given: string): CodeOutcome {
     if (this.code !== null && this.operations.enrollmentCodeMatches(this.code, given.trim().toUpperCase().replace(/[\s-]/g, ''))) {
-      this.sessions.set(nonce, this.clock() + CODE_SESSION_MS)
+      this.sessions.set(rememberAs, this.clock() + CODE_SESSION_MS)
       return 'accepted'
     }
     this.wrongAttempts++

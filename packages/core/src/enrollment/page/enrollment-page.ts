@@ -139,9 +139,16 @@ export function createEnrollmentPage(options: EnrollmentPageOptions): Enrollment
     return { header: arrived[0]?.header ?? null, assertion: arrived[0]?.assertion ?? null }
   }
 
-  async function propose(request: EnrollmentPageRequest): Promise<{ settings: Record<string, SettingValue>; problem: string | null }> {
+  /**
+   * The proposal for the page. OpenID discovery fetches from the assertion's issuer, and the assertion is not
+   * verified yet (anyone who reaches the page can send one): so discovery runs only for a browser that gave the
+   * enrollment code, never for an anonymous visitor, who could otherwise make the application request any https
+   * (or loopback http) URL and read the cause of failure on the page (a scan of the internal network).
+   */
+  async function propose(request: EnrollmentPageRequest, nonce: string): Promise<{ settings: Record<string, SettingValue>; problem: string | null; discoveryWithheld: boolean }> {
     const { header, assertion } = challenge(request, {})
-    if (!assertion) return { settings: header ? { TRUSTED_PROXY_ASSERTION_HEADER: header } : {}, problem: null }
+    if (!assertion) return { settings: header ? { TRUSTED_PROXY_ASSERTION_HEADER: header } : {}, problem: null, discoveryWithheld: false }
+    const discovery = (options.discovery ?? true) && codes.remembered(nonce)
     try {
       const proposal = await operations.proposeSettings({
         assertion,
@@ -149,13 +156,31 @@ export function createEnrollmentPage(options: EnrollmentPageOptions): Enrollment
         ...(header ? { assertionHeader: header } : {}),
         ...(dependencies.fetch ? { fetch: dependencies.fetch } : {}),
         ...(options.preset ? { preset: options.preset } : {}),
-        discovery: options.discovery ?? true,
+        discovery,
       })
       const settings: Record<string, SettingValue> = { ...proposal.settings }
       if (header && settings['TRUSTED_PROXY_ASSERTION_HEADER'] === undefined && settings['TRUSTED_PROXY_PRESET'] === undefined) settings['TRUSTED_PROXY_ASSERTION_HEADER'] = header
-      return { settings, problem: null }
+      return { settings, problem: null, discoveryWithheld: (options.discovery ?? true) && !discovery && !hasKeySource(settings) }
     } catch (error) {
-      return { settings: header ? { TRUSTED_PROXY_ASSERTION_HEADER: header } : {}, problem: isTrustedProxyAuthError(error) ? (error.detail ?? error.message) : 'the settings could not be proposed' }
+      return { settings: header ? { TRUSTED_PROXY_ASSERTION_HEADER: header } : {}, problem: isTrustedProxyAuthError(error) ? (error.detail ?? error.message) : 'the settings could not be proposed', discoveryWithheld: false }
+    }
+  }
+
+  /**
+   * A proposal without a key source gets the key-set URL by OpenID discovery from its issuer (the one in the
+   * form, chosen by a browser that gave the code); when discovery fails the proposal stays as it is and the
+   * checks report what is missing.
+   */
+  async function withDiscoveredKeys(proposal: EnrollmentProposal, assertion: string): Promise<EnrollmentProposal> {
+    const issuer = proposal.settings['TRUSTED_PROXY_ISSUER']
+    const single = Array.isArray(issuer) ? (issuer.length === 1 ? issuer[0] : undefined) : issuer
+    if (!(options.discovery ?? true) || hasKeySource(proposal.settings) || typeof single !== 'string' || single === '') return proposal
+    try {
+      const discovered = await operations.proposeSettings({ assertion, env: { TRUSTED_PROXY_ISSUER: single }, fromAssertion: false, discovery: true, ...(dependencies.fetch ? { fetch: dependencies.fetch } : {}) })
+      const url = discovered.settings['TRUSTED_PROXY_JWKS_URL']
+      return url === undefined ? proposal : { settings: { ...proposal.settings, TRUSTED_PROXY_JWKS_URL: url } }
+    } catch {
+      return proposal
     }
   }
 
@@ -175,9 +200,12 @@ export function createEnrollmentPage(options: EnrollmentPageOptions): Enrollment
     let settings = state.settings
     let message = state.message
     if (!settings) {
-      const proposed = await propose(request)
+      const proposed = await propose(request, session.nonce)
       settings = proposed.settings
       if (proposed.problem && !message) message = { kind: 'notice', title: 'No complete proposal', text: `The settings could not be proposed from this assertion (${proposed.problem}); fill them in below.` }
+      if (proposed.discoveryWithheld && !message) {
+        message = { kind: 'notice', title: 'Key set URL', text: 'Enter the enrollment code and run the checks: the key set URL is then found by OpenID discovery from the issuer (or fill it in).' }
+      }
     }
     const body = renderNotEnrolled({
       mountPath,
@@ -228,24 +256,39 @@ export function createEnrollmentPage(options: EnrollmentPageOptions): Enrollment
     return respond(status, body, session.setCookie)
   }
 
-  async function codeAccepted(request: EnrollmentPageRequest, nonce: string): Promise<PageMessage | null> {
-    if (codes.remembered(nonce)) return null
-    const outcome = codes.attempt(nonce, request.form?.['code'] ?? '')
-    if (outcome === 'accepted') return null
-    if (outcome === 'rotated') {
-      return { kind: 'error', title: 'Wrong enrollment code', text: `${WRONG_ATTEMPTS_BEFORE_ROTATION} wrong codes were entered, so that code is void: a new code has been written to the application log.` }
-    }
-    return { kind: 'error', title: 'Wrong enrollment code', text: `The enrollment code does not match the one in the application log (${codes.attemptsLeft} attempt${codes.attemptsLeft === 1 ? '' : 's'} left before it is replaced).` }
+  /** Whether the request's Set-Cookie should be Secure: configured, or `auto` (not on a loopback host). */
+  function secureCookie(request: EnrollmentPageRequest): boolean {
+    const host = headerValues(request.headers, 'host')[0] ?? ''
+    return options.secureCookie === undefined || options.secureCookie === 'auto' ? !LOOPBACK_HOST.test(host) : options.secureCookie
   }
 
-  async function notEnrolledAction(action: string, request: EnrollmentPageRequest, session: { nonce: string; setCookie: string | null }): Promise<EnrollmentPageResponse> {
+  /**
+   * The code check of an action while not enrolled: a remembered browser passes; a right code passes and the
+   * browser gets a new nonce (returned as `session`), for which the code is remembered, so that a nonce planted
+   * in the administrator's browser never becomes one that acts without the code.
+   */
+  async function codeAccepted(request: EnrollmentPageRequest, session: { nonce: string; setCookie: string | null }): Promise<{ wrong: PageMessage } | { session: { nonce: string; setCookie: string | null } }> {
+    if (codes.remembered(session.nonce)) return { session }
+    const fresh = csrf.freshSession(secureCookie(request), mountPath)
+    const outcome = codes.attempt(fresh.nonce, request.form?.['code'] ?? '')
+    if (outcome === 'accepted') return { session: fresh }
+    if (outcome === 'rotated') {
+      return { wrong: { kind: 'error', title: 'Wrong enrollment code', text: `${WRONG_ATTEMPTS_BEFORE_ROTATION} wrong codes were entered, so that code is void: a new code has been written to the application log.` } }
+    }
+    return { wrong: { kind: 'error', title: 'Wrong enrollment code', text: `The enrollment code does not match the one in the application log (${codes.attemptsLeft} attempt${codes.attemptsLeft === 1 ? '' : 's'} left before it is replaced).` } }
+  }
+
+  async function notEnrolledAction(action: string, request: EnrollmentPageRequest, requestSession: { nonce: string; setCookie: string | null }): Promise<EnrollmentPageResponse> {
+    let session = requestSession
     if (action !== 'check' && action !== 'trust') {
       return respond(409, renderMessage(mountPath, { kind: 'error', title: 'Not enrolled', text: 'There is no enrollment to revoke.' }, true), session.setCookie)
     }
-    const proposal: EnrollmentProposal = proposalFromForm(request.form ?? {})
-    const wrongCode = await codeAccepted(request, session.nonce)
-    if (wrongCode) return notEnrolledPage(request, session, { status: 403, message: wrongCode, settings: proposal.settings })
+    let proposal: EnrollmentProposal = proposalFromForm(request.form ?? {})
+    const code = await codeAccepted(request, session)
+    if ('wrong' in code) return notEnrolledPage(request, session, { status: 403, message: code.wrong, settings: proposal.settings })
+    session = code.session
     const { header, assertion } = challenge(request, proposal.settings)
+    if (assertion) proposal = await withDiscoveredKeys(proposal, assertion)
     if (!assertion) {
       const text = `No signed assertion arrived${header ? ` in header ${header}` : ''} with this request. Open this page through the identity-aware proxy.`
       return notEnrolledPage(request, session, { status: 400, message: { kind: 'error', title: 'No assertion to check', text }, settings: proposal.settings })
@@ -299,9 +342,7 @@ export function createEnrollmentPage(options: EnrollmentPageOptions): Enrollment
       const type = sub.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8'
       return { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': type }, body: sub.endsWith('.js') ? PAGE_SCRIPT : PAGE_STYLE }
     }
-    const host = headerValues(request.headers, 'host')[0] ?? ''
-    const secure = options.secureCookie === undefined || options.secureCookie === 'auto' ? !LOOPBACK_HOST.test(host) : options.secureCookie
-    const session = csrf.session(request.headers, secure, mountPath)
+    const session = csrf.session(request.headers, secureCookie(request), mountPath)
     const action = sub === '' || sub === '/' ? '' : sub.slice(1)
     if (action === '') {
       if (method !== 'GET' && method !== 'HEAD') return respond(405, '', null, { allow: 'GET, HEAD' })
@@ -338,6 +379,11 @@ export function createEnrollmentPage(options: EnrollmentPageOptions): Enrollment
   }
 
   return { mountPath, verifier, handles, handle, close: () => verifier.close() }
+}
+
+/** Whether settings name where the keys come from (a key URL, file or inline set, several issuers, or a preset). */
+function hasKeySource(settings: Readonly<Record<string, SettingValue>>): boolean {
+  return ['TRUSTED_PROXY_JWKS_URL', 'TRUSTED_PROXY_JWKS_FILE', 'TRUSTED_PROXY_JWKS', 'TRUSTED_PROXY_ISSUERS', 'TRUSTED_PROXY_PRESET'].some((name) => settings[name] !== undefined)
 }
 
 function invalidConfig(variable: string, message: string): TrustedProxyAuthError {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +14,7 @@ from trusted_proxy_auth._key_fetch import FetchFailure, KeyRequest, fetch_key_do
 from trusted_proxy_auth._key_set import fits_algorithm, has_private_material, unusable_reason
 from trusted_proxy_auth._key_sources.key_source import DiscoverySource, InlineJwksSource, JwksFileSource, JwksSource
 from trusted_proxy_auth._key_sources.openid_discovery import MAX_DISCOVERY_DOCUMENT_BYTES
+from trusted_proxy_auth._local_file import LocalFileError, read_local_file
 from trusted_proxy_auth._url_rules import key_url_problem
 from trusted_proxy_auth.config import TrustedProxyAuthConfig
 
@@ -84,12 +84,9 @@ def _key_set_findings(url: str, document: Any, config: TrustedProxyAuthConfig) -
 def _key_file_findings(path: str, config: TrustedProxyAuthConfig) -> list[Finding]:
     """A local key set file read once, judged like a fetched one (a missing or unreadable file is unreachable)."""
     try:
-        if os.stat(path).st_size > MAX_KEY_SET_BYTES:
-            return [finding("keys_unreachable", f"{path}: larger than {MAX_KEY_SET_BYTES} bytes")]
-        with open(path, "rb") as handle:
-            body = handle.read()
-    except OSError:
-        return [finding("keys_unreachable", f"{path}: cannot be read")]
+        body = read_local_file(path, MAX_KEY_SET_BYTES)
+    except LocalFileError as error:
+        return [finding("keys_unreachable", f"{path}: {'cannot be read' if error.missing else error.reason}")]
     try:
         document: Any = json.loads(body.decode("utf-8-sig", errors="replace"))
     except ValueError:

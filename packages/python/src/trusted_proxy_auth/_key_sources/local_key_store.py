@@ -13,6 +13,7 @@ from trusted_proxy_auth._key_fetch import FetchFailure
 from trusted_proxy_auth._key_set import KeyMember, unusable_reason
 from trusted_proxy_auth._key_set_document import MAX_KEY_SET_BYTES, parse_key_set_document
 from trusted_proxy_auth._key_store import KeyState, KeyStatus
+from trusted_proxy_auth._local_file import LocalFileError, read_local_file
 from trusted_proxy_auth.errors import TrustedProxyAuthError
 
 #: A changed key file is noticed within this time (seconds): its identity (device, inode, size, mtime) is
@@ -141,12 +142,10 @@ class LocalKeyStore:
             if info.st_size > MAX_KEY_SET_BYTES:
                 raise FetchFailure(f"larger than {MAX_KEY_SET_BYTES} bytes")
             try:
-                with open(path, "rb") as handle:
-                    body = handle.read(MAX_KEY_SET_BYTES + 1)
-            except OSError:
-                raise FetchFailure("cannot be read") from None
-            if len(body) > MAX_KEY_SET_BYTES:
-                raise FetchFailure(f"larger than {MAX_KEY_SET_BYTES} bytes")
+                # Checked again on the opened file (it may have been swapped for a FIFO or a larger one since).
+                body = read_local_file(path, MAX_KEY_SET_BYTES)
+            except LocalFileError as error:
+                raise FetchFailure(error.reason) from None
             self._read_count += 1
             self._last_read_at = at
             self._install(parse_key_set_document(body))

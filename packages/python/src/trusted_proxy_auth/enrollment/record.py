@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from trusted_proxy_auth._contract import read_contract_file, setting_name
 from trusted_proxy_auth._events import EventListener, emit
+from trusted_proxy_auth._local_file import MAX_LOCAL_FILE_BYTES, LocalFileError, read_local_file
 from trusted_proxy_auth.errors import ConfigProblem, TrustedProxyAuthError
 
 #: A setting value as TRUSTED_PROXY_CONFIG_FILE accepts it.
@@ -112,13 +113,15 @@ def _reject_constant(_name: str) -> Any:
 
 def read_enrollment_record(path: str) -> EnrollmentRecord | None:
     """The record at `path`; None when no file exists there. Raises `invalid_config` (problems on
-    the enrollment file setting) when it cannot be read, is not JSON or fails the schema."""
+    the enrollment file setting) when it cannot be read (not a regular file: a FIFO or device is never waited
+    on), is over 1 MiB, is not JSON or fails the schema."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError):
+        text = read_local_file(path, MAX_LOCAL_FILE_BYTES).decode("utf-8")
+    except LocalFileError as error:
+        if error.missing:
+            return None
+        raise TrustedProxyAuthError("invalid_config", problems=[ConfigProblem(_FILE_SETTING, error.reason)]) from None
+    except UnicodeDecodeError:
         raise TrustedProxyAuthError(
             "invalid_config", problems=[ConfigProblem(_FILE_SETTING, "cannot be read")]
         ) from None

@@ -48,9 +48,11 @@ class EnrollmentCodeGuard:
         until = self._sessions.get(nonce)
         return until is not None and until > self._clock()
 
-    def attempt(self, nonce: str, given: str) -> CodeOutcome:
+    def attempt(self, remember_as: str, given: str) -> CodeOutcome:
+        """Checks a typed code; the right one remembers the browser by `remember_as` (the page's fresh nonce,
+        never the one the request came with), the 5th wrong one rotates the code."""
         if self._code is not None and enrollment_code_matches(self._code, given):
-            self._sessions[nonce] = self._clock() + CODE_SESSION_SECONDS
+            self._sessions[remember_as] = self._clock() + CODE_SESSION_SECONDS
             return "accepted"
         self._wrong_attempts += 1
         if self._wrong_attempts >= WRONG_ATTEMPTS_BEFORE_ROTATION:

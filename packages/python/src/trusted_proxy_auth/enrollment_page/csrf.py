@@ -51,6 +51,13 @@ class CsrfProtection:
         existing = cookie_value(headers, CSRF_COOKIE)
         if existing is not None and _NONCE.fullmatch(existing):
             return CsrfSession(existing, None)
+        return self.fresh_session(secure, path)
+
+    def fresh_session(self, secure: bool, path: str) -> CsrfSession:
+        """A new nonce and the Set-Cookie header that stores it, whatever the request carried: given when the
+        enrollment code is accepted, so that a nonce planted in the administrator's browser beforehand (a cookie
+        set from a sibling domain, say) is not the one the code is remembered for (session fixation, OWASP
+        Session Management Cheat Sheet)."""
         nonce = _base64url(secrets.token_bytes(32))
         attributes = [f"{CSRF_COOKIE}={nonce}", f"Path={path}", "HttpOnly", "SameSite=Strict"]
         if secure:

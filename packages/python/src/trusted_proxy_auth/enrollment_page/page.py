@@ -186,33 +186,74 @@ class EnrollmentPage:
             return configured, None if match is None else match.assertion
         return (arrived[0].header, arrived[0].assertion) if arrived else (None, None)
 
-    async def _propose(self, request: PageRequest) -> tuple[dict[str, SettingValue], str | None]:
+    async def _propose(self, request: PageRequest, nonce: str) -> tuple[dict[str, SettingValue], str | None, bool]:
+        """The page's proposal, the problem text when there is none, and whether discovery was withheld.
+
+        OpenID discovery fetches from the assertion's issuer, and the assertion is not verified yet (anyone who
+        reaches the page can send one): so it runs only for a browser that gave the enrollment code, never for an
+        anonymous visitor, who could otherwise make the application request any https (or loopback http) URL and
+        read the cause of failure on the page (a scan of the internal network)."""
         header, assertion = self._challenge(request, {})
         header_only: dict[str, SettingValue] = {setting_name("assertionHeader"): header} if header else {}
         if not assertion:
-            return header_only, None
+            return header_only, None, False
+        discovery = self._settings.discovery and self._codes.remembered(nonce)
         try:
             proposal = await apropose_settings(
                 assertion,
                 preset=self._settings.preset,
-                discovery=self._settings.discovery,
+                discovery=discovery,
                 env=self._env,
                 assertion_header=header,
                 transport=self._async_transport,
             )
         except TrustedProxyAuthError as error:
-            return header_only, error.detail or error.message
-        return dict(proposal.settings), None
+            return header_only, error.detail or error.message, False
+        settings = dict(proposal.settings)
+        return settings, None, self._settings.discovery and not discovery and not _has_key_source(settings)
+
+    async def _with_discovered_keys(self, proposal: EnrollmentProposal, assertion: str) -> EnrollmentProposal:
+        """A proposal without a key source gets the key set URL by OpenID discovery from its issuer (the one in
+        the form, chosen by a browser that gave the code); when discovery fails the proposal stays as it is and
+        the checks report what is missing."""
+        issuer = proposal.settings.get("TRUSTED_PROXY_ISSUER")
+        single = (issuer[0] if len(issuer) == 1 else None) if isinstance(issuer, list) else issuer
+        if (
+            not self._settings.discovery
+            or _has_key_source(proposal.settings)
+            or not isinstance(single, str)
+            or not single
+        ):
+            return proposal
+        try:
+            discovered = await apropose_settings(
+                assertion,
+                discovery=True,
+                env={"TRUSTED_PROXY_ISSUER": single},
+                from_assertion=False,
+                transport=self._async_transport,
+            )
+        except TrustedProxyAuthError:
+            return proposal
+        url = discovered.settings.get("TRUSTED_PROXY_JWKS_URL")
+        return proposal if url is None else EnrollmentProposal({**proposal.settings, "TRUSTED_PROXY_JWKS_URL": url})
 
     async def _not_enrolled_page(self, request: PageRequest, session: CsrfSession, state: _State) -> PageResponse:
         settings, message = state.settings, state.message
         if settings is None:
-            settings, problem = await self._propose(request)
+            settings, problem, discovery_withheld = await self._propose(request, session.nonce)
             if problem and message is None:
                 message = PageMessage(
                     "notice",
                     "No complete proposal",
                     f"The settings could not be proposed from this assertion ({problem}); fill them in below.",
+                )
+            if discovery_withheld and message is None:
+                message = PageMessage(
+                    "notice",
+                    "Key set URL",
+                    "Enter the enrollment code and run the checks: the key set URL is then found by OpenID discovery "
+                    "from the issuer (or fill it in).",
                 )
         view = NotEnrolledView(
             mount_path=self.mount_path,
@@ -281,12 +322,22 @@ class EnrollmentPage:
         )
         return self._respond(status, render_status(view), session.set_cookie)
 
-    def _wrong_code(self, request: PageRequest, nonce: str) -> PageMessage | None:
-        if self._codes.remembered(nonce):
-            return None
-        outcome = self._codes.attempt(nonce, (request.form or {}).get("code", ""))
+    def _secure_cookie(self, request: PageRequest) -> bool:
+        """The Set-Cookie's Secure attribute: configured, or `auto` (not on a loopback host)."""
+        host = next(iter(header_values(request.headers, "host")), "")
+        configured = self._settings.secure_cookie
+        return not _LOOPBACK_HOST.match(host) if configured == "auto" else bool(configured)
+
+    def _code_check(self, request: PageRequest, session: CsrfSession) -> PageMessage | CsrfSession:
+        """A remembered browser passes with its session; a right code passes with a new session (nonce and
+        Set-Cookie) for which the code is remembered, so that a nonce planted in the administrator's browser
+        never becomes one that acts without the code; a wrong one is the message to show."""
+        if self._codes.remembered(session.nonce):
+            return session
+        fresh = self._csrf.fresh_session(self._secure_cookie(request), self.mount_path)
+        outcome = self._codes.attempt(fresh.nonce, (request.form or {}).get("code", ""))
         if outcome == "accepted":
-            return None
+            return fresh
         if outcome == "rotated":
             return PageMessage(
                 "error",
@@ -307,10 +358,13 @@ class EnrollmentPage:
             message = PageMessage("error", "Not enrolled", "There is no enrollment to revoke.")
             return self._message(409, message, True, session.set_cookie)
         proposal = proposal_from_form(request.form or {})
-        wrong = self._wrong_code(request, session.nonce)
-        if wrong is not None:
-            return await self._not_enrolled_page(request, session, _State(403, wrong, proposal.settings))
+        checked = self._code_check(request, session)
+        if isinstance(checked, PageMessage):
+            return await self._not_enrolled_page(request, session, _State(403, checked, proposal.settings))
+        session = checked
         header, assertion = self._challenge(request, proposal.settings)
+        if assertion:
+            proposal = await self._with_discovered_keys(proposal, assertion)
         if not assertion:
             where = f" in header {header}" if header else ""
             text = (
@@ -411,10 +465,7 @@ class EnrollmentPage:
             return PageResponse(
                 200, {**SECURITY_HEADERS, "content-type": content_type}, PAGE_SCRIPT if script else PAGE_STYLE
             )
-        host = next(iter(header_values(request.headers, "host")), "")
-        configured = self._settings.secure_cookie
-        secure = not _LOOPBACK_HOST.match(host) if configured == "auto" else bool(configured)
-        session = self._csrf.session(request.headers, secure, self.mount_path)
+        session = self._csrf.session(request.headers, self._secure_cookie(request), self.mount_path)
         action = "" if sub in ("", "/") else sub[1:]
         if action == "":
             if method not in ("GET", "HEAD"):
@@ -456,3 +507,9 @@ class EnrollmentPage:
         if action == "":
             return self._status_page(session, identity.subject, 200)
         return await self._enrolled_action(action, request, session, identity)
+
+
+def _has_key_source(settings: Mapping[str, Any]) -> bool:
+    """Whether settings name where the keys come from (a key URL, file or inline set, several issuers, a preset)."""
+    names = ("TRUSTED_PROXY_JWKS_URL", "TRUSTED_PROXY_JWKS_FILE", "TRUSTED_PROXY_JWKS", "TRUSTED_PROXY_ISSUERS")
+    return any(settings.get(name) is not None for name in (*names, "TRUSTED_PROXY_PRESET"))
