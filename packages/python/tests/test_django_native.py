@@ -279,8 +279,9 @@ def test_several_issuers_refuse_usernames_from_the_subject_alone(
     with configured(several), pytest.raises(TrustedProxyAuthError) as refused:
         Client().get("/profile", headers=proxy_headers(issuer.make_assertion(sub="ada", iss=OTHER_TENANT)))
     assert refused.value.code == "invalid_config"
-    assert [problem.variable for problem in refused.value.problems] == ["TRUSTED_PROXY_ISSUER"]
-    assert "username_for" in refused.value.problems[0].message
+    problems = refused.value.problems or ()
+    assert [problem.variable for problem in problems] == ["TRUSTED_PROXY_ISSUER"]
+    assert "username_for" in problems[0].message
     backend = f"{__name__}.IssuerScopedBackend"
     with configured(several), override_settings(AUTHENTICATION_BACKENDS=[backend]):
         client = Client()
