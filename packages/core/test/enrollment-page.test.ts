@@ -5,6 +5,7 @@ import { createTestIssuer, type TestIssuer } from '@mieweb/trusted-proxy-auth-te
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createEnrollmentPage, toProblemDetails, type EnrollmentPage, type EnrollmentPageRequest, type EnrollmentPageResponse, type Logger } from '../src/index.js'
 import type { EnrollmentOperations, EnrollmentRecord, EnrollmentReport } from '../src/enrollment/page/enrollment-operations.js'
+import { EnrollmentCodeGuard, WRONG_ATTEMPTS_BEFORE_ROTATION, WRONG_ATTEMPTS_PER_SESSION } from '../src/enrollment/page/enrollment-code-guard.js'
 
 /**
  * The page's own rules (CSRF, one-time code, headers, escaping, the switch to enforcing and back) with the
@@ -196,22 +197,61 @@ describe('enrollment page, not enrolled', () => {
     expect(existsSync(file)).toBe(false)
   })
 
-  it('counts wrong codes and logs a new code after the fifth', async () => {
+  it('locks a browser session after its wrong codes while another session with the right code still enrolls', async () => {
     const visitor = browser()
     const token = visitor.token(await visitor.request('GET', MOUNT))
-    for (let attempt = 1; attempt <= 4; attempt++) {
+    for (let attempt = 1; attempt < WRONG_ATTEMPTS_PER_SESSION; attempt++) {
       const wrong = await visitor.request('POST', `${MOUNT}/check`, { form: { csrf: token, code: 'WRONGWRONG22', ...settingsForm() } })
       expect(wrong.status).toBe(403)
-      expect(wrong.body).toContain(`${5 - attempt} attempt`)
+      expect(wrong.body).toContain(`${WRONG_ATTEMPTS_PER_SESSION - attempt} attempt`)
     }
-    const fifth = await visitor.request('POST', `${MOUNT}/check`, { form: { csrf: token, code: 'WRONGWRONG22', ...settingsForm() } })
-    expect(fifth.body).toContain('a new code has been written to the application log')
-    expect(loggedCodes()).toEqual(['ABCDEFGHJK21', 'ABCDEFGHJK22'])
-    const oldCode = await visitor.request('POST', `${MOUNT}/check`, { form: { csrf: token, code: 'ABCDEFGHJK21', ...settingsForm() } })
-    expect(oldCode.status).toBe(403)
-    const newCode = await visitor.request('POST', `${MOUNT}/check`, { form: { csrf: token, code: 'abcdefghjk22', ...settingsForm() } })
-    expect(newCode.status).toBe(200)
+    const last = await visitor.request('POST', `${MOUNT}/check`, { form: { csrf: token, code: 'WRONGWRONG22', ...settingsForm() } })
+    expect(last.status).toBe(403)
+    expect(last.body).toContain('reload the enrollment page to start over')
+    // Locked: even the right code is refused in this session, and the logged code stays the same.
+    const locked = await visitor.request('POST', `${MOUNT}/check`, { form: { csrf: token, code: 'ABCDEFGHJK21', ...settingsForm() } })
+    expect(locked.status).toBe(403)
+    expect(locked.body).toContain('reload the enrollment page to start over')
+    expect(checkCalls).toBe(0)
+    expect(loggedCodes()).toEqual(['ABCDEFGHJK21'])
+    // Another browser with the logged code enrolls.
+    const admin = browser()
+    const adminToken = admin.token(await admin.request('GET', MOUNT))
+    const trusted = await admin.request('POST', `${MOUNT}/trust`, { form: { csrf: adminToken, code: 'ABCDEFGHJK21', ...settingsForm() } })
+    expect(trusted.status).toBe(200)
+    expect(existsSync(file)).toBe(true)
+  })
+
+  it('gives a locked browser a new session when it loads the page again', async () => {
+    const visitor = browser()
+    const token = visitor.token(await visitor.request('GET', MOUNT))
+    for (let attempt = 0; attempt < WRONG_ATTEMPTS_PER_SESSION; attempt++) {
+      await visitor.request('POST', `${MOUNT}/check`, { form: { csrf: token, code: 'WRONGWRONG22', ...settingsForm() } })
+    }
+    const lockedCookie = visitor.cookie
+    const reloaded = await visitor.request('GET', MOUNT)
+    expect(visitor.cookie).not.toBe(lockedCookie)
+    const accepted = await visitor.request('POST', `${MOUNT}/check`, { form: { csrf: visitor.token(reloaded), code: 'abcdefghjk21', ...settingsForm() } })
+    expect(accepted.status).toBe(200)
     expect(checkCalls).toBe(1)
+  })
+
+  it('keeps the logged code through a flood of wrong codes from many sessions', async () => {
+    const sessions = 20
+    for (let index = 0; index < sessions; index++) {
+      const attacker = browser()
+      const token = attacker.token(await attacker.request('GET', MOUNT, { claims: { sub: 'mallory' } }))
+      for (let attempt = 0; attempt <= WRONG_ATTEMPTS_PER_SESSION; attempt++) {
+        const wrong = await attacker.request('POST', `${MOUNT}/check`, { form: { csrf: token, code: 'WRONGWRONG22', ...settingsForm() }, claims: { sub: 'mallory' } })
+        expect(wrong.status).toBe(403)
+      }
+    }
+    expect(sessions * WRONG_ATTEMPTS_PER_SESSION).toBeLessThan(WRONG_ATTEMPTS_BEFORE_ROTATION)
+    expect(loggedCodes()).toEqual(['ABCDEFGHJK21'])
+    expect(lines).toHaveLength(1)
+    const admin = browser()
+    const accepted = await admin.request('POST', `${MOUNT}/check`, { form: { csrf: admin.token(await admin.request('GET', MOUNT)), code: 'ABCDEFGHJK21', ...settingsForm() } })
+    expect(accepted.status).toBe(200)
   })
 
   it('gives the browser a new nonce when the code is accepted, so a nonce planted beforehand never acts without the code', async () => {
@@ -296,5 +336,35 @@ describe('enrollment page, trusting and revoking', () => {
     expect(status.status).toBe(200)
     expect(status.body).toContain('via the command line')
     expect((await protectedAnswer()).status).toBe(200)
+  })
+})
+
+describe('enrollment code guard rotation', () => {
+  it('rotates only after the global number of wrong codes, logging exactly one new code', () => {
+    // The page of beforeEach logged a code already; this guard logs its own.
+    lines = []
+    codeCounter = 20
+    const guard = new EnrollmentCodeGuard(operations(), logger, MOUNT, () => 0)
+    guard.rotate('no enrollment record yet')
+    let session = 0
+    let wrongInSession = 0
+    for (let attempt = 1; attempt < WRONG_ATTEMPTS_BEFORE_ROTATION; attempt++) {
+      if (wrongInSession === WRONG_ATTEMPTS_PER_SESSION) {
+        session++
+        wrongInSession = 0
+      }
+      wrongInSession++
+      expect(guard.attempt(`session-${session}`, 'fresh', 'WRONGWRONG22')).toBe(wrongInSession === WRONG_ATTEMPTS_PER_SESSION ? 'locked' : 'wrong')
+    }
+    // Attempts of a locked session are refused without counting.
+    expect(guard.attempt('session-0', 'fresh', 'WRONGWRONG22')).toBe('locked')
+    expect(loggedCodes()).toEqual(['ABCDEFGHJK21'])
+    expect(guard.attempt('last', 'fresh', 'WRONGWRONG22')).toBe('rotated')
+    expect(loggedCodes()).toEqual(['ABCDEFGHJK21', 'ABCDEFGHJK22'])
+    expect(lines).toHaveLength(2)
+    expect(guard.attempt('admin', 'old', 'ABCDEFGHJK21')).toBe('wrong')
+    expect(guard.attempt('admin', 'new', 'ABCDEFGHJK22')).toBe('accepted')
+    expect(guard.remembered('new')).toBe(true)
+    expect(lines).toHaveLength(2)
   })
 })

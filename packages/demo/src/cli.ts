@@ -64,7 +64,7 @@ async function enroll(): Promise<number> {
   line(`   enrollment code: ${bold(stack.currentCode() ?? '(see the app log above)')}`)
   line(dim('   Until you press "Trust this proxy", the app answers 503 not_enrolled:'))
   line(`   ${cyan(`${stack.proxy.url}/api/me`)}`)
-  line(dim('   After 5 wrong codes, or after a revoke, the app logs a new code above. Ctrl+C stops.'))
+  line(dim('   After 5 wrong codes reload the page to try again; after a revoke the app logs a new code above. Ctrl+C stops.'))
   await untilInterrupted()
   await stack.close()
   return 0

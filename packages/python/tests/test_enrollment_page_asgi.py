@@ -27,6 +27,11 @@ from starlette.testclient import TestClient
 from trusted_proxy_auth import TrustedProxyAuthError
 from trusted_proxy_auth.enrollment import EnrollmentRecord, read_enrollment_record, write_enrollment_record
 from trusted_proxy_auth.enrollment_page import DEFAULT_ENROLLMENT_PATH, TrustedProxyEnrollmentMiddleware
+from trusted_proxy_auth.enrollment_page.code_guard import (
+    WRONG_ATTEMPTS_BEFORE_ROTATION,
+    WRONG_ATTEMPTS_PER_SESSION,
+    EnrollmentCodeGuard,
+)
 from trusted_proxy_auth.enrollment_page.csrf import CSRF_COOKIE
 
 KEY = make_key("ES256", "key-1")
@@ -140,16 +145,97 @@ def test_actions_need_the_csrf_token_and_the_code(
     assert not os.path.exists(record_path)
 
 
-def test_five_wrong_codes_replace_the_code(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
-    token = _token()
-    csrf = _open_page(client, token)
-    for _ in range(5):
+def _post_wrong_codes(client: TestClient, token: str, csrf: str, count: int) -> httpx.Response:
+    response: httpx.Response | None = None
+    for _ in range(count):
         response = client.post(f"{PAGE}/check", data=_form(csrf, "WRONGCODE234"), headers={HEADER: token})
         assert response.status_code == 403
-    assert "code is void" in response.text
-    codes = _codes(caplog)
+    assert response is not None
+    return response
+
+
+def test_a_session_is_locked_after_its_wrong_codes_while_another_session_still_enrolls(
+    client: TestClient, caplog: pytest.LogCaptureFixture, record_path: str
+) -> None:
+    token = _token()
+    csrf = _open_page(client, token)
+    for attempt in range(1, WRONG_ATTEMPTS_PER_SESSION):
+        response = client.post(f"{PAGE}/check", data=_form(csrf, "WRONGCODE234"), headers={HEADER: token})
+        assert response.status_code == 403
+        assert f"{WRONG_ATTEMPTS_PER_SESSION - attempt} attempt" in response.text
+    last = _post_wrong_codes(client, token, csrf, 1)
+    assert "reload the enrollment page to start over" in last.text
+    # Locked: even the right code is refused in this session, and the logged code stays the same.
+    code = _codes(caplog)[0]
+    locked = client.post(f"{PAGE}/check", data=_form(csrf, code), headers={HEADER: token})
+    assert locked.status_code == 403
+    assert "reload the enrollment page to start over" in locked.text
+    assert _codes(caplog) == [code]
+    # Another browser (no cookie yet) with the logged code enrolls.
+    locked_cookie = client.cookies.get(CSRF_COOKIE)
+    client.cookies.clear()
+    other = _open_page(client, token)
+    assert client.cookies.get(CSRF_COOKIE) != locked_cookie
+    trusted = client.post(f"{PAGE}/trust", data=_form(other, code), headers={HEADER: token})
+    assert trusted.status_code == 200, trusted.text
+    assert os.path.exists(record_path)
+
+
+def test_a_locked_browser_gets_a_new_session_when_it_loads_the_page_again(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = _token()
+    _post_wrong_codes(client, token, _open_page(client, token), WRONG_ATTEMPTS_PER_SESSION)
+    locked_cookie = client.cookies.get(CSRF_COOKIE)
+    csrf = _open_page(client, token)
+    assert client.cookies.get(CSRF_COOKIE) != locked_cookie
+    accepted = client.post(f"{PAGE}/check", data=_form(csrf, _codes(caplog)[0].lower()), headers={HEADER: token})
+    assert accepted.status_code == 200, accepted.text
+
+
+def test_a_flood_of_wrong_codes_from_many_sessions_keeps_the_logged_code(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = _token(sub="mallory")
+    sessions = 10
+    for _ in range(sessions):
+        client.cookies.clear()
+        _post_wrong_codes(client, token, _open_page(client, token), WRONG_ATTEMPTS_PER_SESSION + 1)
+    assert sessions * WRONG_ATTEMPTS_PER_SESSION < WRONG_ATTEMPTS_BEFORE_ROTATION
+    assert len(_codes(caplog)) == 1
+    client.cookies.clear()
+    csrf = _open_page(client, _token())
+    accepted = client.post(f"{PAGE}/check", data=_form(csrf, _codes(caplog)[0]), headers={HEADER: _token()})
+    assert accepted.status_code == 200, accepted.text
+
+
+def test_the_code_rotates_only_after_the_global_number_of_wrong_codes_logging_one_new_code(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    logger = logging.getLogger("trusted_proxy_auth.enrollment.test_guard")
+    caplog.set_level(logging.WARNING, logger=logger.name)
+    guard = EnrollmentCodeGuard(logger, PAGE, lambda: 0.0)
+    guard.rotate("no enrollment record yet")
+    session = wrong_in_session = 0
+    for _ in range(1, WRONG_ATTEMPTS_BEFORE_ROTATION):
+        if wrong_in_session == WRONG_ATTEMPTS_PER_SESSION:
+            session += 1
+            wrong_in_session = 0
+        wrong_in_session += 1
+        expected = "locked" if wrong_in_session == WRONG_ATTEMPTS_PER_SESSION else "wrong"
+        assert guard.attempt(f"session-{session}", "fresh", "WRONGCODE234") == expected
+    # Attempts of a locked session are refused without counting.
+    assert guard.attempt("session-0", "fresh", "WRONGCODE234") == "locked"
+    first = [m.group(1) for r in caplog.records if (m := _CODE.search(r.getMessage()))]
+    assert len(first) == 1
+    assert guard.attempt("last", "fresh", "WRONGCODE234") == "rotated"
+    codes = [m.group(1) for r in caplog.records if (m := _CODE.search(r.getMessage()))]
     assert len(codes) == 2
-    assert codes[0] != codes[1]
+    assert len(caplog.records) == 2
+    assert guard.attempt("admin", "old", codes[0]) == "wrong"
+    assert guard.attempt("admin", "new", codes[1]) == "accepted"
+    assert guard.remembered("new")
+    assert len(caplog.records) == 2
 
 
 def test_a_failing_check_stores_nothing(client: TestClient, caplog: pytest.LogCaptureFixture, record_path: str) -> None:

@@ -1698,7 +1698,9 @@ export const ENROLLMENT_CONTRACT = {
   "enrollmentCode": {
     "alphabet": "ABCDEFGHJKMNPQRSTVWXYZ23456789",
     "length": 12,
-    "description": "A one-time code from a CSPRNG, printed to the application log at start-up (never in a response), compared in constant time, invalidated after a successful enrollment and after 5 wrong attempts (a new code is then logged)."
+    "wrongAttemptsPerSession": 5,
+    "wrongAttemptsBeforeRotation": 1000,
+    "description": "A one-time code from a CSPRNG, printed to the application log at start-up (never in a response), compared in constant time. Wrong attempts are counted per browser session (the page's CSRF cookie nonce): after wrongAttemptsPerSession wrong codes that session may not try again (a new page load starts a new session). The code is invalidated (a new code is then logged, one log line per rotation) after a successful enrollment, after a revoke, and after wrongAttemptsBeforeRotation wrong attempts counted over all sessions: guessing 12 characters of a 30-character alphabet is infeasible, so a flood of wrong codes neither keeps the administrator's logged code from working nor floods the log."
   },
   "checks": [
     {

@@ -7,7 +7,7 @@ import type { VerifierDependencies } from '../../verifier.js'
 import { arrivedAssertions } from './arrived-assertions.js'
 import { CsrfProtection } from './csrf.js'
 import { EnrollmentAwareVerifier } from './enrollment-aware-verifier.js'
-import { EnrollmentCodeGuard, WRONG_ATTEMPTS_BEFORE_ROTATION } from './enrollment-code-guard.js'
+import { EnrollmentCodeGuard, WRONG_ATTEMPTS_BEFORE_ROTATION, WRONG_ATTEMPTS_PER_SESSION } from './enrollment-code-guard.js'
 import type { EnrollmentCheckResult, EnrollmentOperations, EnrollmentProposal, SettingValue } from './enrollment-operations.js'
 import { PAGE_SCRIPT, PAGE_STYLE } from './page-assets.js'
 import { renderMessage, renderNotEnrolled, renderStatus, type PageMessage } from './page-view.js'
@@ -270,12 +270,16 @@ export function createEnrollmentPage(options: EnrollmentPageOptions): Enrollment
   async function codeAccepted(request: EnrollmentPageRequest, session: { nonce: string; setCookie: string | null }): Promise<{ wrong: PageMessage } | { session: { nonce: string; setCookie: string | null } }> {
     if (codes.remembered(session.nonce)) return { session }
     const fresh = csrf.freshSession(secureCookie(request), mountPath)
-    const outcome = codes.attempt(fresh.nonce, request.form?.['code'] ?? '')
+    const outcome = codes.attempt(session.nonce, fresh.nonce, request.form?.['code'] ?? '')
     if (outcome === 'accepted') return { session: fresh }
     if (outcome === 'rotated') {
-      return { wrong: { kind: 'error', title: 'Wrong enrollment code', text: `${WRONG_ATTEMPTS_BEFORE_ROTATION} wrong codes were entered, so that code is void: a new code has been written to the application log.` } }
+      return { wrong: { kind: 'error', title: 'Wrong enrollment code', text: `${WRONG_ATTEMPTS_BEFORE_ROTATION} wrong codes were entered on this page, so that code is void: a new code has been written to the application log.` } }
     }
-    return { wrong: { kind: 'error', title: 'Wrong enrollment code', text: `The enrollment code does not match the one in the application log (${codes.attemptsLeft} attempt${codes.attemptsLeft === 1 ? '' : 's'} left before it is replaced).` } }
+    if (outcome === 'locked') {
+      return { wrong: { kind: 'error', title: 'Wrong enrollment code', text: `${WRONG_ATTEMPTS_PER_SESSION} wrong codes were entered in this browser, so it may not try again: reload the enrollment page to start over, then enter the code from the application log.` } }
+    }
+    const left = codes.attemptsLeft(session.nonce)
+    return { wrong: { kind: 'error', title: 'Wrong enrollment code', text: `The enrollment code does not match the one in the application log (${left} attempt${left === 1 ? '' : 's'} left in this browser).` } }
   }
 
   async function notEnrolledAction(action: string, request: EnrollmentPageRequest, requestSession: { nonce: string; setCookie: string | null }): Promise<EnrollmentPageResponse> {
@@ -371,7 +375,9 @@ export function createEnrollmentPage(options: EnrollmentPageOptions): Enrollment
       }
     }
     if (!verifier.enrolled) {
-      return action === '' ? notEnrolledPage(request, session, { status: 200 }) : notEnrolledAction(action, request, session)
+      // Loading the page again is how a browser locked out by wrong codes starts over (a new session).
+      if (action === '') return notEnrolledPage(request, codes.locked(session.nonce) ? csrf.freshSession(secureCookie(request), mountPath) : session, { status: 200 })
+      return notEnrolledAction(action, request, session)
     }
     const identity = await administrator(request, session.setCookie)
     if (!('subject' in identity)) return identity

@@ -1,6 +1,7 @@
 import type { KeyStatus } from '../../key-store.js'
 import type { ArrivedAssertion } from './arrived-assertions.js'
 import { CSRF_FIELD } from './csrf.js'
+import { WRONG_ATTEMPTS_PER_SESSION } from './enrollment-code-guard.js'
 import type { FailureCount } from './enrollment-aware-verifier.js'
 import type { EnrollmentCheckResult, EnrollmentRecord, SettingValue } from './enrollment-operations.js'
 import type { Html } from './html.js'
@@ -139,7 +140,7 @@ function codeField(codeRemembered: boolean): Html {
   if (codeRemembered) return html`<p class="hint">The enrollment code was accepted in this browser.</p>`
   return html`<label for="code">Enrollment code <span class="hint">Printed to the application’s log at start-up (12 characters).</span></label>
 <input type="text" id="code" name="code" required autocomplete="off" autocapitalize="characters" spellcheck="false" inputmode="text" aria-describedby="code-help">
-<span class="hint" id="code-help">After 5 wrong codes a new code is written to the log.</span>`
+<span class="hint" id="code-help">After ${WRONG_ATTEMPTS_PER_SESSION} wrong codes this browser must reload the page to try again.</span>`
 }
 
 function settingsFields(settings: Readonly<Record<string, SettingValue>>, editable: boolean): Html {

@@ -32,7 +32,7 @@ from trusted_proxy_auth.request_headers import HeadersInput, header_values
 
 from .assets import PAGE_SCRIPT, PAGE_STYLE
 from .aware_verifier import EnrollmentAwareVerifier
-from .code_guard import WRONG_ATTEMPTS_BEFORE_ROTATION, EnrollmentCodeGuard
+from .code_guard import WRONG_ATTEMPTS_BEFORE_ROTATION, WRONG_ATTEMPTS_PER_SESSION, EnrollmentCodeGuard
 from .csrf import CsrfProtection, CsrfSession
 from .settings_form import arrived_assertions, proposal_from_form
 from .view import NotEnrolledView, PageMessage, StatusView, render_message, render_not_enrolled, render_status
@@ -335,22 +335,29 @@ class EnrollmentPage:
         if self._codes.remembered(session.nonce):
             return session
         fresh = self._csrf.fresh_session(self._secure_cookie(request), self.mount_path)
-        outcome = self._codes.attempt(fresh.nonce, (request.form or {}).get("code", ""))
+        outcome = self._codes.attempt(session.nonce, fresh.nonce, (request.form or {}).get("code", ""))
         if outcome == "accepted":
             return fresh
         if outcome == "rotated":
             return PageMessage(
                 "error",
                 "Wrong enrollment code",
-                f"{WRONG_ATTEMPTS_BEFORE_ROTATION} wrong codes were entered, so that code is void: a new code has "
-                "been written to the application log.",
+                f"{WRONG_ATTEMPTS_BEFORE_ROTATION} wrong codes were entered on this page, so that code is void: a new "
+                "code has been written to the application log.",
             )
-        left = self._codes.attempts_left
+        if outcome == "locked":
+            return PageMessage(
+                "error",
+                "Wrong enrollment code",
+                f"{WRONG_ATTEMPTS_PER_SESSION} wrong codes were entered in this browser, so it may not try again: "
+                "reload the enrollment page to start over, then enter the code from the application log.",
+            )
+        left = self._codes.attempts_left(session.nonce)
         return PageMessage(
             "error",
             "Wrong enrollment code",
             f"The enrollment code does not match the one in the application log ({left} attempt"
-            f"{'' if left == 1 else 's'} left before it is replaced).",
+            f"{'' if left == 1 else 's'} left in this browser).",
         )
 
     async def _not_enrolled_action(self, action: str, request: PageRequest, session: CsrfSession) -> PageResponse:
@@ -499,6 +506,9 @@ class EnrollmentPage:
                 )
         if not self.verifier.enrolled:
             if action == "":
+                # Loading the page again is how a browser locked out by wrong codes starts over (a new session).
+                if self._codes.locked(session.nonce):
+                    session = self._csrf.fresh_session(self._secure_cookie(request), self.mount_path)
                 return await self._not_enrolled_page(request, session, _State(200))
             return await self._not_enrolled_action(action, request, session)
         identity = await self._administrator(request, session.set_cookie)

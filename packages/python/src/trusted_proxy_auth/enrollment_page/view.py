@@ -14,6 +14,7 @@ from trusted_proxy_auth._key_store import KeyStatus
 from trusted_proxy_auth.enrollment import EnrollmentCheckResult, EnrollmentRecord, SettingValue
 
 from .aware_verifier import FailureCount
+from .code_guard import WRONG_ATTEMPTS_PER_SESSION
 from .csrf import CSRF_FIELD
 from .settings_form import SETTING_FIELD_PREFIX, ArrivedAssertion, setting_rows
 
@@ -160,7 +161,8 @@ def _code_field(remembered: bool) -> str:
         "(12 characters).</span></label>\n"
         '<input type="text" id="code" name="code" required autocomplete="off" autocapitalize="characters" '
         'spellcheck="false" inputmode="text" aria-describedby="code-help">\n'
-        '<span class="hint" id="code-help">After 5 wrong codes a new code is written to the log.</span>'
+        f'<span class="hint" id="code-help">After {WRONG_ATTEMPTS_PER_SESSION} wrong codes this browser must reload '
+        "the page to try again.</span>"
     )
 
 
