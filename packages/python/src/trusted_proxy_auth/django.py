@@ -27,6 +27,7 @@ from django.contrib.auth.backends import BaseBackend
 from django.http import HttpRequest, HttpResponse
 
 from . import verifier
+from ._contract import setting_name
 from .config import load_config
 from .errors import ConfigProblem, TrustedProxyAuthError
 from .identity import Identity
@@ -172,7 +173,7 @@ def _refuse_subject_only_usernames(config: Any) -> None:
     at start-up, because a subject is unique only within its issuer (OpenID Connect Core 1.0 section 5.7), so
     the same `sub` from another tenant would be logged in as this tenant's user.
 
-    Raises TrustedProxyAuthError `invalid_config` (variable TRUSTED_PROXY_ISSUERS or TRUSTED_PROXY_ISSUER)."""
+    Raises TrustedProxyAuthError `invalid_config` (on option `issuers` or `issuer`)."""
     from django.contrib.auth import get_backends
 
     trusted = {*config.issuer, *(entry.issuer for entry in config.issuers)}
@@ -185,7 +186,7 @@ def _refuse_subject_only_usernames(config: Any) -> None:
         and type(backend).username_for is TrustedProxyAuthBackend.username_for
     ]
     if subject_only:
-        variable = "TRUSTED_PROXY_ISSUERS" if config.issuers else "TRUSTED_PROXY_ISSUER"
+        variable = setting_name("issuers") if config.issuers else setting_name("issuer")
         message = (
             "names several issuers, but TrustedProxyAuthBackend keys Django users on the subject alone; a subject "
             "is unique only within its issuer: subclass the backend and override username_for(identity) to name "

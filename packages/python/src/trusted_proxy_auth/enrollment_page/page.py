@@ -216,7 +216,7 @@ class EnrollmentPage:
         """A proposal without a key source gets the key set URL by OpenID discovery from its issuer (the one in
         the form, chosen by a browser that gave the code); when discovery fails the proposal stays as it is and
         the checks report what is missing."""
-        issuer = proposal.settings.get("TRUSTED_PROXY_ISSUER")
+        issuer = proposal.settings.get(setting_name("issuer"))
         single = (issuer[0] if len(issuer) == 1 else None) if isinstance(issuer, list) else issuer
         if (
             not self._settings.discovery
@@ -229,14 +229,14 @@ class EnrollmentPage:
             discovered = await apropose_settings(
                 assertion,
                 discovery=True,
-                env={"TRUSTED_PROXY_ISSUER": single},
+                env={setting_name("issuer"): single},
                 from_assertion=False,
                 transport=self._async_transport,
             )
         except TrustedProxyAuthError:
             return proposal
-        url = discovered.settings.get("TRUSTED_PROXY_JWKS_URL")
-        return proposal if url is None else EnrollmentProposal({**proposal.settings, "TRUSTED_PROXY_JWKS_URL": url})
+        url = discovered.settings.get(setting_name("jwksUrl"))
+        return proposal if url is None else EnrollmentProposal({**proposal.settings, setting_name("jwksUrl"): url})
 
     async def _not_enrolled_page(self, request: PageRequest, session: CsrfSession, state: _State) -> PageResponse:
         settings, message = state.settings, state.message
@@ -521,5 +521,5 @@ class EnrollmentPage:
 
 def _has_key_source(settings: Mapping[str, Any]) -> bool:
     """Whether settings name where the keys come from (a key URL, file or inline set, several issuers, a preset)."""
-    names = ("TRUSTED_PROXY_JWKS_URL", "TRUSTED_PROXY_JWKS_FILE", "TRUSTED_PROXY_JWKS", "TRUSTED_PROXY_ISSUERS")
-    return any(settings.get(name) is not None for name in (*names, "TRUSTED_PROXY_PRESET"))
+    names = (setting_name("jwksUrl"), setting_name("jwksFile"), setting_name("jwks"), setting_name("issuers"))
+    return any(settings.get(name) is not None for name in (*names, setting_name("preset")))
