@@ -18,6 +18,7 @@ import {
   type TrustedProxyAuthOptions,
   type Verifier,
 } from '@mieweb/trusted-proxy-auth'
+import { requestHeaders } from './node-incoming.js'
 import { peerAddress } from './peer-address.js'
 import type { TrustedProxyAuthVariables, TrustedProxyIdentity, TrustedProxyUser } from './variables.js'
 import type { VerifierSource } from '@mieweb/trusted-proxy-auth'
@@ -77,7 +78,7 @@ export function trustedProxyAuth(options: HonoTrustedProxyAuthOptions = {}): Tru
       verifier = built.verifier
       if (built.enrollment?.handles(c.req.path)) return await answerEnrollment(built.enrollment, c, getConnInfo)
       rememberProblemOptions(c, verifier)
-      identity = (await verifier.verifyRequest({ headers: c.req.raw.headers, remoteAddress: peerAddress(c, getConnInfo) })) as TrustedProxyIdentity | null
+      identity = (await verifier.verifyRequest({ headers: requestHeaders(c), remoteAddress: peerAddress(c, getConnInfo) })) as TrustedProxyIdentity | null
       if (identity) user = (await resolveAdapterUser(resolveUser, identity, c)) as TrustedProxyUser
     } catch (error) {
       if (!isTrustedProxyAuthError(error)) throw error

@@ -1,10 +1,6 @@
 import type { Context } from 'hono'
 import type { GetConnInfo } from 'hono/conninfo'
-
-interface NodeServerBindings {
-  server?: NodeServerBindings
-  incoming?: { socket?: { remoteAddress?: string } }
-}
+import { nodeIncoming } from './node-incoming.js'
 
 /**
  * The socket peer address. With `getConnInfo` (from `@hono/node-server/conninfo`, `hono/bun`,
@@ -14,6 +10,5 @@ interface NodeServerBindings {
  */
 export function peerAddress(c: Context, getConnInfo: GetConnInfo | undefined): string | null {
   if (getConnInfo) return getConnInfo(c).remote.address ?? null
-  const bindings = c.env as NodeServerBindings | undefined
-  return (bindings?.server ?? bindings)?.incoming?.socket?.remoteAddress ?? null
+  return nodeIncoming(c)?.socket?.remoteAddress ?? null
 }
