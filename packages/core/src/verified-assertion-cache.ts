@@ -18,23 +18,41 @@ export interface CacheCounts {
   readonly misses: number
 }
 
+/** A remembered verification with the exact assertion text it belongs to. */
+interface Remembered {
+  readonly token: string
+  readonly verification: CachedVerification
+}
+
 /**
- * Verified assertions of one verifier (so of one configuration), keyed by the exact assertion text:
+ * How many trailing characters of an assertion select its entry: the end of the signature (at least 192 bits
+ * of it), so distinct assertions practically never share a slot. Hashing a whole assertion (hundreds of
+ * characters, a new string on every request) for the map lookup cost most of a cache hit; the exact text is
+ * then compared in full, so a hit is only ever the very same assertion.
+ */
+const SLOT_KEY_LENGTH = 32
+
+const slotKey = (token: string): string => (token.length <= SLOT_KEY_LENGTH ? token : token.slice(-SLOT_KEY_LENGTH))
+
+/**
+ * Verified assertions of one verifier (so of one configuration), matched by the exact assertion text:
  * a bounded LRU (TRUSTED_PROXY_CACHE_SIZE entries). The verifier decides what a hit still has to pass;
- * this only remembers successes and counts.
+ * this only remembers successes and counts. An assertion whose slot holds another assertion is a miss
+ * and leaves that entry alone, so it can neither read nor evict what it does not match exactly.
  */
 export class VerifiedAssertionCache {
-  private readonly entries: LRUCache<string, CachedVerification>
+  private readonly entries: LRUCache<string, Remembered>
   private hits = 0
   private misses = 0
 
   constructor(maxEntries: number) {
-    this.entries = new LRUCache<string, CachedVerification>({ max: maxEntries })
+    this.entries = new LRUCache<string, Remembered>({ max: maxEntries })
   }
 
   /** The remembered verification of `token`, if any (counted as a hit or a miss by the caller's verdict). */
   lookup(token: string): CachedVerification | undefined {
-    return this.entries.get(token)
+    const remembered = this.entries.get(slotKey(token))
+    return remembered !== undefined && remembered.token === token ? remembered.verification : undefined
   }
 
   hit(): void {
@@ -46,11 +64,12 @@ export class VerifiedAssertionCache {
   }
 
   remember(token: string, entry: CachedVerification): void {
-    this.entries.set(token, entry)
+    this.entries.set(slotKey(token), { token, verification: entry })
   }
 
   forget(token: string): void {
-    this.entries.delete(token)
+    const key = slotKey(token)
+    if (this.entries.peek(key)?.token === token) this.entries.delete(key)
   }
 
   counts(): CacheCounts {

@@ -145,4 +145,19 @@ describe('verified-assertion cache', () => {
       expect(cache.lookup('assertion-0')).toBeUndefined()
     }
   })
+  it('answers only the very assertion remembered: another one ending in the same characters neither hits nor evicts it', () => {
+    const cache = new VerifiedAssertionCache(10)
+    const entry = { identity: {} as never, key: 'sharedSecret' as const, reusableUntil: Number.POSITIVE_INFINITY, issuerEntry: 0 }
+    const signature = 's'.repeat(86)
+    const remembered = `header.payload-of-alice.${signature}`
+    const lookalike = `header.payload-of-mallory.${signature}`
+    cache.remember(remembered, entry)
+    expect(cache.lookup(lookalike)).toBeUndefined()
+    cache.forget(lookalike)
+    // A fresh copy of the text (as every request brings) still hits.
+    expect(cache.lookup([...remembered].join(''))).toBe(entry)
+    cache.forget(remembered)
+    expect(cache.lookup(remembered)).toBeUndefined()
+    expect(cache.counts().size).toBe(0)
+  })
 })
