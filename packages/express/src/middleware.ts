@@ -74,7 +74,8 @@ export function trustedProxyAuth(options: ExpressTrustedProxyAuthOptions = {}): 
     try {
       // Raw header pairs, because req.headers joins repeated headers and keeps only one Authorization.
       identity = (await verifier.verifyRequest({ headers: rawHeaderPairs(req), remoteAddress: peerAddress(req) })) as TrustedProxyIdentity | null
-      if (identity) user = (await resolveAdapterUser(resolveUser, identity, req)) as TrustedProxyUser
+      // Without a resolver the user is the identity itself: no promise to wait for on every request.
+      if (identity) user = (resolveUser ? await resolveAdapterUser(resolveUser, identity, req) : identity) as TrustedProxyUser
     } catch (error) {
       if (!isTrustedProxyAuthError(error)) return next(error)
       if (onError) return onError(error, req, res, next)

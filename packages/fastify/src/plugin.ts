@@ -79,7 +79,8 @@ export function trustedProxyAuth(options: FastifyTrustedProxyAuthOptions = {}): 
     try {
       // Raw header pairs, because Node's parsed headers join repeats and keep only one Authorization.
       identity = (await verifier.verifyRequest({ headers: rawHeaderPairs(request.raw), remoteAddress: request.ip })) as TrustedProxyIdentity | null
-      if (identity) user = (await resolveAdapterUser(resolveUser, identity, request)) as TrustedProxyUser
+      // Without a resolver the user is the identity itself: no promise to wait for on every request.
+      if (identity) user = (resolveUser ? await resolveAdapterUser(resolveUser, identity, request) : identity) as TrustedProxyUser
     } catch (error) {
       if (!isTrustedProxyAuthError(error)) throw error
       if (onError) {

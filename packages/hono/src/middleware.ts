@@ -79,7 +79,8 @@ export function trustedProxyAuth(options: HonoTrustedProxyAuthOptions = {}): Tru
       if (built.enrollment?.handles(c.req.path)) return await answerEnrollment(built.enrollment, c, getConnInfo)
       rememberProblemOptions(c, verifier)
       identity = (await verifier.verifyRequest({ headers: requestHeaders(c), remoteAddress: peerAddress(c, getConnInfo) })) as TrustedProxyIdentity | null
-      if (identity) user = (await resolveAdapterUser(resolveUser, identity, c)) as TrustedProxyUser
+      // Without a resolver the user is the identity itself: no promise to wait for on every request.
+      if (identity) user = (resolveUser ? await resolveAdapterUser(resolveUser, identity, c) : identity) as TrustedProxyUser
     } catch (error) {
       if (!isTrustedProxyAuthError(error)) throw error
       return onError ? onError(error, c) : problemResponse(error, verifier)

@@ -70,7 +70,8 @@ export function trustedProxyAuth(options: KoaTrustedProxyAuthOptions = {}): Trus
     try {
       // Raw header pairs, because ctx.headers joins repeated headers and keeps only one Authorization.
       identity = (await verifier.verifyRequest({ headers: rawHeaderPairs(ctx.req), remoteAddress: peerAddress(ctx) })) as TrustedProxyIdentity | null
-      if (identity) user = (await resolveAdapterUser(resolveUser, identity, ctx)) as TrustedProxyUser
+      // Without a resolver the user is the identity itself: no promise to wait for on every request.
+      if (identity) user = (resolveUser ? await resolveAdapterUser(resolveUser, identity, ctx) : identity) as TrustedProxyUser
     } catch (error) {
       if (!isTrustedProxyAuthError(error)) throw error
       if (onError) return onError(error, ctx)
