@@ -13,7 +13,11 @@ const problemOptionsByRequest = new WeakMap<object, ProblemOptions>()
 /** Called by an adapter's middleware for every request it sees, before verifying. */
 export function rememberProblemOptions(request: object, verifier: Verifier): void {
   // An enrollment-aware verifier has a configuration only once enrolled.
-  problemOptionsByRequest.set(request, verifierProblemOptions(verifier))
+  const options = verifierProblemOptions(verifier)
+  // `generic` is what an absent entry reads as: no weak entry is made for it on every request (each one costs
+  // the garbage collector work), and a delete undoes what an earlier middleware on the same request recorded.
+  if (options.problemDetail === 'generic') problemOptionsByRequest.delete(request)
+  else problemOptionsByRequest.set(request, options)
 }
 
 /**
