@@ -417,3 +417,15 @@ def test_discovery_runs_only_for_a_browser_that_gave_the_code(
         assert fetched[0] == discovery_url
         assert f'value="{JWKS_URL}"' in checked.text
         assert f'value="{JWKS_URL}"' in client.get(PAGE, headers={HEADER: token}).text
+
+
+def test_the_page_script_and_stylesheet_are_the_typescript_page_s() -> None:
+    """Both pages serve the same script and stylesheet (CSP `script-src 'self'`), so the assets must not drift."""
+    import re
+    from pathlib import Path
+
+    from trusted_proxy_auth.enrollment_page.assets import PAGE_SCRIPT, PAGE_STYLE
+
+    source = Path(__file__).resolve().parents[2] / "core" / "src" / "enrollment" / "page" / "page-assets.ts"
+    assets = dict(re.findall(r"export const (PAGE_SCRIPT|PAGE_STYLE) = `(.*?)`", source.read_text(), re.S))
+    assert assets == {"PAGE_SCRIPT": PAGE_SCRIPT, "PAGE_STYLE": PAGE_STYLE}
