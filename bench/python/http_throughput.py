@@ -240,14 +240,21 @@ def main() -> None:
     for framework, runs in results.items():
         bare_runs, auth_runs = runs[False], runs[True]
         measured_pairs = zip(bare_runs, auth_runs, strict=True)
-        ratios = [auth.requests_per_second / bare.requests_per_second for bare, auth in measured_pairs]
+        ratios = [
+            auth.requests_per_second / bare.requests_per_second if bare.requests_per_second > 0 else 0.0
+            for bare, auth in measured_pairs
+        ]
         bare_cpu = statistics.median(run.cpu_microseconds_per_request for run in bare_runs)
         auth_cpu = statistics.median(run.cpu_microseconds_per_request for run in auth_runs)
+        # /proc counts CPU in clock ticks (10 ms): a short run can measure none at all.
+        cpu_ratio = (
+            f"{bare_cpu / auth_cpu * 100:.0f} %" if bare_cpu > 0 and auth_cpu > 0 else "n/a (under one clock tick)"
+        )
         print(
             f"| {framework} | {statistics.median(run.requests_per_second for run in bare_runs):.0f}/s | "
             f"{statistics.median(run.requests_per_second for run in auth_runs):.0f}/s | "
             f"{statistics.median(ratios) * 100:.0f} % (rounds: {', '.join(f'{r:.2f}' for r in ratios)}) | "
-            f"{bare_cpu:.0f} µs / {auth_cpu:.0f} µs | {bare_cpu / auth_cpu * 100:.0f} % |"
+            f"{bare_cpu:.0f} µs / {auth_cpu:.0f} µs | {cpu_ratio} |"
         )
     print(f"\nload average at end: {load_average()}")
 
