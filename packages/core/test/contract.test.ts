@@ -27,6 +27,7 @@ describe('contract/', () => {
     'requirements.json': 'requirements.schema.json',
     'doctor.json': 'doctor.schema.json',
     'enrollment.json': 'enrollment.schema.json',
+    'enrollment-page.json': 'enrollment-page.schema.json',
   }
   for (const file of readdirSync(contractDir).filter((name) => name in schemaFor)) {
     it(`${file} is valid against schema/${schemaFor[file]}`, () => {

@@ -163,6 +163,9 @@ describe('enrollment page, not enrolled', () => {
       const served = await page.handle({ method: 'GET', path: `${MOUNT}/${asset}`, headers: [], form: null, peerAddress: null })
       expect(served.status).toBe(200)
       expect(served.headers['content-type']).toMatch(asset.endsWith('.js') ? /^text\/javascript/ : /^text\/css/)
+      // The bytes both languages serve: contract/enrollment-page.json.
+      const lines = JSON.parse(readFileSync(new URL('../../../contract/enrollment-page.json', import.meta.url), 'utf8')) as { script: string[]; style: string[] }
+      expect(served.body).toBe((asset.endsWith('.js') ? lines.script : lines.style).join('\n'))
     }
   })
 
