@@ -22,8 +22,16 @@ export function toNodeKey(key: unknown): NodeKeyObject | null {
 
 type VerifyKeyInput = NodeKeyObject | NodeCrypto.VerifyKeyObjectInput
 
-/** node:crypto's digest and key options for a JWS `alg` (RFC 7518 section 3); null for anything else. */
-function verifyParameters(crypto: NodeCryptoModule, key: NodeKeyObject, alg: string): { digest: string | null; keyInput: VerifyKeyInput } | null {
+/** What node:crypto's `verify` takes for one key and `alg`, besides the data and the signature (cloneable to a worker thread). */
+export interface NodeVerifyArguments {
+  readonly digest: string | null
+  readonly keyInput: VerifyKeyInput
+}
+
+/** node:crypto's digest and key options for a JWS `alg` (RFC 7518 section 3); null for anything else or without node:crypto. */
+export function nodeVerifyArguments(key: NodeKeyObject, alg: string): NodeVerifyArguments | null {
+  const crypto = nodeCrypto
+  if (!crypto) return null
   if (alg === 'EdDSA') return { digest: null, keyInput: key }
   const digest = HASH_BY_BITS[alg.slice(2)]
   if (digest === undefined) return null
@@ -41,6 +49,15 @@ function verifyParameters(crypto: NodeCryptoModule, key: NodeKeyObject, alg: str
   }
 }
 
+/** node:crypto's synchronous verify with prepared arguments; false on any error (a malformed signature). */
+export function nodeVerify(verifyArguments: NodeVerifyArguments, input: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    return nodeCrypto!.verify(verifyArguments.digest, input, verifyArguments.keyInput, signature)
+  } catch {
+    return false
+  }
+}
+
 function signingInput(jws: ParsedCompactJws): Uint8Array {
   // The segments passed the base64url syntax check (ASCII only), exactly as received (quirk paddedBase64url).
   return Buffer.from(`${jws.segments[0]}.${jws.segments[1]}`, 'latin1')
@@ -48,24 +65,18 @@ function signingInput(jws: ParsedCompactJws): Uint8Array {
 
 /** Verifies on the calling thread: the fastest way for one verification at a time. */
 export function nodeSignatureVerifies(jws: ParsedCompactJws, key: NodeKeyObject, alg: string): boolean {
-  const crypto = nodeCrypto
-  const parameters = crypto && verifyParameters(crypto, key, alg)
-  if (!crypto || !parameters) return false
-  try {
-    return crypto.verify(parameters.digest, signingInput(jws), parameters.keyInput, jws.signature)
-  } catch {
-    return false
-  }
+  const verifyArguments = nodeVerifyArguments(key, alg)
+  return verifyArguments !== null && nodeVerify(verifyArguments, signingInput(jws), jws.signature)
 }
 
 /** Verifies on libuv's thread pool: frees the event loop when many verifications are in flight. */
 export function nodeSignatureVerifiesInPool(jws: ParsedCompactJws, key: NodeKeyObject, alg: string): Promise<boolean> {
   const crypto = nodeCrypto
-  const parameters = crypto && verifyParameters(crypto, key, alg)
-  if (!crypto || !parameters) return Promise.resolve(false)
+  const verifyArguments = nodeVerifyArguments(key, alg)
+  if (!crypto || !verifyArguments) return Promise.resolve(false)
   return new Promise((resolve) => {
     try {
-      crypto.verify(parameters.digest, signingInput(jws), parameters.keyInput, jws.signature, (error, valid) => resolve(!error && valid))
+      crypto.verify(verifyArguments.digest, signingInput(jws), verifyArguments.keyInput, jws.signature, (error, valid) => resolve(!error && valid))
     } catch {
       resolve(false)
     }

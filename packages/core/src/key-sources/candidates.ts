@@ -3,6 +3,7 @@ import { importPublicKey, signatureVerifies } from '../jws-signature.js'
 import type { PublicJwk } from '../key-set.js'
 import { useThreadPool } from '../signature-load.js'
 import { nodeSignatureVerifies, nodeSignatureVerifiesInPool, toNodeKey, type NodeKeyObject } from '../node-signature.js'
+import { verifiedWithWorker } from '../signature-workers.js'
 
 /** What trying the candidate keys gave: one verified, none was usable, or usable ones all failed. */
 export type CandidateOutcome = 'verified' | 'no_candidate' | 'invalid_signature'
@@ -26,29 +27,62 @@ async function importedKey(member: PublicJwk, alg: string): Promise<ImportedKey>
   return imported
 }
 
+/**
+ * One at a time: on this thread. Many in flight: shared with the signature worker when it runs, else on
+ * libuv's thread pool (which also counts towards starting the worker under sustained concurrency).
+ */
 async function verifies(jws: ParsedCompactJws, imported: ImportedKey, alg: string): Promise<boolean> {
   if (!imported.nodeKey) return signatureVerifies(jws, imported.key, alg)
-  return useThreadPool() ? nodeSignatureVerifiesInPool(jws, imported.nodeKey, alg) : nodeSignatureVerifies(jws, imported.nodeKey, alg)
+  return nodeKeyVerifies(jws, imported.nodeKey, alg)
 }
 
-/**
- * verifyingCandidate without waiting, when that gives the same answer: every candidate already imported,
- * node:crypto available and few verifications in flight (so the signature is checked on this thread).
- * null when it cannot answer now; the caller then awaits verifyingCandidate.
- */
-export function verifyingCandidateNow(jws: ParsedCompactJws, alg: string, candidates: readonly PublicJwk[]): { outcome: CandidateOutcome; member?: PublicJwk } | null {
-  if (candidates.length === 0) return { outcome: 'no_candidate' }
-  if (useThreadPool()) return null
+function nodeKeyVerifies(jws: ParsedCompactJws, nodeKey: NodeKeyObject, alg: string): Promise<boolean> {
+  if (!useThreadPool()) return Promise.resolve(nodeSignatureVerifies(jws, nodeKey, alg))
+  return verifiedWithWorker(jws, nodeKey, alg) ?? nodeSignatureVerifiesInPool(jws, nodeKey, alg)
+}
+
+/** The node:crypto keys of `candidates` for `alg` when every one is imported already; null otherwise. */
+function importedNodeKeys(alg: string, candidates: readonly PublicJwk[]): NodeKeyObject[] | null {
   const keys: NodeKeyObject[] = []
   for (const member of candidates) {
     const nodeKey = importedKeys.get(member)?.get(alg)?.nodeKey
     if (!nodeKey) return null
     keys.push(nodeKey)
   }
+  return keys
+}
+
+/**
+ * verifyingCandidate without waiting, when that gives the same answer: every candidate already imported,
+ * node:crypto available and few verifications in flight (so the signature is checked on this thread).
+ * null when it cannot answer now; the caller then awaits verifyingCandidateSoon or verifyingCandidate.
+ */
+export function verifyingCandidateNow(jws: ParsedCompactJws, alg: string, candidates: readonly PublicJwk[]): { outcome: CandidateOutcome; member?: PublicJwk } | null {
+  if (candidates.length === 0) return { outcome: 'no_candidate' }
+  if (useThreadPool()) return null
+  const keys = importedNodeKeys(alg, candidates)
+  if (!keys) return null
   for (let i = 0; i < candidates.length; i++) {
     if (nodeSignatureVerifies(jws, keys[i]!, alg)) return { outcome: 'verified', member: candidates[i]! }
   }
   return { outcome: 'invalid_signature' }
+}
+
+/**
+ * verifyingCandidate for keys already imported, as one promise (no import to await, none of the general
+ * path's hops): what many verifications in flight take, each signature checked as `verifies` decides.
+ * null when a candidate is not imported (or has no node:crypto key); the caller then awaits verifyingCandidate.
+ */
+export function verifyingCandidateSoon(jws: ParsedCompactJws, alg: string, candidates: readonly PublicJwk[]): Promise<{ outcome: CandidateOutcome; member?: PublicJwk }> | null {
+  if (candidates.length === 0) return Promise.resolve({ outcome: 'no_candidate' })
+  const keys = importedNodeKeys(alg, candidates)
+  if (!keys) return null
+  const tryFrom = (i: number): Promise<{ outcome: CandidateOutcome; member?: PublicJwk }> =>
+    nodeKeyVerifies(jws, keys[i]!, alg).then((valid) => {
+      if (valid) return { outcome: 'verified', member: candidates[i]! }
+      return i + 1 < candidates.length ? tryFrom(i + 1) : { outcome: 'invalid_signature' }
+    })
+  return tryFrom(0)
 }
 
 /** Tries each candidate in order until one verifies the signature. */

@@ -1,7 +1,8 @@
+import type { ParsedCompactJws } from '../compact-jws.js'
 import { TrustedProxyAuthError } from '../errors.js'
 import { fitsAlgorithm, type PublicJwk } from '../key-set.js'
 import type { KeyStatus } from '../key-store.js'
-import { verifyingCandidate, verifyingCandidateNow, type CandidateOutcome } from './candidates.js'
+import { verifyingCandidate, verifyingCandidateNow, verifyingCandidateSoon, type CandidateOutcome } from './candidates.js'
 import type { SignatureKeys } from './key-source.js'
 
 function verifiedMember({ outcome, member }: { outcome: CandidateOutcome; member?: PublicJwk }): PublicJwk {
@@ -30,25 +31,33 @@ export interface KeySetStore {
  */
 export function jwksKeys(store: KeySetStore, options: { kidOptionalTryAll: boolean }): SignatureKeys {
   const candidatesFor = async (kid: string | undefined, alg: string) => (await store.membersFor(kid)).filter((member) => fitsAlgorithm(member, alg))
+  const candidatesNow = (kid: string | undefined, alg: string) => store.membersNow(kid)?.filter((member) => fitsAlgorithm(member, alg)) ?? null
+  /** The quirk's refetch after a failed kid-less assertion is the general path's to do. */
+  const refetchMayHelp = (result: { outcome: CandidateOutcome }, kid: string | undefined) => result.outcome !== 'verified' && kid === undefined && options.kidOptionalTryAll
+  async function verifyInGeneral(jws: ParsedCompactJws, alg: string, kid: string | undefined): Promise<PublicJwk> {
+    let result = await verifyingCandidate(jws, alg, await candidatesFor(kid, alg))
+    if (refetchMayHelp(result, kid)) {
+      await store.refetchForKidlessAssertion()
+      result = await verifyingCandidate(jws, alg, await candidatesFor(undefined, alg))
+    }
+    return verifiedMember(result)
+  }
   return {
     start: () => store.start(),
     ready: (timeoutMs) => store.ready(timeoutMs),
     status: () => store.status(),
     close: () => store.close(),
-    async verify(jws, alg, kid) {
-      let result = await verifyingCandidate(jws, alg, await candidatesFor(kid, alg))
-      if (result.outcome !== 'verified' && kid === undefined && options.kidOptionalTryAll) {
-        await store.refetchForKidlessAssertion()
-        result = await verifyingCandidate(jws, alg, await candidatesFor(undefined, alg))
-      }
-      return verifiedMember(result)
+    verify(jws, alg, kid) {
+      // Keys fresh in memory and imported: one promise for the signature, without the general path's hops.
+      const candidates = candidatesNow(kid, alg)
+      const soon = candidates && verifyingCandidateSoon(jws, alg, candidates)
+      if (!soon) return verifyInGeneral(jws, alg, kid)
+      return soon.then((result) => (refetchMayHelp(result, kid) ? verifyInGeneral(jws, alg, kid) : verifiedMember(result)))
     },
     verifyNow(jws, alg, kid) {
-      const members = store.membersNow(kid)
-      if (members === null) return null
-      const result = verifyingCandidateNow(jws, alg, members.filter((member) => fitsAlgorithm(member, alg)))
-      // The quirk's refetch after a failed kid-less assertion is the general path's to do.
-      if (result === null || (result.outcome !== 'verified' && kid === undefined && options.kidOptionalTryAll)) return null
+      const candidates = candidatesNow(kid, alg)
+      const result = candidates && verifyingCandidateNow(jws, alg, candidates)
+      if (!result || refetchMayHelp(result, kid)) return null
       return verifiedMember(result)
     },
     isCurrent: (key) => key !== 'sharedSecret' && store.holdsFresh(key),

@@ -1,3 +1,4 @@
+import type { ParsedCompactJws } from '../compact-jws.js'
 import { TrustedProxyAuthError } from '../errors.js'
 import type { EventListener } from '../events.js'
 import { FetchFailure, fetchKeyDocument, freshnessFrom } from '../key-fetch.js'
@@ -5,7 +6,7 @@ import { fitsAlgorithm, unusableReason, type PublicJwk } from '../key-set.js'
 import type { KeyStatus } from '../key-store.js'
 import { holdsKey } from '../key-identity.js'
 import { isUuidKid } from '../quirks/kid-uuid.js'
-import { tryCandidates, verifyingCandidateNow } from './candidates.js'
+import { tryCandidates, verifyingCandidateNow, verifyingCandidateSoon } from './candidates.js'
 import { publicJwkFromPem } from './pem-public-key.js'
 import type { SignatureKeys } from './key-source.js'
 
@@ -199,19 +200,29 @@ export class KidTemplateKeyStore {
 
 /** Stages key_lookup and signature for keys published one per kid. */
 export function kidTemplateKeys(store: KidTemplateKeyStore): SignatureKeys {
+  async function verifyInGeneral(jws: ParsedCompactJws, alg: string, kid: string | undefined): Promise<PublicJwk> {
+    // Only a UUID may reach the key URL (quirk kidUuid); checked again here because this is where it matters.
+    if (!isUuidKid(kid)) throw new TrustedProxyAuthError('unknown_key')
+    const member = await store.keyFor(kid)
+    if (unusableReason(member) !== null || !fitsAlgorithm(member, alg)) throw new TrustedProxyAuthError('unknown_key')
+    const outcome = await tryCandidates(jws, alg, [member])
+    if (outcome !== 'verified') throw new TrustedProxyAuthError(outcome === 'no_candidate' ? 'unknown_key' : 'invalid_signature')
+    return member
+  }
   return {
     start: () => undefined,
     ready: () => Promise.resolve(),
     status: () => store.status(),
     close: () => undefined,
-    async verify(jws, alg, kid) {
-      // Only a UUID may reach the key URL (quirk kidUuid); checked again here because this is where it matters.
-      if (!isUuidKid(kid)) throw new TrustedProxyAuthError('unknown_key')
-      const member = await store.keyFor(kid)
-      if (unusableReason(member) !== null || !fitsAlgorithm(member, alg)) throw new TrustedProxyAuthError('unknown_key')
-      const outcome = await tryCandidates(jws, alg, [member])
-      if (outcome !== 'verified') throw new TrustedProxyAuthError(outcome === 'no_candidate' ? 'unknown_key' : 'invalid_signature')
-      return member
+    verify(jws, alg, kid) {
+      // The key in memory and imported: one promise for the signature, without the general path's hops.
+      const member = isUuidKid(kid) ? store.keyNow(kid) : null
+      const soon = member && unusableReason(member) === null && fitsAlgorithm(member, alg) ? verifyingCandidateSoon(jws, alg, [member]) : null
+      if (!soon) return verifyInGeneral(jws, alg, kid)
+      return soon.then(({ outcome }) => {
+        if (outcome !== 'verified') throw new TrustedProxyAuthError(outcome === 'no_candidate' ? 'unknown_key' : 'invalid_signature')
+        return member!
+      })
     },
     verifyNow(jws, alg, kid) {
       if (!isUuidKid(kid)) throw new TrustedProxyAuthError('unknown_key')
