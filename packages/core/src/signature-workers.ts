@@ -291,15 +291,16 @@ class WorkerRun {
 }
 
 let run: WorkerRun | null = null
-let unavailable = workerThreads === undefined || !(WORKER_COUNT >= 1)
+let unavailable = workerThreads === undefined
 let poolVerifications = 0
-/** Tests: this thread leaves every job to the worker, so that each verdict is the worker's. */
+/** Tests: 'threadPool' keeps workers out; 'workers' leaves every job to them (each verdict is a worker's). */
+let forcedPath: 'auto' | 'threadPool' | 'workers' = 'auto'
 let workerTakesAll = false
 
-function startWorker(): void {
+function startWorkers(count: number): void {
   poolVerifications = 0
   try {
-    run = new WorkerRun(workerThreads!, WORKER_COUNT)
+    run = new WorkerRun(workerThreads!, count)
   } catch {
     // No worker threads here (a permission model, a runtime without them): the thread pool serves.
     unavailable = true
@@ -313,10 +314,11 @@ function startWorker(): void {
  * thread pool. Counts those calls, and starts the worker after WORKER_START_AFTER of them.
  */
 export function verifiedWithWorker(jws: ParsedCompactJws, key: NodeKeyObject, alg: string): Promise<boolean> | null {
+  if (forcedPath === 'threadPool') return null
   const current = run
   if (current === null || !current.running()) {
     if (current?.replaceable()) run = null
-    if (run === null && !unavailable && ++poolVerifications >= WORKER_START_AFTER) startWorker()
+    if (run === null && !unavailable && WORKER_COUNT >= 1 && ++poolVerifications >= WORKER_START_AFTER) startWorkers(WORKER_COUNT)
     return null
   }
   if (current.keyCount >= MAX_WORKER_KEYS && current.idle()) {
@@ -328,12 +330,12 @@ export function verifiedWithWorker(jws: ParsedCompactJws, key: NodeKeyObject, al
 }
 
 /**
- * Starts the worker now and resolves once it runs (tests and benchmarks; the verifier starts it on its own).
+ * Starts the workers now and resolves once they run (tests; the verifier starts them on its own).
  * Resolves false where worker threads are unavailable.
  */
-export async function startSignatureWorker(): Promise<boolean> {
+export async function startSignatureWorkers(): Promise<boolean> {
   if (unavailable) return false
-  if (run === null || run.replaceable()) startWorker()
+  if (run === null || run.replaceable()) startWorkers(Math.max(1, WORKER_COUNT))
   const current = run
   if (current === null) return false
   // The worker reports itself running in shared memory (no message needed, nothing kept alive).
@@ -344,13 +346,22 @@ export async function startSignatureWorker(): Promise<boolean> {
   return true
 }
 
-/** Tests: whether this thread leaves every job to the worker (so that each verdict is the worker's). */
-export function leaveAllSignaturesToWorker(on: boolean): void {
-  workerTakesAll = on
+/**
+ * Tests: where signatures go when many verifications are in flight. 'threadPool': never to a worker;
+ * 'workers': every job to the running workers (start them with startSignatureWorkers); 'auto': the default.
+ */
+export function forceSignaturePath(path: 'auto' | 'threadPool' | 'workers'): void {
+  forcedPath = path
+  workerTakesAll = path === 'workers'
 }
 
-/** Stops the worker (tests); the next burst starts a new one after WORKER_START_AFTER pool verifications. */
-export function stopSignatureWorker(): void {
+/** Whether the workers run (every job of a burst may go to them). */
+export function signatureWorkersRunning(): boolean {
+  return run?.running() ?? false
+}
+
+/** Stops the workers (tests); what they had is verified here. Sustained concurrency starts new ones. */
+export function stopSignatureWorkers(): void {
   run?.stop()
   run = null
   poolVerifications = 0

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { POOL_THRESHOLD, verificationFinished, verificationStarted } from '../src/signature-load.js'
+import { forceSignaturePath, signatureWorkerCounts, startSignatureWorkers, stopSignatureWorkers } from '../src/signature-workers.js'
 import {
   expectedExitCode,
   Limiter,
@@ -79,6 +80,8 @@ describe('vectors through the library', () => {
 describe('vectors through the library: a repeat on the same verifier, and the thread-pool signature path', () => {
   // Every vector twice on one verifier: the second answer (a cache hit after a success) must equal the first.
   // With POOL_THRESHOLD verifications marked in flight, signatures are checked on libuv's thread pool.
+  beforeAll(() => forceSignaturePath('threadPool'))
+  afterAll(() => forceSignaturePath('auto'))
   it.each(vectors.map((vector) => [vector.id, vector] as const))('%s', async (_id, vector: Vector) => {
     for (let i = 0; i < POOL_THRESHOLD; i++) verificationStarted()
     try {
@@ -88,6 +91,36 @@ describe('vectors through the library: a repeat on the same verifier, and the th
     } finally {
       for (let i = 0; i < POOL_THRESHOLD; i++) verificationFinished()
     }
+  })
+})
+
+// With POOL_THRESHOLD verifications marked in flight, each signature goes to libuv's thread pool, or to a
+// signature worker thread (every job left to it, so each verdict is the worker's). Cache off, each vector
+// twice: the first verification loads and imports keys (the general path), the second finds them in memory.
+describe.each(['threadPool', 'workers'] as const)('vectors through the library, many in flight, signatures on %s: the general path and keys in memory', (path) => {
+  let workerVerdictsBefore = 0
+  beforeAll(async () => {
+    if (path === 'workers') expect(await startSignatureWorkers()).toBe(true)
+    forceSignaturePath(path)
+    workerVerdictsBefore = signatureWorkerCounts().worker
+  })
+  afterAll(() => {
+    forceSignaturePath('auto')
+    stopSignatureWorkers()
+  })
+  it.each(vectors.map((vector) => [vector.id, vector] as const))('%s', async (_id, vector: Vector) => {
+    for (let i = 0; i < POOL_THRESHOLD; i++) verificationStarted()
+    try {
+      const { hits: _hits, raw: _raw, ...outcome } = await runThroughLibrary(vector, server.envFor(vector), { keysInMemory: true })
+      expect(outcome, vector.description).toEqual(vector.expected)
+    } finally {
+      for (let i = 0; i < POOL_THRESHOLD; i++) verificationFinished()
+    }
+  })
+  it(path === 'workers' ? 'the workers gave verdicts, this thread none' : 'no worker gave a verdict', () => {
+    const { main, worker } = signatureWorkerCounts()
+    if (path === 'workers') expect({ workerGaveVerdicts: worker > workerVerdictsBefore, main }).toEqual({ workerGaveVerdicts: true, main: 0 })
+    else expect(worker).toBe(workerVerdictsBefore)
   })
 })
 

@@ -8,8 +8,9 @@ import { join } from 'node:path'
 import { decodeCanonicalBase64url, type ParsedCompactJws } from '../src/compact-jws.js'
 import { CHECKS_CONTRACT, ENV_CONTRACT } from '../src/generated/contract.js'
 import { parseStrictJsonObject } from '../src/json-strict.js'
-import { tryCandidates, verifyingCandidateNow } from '../src/key-sources/candidates.js'
+import { tryCandidates, verifyingCandidateNow, verifyingCandidateSoon } from '../src/key-sources/candidates.js'
 import { POOL_THRESHOLD, verificationFinished, verificationStarted } from '../src/signature-load.js'
+import { forceSignaturePath, signatureWorkerCounts, startSignatureWorkers, stopSignatureWorkers } from '../src/signature-workers.js'
 import { fitsAlgorithm, unusableReason, type PublicJwk } from '../src/key-set.js'
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..')
@@ -42,18 +43,22 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /**
  * Where the signature is checked: on the calling thread after awaiting the key import (the general path),
- * on libuv's thread pool (many verifications in flight), or without waiting (keys already imported).
+ * on libuv's thread pool or on a signature worker thread (many verifications in flight; the general path
+ * and, keys imported, verifyingCandidateSoon), or without waiting (keys already imported).
  * A run with node:crypto mocked away (webcrypto-path.test.ts) takes jose's WebCrypto path instead.
  */
-export type SignaturePath = 'calling thread' | 'thread pool' | 'without waiting'
-export const SIGNATURE_PATHS: readonly SignaturePath[] = ['calling thread', 'thread pool', 'without waiting']
+export type SignaturePath = 'calling thread' | 'thread pool' | 'worker thread' | 'without waiting'
+export const SIGNATURE_PATHS: readonly SignaturePath[] = ['calling thread', 'thread pool', 'worker thread', 'without waiting']
 
 async function signatureOutcome(parsed: ParsedCompactJws, alg: string, candidates: readonly PublicJwk[], path: SignaturePath): Promise<string> {
   if (path === 'calling thread') return tryCandidates(parsed, alg, candidates)
-  if (path === 'thread pool') {
+  if (path === 'thread pool' || path === 'worker thread') {
     for (let i = 0; i < POOL_THRESHOLD; i++) verificationStarted()
     try {
-      return await tryCandidates(parsed, alg, candidates)
+      const general = await tryCandidates(parsed, alg, candidates)
+      // A candidate whose import failed leaves only the general path.
+      const soon = await verifyingCandidateSoon(parsed, alg, candidates)
+      return soon === null || soon.outcome === general ? general : `differs: ${general}, then ${soon.outcome}`
     } finally {
       for (let i = 0; i < POOL_THRESHOLD; i++) verificationFinished()
     }
@@ -61,6 +66,24 @@ async function signatureOutcome(parsed: ParsedCompactJws, alg: string, candidate
   // The general path imports the keys; a key whose import failed is never answered without waiting.
   const general = await tryCandidates(parsed, alg, candidates)
   return verifyingCandidateNow(parsed, alg, candidates)?.outcome ?? general
+}
+
+/** Runs `work` with signatures checked on `path`: a worker thread takes every job, or the thread pool does. */
+async function onSignaturePath<T>(path: SignaturePath, work: () => Promise<T>): Promise<T> {
+  if (path === 'worker thread' && !(await startSignatureWorkers())) throw new Error('no signature worker could start')
+  forceSignaturePath(path === 'worker thread' ? 'workers' : 'threadPool')
+  const before = signatureWorkerCounts()
+  try {
+    const result = await work()
+    // Each verdict of the worker run is a worker's; none of the thread-pool run is.
+    const after = signatureWorkerCounts()
+    const workerVerdicts = after.worker - before.worker
+    if (after.main !== before.main || (path === 'worker thread') !== workerVerdicts > 0) throw new Error(`signatures went elsewhere than the ${path}`)
+    return result
+  } finally {
+    forceSignaturePath('auto')
+    stopSignatureWorkers()
+  }
 }
 
 /** Whether the verifier accepts the signature of `jws` with the key set `members` (stages syntax to signature). */
@@ -117,6 +140,11 @@ export const EXPECTED_DIFFERENCES: Record<WycheproofFile, Record<number, string>
 
 /** Every public-key vector of a file with our verdict; groups without a public key (HMAC, AES) are not applicable. */
 export async function runWycheproofFile(path: string, signaturePath: SignaturePath = 'calling thread'): Promise<{ cases: WycheproofCase[]; notApplicable: number }> {
+  if (signaturePath === 'thread pool' || signaturePath === 'worker thread') return onSignaturePath(signaturePath, () => runWycheproofCases(path, signaturePath))
+  return runWycheproofCases(path, signaturePath)
+}
+
+async function runWycheproofCases(path: string, signaturePath: SignaturePath): Promise<{ cases: WycheproofCase[]; notApplicable: number }> {
   const { testGroups } = JSON.parse(readFileSync(path, 'utf8')) as { testGroups: WycheproofGroup[] }
   const cases: WycheproofCase[] = []
   let notApplicable = 0
