@@ -5,20 +5,20 @@ import { nodeVerify, nodeVerifyArguments, type NodeKeyObject, type NodeVerifyArg
 import { CONTROL, JOB_SLOTS, JOB_WORDS, MAX_WORKERS, NO_VERDICT, resultWord, SLOT_BYTES, WORKER_SOURCE } from './signature-worker-layout.js'
 
 /**
- * Many verifications in flight on a machine with a second core: a worker thread verifies signatures
- * alongside this thread. Each job (signing input, signature, key index) goes to shared memory as it
- * arrives and the worker takes jobs in order; once a burst is complete (a few microtask rounds without a
- * new job), this thread takes and verifies every job beyond the worker's backlog of WORKER_BACKLOG, and
- * collects the worker's verdicts (at each burst, and on the worker's message when nothing else runs).
- * So both cores compute while this thread also parses and checks claims, and no job waits behind more
- * than a backlog's worth of the worker's work.
+ * Many verifications in flight on a machine with more than one core: worker threads (one per further
+ * core, at most MAX_WORKERS) verify signatures alongside this thread. Each job (signing input, signature,
+ * key index) goes to shared memory as it arrives and the workers take jobs in order; once a burst is
+ * complete (a few microtask rounds without a new job), this thread takes and verifies every job beyond
+ * the workers' backlog, and collects their verdicts (at each burst, and on a worker's message when
+ * nothing else runs here). So every core computes while this thread also parses and checks claims.
  *
- * Compared with libuv's thread pool (a hop and a callback per signature, four threads on two cores),
- * a job costs this thread a copy of a few hundred bytes and a few atomic operations. A worker that is
- * slow or gone changes the speed, never a verdict: each verdict is the same `crypto.verify` call with
- * the same arguments on either thread, and whatever the worker has not answered when it exits is
- * verified here. Without node:worker_threads (fetch runtimes), or before the worker runs, callers use
- * the thread pool.
+ * Compared with libuv's thread pool (a hop and a callback per signature; four threads, on two cores
+ * competing with this one), a job costs this thread a copy of a few hundred bytes and a few atomic
+ * operations, and the answers need no callback each. A worker that is slow or gone changes the speed,
+ * never a verdict: each verdict is the same `crypto.verify` call with the same arguments on either
+ * thread, read only when tagged with its job's number, and whatever the workers have not answered when
+ * they end is verified here. Without node:worker_threads (fetch runtimes), on one core, or until the
+ * workers run, callers use the thread pool.
  */
 
 type WorkerThreadsModule = typeof WorkerThreads
@@ -27,14 +27,14 @@ const os = globalThis.process?.getBuiltinModule?.('node:os') as typeof Os | unde
 /** One worker per core besides this thread's, at most MAX_WORKERS (libuv's pool has four threads); none on one core. */
 const WORKER_COUNT = Math.min(MAX_WORKERS, (os?.availableParallelism() ?? 1) - 1)
 
-/** Verifications that took the thread pool before a worker starts: a worker starts only under sustained concurrency. */
+/** Verifications that took the thread pool before workers start: they start only under sustained concurrency. */
 export const WORKER_START_AFTER = 256
 /**
- * Jobs left to the worker when a burst is settled, at most: enough to keep it busy while this thread
- * parses the next burst (bench/ measured 16 too few for RS256 at 64 in flight), and never more than half
- * of the unanswered jobs, so that a small burst is shared too.
+ * Jobs left to each worker when a burst is settled, at most: enough to keep it busy while this thread
+ * parses the next burst (bench/ measured 16 too few for RS256 at 64 in flight), and never more than its
+ * share of the unanswered jobs (this thread counting as one more), so that a small burst is shared too.
  */
-const WORKER_BACKLOG = Number(globalThis.process?.env?.['TPA_BACKLOG'] ?? 32)
+const WORKER_BACKLOG = 32
 /** Distinct keys one worker receives at most; past this (keys rotated many times) a fresh worker starts. */
 const MAX_WORKER_KEYS = 256
 /** Microtask rounds a burst may keep growing before it is settled (the callers of one burst arrive a few hops apart). */
@@ -50,10 +50,10 @@ interface Job {
   readonly resolve: (valid: boolean) => void
 }
 
-/** Who gave the verdicts: this thread (jobs beyond the worker's backlog, or all when it is gone) or the worker. */
+/** Who gave the verdicts: this thread (jobs beyond the workers' backlog, or what they had when they ended) or a worker. */
 const counts = { main: 0, worker: 0, bursts: 0, messages: 0 }
 
-/** One worker with its own shared memory and key list: nothing is reused by its successor. */
+/** The workers of one start, with their own shared memory and key list: nothing is reused by a successor. */
 class WorkerRun {
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL.length * 4))
   private readonly table = new Int32Array(new SharedArrayBuffer(JOB_SLOTS * JOB_WORDS * 4))
@@ -81,8 +81,7 @@ class WorkerRun {
         eval: true,
         workerData: { control: this.control, table: this.table, results: this.results, data: this.data, port: port2, id },
         transferList: [port2],
-        // A worker reads no stdin and needs none of the process's environment.
-        stdin: false,
+        // A worker needs none of the process's environment (which may hold secrets).
         env: {},
       })
       // Never keeps the process alive by itself; its port does while verdicts are awaited.
@@ -145,7 +144,7 @@ class WorkerRun {
     return entry
   }
 
-  /** Publishes a job; null when it cannot go to the worker (ring full, job too large, key unusable). */
+  /** Publishes a job; null when it cannot go to the workers (ring full, job too large, key unusable). */
   publish(jws: ParsedCompactJws, key: NodeKeyObject, alg: string): Promise<boolean> | null {
     const number = this.published
     const slot = number & (JOB_SLOTS - 1)
@@ -208,7 +207,7 @@ class WorkerRun {
     this.settle()
   }
 
-  /** Verifies job `number` on this thread, with the arguments the worker has, and answers it. */
+  /** Verifies job `number` on this thread, with the arguments a worker has, and answers it. */
   private verifyHere(job: Job): void {
     const slot = job.number & (JOB_SLOTS - 1)
     const at = slot * JOB_WORDS
@@ -285,7 +284,7 @@ class WorkerRun {
   private ended(): void {
     if (this.exited) return
     this.exited = true
-    // Whatever the worker took and had not answered is verified here: nothing waits on a gone worker.
+    // Whatever the workers took and had not answered is verified here: nothing waits on a gone worker.
     this.collect()
   }
 }
@@ -309,9 +308,9 @@ function startWorkers(count: number): void {
 }
 
 /**
- * The signature check of `jws` with `key` under `alg`, shared with the worker thread. null when the worker
+ * The signature check of `jws` with `key` under `alg`, shared with the worker threads. null when the workers
  * is not running (not needed yet, starting, unavailable) or cannot take the job: the caller then uses the
- * thread pool. Counts those calls, and starts the worker after WORKER_START_AFTER of them.
+ * thread pool. Counts those calls, and starts the workers after WORKER_START_AFTER of them.
  */
 export function verifiedWithWorker(jws: ParsedCompactJws, key: NodeKeyObject, alg: string): Promise<boolean> | null {
   if (forcedPath === 'threadPool') return null
@@ -367,7 +366,7 @@ export function stopSignatureWorkers(): void {
   poolVerifications = 0
 }
 
-/** Verdicts given since the process started, by this thread and by the worker; bursts settled; messages from the worker. */
+/** Verdicts given since the process started, by this thread and by the workers; bursts settled; messages from the workers. */
 export function signatureWorkerCounts(): { readonly main: number; readonly worker: number; readonly bursts: number; readonly messages: number } {
   return { ...counts }
 }
