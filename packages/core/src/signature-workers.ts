@@ -309,7 +309,7 @@ function startWorkers(count: number): void {
 
 /**
  * The signature check of `jws` with `key` under `alg`, shared with the worker threads. null when the workers
- * is not running (not needed yet, starting, unavailable) or cannot take the job: the caller then uses the
+ * do not run (not needed yet, starting, unavailable) or cannot take the job: the caller then uses the
  * thread pool. Counts those calls, and starts the workers after WORKER_START_AFTER of them.
  */
 export function verifiedWithWorker(jws: ParsedCompactJws, key: NodeKeyObject, alg: string): Promise<boolean> | null {
