@@ -22,7 +22,8 @@ import { CONTROL, JOB_SLOTS, JOB_WORDS, MAX_WORKERS, NO_VERDICT, resultWord, SLO
  */
 
 type WorkerThreadsModule = typeof WorkerThreads
-const workerThreads = globalThis.process?.getBuiltinModule?.('node:worker_threads') as WorkerThreadsModule | undefined
+/** node:worker_threads, looked up when workers are to start: absent on fetch runtimes (Hono on workers). */
+const workerThreads = () => globalThis.process?.getBuiltinModule?.('node:worker_threads') as WorkerThreadsModule | undefined
 const os = globalThis.process?.getBuiltinModule?.('node:os') as typeof Os | undefined
 /** One worker per core besides this thread's, at most MAX_WORKERS (libuv's pool has four threads); none on one core. */
 const WORKER_COUNT = Math.min(MAX_WORKERS, (os?.availableParallelism() ?? 1) - 1)
@@ -290,7 +291,8 @@ class WorkerRun {
 }
 
 let run: WorkerRun | null = null
-let unavailable = workerThreads === undefined
+/** Set when starting a worker failed (a permission model, no threads allowed): the thread pool serves from then on. */
+let unavailable = false
 let poolVerifications = 0
 /** Tests: 'threadPool' keeps workers out; 'workers' leaves every job to them (each verdict is a worker's). */
 let forcedPath: 'auto' | 'threadPool' | 'workers' = 'auto'
@@ -298,8 +300,10 @@ let workerTakesAll = false
 
 function startWorkers(count: number): void {
   poolVerifications = 0
+  const threads = workerThreads()
+  if (!threads) return
   try {
-    run = new WorkerRun(workerThreads!, count)
+    run = new WorkerRun(threads, count)
   } catch {
     // No worker threads here (a permission model, a runtime without them): the thread pool serves.
     unavailable = true
@@ -333,7 +337,7 @@ export function verifiedWithWorker(jws: ParsedCompactJws, key: NodeKeyObject, al
  * Resolves false where worker threads are unavailable.
  */
 export async function startSignatureWorkers(): Promise<boolean> {
-  if (unavailable) return false
+  if (unavailable || !workerThreads()) return false
   if (run === null || run.replaceable()) startWorkers(Math.max(1, WORKER_COUNT))
   const current = run
   if (current === null) return false

@@ -31,7 +31,22 @@ export interface KeySetStore {
  */
 export function jwksKeys(store: KeySetStore, options: { kidOptionalTryAll: boolean }): SignatureKeys {
   const candidatesFor = async (kid: string | undefined, alg: string) => (await store.membersFor(kid)).filter((member) => fitsAlgorithm(member, alg))
-  const candidatesNow = (kid: string | undefined, alg: string) => store.membersNow(kid)?.filter((member) => fitsAlgorithm(member, alg)) ?? null
+  // The members a kid names stay the same array until the key set changes: filtered once per array and alg.
+  let lastMembers: readonly PublicJwk[] | null = null
+  let lastAlg = ''
+  let lastFitting: readonly PublicJwk[] = []
+  const fittingNow = (members: readonly PublicJwk[], alg: string): readonly PublicJwk[] => {
+    if (members !== lastMembers || alg !== lastAlg) {
+      lastFitting = members.filter((member) => fitsAlgorithm(member, alg))
+      lastMembers = members
+      lastAlg = alg
+    }
+    return lastFitting
+  }
+  const candidatesNow = (kid: string | undefined, alg: string): readonly PublicJwk[] | null => {
+    const members = store.membersNow(kid)
+    return members === null ? null : fittingNow(members, alg)
+  }
   /** The quirk's refetch after a failed kid-less assertion is the general path's to do. */
   const refetchMayHelp = (result: { outcome: CandidateOutcome }, kid: string | undefined) => result.outcome !== 'verified' && kid === undefined && options.kidOptionalTryAll
   async function verifyInGeneral(jws: ParsedCompactJws, alg: string, kid: string | undefined): Promise<PublicJwk> {
