@@ -1,6 +1,7 @@
 // One HTTP app of the HTTP benchmark, in a process of its own: `node http-apps.mjs <app>`. It listens on a free
 // loopback port, prints that port on the first line of stdout, and stops on SIGTERM. Every app answers GET /
-// with a small text body; the checked ones first verify the assertion in the header the bench sends.
+// with a small text body; the checked ones first verify the assertion in the header the bench sends. Started with
+// an IPC channel, it answers the message 'cpu' with its CPU time so far (process.cpuUsage(): { user, system } µs).
 //   <framework>-bare        the framework's hello route, nothing else
 //   <framework>-ours        the same behind our adapter (configured by the TRUSTED_PROXY_* environment)
 //   express-jwt             express-jwt + jwks-rsa (key set from BENCH_JWKS_URL, cached), the same checks
@@ -16,6 +17,10 @@ const HEADER = (process.env.TRUSTED_PROXY_ASSERTION_HEADER ?? '').toLowerCase()
 
 function listening(server) {
   process.stdout.write(`${server.address().port}\n`)
+  process.on('message', (message) => {
+    if (message !== 'cpu') return
+    process.send?.(process.cpuUsage())
+  })
   process.on('SIGTERM', () => {
     server.closeAllConnections?.()
     server.close(() => process.exit(0))

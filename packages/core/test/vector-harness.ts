@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { createVerifier, loadConfig, TrustedProxyAuthError, type TrustedIdentity, type Verifier } from '../src/index.js'
+import { createVerifier, loadConfig, TrustedProxyAuthError, verifyRequestNow, type TrustedIdentity, type Verifier } from '../src/index.js'
 
 /** An explicit HTTP answer of a key endpoint. */
 export interface ExplicitResponse {
@@ -116,6 +116,9 @@ export class VectorKeyServer {
  * How runThroughLibrary runs a vector besides once: `repeat` verifies it a second time on the same verifier
  * (a cache hit when it succeeded); `keysInMemory` too, with the verified-assertion cache off, so that the
  * second verification finds its keys loaded and imported and takes the path that answers without waiting.
+ * The second verification of a request goes through verifyRequestNow (what the adapters call), so every
+ * request vector compares it with verifyRequest's first answer; `answeredAtOnce` says whether it came
+ * without a promise.
  */
 export interface LibraryRun {
   repeat?: boolean
@@ -123,15 +126,25 @@ export interface LibraryRun {
 }
 
 /** Runs a vector through loadConfig + createVerifier + verifyAssertion/verifyRequest. */
-export async function runThroughLibrary(vector: Vector, env: Record<string, string>, run: LibraryRun = {}): Promise<Outcome & { raw?: TrustedIdentity | null; hits?: number }> {
+export async function runThroughLibrary(
+  vector: Vector,
+  env: Record<string, string>,
+  run: LibraryRun = {},
+): Promise<Outcome & { raw?: TrustedIdentity | null; hits?: number; answeredAtOnce?: boolean }> {
   try {
     const verifier = createVerifier(loadConfig(run.keysInMemory ? { ...env, TRUSTED_PROXY_CACHE_SIZE: '0' } : env))
     try {
       if (run.repeat || run.keysInMemory) {
         const first = await outcomeOf(vector, () => verifyOnce(verifier, vector))
-        const second = await outcomeOf(vector, () => verifyOnce(verifier, vector))
+        let answeredAtOnce: boolean | undefined
+        const second = await outcomeOf(vector, () => {
+          if (!vector.request) return verifyOnce(verifier, vector)
+          const verdict = verifyRequestNow(verifier, { headers: vector.request.headers, remoteAddress: vector.request.remoteAddress ?? null }, { now: vector.now })
+          answeredAtOnce = !(verdict instanceof Promise)
+          return Promise.resolve(verdict)
+        })
         if (JSON.stringify(first) !== JSON.stringify(second)) return { identity: `the repeat differs: ${JSON.stringify(first)} then ${JSON.stringify(second)}` }
-        return { ...second, hits: verifier.cacheCounts().hits }
+        return { ...second, hits: verifier.cacheCounts().hits, ...(answeredAtOnce === undefined ? {} : { answeredAtOnce }) }
       }
       if (vector.request) {
         const identity = await verifier.verifyRequest({ headers: vector.request.headers, remoteAddress: vector.request.remoteAddress ?? null }, { now: vector.now })
