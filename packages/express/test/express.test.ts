@@ -194,8 +194,9 @@ describe('a request accepted at once', () => {
   const fakeRequest = (token: string): express.Request =>
     ({ originalUrl: '/whoami', rawHeaders: ['X-Test-Assertion', token], app: { get: () => undefined }, socket: { remoteAddress: '127.0.0.1' } }) as unknown as express.Request
 
-  it('reaches next() within the middleware call and makes no promise (a cache hit); what waits comes as a promise', async () => {
-    const auth = trustedProxyAuth(settings())
+  it('reaches next() within the middleware call and makes no promise (keys loaded, or a cache hit); what waits comes as a promise', async () => {
+    // A configuration of its own: not a verifier shared with earlier tests, so its keys are not loaded yet.
+    const auth = trustedProxyAuth(settings({ clockTolerance: 7 }))
     const token = await issuer.sign()
     let nextCalls = 0
     const next = (error?: unknown): void => {
