@@ -1,6 +1,7 @@
 // One HTTP app of the HTTP benchmark, in a process of its own: `node http-apps.mjs <app>`. It listens on a free
 // loopback port, prints that port on the first line of stdout, and stops on SIGTERM. Every app answers GET /
-// with a small text body; the checked ones first verify the assertion in the header the bench sends.
+// with a small text body; the checked ones first verify the assertion in the header the bench sends. Started with
+// an IPC channel, it answers the message 'cpu' with its CPU time so far (process.cpuUsage(): { user, system } µs).
 //   <framework>-bare        the framework's hello route, nothing else
 //   <framework>-ours        the same behind our adapter (configured by the TRUSTED_PROXY_* environment)
 //   express-jwt             express-jwt + jwks-rsa (key set from BENCH_JWKS_URL, cached), the same checks
@@ -14,8 +15,25 @@ const ISSUER = process.env.TRUSTED_PROXY_ISSUER
 const AUDIENCE = process.env.TRUSTED_PROXY_AUDIENCE
 const HEADER = (process.env.TRUSTED_PROXY_ASSERTION_HEADER ?? '').toLowerCase()
 
+/**
+ * Our adapter, its keys loaded before the app listens (as a deployment whose readiness check waits for
+ * `verifier.ready()`). Why: when the first key fetch (Node's fetch) completes while the server is already warming
+ * up under load, Node 20's V8 was seen to fall into a slow path for the tick objects of process.nextTick
+ * (Runtime_DefineKeyedOwnPropertyInLiteral + JSObject::MigrateToMap in `perf`) for the rest of the process:
+ * 5-10 µs of CPU per request, in whichever code makes the tick, and only in the processes where it happened.
+ */
+async function readyAdapter(packageName) {
+  const auth = (await import(packageName)).trustedProxyAuth()
+  await auth.verifier?.ready()
+  return auth
+}
+
 function listening(server) {
   process.stdout.write(`${server.address().port}\n`)
+  process.on('message', (message) => {
+    if (message !== 'cpu') return
+    process.send?.(process.cpuUsage())
+  })
   process.on('SIGTERM', () => {
     server.closeAllConnections?.()
     server.close(() => process.exit(0))
@@ -25,7 +43,7 @@ function listening(server) {
 async function expressApp() {
   const { default: express } = await import('express')
   const application = express()
-  if (variant === 'ours') application.use((await import('@mieweb/trusted-proxy-auth-express')).trustedProxyAuth())
+  if (variant === 'ours') application.use(await readyAdapter('@mieweb/trusted-proxy-auth-express'))
   if (variant === 'jwt') {
     const { expressjwt } = await import('express-jwt')
     const { default: jwksRsa } = await import('jwks-rsa')
@@ -47,7 +65,7 @@ async function expressApp() {
 async function fastifyApp() {
   const { default: Fastify } = await import('fastify')
   const application = Fastify()
-  if (variant === 'ours') await application.register((await import('@mieweb/trusted-proxy-auth-fastify')).trustedProxyAuth())
+  if (variant === 'ours') await application.register(await readyAdapter('@mieweb/trusted-proxy-auth-fastify'))
   if (variant === 'jwt') {
     const { default: fastifyJwt } = await import('@fastify/jwt')
     await application.register(fastifyJwt, {
@@ -65,7 +83,7 @@ async function honoApp() {
   const { Hono } = await import('hono')
   const { serve } = await import('@hono/node-server')
   const application = new Hono()
-  if (variant === 'ours') application.use((await import('@mieweb/trusted-proxy-auth-hono')).trustedProxyAuth())
+  if (variant === 'ours') application.use(await readyAdapter('@mieweb/trusted-proxy-auth-hono'))
   application.get('/', (context) => context.text(HELLO))
   const server = serve({ fetch: application.fetch, port: 0, hostname: '127.0.0.1' }, () => listening(server))
 }
@@ -73,7 +91,7 @@ async function honoApp() {
 async function koaApp() {
   const { default: Koa } = await import('koa')
   const application = new Koa()
-  if (variant === 'ours') application.use((await import('@mieweb/trusted-proxy-auth-koa')).trustedProxyAuth())
+  if (variant === 'ours') application.use(await readyAdapter('@mieweb/trusted-proxy-auth-koa'))
   application.use((context) => {
     context.body = HELLO
   })

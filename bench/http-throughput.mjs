@@ -1,8 +1,11 @@
 // HTTP on loopback with autocannon: each adapter on a cache hit against its bare framework's hello route,
 // and express-jwt + jwks-rsa and @fastify/jwt doing the same check (RS256, issuer, audience). Every app runs
 // in a process of its own (http-apps.mjs), all started first, then measured one at a time, interleaved over
-// rounds; the median of the rounds is printed with the ratio to the bare framework. Markdown on stdout.
+// rounds; the median of the rounds is printed with the ratio to the bare framework. Each app process also reports
+// its own CPU time (user + system) over every measurement: CPU µs per request moves far less than requests/s when
+// other work shares the machine, and ours minus bare is what the middleware costs. Markdown on stdout.
 //   BENCH_HTTP_ROUNDS (default 3), BENCH_SECONDS per measurement (default 3), BENCH_CONNECTIONS (default 32),
+//   BENCH_HTTP_FRAMEWORKS (default express,fastify,hono,koa: the rows to run),
 //   BENCH_SMOKE=1: one round of 50 requests per app (only proves the script runs)
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -48,16 +51,17 @@ const env = {
 }
 
 /** Rows: a framework's bare app, ours on it, and a peer doing the same check where there is one. */
+const FRAMEWORKS = (process.env.BENCH_HTTP_FRAMEWORKS ?? 'express,fastify,hono,koa').split(',')
 const rows = [
   { framework: 'express', peer: { app: 'express-jwt', name: 'express-jwt + jwks-rsa' } },
   { framework: 'fastify', peer: { app: 'fastify-jwt', name: '@fastify/jwt' } },
   { framework: 'hono', via: '@hono/node-server' },
   { framework: 'koa' },
-]
+].filter((row) => FRAMEWORKS.includes(row.framework))
 const appNames = rows.flatMap((row) => [`${row.framework}-bare`, `${row.framework}-ours`, ...(row.peer ? [row.peer.app] : [])])
 
 async function start(app) {
-  const child = spawn(process.execPath, [appsScript, app], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [appsScript, app], { env, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
   let buffer = ''
   for await (const chunk of child.stdout) {
     buffer += chunk
@@ -70,10 +74,21 @@ async function start(app) {
   throw new Error(`${app} exited before listening: ${buffer}`)
 }
 
-async function requestsPerSecond({ app, url }, seconds) {
-  const result = await autocannon({ url, headers: { [HEADER]: token }, connections: CONNECTIONS, ...(SMOKE ? { amount: 50 } : { duration: seconds }) })
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${app}: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
-  return result.requests.total / Math.max(result.duration, 0.001)
+/** The app process's CPU time so far (user + system, µs), asked over its IPC channel. */
+async function cpuMicros({ child }) {
+  const answer = once(child, 'message')
+  child.send('cpu')
+  const [{ user, system }] = await answer
+  return user + system
+}
+
+/** One measurement: requests/s, and the app's CPU µs per request over it. */
+async function measure(server, seconds) {
+  const cpuBefore = await cpuMicros(server)
+  const result = await autocannon({ url: server.url, headers: { [HEADER]: token }, connections: CONNECTIONS, ...(SMOKE ? { amount: 50 } : { duration: seconds }) })
+  const cpu = (await cpuMicros(server)) - cpuBefore
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${server.app}: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
+  return { rate: result.requests.total / Math.max(result.duration, 0.001), cpuPerRequest: cpu / Math.max(result.requests.total, 1) }
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
@@ -85,17 +100,20 @@ const servers = []
 try {
   servers.push(...(await Promise.all(appNames.map(start))))
   // Warm-up: keys loaded, the assertion cached, JIT warm.
-  for (const server of servers) await requestsPerSecond(server, 1)
-  const rates = new Map(appNames.map((app) => [app, []]))
-  for (let round = 0; round < ROUNDS; round++) for (const server of servers) rates.get(server.app).push(await requestsPerSecond(server, SECONDS))
-  const rate = (app) => median(rates.get(app))
-  console.log('| framework | bare hello (requests/s) | ours (requests/s) | ours ÷ bare | peer doing the same check | peer (requests/s) | peer ÷ bare |')
-  console.log('|---|---|---|---|---|---|---|')
+  for (const server of servers) await measure(server, 1)
+  const measurements = new Map(appNames.map((app) => [app, []]))
+  for (let round = 0; round < ROUNDS; round++) for (const server of servers) measurements.get(server.app).push(await measure(server, SECONDS))
+  const rate = (app) => median(measurements.get(app).map((measurement) => measurement.rate))
+  const cpu = (app) => median(measurements.get(app).map((measurement) => measurement.cpuPerRequest))
+  console.log('| framework | bare hello (requests/s) | ours (requests/s) | ours ÷ bare | bare CPU µs/request | ours CPU µs/request | ours − bare CPU µs | peer doing the same check | peer (requests/s) | peer ÷ bare | peer CPU µs/request |')
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|')
   for (const row of rows) {
-    const bare = rate(`${row.framework}-bare`)
-    const ours = rate(`${row.framework}-ours`)
-    const peer = row.peer ? [row.peer.name, Math.round(rate(row.peer.app)), `${(rate(row.peer.app) / bare).toFixed(2)}`] : ['—', '—', '—']
-    console.log(`| ${row.framework}${row.via ? ` (${row.via})` : ''} | ${Math.round(bare)} | ${Math.round(ours)} | **${(ours / bare).toFixed(2)}** | ${peer.join(' | ')} |`)
+    const [bareApp, oursApp] = [`${row.framework}-bare`, `${row.framework}-ours`]
+    const bare = rate(bareApp)
+    const ours = rate(oursApp)
+    const cpuColumns = [cpu(bareApp).toFixed(1), cpu(oursApp).toFixed(1), (cpu(oursApp) - cpu(bareApp)).toFixed(1)]
+    const peer = row.peer ? [row.peer.name, Math.round(rate(row.peer.app)), (rate(row.peer.app) / bare).toFixed(2), cpu(row.peer.app).toFixed(1)] : ['—', '—', '—', '—']
+    console.log(`| ${row.framework}${row.via ? ` (${row.via})` : ''} | ${Math.round(bare)} | ${Math.round(ours)} | **${(ours / bare).toFixed(2)}** | ${cpuColumns.join(' | ')} | ${peer.join(' | ')} |`)
   }
   console.log(`\nload average at end: ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`)
 } finally {

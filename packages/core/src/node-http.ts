@@ -16,7 +16,8 @@ export function rawHeaderPairs(req: Pick<IncomingMessage, 'rawHeaders'>): Array<
 
 /** Verifies a Node request (HTTP or a WebSocket `upgrade`) with the socket peer as the source address. */
 export function verifyNodeRequest(verifier: Verifier, req: IncomingMessage, options?: VerifyOptions): Promise<TrustedIdentity | null> {
-  return verifier.verifyRequest({ headers: rawHeaderPairs(req), remoteAddress: req.socket.remoteAddress ?? null }, options)
+  // Node's flat rawHeaders list, read in place (every repetition kept apart).
+  return verifier.verifyRequest({ headers: req.rawHeaders, remoteAddress: req.socket.remoteAddress ?? null }, options)
 }
 
 /**
@@ -59,7 +60,7 @@ export async function authenticateUpgrade(
 ): Promise<UpgradeAuthentication> {
   const remoteAddress = 'remoteAddress' in options ? options.remoteAddress : (req.socket.remoteAddress ?? null)
   try {
-    const identity = await verifier.verifyRequest({ headers: rawHeaderPairs(req), remoteAddress })
+    const identity = await verifier.verifyRequest({ headers: req.rawHeaders, remoteAddress })
     return { authenticated: true, identity }
   } catch (error) {
     rejectUpgrade(socket, error, { problemDetail: verifier.config.problemDetail })

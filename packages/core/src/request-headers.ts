@@ -2,14 +2,42 @@ import type { NameValueRule } from './config.js'
 import { quoted } from './detail-text.js'
 import { TrustedProxyAuthError } from './errors.js'
 
-/** Fetch `Headers`, Node's `IncomingHttpHeaders`/`headersDistinct`, or raw `[name, value]` pairs. */
+/**
+ * Fetch `Headers`, Node's `IncomingHttpHeaders`/`headersDistinct`, raw `[name, value]` pairs, or Node's flat
+ * `rawHeaders` list (`[name, value, name, value, …]`, exactly as received: read in place, no copy per request).
+ */
 export type HeadersInput =
   | Headers
   | Readonly<Record<string, string | readonly string[] | undefined>>
   | ReadonlyArray<readonly [string, string]>
+  | readonly string[]
 
 function isHeaders(input: HeadersInput): input is Headers {
   return typeof (input as Headers).get === 'function' && typeof (input as Headers).forEach === 'function'
+}
+
+/** A flat `rawHeaders` list rather than pairs (an empty list is both, and holds nothing either way). */
+function isFlatList(input: readonly unknown[]): input is readonly string[] {
+  return typeof input[0] === 'string'
+}
+
+/** `name` equals `wanted` (lower case) case-insensitively; only a name of the same length is lowered (a new string). */
+const sameName = (name: string, wanted: string): boolean => name.length === wanted.length && (name === wanted || name.toLowerCase() === wanted)
+
+/** Every header as a `[name, value]` pair in arrival order (names as the input spells them). */
+export function headerPairs(input: HeadersInput): Array<[string, string]> {
+  const pairs: Array<[string, string]> = []
+  if (isHeaders(input)) input.forEach((value, name) => pairs.push([name, value]))
+  else if (Array.isArray(input)) {
+    if (isFlatList(input)) for (let i = 0; i + 1 < input.length; i += 2) pairs.push([input[i]!, input[i + 1]!])
+    else for (const [name, value] of input as ReadonlyArray<readonly [string, string]>) pairs.push([name, value])
+  } else {
+    for (const [name, value] of Object.entries(input as Record<string, string | readonly string[] | undefined>)) {
+      if (typeof value === 'string') pairs.push([name, value])
+      else if (value) for (const item of value) pairs.push([name, item])
+    }
+  }
+  return pairs
 }
 
 /** Every value sent under `name` (case-insensitive), each repetition kept apart where the input allows. */
@@ -21,8 +49,13 @@ export function headerValues(input: HeadersInput, name: string): string[] {
   }
   const values: string[] = []
   if (Array.isArray(input)) {
+    if (isFlatList(input)) {
+      // A dangling name without a value (an odd length) is no header, as in rawHeaderPairs.
+      for (let i = 0; i + 1 < input.length; i += 2) if (sameName(input[i]!, wanted)) values.push(input[i + 1]!)
+      return values
+    }
     for (const [key, value] of input as ReadonlyArray<readonly [string, string]>) {
-      if (key.toLowerCase() === wanted) values.push(value)
+      if (sameName(key, wanted)) values.push(value)
     }
     return values
   }
@@ -30,7 +63,7 @@ export function headerValues(input: HeadersInput, name: string): string[] {
   // Every own name is compared (a plain object may spell a name in any case); Object.keys, not entries, spares
   // an array per header on every request.
   for (const key of Object.keys(record)) {
-    if (key.length !== wanted.length || (key !== wanted && key.toLowerCase() !== wanted)) continue
+    if (!sameName(key, wanted)) continue
     const value = record[key]
     if (value === undefined) continue
     if (typeof value === 'string') values.push(value)

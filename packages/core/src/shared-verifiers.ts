@@ -1,5 +1,6 @@
 import type { TrustedProxyAuthConfig } from './config.js'
 import { createVerifier, type Verifier, type VerifierDependencies } from './verifier.js'
+import { verifyRequestNow } from './verify-request-now.js'
 
 /**
  * One verifier per effective configuration, shared by every adapter call that asks for it: five per-route
@@ -50,6 +51,7 @@ export function acquireVerifier(config: TrustedProxyAuthConfig, dependencies: Pi
     config: shared.verifier.config,
     verifyAssertion: (token, options) => shared.verifier.verifyAssertion(token, options),
     verifyRequest: (request, options) => shared.verifier.verifyRequest(request, options),
+    verifyRequestNow: (request, options) => verifyRequestNow(shared.verifier, request, options),
     ready: () => shared.verifier.ready(),
     status: () => shared.verifier.status(),
     cacheCounts: () => shared.verifier.cacheCounts(),

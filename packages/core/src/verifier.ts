@@ -18,7 +18,7 @@ import { checkRequiredHeaders, extractAssertion, type HeadersInput } from './req
 import { verificationFinished, verificationFinishedSoon, verificationStarted } from './signature-load.js'
 import { VerifiedAssertionCache, type CacheCounts } from './verified-assertion-cache.js'
 import { eventLogger } from './event-log.js'
-import { effectiveLogLevel, levelFilteredLogger, safeLog, type Logger, type LogLevel } from './logger.js'
+import { effectiveLogLevel, levelFilteredLogger, logsAt, safeLog, type Logger, type LogLevel } from './logger.js'
 import { configurationSummary, riskySettings } from './startup-report.js'
 
 export interface VerifyOptions {
@@ -55,6 +55,15 @@ export interface Verifier {
   verifyAssertion(token: string, options?: VerifyOptions): Promise<TrustedIdentity>
   /** Applies every request rule, then verifies; null only in mode `optional` without an assertion. */
   verifyRequest(request: RequestLike, options?: VerifyOptions): Promise<TrustedIdentity | null>
+  /**
+   * verifyRequest without waiting where nothing needs waiting for: the same rules, verdict and events, but an
+   * acceptance decided at once (a verified-assertion cache hit, or keys already in memory) is returned as the
+   * identity (or null) itself, sparing the promise and the hop through the microtask queue that a request
+   * handler pays per request. Anything that waits (a key load), and every rejection, comes as a promise;
+   * it never throws. Optional, so that verifiers written elsewhere still fit: call it through
+   * `verifyRequestNow(verifier, request)`, which falls back to verifyRequest.
+   */
+  verifyRequestNow?(request: RequestLike, options?: VerifyOptions): TrustedIdentity | null | Promise<TrustedIdentity | null>
   /**
    * Resolves once a usable key set is loaded (at once when keys are fetched per kid or there is no key
    * set). Rejects with `jwks_unavailable` (its `detail` names the cause) as soon as the key load it waits
@@ -178,6 +187,8 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
   const listener = dependencies.onEvent
   const { logger, level } = loggerFor(config, dependencies.logger)
   const logEvent = eventLogger(logger, level)
+  // verify_ok happens on every request: its event is built only when a listener or a debug log line takes it.
+  const verifyOkObserved = listener !== undefined || logsAt(level, 'debug')
   const emit = (event: TrustedProxyAuthEvent): void => {
     logEvent(event)
     if (!listener) return
@@ -344,7 +355,7 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
   function verifiedOk(verified: Verified | null): TrustedIdentity | null {
     if (!verified) return null
     const { identity } = verified
-    emit({ type: 'verify_ok', subject: identity.subject, issuer: identity.issuer, cached: verified.cached })
+    if (verifyOkObserved) emit({ type: 'verify_ok', subject: identity.subject, issuer: identity.issuer, cached: verified.cached })
     return identity
   }
 
@@ -357,8 +368,11 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     throw error
   }
 
-  /** Runs `work` and emits verify_ok or verify_failed; never throws synchronously. */
-  function observe(work: () => Verified | null | Promise<Verified | null>): Promise<TrustedIdentity | null> {
+  /**
+   * Runs `work` and emits verify_ok or verify_failed: an acceptance decided at once is returned as it is, anything
+   * else (waiting, or any rejection) as a promise. Never throws.
+   */
+  function observeNow(work: () => Verified | null | Promise<Verified | null>): TrustedIdentity | null | Promise<TrustedIdentity | null> {
     let answer: Verified | null | Promise<Verified | null>
     try {
       answer = work()
@@ -367,28 +381,37 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
       return Promise.reject(error)
     }
     if (answer instanceof Promise) return answer.then(verifiedOk, verifyFailed)
-    return Promise.resolve(verifiedOk(answer))
+    return verifiedOk(answer)
+  }
+
+  /** observeNow, always as a promise (verifyAssertion and verifyRequest): the very same verdict and events. */
+  function observe(work: () => Verified | null | Promise<Verified | null>): Promise<TrustedIdentity | null> {
+    const answer = observeNow(work)
+    return answer instanceof Promise ? answer : Promise.resolve(answer)
   }
 
   const currentTime = (options?: VerifyOptions): number => options?.now ?? Date.now() / 1000
 
+  /** Stages peer_address, required_headers and header_extraction, then the assertion's verification. */
+  function requestVerification(request: RequestLike, options: VerifyOptions | undefined): Verified | null | Promise<Verified | null> {
+    if (config.trustedAddresses.length > 0 && !trustedPeer(request.remoteAddress)) {
+      const peer = request.remoteAddress ? `peer ${quoted(request.remoteAddress)} is not` : 'the peer address is unknown, so not'
+      throw fail('untrusted_source', `${peer} in TRUSTED_PROXY_TRUSTED_ADDRESSES`)
+    }
+    checkRequiredHeaders(request.headers, config.requiredHeaders)
+    const token = extractAssertion(request.headers, config.assertionHeader)
+    if (token === null) {
+      if (config.mode === 'optional') return null
+      throw missingAssertion()
+    }
+    return verify(token, currentTime(options))
+  }
+
   return {
     config,
     verifyAssertion: (token, options) => observe(() => verify(token, currentTime(options))) as Promise<TrustedIdentity>,
-    verifyRequest: (request, options) =>
-      observe(() => {
-        if (config.trustedAddresses.length > 0 && !trustedPeer(request.remoteAddress)) {
-          const peer = request.remoteAddress ? `peer ${quoted(request.remoteAddress)} is not` : 'the peer address is unknown, so not'
-          throw fail('untrusted_source', `${peer} in TRUSTED_PROXY_TRUSTED_ADDRESSES`)
-        }
-        checkRequiredHeaders(request.headers, config.requiredHeaders)
-        const token = extractAssertion(request.headers, config.assertionHeader)
-        if (token === null) {
-          if (config.mode === 'optional') return null
-          throw missingAssertion()
-        }
-        return verify(token, currentTime(options))
-      }),
+    verifyRequest: (request, options) => observe(() => requestVerification(request, options)),
+    verifyRequestNow: (request, options) => observeNow(() => requestVerification(request, options)),
     ready: async (options) => {
       await Promise.all(units.map((unit) => unit.keys.ready((options?.timeout ?? config.jwksTimeout) * 1000)))
     },

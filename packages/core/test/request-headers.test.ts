@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { TrustedProxyAuthError } from '../src/index.js'
-import { extractAssertion, headerValues } from '../src/request-headers.js'
+import { extractAssertion, headerPairs, headerValues } from '../src/request-headers.js'
 import { isTrustedPeer, parseAddressRange, type AddressRange } from '../src/addresses.js'
 
 const codeOf = (run: () => unknown): string => {
@@ -17,6 +17,34 @@ describe('headerValues', () => {
     expect(headerValues(new Headers({ 'X-A': '1' }), 'x-a')).toEqual(['1'])
     expect(headerValues({ 'x-a': ['1', '2'] }, 'X-A')).toEqual(['1', '2'])
     expect(headerValues([['X-a', '1'], ['x-A', '2'], ['other', '3']], 'x-a')).toEqual(['1', '2'])
+  })
+  it('reads Node’s flat rawHeaders list in place: names case-insensitive, repeats apart, a dangling name ignored', () => {
+    const raw = ['Host', 'example.test', 'X-A', '1', 'x-ab', 'no', 'x-a', '2', 'X-A']
+    expect(headerValues(raw, 'x-a')).toEqual(['1', '2'])
+    expect(headerValues(raw, 'X-AB')).toEqual(['no'])
+    expect(headerValues(raw, 'host')).toEqual(['example.test'])
+    expect(headerValues([], 'x-a')).toEqual([])
+    // The same verdicts as the pairs it stands for.
+    expect(codeOf(() => extractAssertion(raw, 'x-a'))).toBe('malformed_assertion')
+    expect(extractAssertion(['Authorization', 'Bearer a.b.c'], 'authorization')).toBe('a.b.c')
+  })
+})
+
+describe('headerPairs', () => {
+  it('lists every header of every input form in arrival order, repeats kept apart', () => {
+    const expected = [
+      ['x-a', '1'],
+      ['x-b', '2'],
+      ['x-a', '3'],
+    ]
+    expect(headerPairs(['x-a', '1', 'x-b', '2', 'x-a', '3', 'dangling'])).toEqual(expected)
+    expect(headerPairs(expected as Array<[string, string]>)).toEqual(expected)
+    expect(headerPairs({ 'x-a': ['1', '3'], 'x-b': '2', 'x-c': undefined })).toEqual([
+      ['x-a', '1'],
+      ['x-a', '3'],
+      ['x-b', '2'],
+    ])
+    expect(headerPairs(new Headers([['X-B', '2']]))).toEqual([['x-b', '2']])
   })
 })
 

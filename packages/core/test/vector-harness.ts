@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { createVerifier, loadConfig, TrustedProxyAuthError, type TrustedIdentity, type Verifier } from '../src/index.js'
+import { createVerifier, loadConfig, TrustedProxyAuthError, verifyRequestNow, type TrustedIdentity, type Verifier } from '../src/index.js'
 
 /** An explicit HTTP answer of a key endpoint. */
 export interface ExplicitResponse {
@@ -117,6 +117,9 @@ export class VectorKeyServer {
  * (the third a cache hit when it succeeded: the cache takes an assertion in from its second success);
  * `keysInMemory` a second time, with the verified-assertion cache off, so that the
  * second verification finds its keys loaded and imported and takes the path that answers without waiting.
+ * The last verification of a request goes through verifyRequestNow (what the adapters call), so every
+ * request vector compares it with verifyRequest's answers; `answeredAtOnce` says whether it came without a
+ * promise.
  */
 export interface LibraryRun {
   repeat?: boolean
@@ -124,17 +127,33 @@ export interface LibraryRun {
 }
 
 /** Runs a vector through loadConfig + createVerifier + verifyAssertion/verifyRequest. */
-export async function runThroughLibrary(vector: Vector, env: Record<string, string>, run: LibraryRun = {}): Promise<Outcome & { raw?: TrustedIdentity | null; hits?: number }> {
+export async function runThroughLibrary(
+  vector: Vector,
+  env: Record<string, string>,
+  run: LibraryRun = {},
+): Promise<Outcome & { raw?: TrustedIdentity | null; hits?: number; answeredAtOnce?: boolean }> {
   try {
     const verifier = createVerifier(loadConfig(run.keysInMemory ? { ...env, TRUSTED_PROXY_CACHE_SIZE: '0' } : env))
     try {
       if (run.repeat || run.keysInMemory) {
         // The cache takes an assertion in from its second success, so the third verification is the hit.
-        const outcomes = []
-        for (let i = 0; i < (run.repeat ? 3 : 2); i++) outcomes.push(await outcomeOf(vector, () => verifyOnce(verifier, vector)))
+        const rounds = run.repeat ? 3 : 2
+        const outcomes: Outcome[] = []
+        let answeredAtOnce: boolean | undefined
+        for (let i = 0; i < rounds; i++) {
+          const last = i === rounds - 1
+          outcomes.push(
+            await outcomeOf(vector, () => {
+              if (!last || !vector.request) return verifyOnce(verifier, vector)
+              const verdict = verifyRequestNow(verifier, { headers: vector.request.headers, remoteAddress: vector.request.remoteAddress ?? null }, { now: vector.now })
+              answeredAtOnce = !(verdict instanceof Promise)
+              return Promise.resolve(verdict)
+            }),
+          )
+        }
         const texts = outcomes.map((outcome) => JSON.stringify(outcome))
         if (new Set(texts).size !== 1) return { identity: `the repeats differ: ${texts.join(' then ')}` }
-        return { ...outcomes.at(-1)!, hits: verifier.cacheCounts().hits }
+        return { ...outcomes.at(-1)!, hits: verifier.cacheCounts().hits, ...(answeredAtOnce === undefined ? {} : { answeredAtOnce }) }
       }
       if (vector.request) {
         const identity = await verifier.verifyRequest({ headers: vector.request.headers, remoteAddress: vector.request.remoteAddress ?? null }, { now: vector.now })

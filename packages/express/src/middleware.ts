@@ -4,14 +4,15 @@ import {
   enrollmentResponseForNode,
   isTrustedProxyAuthError,
   verifierProblemOptions,
-  rawHeaderPairs,
   rememberProblemOptions,
   resolveAdapterUser,
   toProblemDetails,
+  type EnrollmentPage,
   type ResolvedUser,
   type TrustedProxyAuthError,
   type TrustedProxyAuthOptions,
   type Verifier,
+  verifyRequestNow,
   writeEnrollmentResponse,
 } from '@mieweb/trusted-proxy-auth'
 import { peerAddress } from './peer-address.js'
@@ -57,33 +58,54 @@ export function trustedProxyAuth(options: ExpressTrustedProxyAuthOptions = {}): 
   const { resolveUser, onError, unless } = options
   const { verifier, enrollment } = authenticationFromAdapterOptions(options, ADAPTER_KEYS)
 
-  const middleware = async function trustedProxyAuthMiddleware(req: Request, res: Response, next: NextFunction): Promise<void> {
-    if (enrollment?.handles(req.originalUrl)) {
-      try {
-        const answer = await enrollmentResponseForNode(enrollment, req, { peerAddress: peerAddress(req), path: req.originalUrl, parsedBody: req.body })
-        writeEnrollmentResponse(res, answer, req.method)
-      } catch (error) {
-        next(error)
-      }
-      return
-    }
-    if (unless?.(req)) return next()
-    rememberProblemOptions(req, verifier)
-    let identity: TrustedProxyIdentity | null
-    let user: TrustedProxyUser | undefined
+  async function answerEnrollment(page: EnrollmentPage, req: Request, res: Response, next: NextFunction): Promise<void> {
     try {
-      // Raw header pairs, because req.headers joins repeated headers and keeps only one Authorization.
-      identity = (await verifier.verifyRequest({ headers: rawHeaderPairs(req), remoteAddress: peerAddress(req) })) as TrustedProxyIdentity | null
-      // Without a resolver the user is the identity itself: no promise to wait for on every request.
-      if (identity) user = (resolveUser ? await resolveAdapterUser(resolveUser, identity, req) : identity) as TrustedProxyUser
+      const answer = await enrollmentResponseForNode(page, req, { peerAddress: peerAddress(req), path: req.originalUrl, parsedBody: req.body })
+      writeEnrollmentResponse(res, answer, req.method)
     } catch (error) {
-      if (!isTrustedProxyAuthError(error)) return next(error)
-      if (onError) return onError(error, req, res, next)
-      return sendProblem(res, error, verifier)
+      next(error)
     }
+  }
+
+  /** A refused request: onError, else the problem response; any other error goes to `next(error)`. */
+  function refuse(error: unknown, req: Request, res: Response, next: NextFunction): void | Promise<void> {
+    if (!isTrustedProxyAuthError(error)) return next(error)
+    if (onError) return onError(error, req, res, next)
+    return sendProblem(res, error, verifier)
+  }
+
+  function admit(req: Request, identity: TrustedProxyIdentity | null, user: TrustedProxyUser | undefined, next: NextFunction): void {
     req.trustedIdentity = identity
     if (identity) req.user = user
     next()
+  }
+
+  /** The verified identity's user (the identity itself without a resolver: no promise then), then the next handler. */
+  function accept(identity: TrustedProxyIdentity | null, req: Request, res: Response, next: NextFunction): void | Promise<void> {
+    if (identity && resolveUser) {
+      return resolveAdapterUser(resolveUser, identity, req).then(
+        (user) => admit(req, identity, user as TrustedProxyUser, next),
+        (error: unknown) => refuse(error, req, res, next),
+      )
+    }
+    return admit(req, identity, (identity ?? undefined) as TrustedProxyUser | undefined, next)
+  }
+
+  // Not an async function: a request accepted at once (a cache hit) reaches next() within this call, with no
+  // promise made. What waits is returned as a promise, which Express 5 watches for errors (as it did the async form).
+  const middleware = function trustedProxyAuthMiddleware(req: Request, res: Response, next: NextFunction): void | Promise<void> {
+    if (enrollment?.handles(req.originalUrl)) return answerEnrollment(enrollment, req, res, next)
+    if (unless?.(req)) return next()
+    rememberProblemOptions(req, verifier)
+    // The raw header list, because req.headers joins repeated headers and keeps only one Authorization.
+    const verdict = verifyRequestNow(verifier, { headers: req.rawHeaders, remoteAddress: peerAddress(req) })
+    if (verdict instanceof Promise) {
+      return verdict.then(
+        (identity) => accept(identity as TrustedProxyIdentity | null, req, res, next),
+        (error: unknown) => refuse(error, req, res, next),
+      )
+    }
+    return accept(verdict as TrustedProxyIdentity | null, req, res, next)
   }
   return Object.assign(middleware, { verifier })
 }

@@ -189,3 +189,31 @@ describe('one verifier per configuration', () => {
     }
   })
 })
+
+describe('a request accepted at once', () => {
+  const fakeRequest = (token: string): express.Request =>
+    ({ originalUrl: '/whoami', rawHeaders: ['X-Test-Assertion', token], app: { get: () => undefined }, socket: { remoteAddress: '127.0.0.1' } }) as unknown as express.Request
+
+  it('reaches next() within the middleware call and makes no promise (keys loaded, or a cache hit); what waits comes as a promise', async () => {
+    // A configuration of its own: not a verifier shared with earlier tests, so its keys are not loaded yet.
+    const auth = trustedProxyAuth(settings({ clockTolerance: 7 }))
+    const token = await issuer.sign()
+    let nextCalls = 0
+    const next = (error?: unknown): void => {
+      if (error) throw error
+      nextCalls++
+    }
+    // The first request waits for the key set.
+    const waiting = auth(fakeRequest(token), {} as express.Response, next)
+    expect(waiting).toBeInstanceOf(Promise)
+    expect(nextCalls).toBe(0)
+    await waiting
+    expect(nextCalls).toBe(1)
+    const req = fakeRequest(token)
+    expect(auth(req, {} as express.Response, next)).toBeUndefined()
+    expect(nextCalls).toBe(2)
+    expect(req.trustedIdentity?.subject).toBe('test-user')
+    expect(req.user).toBe(req.trustedIdentity)
+    auth.verifier.close()
+  })
+})

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyPluginOptions, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyPluginOptions, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
 import {
   authenticationFromAdapterOptions,
@@ -16,6 +16,7 @@ import {
   type ResolvedUser,
   type TrustedProxyAuthOptions,
   type Verifier,
+  verifyRequestNow,
 } from '@mieweb/trusted-proxy-auth'
 import { requireIdentity } from './require-identity.js'
 import type { TrustedProxyIdentity, TrustedProxyUser } from './user-type.js'
@@ -43,7 +44,11 @@ export interface FastifyTrustedProxyAuthOptions extends TrustedProxyAuthOptions,
 /** Both a Fastify plugin (`app.register(auth)`) and an `onRequest` hook (`{ onRequest: auth }`). */
 export interface TrustedProxyAuthPlugin {
   (instance: FastifyInstance, options: FastifyPluginOptions): Promise<void>
-  (request: FastifyRequest, reply: FastifyReply): Promise<unknown>
+  /**
+   * As a hook: a request accepted at once (a verified-assertion cache hit) calls `done` within the call and
+   * returns undefined; otherwise it returns a promise, which Fastify waits for.
+   */
+  (request: FastifyRequest, reply: FastifyReply, done?: HookHandlerDoneFunction): Promise<unknown> | undefined
   /** The verifier behind the plugin, e.g. for `authenticateUpgrade`. */
   readonly verifier: Verifier
 }
@@ -70,29 +75,56 @@ export function trustedProxyAuth(options: FastifyTrustedProxyAuthOptions = {}): 
   const { resolveUser, onError } = options
   const { verifier, enrollment } = authenticationFromAdapterOptions(options, ADAPTER_KEYS)
 
-  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-    if (request.routeOptions.config.trustedProxyAuth === false) return
-    if (enrollment?.handles(request.url)) return
-    rememberProblemOptions(request, verifier)
-    let identity: TrustedProxyIdentity | null
-    let user: TrustedProxyUser | undefined
-    try {
-      // Raw header pairs, because Node's parsed headers join repeats and keep only one Authorization.
-      identity = (await verifier.verifyRequest({ headers: rawHeaderPairs(request.raw), remoteAddress: request.ip })) as TrustedProxyIdentity | null
-      // Without a resolver the user is the identity itself: no promise to wait for on every request.
-      if (identity) user = (resolveUser ? await resolveAdapterUser(resolveUser, identity, request) : identity) as TrustedProxyUser
-    } catch (error) {
-      if (!isTrustedProxyAuthError(error)) throw error
-      if (onError) {
-        await onError(error, request, reply)
-        return reply
-      }
-      const problem = toProblemDetails(error, undefined, verifierProblemOptions(verifier))
-      // Returning the reply tells Fastify the request was answered here.
-      return reply.code(problem.status).headers(problem.headers).send(JSON.stringify(problem.body))
+  /** A refused request: onError, else the problem response; any other error goes to Fastify's error handler. */
+  async function refuse(error: unknown, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    if (!isTrustedProxyAuthError(error)) throw error
+    if (onError) {
+      await onError(error, request, reply)
+      return reply
     }
+    const problem = toProblemDetails(error, undefined, verifierProblemOptions(verifier))
+    // Resolving with the reply, once sent: Fastify sees the request was answered here.
+    return reply.code(problem.status).headers(problem.headers).send(JSON.stringify(problem.body))
+  }
+
+  function admit(request: FastifyRequest, identity: TrustedProxyIdentity | null, user: TrustedProxyUser | undefined): undefined {
     request.trustedIdentity = identity
     if (identity) request.user = user as TrustedProxyUser
+    return undefined
+  }
+
+  /** Sets the identity and user: at once without a resolver (undefined), else as a promise. */
+  function accept(identity: TrustedProxyIdentity | null, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> | undefined {
+    if (identity && resolveUser) {
+      return resolveAdapterUser(resolveUser, identity, request).then(
+        (user) => admit(request, identity, user as TrustedProxyUser),
+        (error: unknown) => refuse(error, request, reply),
+      )
+    }
+    return admit(request, identity, (identity ?? undefined) as TrustedProxyUser | undefined)
+  }
+
+  /**
+   * The onRequest hook. Not an async function: a request accepted at once (a cache hit) goes on through `done`
+   * within this call, with no promise made; what waits is returned as a promise (Fastify then goes on when it
+   * settles), and `done` is not called then.
+   */
+  function authenticate(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction | undefined): Promise<FastifyReply | undefined> | undefined {
+    let answer: Promise<FastifyReply | undefined> | undefined
+    if (request.routeOptions.config.trustedProxyAuth !== false && !enrollment?.handles(request.url)) {
+      rememberProblemOptions(request, verifier)
+      // The raw header list, because Node's parsed headers join repeats and keep only one Authorization.
+      const verdict = verifyRequestNow(verifier, { headers: request.raw.rawHeaders, remoteAddress: request.ip })
+      answer =
+        verdict instanceof Promise
+          ? verdict.then(
+              (identity) => accept(identity as TrustedProxyIdentity | null, request, reply),
+              (error: unknown) => refuse(error, request, reply),
+            )
+          : accept(verdict as TrustedProxyIdentity | null, request, reply)
+    }
+    if (answer !== undefined || done === undefined) return answer ?? Promise.resolve(undefined)
+    done()
     return undefined
   }
 
@@ -116,8 +148,9 @@ export function trustedProxyAuth(options: FastifyTrustedProxyAuthOptions = {}): 
     if (enrollment) await instance.register(enrollmentRoutes(enrollment))
   }
 
-  function pluginOrHook(first: FastifyInstance | FastifyRequest, second: FastifyPluginOptions | FastifyReply): Promise<unknown> {
-    return isFastifyInstance(first) ? install(first, second as FastifyPluginOptions) : authenticate(first, second as FastifyReply)
+  // `done` as a rest parameter: the function's length stays 2, which is what Fastify and avvio read a plugin's form from.
+  function pluginOrHook(first: FastifyInstance | FastifyRequest, second: FastifyPluginOptions | FastifyReply, ...done: [HookHandlerDoneFunction?]): Promise<unknown> | undefined {
+    return isFastifyInstance(first) ? install(first, second as FastifyPluginOptions) : authenticate(first, second as FastifyReply, done[0])
   }
 
   const plugin = fp(pluginOrHook as (instance: FastifyInstance, options: FastifyPluginOptions) => Promise<void>, { fastify: '5.x', name: PLUGIN_NAME })

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { envFor, startTestIssuer, type RunningTestIssuer } from '@mieweb/trusted-proxy-auth-testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket, { WebSocketServer } from 'ws'
@@ -231,5 +231,34 @@ describe('@fastify/websocket: the handshake goes through the plugin and the rout
     await otherIssuer.close()
     expect(await connect(`${url}/live`, { 'x-test-assertion': forged })).toMatch(/^HTTP 401 application\/problem\+json /)
     expect(await connect(`${url}/admins`, bob)).toBe('HTTP 403 application/problem+json forbidden_user')
+  })
+})
+
+describe('a request accepted at once', () => {
+  const fakeRequest = (token: string): FastifyRequest =>
+    ({ routeOptions: { config: {} }, url: '/whoami', raw: { rawHeaders: ['X-Test-Assertion', token] }, ip: '127.0.0.1' }) as unknown as FastifyRequest
+
+  it('goes on through done within the hook call and makes no promise (keys loaded, or a cache hit); what waits returns a promise instead of calling done', async () => {
+    // A configuration of its own: not a verifier shared with earlier tests, so its keys are not loaded yet.
+    const auth = trustedProxyAuth(settings({ clockTolerance: 7 }))
+    const token = await issuer.sign()
+    let doneCalls = 0
+    const done = (): void => {
+      doneCalls++
+    }
+    // The first request waits for the key set: Fastify goes on when the promise settles, so done is not called.
+    const waiting = auth(fakeRequest(token), {} as FastifyReply, done)
+    expect(waiting).toBeInstanceOf(Promise)
+    await waiting
+    expect(doneCalls).toBe(0)
+    const request = fakeRequest(token)
+    expect(auth(request, {} as FastifyReply, done)).toBeUndefined()
+    expect(doneCalls).toBe(1)
+    expect(request.trustedIdentity?.subject).toBe('test-user')
+    expect(request.user).toBe(request.trustedIdentity)
+    // Called as a plain function without done (e.g. from another hook), it answers with a promise.
+    await expect(auth(fakeRequest(token), {} as FastifyReply)).resolves.toBeUndefined()
+    expect(doneCalls).toBe(1)
+    auth.verifier.close()
   })
 })

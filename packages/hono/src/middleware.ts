@@ -17,6 +17,7 @@ import {
   type TrustedProxyAuthError,
   type TrustedProxyAuthOptions,
   type Verifier,
+  verifyRequestNow,
 } from '@mieweb/trusted-proxy-auth'
 import { requestHeaders } from './node-incoming.js'
 import { peerAddress } from './peer-address.js'
@@ -78,7 +79,9 @@ export function trustedProxyAuth(options: HonoTrustedProxyAuthOptions = {}): Tru
       verifier = built.verifier
       if (built.enrollment?.handles(c.req.path)) return await answerEnrollment(built.enrollment, c, getConnInfo)
       rememberProblemOptions(c, verifier)
-      identity = (await verifier.verifyRequest({ headers: requestHeaders(c), remoteAddress: peerAddress(c, getConnInfo) })) as TrustedProxyIdentity | null
+      // A request accepted at once (a cache hit) is not awaited: no promise and no microtask hop of the verifier's.
+      const verdict = verifyRequestNow(verifier, { headers: requestHeaders(c), remoteAddress: peerAddress(c, getConnInfo) })
+      identity = (verdict instanceof Promise ? await verdict : verdict) as TrustedProxyIdentity | null
       // Without a resolver the user is the identity itself: no promise to wait for on every request.
       if (identity) user = (resolveUser ? await resolveAdapterUser(resolveUser, identity, c) : identity) as TrustedProxyUser
     } catch (error) {

@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import { rawHeaderPairs, type HeadersInput } from '@mieweb/trusted-proxy-auth'
+import type { HeadersInput } from '@mieweb/trusted-proxy-auth'
 
 /** The part of `@hono/node-server`'s bindings read here (the Node `IncomingMessage`). */
 export interface NodeServerBindings {
@@ -14,12 +14,13 @@ export function nodeIncoming(c: Context): NodeServerBindings['incoming'] {
 }
 
 /**
- * The request's headers for the verifier. On `@hono/node-server`: the header pairs exactly as received
- * (`incoming.rawHeaders`, as the Node adapters read them), each repetition kept apart, and no fetch `Headers`
- * built on every request only to be read once (`c.req.raw.headers` is built lazily there, validating every
- * name and value: a large share of a cached verification's cost). Elsewhere: the fetch request's `Headers`.
+ * The request's headers for the verifier. On `@hono/node-server`: Node's flat `incoming.rawHeaders` list, read in
+ * place (the header pairs exactly as received, as the Node adapters read them, each repetition kept apart), and no
+ * fetch `Headers` built on every request only to be read once (`c.req.raw.headers` is built lazily there,
+ * validating every name and value: a large share of a cached verification's cost). Elsewhere: the fetch
+ * request's `Headers`.
  */
 export function requestHeaders(c: Context): HeadersInput {
   const rawHeaders = nodeIncoming(c)?.rawHeaders
-  return Array.isArray(rawHeaders) ? rawHeaderPairs({ rawHeaders: rawHeaders as string[] }) : c.req.raw.headers
+  return Array.isArray(rawHeaders) ? (rawHeaders as string[]) : c.req.raw.headers
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { serve, type ServerType } from '@hono/node-server'
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { rejectUpgrade, verifyNodeRequest } from '@mieweb/trusted-proxy-auth'
 import { envFor, startTestIssuer, type RunningTestIssuer } from '@mieweb/trusted-proxy-auth-testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -124,5 +124,34 @@ describe('WebSocket upgrades through @hono/node-server (core verifyNodeRequest +
   it('a valid assertion connects, a missing one gets HTTP 401 on the handshake', async () => {
     expect(await connect({ 'x-test-assertion': await issuer.sign({ sub: 'ws-user' }) })).toBe('hello ws-user')
     expect(await connect({})).toBe('HTTP 401')
+  })
+})
+
+describe('a request accepted at once', () => {
+  it('calls next within the middleware call, with no wait for the verifier (keys loaded, or a cache hit)', async () => {
+    // A configuration of its own: not a verifier shared with earlier tests, so its keys are not loaded yet.
+    const auth = trustedProxyAuth({ env: envFor(issuer), clockTolerance: 7 })
+    const token = await issuer.sign()
+    const variables = new Map<string, unknown>()
+    const fakeContext = (): Context =>
+      ({
+        env: { incoming: { rawHeaders: ['X-Test-Assertion', token], socket: { remoteAddress: '127.0.0.1' } } },
+        req: { path: '/whoami' },
+        set: (name: string, value: unknown) => variables.set(name, value),
+      }) as unknown as Context
+    let nextCalls = 0
+    const next = async (): Promise<void> => {
+      nextCalls++
+    }
+    // The first request waits for the key set.
+    const waiting = auth(fakeContext(), next)
+    expect(nextCalls).toBe(0)
+    await waiting
+    expect(nextCalls).toBe(1)
+    const answered = auth(fakeContext(), next)
+    expect(nextCalls).toBe(2)
+    await answered
+    expect((variables.get('trustedIdentity') as { subject: string }).subject).toBe('test-user')
+    auth.verifier?.close()
   })
 })

@@ -7,12 +7,10 @@ const contextWith = (env: unknown, headers: HeadersInit = {}): Context => ({ env
 
 describe('requestHeaders', () => {
   it('reads the header pairs exactly as received from @hono/node-server, a repetition kept apart', () => {
-    const c = contextWith({ incoming: { rawHeaders: ['Host', 'app.test', 'X-Assertion', 'a.b.c', 'x-assertion', 'd.e.f'] } }, { 'x-assertion': 'ignored' })
-    expect(requestHeaders(c)).toEqual([
-      ['Host', 'app.test'],
-      ['X-Assertion', 'a.b.c'],
-      ['x-assertion', 'd.e.f'],
-    ])
+    const rawHeaders = ['Host', 'app.test', 'X-Assertion', 'a.b.c', 'x-assertion', 'd.e.f']
+    const c = contextWith({ incoming: { rawHeaders } }, { 'x-assertion': 'ignored' })
+    // Read in place: no copy of the list per request.
+    expect(requestHeaders(c)).toBe(rawHeaders)
     // Two values, so the verifier refuses the request (malformed_assertion), as in the Node adapters.
     expect(headerValues(requestHeaders(c), 'x-assertion')).toEqual(['a.b.c', 'd.e.f'])
   })

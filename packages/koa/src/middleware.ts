@@ -4,14 +4,15 @@ import {
   enrollmentResponseForNode,
   isTrustedProxyAuthError,
   verifierProblemOptions,
-  rawHeaderPairs,
   rememberProblemOptions,
   resolveAdapterUser,
   toProblemDetails,
+  type EnrollmentPage,
   type ResolvedUser,
   type TrustedProxyAuthError,
   type TrustedProxyAuthOptions,
   type Verifier,
+  verifyRequestNow,
 } from '@mieweb/trusted-proxy-auth'
 import { peerAddress } from './peer-address.js'
 import type { TrustedProxyAuthState, TrustedProxyIdentity, TrustedProxyUser } from './user-type.js'
@@ -54,32 +55,53 @@ export function trustedProxyAuth(options: KoaTrustedProxyAuthOptions = {}): Trus
   const { resolveUser, onError, unless } = options
   const { verifier, enrollment } = authenticationFromAdapterOptions(options, ADAPTER_KEYS)
 
-  const middleware = async function trustedProxyAuthMiddleware(ctx: Context, next: Next): Promise<void> {
-    if (enrollment?.handles(ctx.originalUrl)) {
-      const parsedBody = (ctx.request as { body?: unknown }).body
-      const answer = await enrollmentResponseForNode(enrollment, ctx.req, { peerAddress: peerAddress(ctx), path: ctx.originalUrl, parsedBody })
-      ctx.status = answer.status
-      ctx.set(answer.headers)
-      ctx.body = answer.body
-      return
-    }
-    if (unless?.(ctx)) return next()
-    rememberProblemOptions(ctx, verifier)
-    let identity: TrustedProxyIdentity | null
-    let user: TrustedProxyUser | undefined
-    try {
-      // Raw header pairs, because ctx.headers joins repeated headers and keeps only one Authorization.
-      identity = (await verifier.verifyRequest({ headers: rawHeaderPairs(ctx.req), remoteAddress: peerAddress(ctx) })) as TrustedProxyIdentity | null
-      // Without a resolver the user is the identity itself: no promise to wait for on every request.
-      if (identity) user = (resolveUser ? await resolveAdapterUser(resolveUser, identity, ctx) : identity) as TrustedProxyUser
-    } catch (error) {
-      if (!isTrustedProxyAuthError(error)) throw error
-      if (onError) return onError(error, ctx)
-      return answerProblem(ctx, error, verifier)
-    }
+  async function answerEnrollment(page: EnrollmentPage, ctx: Context): Promise<void> {
+    const parsedBody = (ctx.request as { body?: unknown }).body
+    const answer = await enrollmentResponseForNode(page, ctx.req, { peerAddress: peerAddress(ctx), path: ctx.originalUrl, parsedBody })
+    ctx.status = answer.status
+    ctx.set(answer.headers)
+    ctx.body = answer.body
+  }
+
+  /** A refused request: onError, else the problem response; any other error propagates to Koa. */
+  function refuse(error: unknown, ctx: Context): void | Promise<void> {
+    if (!isTrustedProxyAuthError(error)) throw error
+    if (onError) return onError(error, ctx)
+    return answerProblem(ctx, error, verifier)
+  }
+
+  function admit(ctx: Context, identity: TrustedProxyIdentity | null, user: TrustedProxyUser | undefined, next: Next): Promise<void> {
     ctx.state.trustedIdentity = identity
     if (identity) ctx.state.user = user
     return next()
+  }
+
+  /** The verified identity's user (the identity itself without a resolver: no promise then), then downstream. */
+  function accept(identity: TrustedProxyIdentity | null, ctx: Context, next: Next): Promise<void> {
+    if (identity && resolveUser) {
+      return resolveAdapterUser(resolveUser, identity, ctx).then(
+        (user) => admit(ctx, identity, user as TrustedProxyUser, next),
+        (error: unknown) => refuse(error, ctx),
+      )
+    }
+    return admit(ctx, identity, (identity ?? undefined) as TrustedProxyUser | undefined, next)
+  }
+
+  // Not an async function: a request accepted at once (a cache hit) hands downstream's own promise back to
+  // koa-compose, with no promise of ours in between; what waits chains onto the verifier's promise.
+  const middleware = function trustedProxyAuthMiddleware(ctx: Context, next: Next): Promise<void> | void {
+    if (enrollment?.handles(ctx.originalUrl)) return answerEnrollment(enrollment, ctx)
+    if (unless?.(ctx)) return next()
+    rememberProblemOptions(ctx, verifier)
+    // The raw header list, because ctx.headers joins repeated headers and keeps only one Authorization.
+    const verdict = verifyRequestNow(verifier, { headers: ctx.req.rawHeaders, remoteAddress: peerAddress(ctx) })
+    if (verdict instanceof Promise) {
+      return verdict.then(
+        (identity) => accept(identity as TrustedProxyIdentity | null, ctx, next),
+        (error: unknown) => refuse(error, ctx),
+      )
+    }
+    return accept(verdict as TrustedProxyIdentity | null, ctx, next)
   }
   return Object.assign(middleware as Middleware<TrustedProxyAuthState>, { verifier })
 }

@@ -116,3 +116,30 @@ describe('WebSocket upgrades (Node server upgrade event next to app.callback())'
     expect(await connect({ 'x-test-assertion': 'garbage' })).toBe('HTTP 401')
   })
 })
+
+describe('a request accepted at once', () => {
+  const fakeContext = (token: string): Koa.Context =>
+    ({ originalUrl: '/whoami', req: { rawHeaders: ['X-Test-Assertion', token], socket: { remoteAddress: '127.0.0.1' } }, app: { proxy: false }, state: {} }) as unknown as Koa.Context
+
+  it('hands downstream’s own promise back with no promise of its own (keys loaded, or a cache hit); what waits comes later', async () => {
+    // A configuration of its own: not a verifier shared with earlier tests, so its keys are not loaded yet.
+    const auth = trustedProxyAuth(settings({ clockTolerance: 7 }))
+    const token = await issuer.sign()
+    let nextCalls = 0
+    const downstream = Promise.resolve()
+    const next = (): Promise<void> => {
+      nextCalls++
+      return downstream
+    }
+    // The first request waits for the key set.
+    const waiting = auth(fakeContext(token), next)
+    expect(nextCalls).toBe(0)
+    await waiting
+    expect(nextCalls).toBe(1)
+    const ctx = fakeContext(token)
+    expect(auth(ctx, next)).toBe(downstream)
+    expect(nextCalls).toBe(2)
+    expect((ctx.state as TrustedProxyAuthState).trustedIdentity?.subject).toBe('test-user')
+    auth.verifier.close()
+  })
+})

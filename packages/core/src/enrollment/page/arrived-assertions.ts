@@ -1,4 +1,4 @@
-import type { HeadersInput } from '../../request-headers.js'
+import { headerPairs, type HeadersInput } from '../../request-headers.js'
 import { decodeAssertion, LARGEST_ASSERTION_BYTES } from '../decoded-assertion.js'
 
 /** One header of the request whose value has the shape of a compact JWS (RFC 7515 section 7.1). */
@@ -13,28 +13,13 @@ export interface ArrivedAssertion {
 
 const COMPACT_JWS = /^(?:bearer +)?([A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*)$/i
 
-function pairs(headers: HeadersInput): Array<[string, string]> {
-  if (typeof (headers as Headers).forEach === 'function' && typeof (headers as Headers).get === 'function') {
-    const list: Array<[string, string]> = []
-    ;(headers as Headers).forEach((value, name) => list.push([name, value]))
-    return list
-  }
-  if (Array.isArray(headers)) return (headers as ReadonlyArray<readonly [string, string]>).map(([name, value]) => [name, value])
-  const list: Array<[string, string]> = []
-  for (const [name, value] of Object.entries(headers as Record<string, string | readonly string[] | undefined>)) {
-    if (typeof value === 'string') list.push([name, value])
-    else if (value) for (const item of value) list.push([name, item])
-  }
-  return list
-}
-
 /**
  * Every request header that carries something shaped like a compact JWS, in arrival order, with its JOSE
  * header and claims decoded for display. Nothing here is verified: the checks do that.
  */
 export function arrivedAssertions(headers: HeadersInput): ArrivedAssertion[] {
   const found: ArrivedAssertion[] = []
-  for (const [header, value] of pairs(headers)) {
+  for (const [header, value] of headerPairs(headers)) {
     if (header.toLowerCase() === 'cookie' || value.length > LARGEST_ASSERTION_BYTES) continue
     const match = COMPACT_JWS.exec(value.trim())
     if (!match) continue

@@ -4,6 +4,7 @@ import type { TrustedIdentity } from '../../identity.js'
 import type { KeyStatus } from '../../key-store.js'
 import type { CacheCounts } from '../../verified-assertion-cache.js'
 import { createVerifier, type RequestLike, type Verifier, type VerifierDependencies, type VerifyOptions } from '../../verifier.js'
+import { verifyRequestNow, type VerdictNowOrLater } from '../../verify-request-now.js'
 import type { EnrollmentOperations, EnrollmentRecord } from './enrollment-operations.js'
 
 /** Rejections of protected requests since enrollment, per error code (the status view's "recent failures"). */
@@ -102,6 +103,19 @@ export class EnrollmentAwareVerifier implements Verifier {
 
   async verifyRequest(request: RequestLike, options?: VerifyOptions): Promise<TrustedIdentity | null> {
     return this.counted(() => this.active().verifyRequest(request, options))
+  }
+
+  /** verifyRequest, with an acceptance decided at once returned as it is (see Verifier.verifyRequestNow). */
+  verifyRequestNow(request: RequestLike, options?: VerifyOptions): VerdictNowOrLater {
+    let active: Verifier
+    try {
+      active = this.active()
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const verdict = verifyRequestNow(active, request, options)
+    // Every rejection comes as a promise, so counting failures needs only the promise path.
+    return verdict instanceof Promise ? this.counted(() => verdict) : verdict
   }
 
   /** Verifies without counting a failure (the enrollment page's own administrator check). */
