@@ -1,23 +1,24 @@
 // HTTP on loopback with autocannon: each adapter on a cache hit against its bare framework's hello route,
 // and express-jwt + jwks-rsa and @fastify/jwt doing the same check (RS256, issuer, audience). Every app runs
-// in a process of its own (http-apps.mjs), all started first, then measured one at a time, interleaved over
-// rounds; the median of the rounds is printed with the ratio to the bare framework. Each app process also reports
+// in a process of its own (http-apps.mjs), started afresh for each round with the other apps of its framework
+// (in an order that turns each round) and measured one at a time; the median of the rounds is printed with the
+// ratio to the bare framework. BENCH_PIN=0: apps not pinned to the last CPU. Each app process also reports
 // its own CPU time (user + system) over every measurement: CPU µs per request moves far less than requests/s when
 // other work shares the machine, and ours minus bare is what the middleware costs. Markdown on stdout.
-//   BENCH_HTTP_ROUNDS (default 3), BENCH_SECONDS per measurement (default 3), BENCH_CONNECTIONS (default 32),
+//   BENCH_HTTP_ROUNDS (default 5), BENCH_SECONDS per measurement (default 2), BENCH_CONNECTIONS (default 32),
 //   BENCH_HTTP_FRAMEWORKS (default express,fastify,hono,koa: the rows to run),
 //   BENCH_SMOKE=1: one round of 50 requests per app (only proves the script runs)
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
-import { loadavg } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose'
 
 const SMOKE = process.env.BENCH_SMOKE === '1'
-const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? (SMOKE ? 1 : 3))
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
+const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? (SMOKE ? 1 : 5))
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const ISSUER = 'https://bench.example'
 const AUDIENCE = 'bench'
@@ -60,8 +61,13 @@ const rows = [
 ].filter((row) => FRAMEWORKS.includes(row.framework))
 const appNames = rows.flatMap((row) => [`${row.framework}-bare`, `${row.framework}-ours`, ...(row.peer ? [row.peer.app] : [])])
 
+// Each app on the last CPU, away from the load generator (autocannon runs in this process), when taskset is there:
+// otherwise the two trade places on the cores and the figures move with the scheduler. BENCH_PIN=0 turns it off.
+const PIN_CPU = process.env.BENCH_PIN !== '0' && availableParallelism() > 1 && spawnSync('taskset', ['-V']).status === 0 ? String(availableParallelism() - 1) : null
+
 async function start(app) {
-  const child = spawn(process.execPath, [appsScript, app], { env, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
+  const [command, args] = PIN_CPU === null ? [process.execPath, [appsScript, app]] : ['taskset', ['-c', PIN_CPU, process.execPath, appsScript, app]]
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
   let buffer = ''
   for await (const chunk of child.stdout) {
     buffer += chunk
@@ -94,15 +100,38 @@ async function measure(server, seconds) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 console.log('## HTTP throughput on a cache hit (loopback, autocannon)\n')
-console.log(`node ${process.version}, ${CONNECTIONS} connections, ${SMOKE ? '50 requests' : `${SECONDS} s`} per measurement, median of ${ROUNDS} interleaved rounds, RS256, the same assertion on every request`)
+console.log(`node ${process.version}, ${CONNECTIONS} connections, ${SMOKE ? '50 requests' : `${SECONDS} s`} per measurement, median of ${ROUNDS} rounds (apps started afresh each round, in turning order${PIN_CPU === null ? '' : `, pinned to CPU ${PIN_CPU}`}), RS256, the same assertion on every request`)
 console.log(`load average at start: ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`)
-const servers = []
+const servers = new Set()
+/** Stops app processes and waits for them to exit. */
+async function stop(stopping) {
+  for (const server of stopping) {
+    server.child.kill('SIGTERM')
+    servers.delete(server)
+  }
+  await Promise.all(stopping.map(({ child }) => (child.exitCode === null ? once(child, 'exit') : undefined)))
+}
 try {
-  servers.push(...(await Promise.all(appNames.map(start))))
-  // Warm-up: keys loaded, the assertion cached, JIT warm.
-  for (const server of servers) await measure(server, 1)
+  // Every round starts each framework's apps afresh, in an order that turns each round, and stops them after:
+  // on this kind of machine a process started later was seen to run slower for its whole life (a position
+  // effect of 30 % and more), which apps kept for all rounds in a fixed order would charge to the same row.
   const measurements = new Map(appNames.map((app) => [app, []]))
-  for (let round = 0; round < ROUNDS; round++) for (const server of servers) measurements.get(server.app).push(await measure(server, SECONDS))
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const row of rows) {
+      const names = appNames.filter((app) => app === `${row.framework}-bare` || app === `${row.framework}-ours` || app === row.peer?.app)
+      const order = names.map((_, i) => names[(i + round) % names.length])
+      const started = []
+      for (const app of order) {
+        const server = await start(app)
+        servers.add(server)
+        started.push(server)
+      }
+      // Warm-up: keys loaded, the assertion cached (taken in at its second success), JIT warm.
+      for (const server of started) await measure(server, 1)
+      for (const server of started) measurements.get(server.app).push(await measure(server, SECONDS))
+      await stop(started)
+    }
+  }
   const rate = (app) => median(measurements.get(app).map((measurement) => measurement.rate))
   const cpu = (app) => median(measurements.get(app).map((measurement) => measurement.cpuPerRequest))
   console.log('| framework | bare hello (requests/s) | ours (requests/s) | ours ÷ bare | bare CPU µs/request | ours CPU µs/request | ours − bare CPU µs | peer doing the same check | peer (requests/s) | peer ÷ bare | peer CPU µs/request |')
@@ -117,7 +146,6 @@ try {
   }
   console.log(`\nload average at end: ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`)
 } finally {
-  for (const { child } of servers) child.kill('SIGTERM')
-  await Promise.all(servers.map(({ child }) => (child.exitCode === null ? once(child, 'exit') : undefined)))
+  await stop([...servers])
   jwks.close()
 }
