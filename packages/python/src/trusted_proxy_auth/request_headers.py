@@ -49,6 +49,11 @@ _lower_bytes = bytes.lower
 def header_values(headers: HeadersInput, name: str) -> list[str]:
     """Every value sent under `name` (case-insensitive), each repetition kept apart where the input allows."""
     wanted, wanted_bytes = _lookup_names(name)
+    return _values_under(headers, wanted, wanted_bytes)
+
+
+def _values_under(headers: HeadersInput, wanted: str, wanted_bytes: bytes | None) -> list[str]:
+    """`header_values` for a name already looked up (`_lookup_names`)."""
     values: list[str] = []
     # ASGI servers pass a list: checked first, as the Mapping test is an ABC check.
     if type(headers) is not list and isinstance(headers, Mapping):
@@ -79,7 +84,8 @@ def extract_assertion(headers: HeadersInput, header_name: str) -> str | None:
     Repeated or comma-joined values are refused rather than picking one: an attacker-supplied copy next to
     the proxy's is exactly what a proxy that fails to strip the header produces.
     """
-    values = header_values(headers, header_name)
+    wanted, wanted_bytes = _lookup_names(header_name)
+    values = _values_under(headers, wanted, wanted_bytes)
     if not values:
         return None
     if len(values) > 1:
@@ -87,7 +93,7 @@ def extract_assertion(headers: HeadersInput, header_name: str) -> str | None:
             "malformed_assertion", detail=f"header {quoted(header_name)} was sent {len(values)} times"
         )
     value = values[0]
-    if header_name.lower() == "authorization":
+    if wanted == "authorization":
         prefix = _BEARER.match(value)
         if prefix:
             value = value[prefix.end() :]
