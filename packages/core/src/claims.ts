@@ -35,40 +35,49 @@ export interface VerifiedContent {
   readonly payload: Record<string, unknown>
 }
 
-/** The claim type rules of a configuration (its quirks follow from it), built once: every verification reads them. */
-const typeRulesByConfig = new WeakMap<TrustedProxyAuthConfig, readonly TypeRule[]>()
+/** What the claim stages check under one configuration (its quirks follow from it). */
+interface ClaimRules {
+  readonly types: readonly TypeRule[]
+  /** Header members that must be strings when present, and present (preset aws-alb). */
+  readonly headerMembers: readonly string[]
+  /** Claims that must be present besides iss, exp and the subject, in contract order. */
+  readonly requiredClaims: readonly string[]
+}
 
-function claimTypeRules(config: TrustedProxyAuthConfig, quirks: ActiveQuirks): readonly TypeRule[] {
-  let rules = typeRulesByConfig.get(config)
+/** Built once per configuration: every verification reads them. */
+const claimRulesByConfig = new WeakMap<TrustedProxyAuthConfig, ClaimRules>()
+
+function claimRulesFor(config: TrustedProxyAuthConfig, quirks: ActiveQuirks): ClaimRules {
+  let rules = claimRulesByConfig.get(config)
   if (rules === undefined) {
-    rules = [
-      ['exp', isFiniteNumber, A_NUMBER],
-      ['nbf', isFiniteNumber, A_NUMBER],
-      ['iat', isFiniteNumber, A_NUMBER],
-      ['iss', isString, A_STRING],
-      ['aud', isStringOrStrings, STRINGS],
-      [config.claimSubject, isString, A_STRING],
-      [config.claimEmail, isString, A_STRING],
-      [config.claimName, isString, A_STRING],
-      [config.claimGroups, isStringOrStrings, STRINGS],
-      ...(quirks.subjectFallbackClaim !== null ? [[quirks.subjectFallbackClaim, isString, A_STRING] as TypeRule] : []),
-    ]
-    typeRulesByConfig.set(config, rules)
+    rules = {
+      types: [
+        ['exp', isFiniteNumber, A_NUMBER],
+        ['nbf', isFiniteNumber, A_NUMBER],
+        ['iat', isFiniteNumber, A_NUMBER],
+        ['iss', isString, A_STRING],
+        ['aud', isStringOrStrings, STRINGS],
+        [config.claimSubject, isString, A_STRING],
+        [config.claimEmail, isString, A_STRING],
+        [config.claimName, isString, A_STRING],
+        [config.claimGroups, isStringOrStrings, STRINGS],
+        ...(quirks.subjectFallbackClaim !== null ? [[quirks.subjectFallbackClaim, isString, A_STRING] as TypeRule] : []),
+      ],
+      headerMembers: [...(quirks.albSigner !== null ? ['signer'] : []), ...(quirks.albClientHeader ? ['client'] : [])],
+      requiredClaims: [...(quirks.noAudClaim ? [] : ['aud']), ...(config.maxAge !== null ? ['iat'] : []), ...config.requiredClaims.map((rule) => rule.name)],
+    }
+    claimRulesByConfig.set(config, rules)
   }
   return rules
 }
 
 /** Stage `claim_types`: a present claim of the wrong JSON type is malformed, never coerced. */
 function checkClaimTypes({ header, payload }: VerifiedContent, config: TrustedProxyAuthConfig, quirks: ActiveQuirks): void {
-  for (const [name, valid, wanted] of claimTypeRules(config, quirks)) {
+  for (const [name, valid, wanted] of claimRulesFor(config, quirks).types) {
     const value = claimValue(payload, name)
     if (value !== undefined && !valid(value)) throw malformed(`claim ${quoted(name)} is not ${wanted}`)
   }
-  for (const [name, active] of [
-    ['signer', quirks.albSigner !== null],
-    ['client', quirks.albClientHeader],
-  ] as const) {
-    if (!active) continue
+  for (const name of claimRulesFor(config, quirks).headerMembers) {
     const value = claimValue(header, name)
     if (value !== undefined && !isString(value)) throw malformed(`header member ${quoted(name)} is not ${A_STRING}`)
   }
@@ -95,8 +104,7 @@ function checkClaimPresence({ header, payload }: VerifiedContent, config: Truste
       : subjectClaim === undefined || subjectClaim === ''
         ? null
         : (subjectClaim as string)
-  const required = [...(quirks.noAudClaim ? [] : ['aud']), ...(config.maxAge !== null ? ['iat'] : []), ...config.requiredClaims.map((rule) => rule.name)]
-  const requiredHeader = [...(quirks.albSigner !== null ? ['signer'] : []), ...(quirks.albClientHeader ? ['client'] : [])]
+  const { requiredClaims: required, headerMembers: requiredHeader } = claimRulesFor(config, quirks)
   const missing = (detail: string): TrustedProxyAuthError => new TrustedProxyAuthError('missing_claim', { detail })
   // The first missing claim in contract order (errors.json `missing_claim` detail).
   if (issuer === undefined) throw missing('claim "iss" is absent')

@@ -28,8 +28,27 @@ function hasCanonicalTail(segment: string): boolean {
   return (sextet(segment.charCodeAt(segment.length - 1)) & unusedBits) === 0
 }
 
-/** Decodes canonical, unpadded base64url only: the re-encoding must give back the same text. */
-export function decodeCanonicalBase64url(segment: string): Uint8Array | null {
+/** Bytes that `length` base64url characters without padding encode (a length of 4n + 1 encodes none). */
+const decodedLength = (length: number): number => (length >> 2) * 3 + (length & 3 && (length & 3) - 1)
+
+/**
+ * Node's decoder on text known to be ASCII, without a pattern match over every character: Node skips a
+ * character outside the alphabet (and stops at `=`), and each skipped one leaves fewer bytes than the length
+ * promises, so the byte count tells. `+` and `/` it would take (as base64), so they are looked for.
+ */
+function decodeAsciiBase64url(segment: string, decode: typeof Buffer): Uint8Array | null {
+  if (segment.length % 4 === 1 || segment.includes('+') || segment.includes('/')) return null
+  const bytes = decode.from(segment, 'base64url')
+  return bytes.length === decodedLength(segment.length) && hasCanonicalTail(segment) ? bytes : null
+}
+
+/**
+ * Decodes canonical, unpadded base64url only: the re-encoding must give back the same text.
+ * `asciiChecked`: the caller made sure the text is ASCII (Node truncates wider characters to their low byte).
+ */
+export function decodeCanonicalBase64url(segment: string, asciiChecked = false): Uint8Array | null {
+  if (segment === '') return null
+  if (NodeBuffer && asciiChecked) return decodeAsciiBase64url(segment, NodeBuffer)
   if (!BASE64URL_SEGMENT.test(segment) || segment.length % 4 === 1) return null
   if (NodeBuffer) return hasCanonicalTail(segment) ? NodeBuffer.from(segment, 'base64url') : null
   let bytes: Uint8Array
@@ -53,8 +72,8 @@ function utf8Text(bytes: Uint8Array): string | null {
   }
 }
 
-function decodeJsonSegment(segment: string): Record<string, unknown> | null {
-  const bytes = decodeCanonicalBase64url(segment)
+function decodeJsonSegment(segment: string, asciiChecked: boolean): Record<string, unknown> | null {
+  const bytes = decodeCanonicalBase64url(segment, asciiChecked)
   if (!bytes) return null
   const text = utf8Text(bytes)
   if (text === null) return null
@@ -63,8 +82,37 @@ function decodeJsonSegment(segment: string): Record<string, unknown> | null {
   return parseStrictJsonObject(text, CHECKS_CONTRACT.limits.maxJsonDepth)
 }
 
+/** Distinct protected headers remembered (forgotten all at once when full). */
+const MAX_REMEMBERED_HEADERS = 64
+
+/**
+ * Parsed protected headers by their segment text. A proxy signs every assertion with one of a few headers
+ * (alg, kid, typ), so the header segment repeats while payloads differ: it is decoded and parsed once. Entries
+ * are deeply frozen because every verification that meets the same text shares the object.
+ */
+const rememberedHeaders = new Map<string, Readonly<Record<string, unknown>>>()
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const member of Object.values(value)) deepFreeze(member)
+  }
+  return value
+}
+
+function decodeProtectedHeader(segment: string, asciiChecked: boolean): Readonly<Record<string, unknown>> | null {
+  const remembered = rememberedHeaders.get(segment)
+  if (remembered !== undefined) return remembered
+  const header = decodeJsonSegment(segment, asciiChecked)
+  if (!header) return null
+  if (rememberedHeaders.size >= MAX_REMEMBERED_HEADERS) rememberedHeaders.clear()
+  rememberedHeaders.set(segment, deepFreeze(header))
+  return header
+}
+
 export interface ParsedCompactJws {
-  readonly protectedHeader: Record<string, unknown>
+  /** Deeply frozen: shared by every assertion with the same header segment. */
+  readonly protectedHeader: Readonly<Record<string, unknown>>
   readonly payload: Record<string, unknown>
   /** The decoded signature. */
   readonly signature: Uint8Array
@@ -79,17 +127,20 @@ export interface CompactJwsSyntax {
 
 /** Stage `syntax` of contract/checks.json. Returns null when the assertion is malformed. */
 export function parseCompactJws(token: string, syntax: CompactJwsSyntax = {}): ParsedCompactJws | null {
+  // A compact JWS is ASCII; UTF-8 measures every wider character as more than one byte (one native pass).
+  const asciiChecked = NodeBuffer !== undefined && NodeBuffer.byteLength(token, 'utf8') === token.length
+  if (NodeBuffer && !asciiChecked) return null
   const segments = token.split('.')
   if (segments.length !== 3) return null
   const received = segments as [string, string, string]
   const unpadded = syntax.allowPadding ? received.map(withoutPadding) : received
   const [headerSegment, payloadSegment, signatureSegment] = unpadded
   if (headerSegment == null || payloadSegment == null || signatureSegment == null) return null
-  const signature = decodeCanonicalBase64url(signatureSegment)
+  const signature = decodeCanonicalBase64url(signatureSegment, asciiChecked)
   if (!signature) return null
-  const protectedHeader = decodeJsonSegment(headerSegment)
+  const protectedHeader = decodeProtectedHeader(headerSegment, asciiChecked)
   if (!protectedHeader) return null
-  const payload = decodeJsonSegment(payloadSegment)
+  const payload = decodeJsonSegment(payloadSegment, asciiChecked)
   if (!payload) return null
   return { protectedHeader, payload, signature, segments: received }
 }

@@ -55,7 +55,8 @@ export function mapIdentity(payload: Record<string, unknown>, checked: CheckedCl
     name: typeof name === 'string' ? name : null,
     groups: Object.freeze(asStringArray(claimValue(payload, config.claimGroups))),
     issuer: checked.issuer,
-    audience: Object.freeze([...checked.audience]),
+    // The checks built this array for this verification alone.
+    audience: Object.freeze(checked.audience),
     issuedAt: typeof iat === 'number' ? iat : null,
     expiresAt: checked.expiresAt,
     claims: payload,

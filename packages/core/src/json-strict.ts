@@ -84,7 +84,9 @@ function membersWithoutNegativeZero(value: object, depthLeft: number): number {
   }
   const record = value as Record<string, unknown>
   // JSON.parse creates own data properties only (a member named `__proto__` included, hence defineProperty).
-  for (const name of Object.keys(record)) {
+  // for-in without the array Object.keys would build; the own-property test skips anything inherited.
+  for (const name in record) {
+    if (!Object.prototype.hasOwnProperty.call(record, name)) continue
     count++
     const member = record[name]
     if (typeof member === 'number') {

@@ -67,6 +67,17 @@ function jittered(nominalMs: number, spread: number, random: number): number {
   return Math.round(nominalMs * (1 + spread * (2 * random - 1)))
 }
 
+function membersByKid(members: readonly PublicJwk[]): Map<string, readonly PublicJwk[]> {
+  const byKid = new Map<string, PublicJwk[]>()
+  for (const member of members) {
+    if (typeof member.kid !== 'string') continue
+    const list = byKid.get(member.kid)
+    if (list) list.push(member)
+    else byKid.set(member.kid, [member])
+  }
+  return byKid
+}
+
 /**
  * The key set behind one JWKS URL: cached, refreshed ahead of expiry, refetched once on an unknown kid
  * (the cooldown counts only from the previous kid-triggered refetch, so a freshly rotated key works at
@@ -76,7 +87,8 @@ function jittered(nominalMs: number, spread: number, random: number): number {
  */
 export class RemoteKeyStore {
   private members: PublicJwk[] = []
-  private kids = new Set<string>()
+  /** The usable members by kid, each list built once per load: a verification reads it without filtering. */
+  private kids = new Map<string, readonly PublicJwk[]>()
   private loaded = false
   private freshUntil = 0
   private successAt: number | null = null
@@ -177,8 +189,7 @@ export class RemoteKeyStore {
   membersNow(kid: string | undefined): readonly PublicJwk[] | null {
     if (!this.loaded || this.options.clock() >= this.freshUntil) return null
     if (kid === undefined) return this.members
-    if (!this.kids.has(kid)) return null
-    return this.members.filter((member) => member.kid === kid)
+    return this.kids.get(kid) ?? null
   }
 
   /** Whether `member` is in the key set and the set is fresh (no fetch): what a cached verification needs. */
@@ -300,7 +311,7 @@ export class RemoteKeyStore {
       }
     }
     this.members = usable
-    this.kids = new Set(usable.flatMap((member) => (typeof member.kid === 'string' ? [member.kid] : [])))
+    this.kids = membersByKid(usable)
     this.unknownKids.clear()
     this.loaded = true
     this.successAt = this.options.clock()
@@ -354,7 +365,7 @@ export class RemoteKeyStore {
       if (error instanceof FetchFailure && error.message === PRIVATE_MATERIAL) {
         // The signing key has leaked: forget the old set too, failing closed.
         this.members = []
-        this.kids = new Set()
+        this.kids = new Map()
         this.loaded = false
       }
       throw error

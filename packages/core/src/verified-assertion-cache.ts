@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { CacheAdmission } from './cache-admission.js'
 import type { TrustedIdentity } from './identity.js'
 import type { VerifyingKey } from './key-sources/key-source.js'
 
@@ -34,19 +35,24 @@ const SLOT_KEY_LENGTH = 32
 
 const slotKey = (token: string): string => (token.length <= SLOT_KEY_LENGTH ? token : token.slice(-SLOT_KEY_LENGTH))
 
+/** Admission slots per cache entry: a first sighting stays on record while about four times the cache's size of other assertions pass. */
+const ADMISSION_SLOTS_PER_ENTRY = 4
+
 /**
  * Verified assertions of one verifier (so of one configuration), matched by the exact assertion text:
- * a bounded LRU (TRUSTED_PROXY_CACHE_SIZE entries). The verifier decides what a hit still has to pass;
- * this only remembers successes and counts. An assertion whose slot holds another assertion is a miss
+ * a bounded LRU (TRUSTED_PROXY_CACHE_SIZE entries) that takes an assertion in from its second success
+ * (CacheAdmission). The verifier decides what a hit still has to pass; this only remembers successes and counts. An assertion whose slot holds another assertion is a miss
  * and leaves that entry alone, so it can neither read nor evict what it does not match exactly.
  */
 export class VerifiedAssertionCache {
   private readonly entries: LRUCache<string, Remembered>
+  private readonly admission: CacheAdmission
   private hits = 0
   private misses = 0
 
   constructor(maxEntries: number) {
     this.entries = new LRUCache<string, Remembered>({ max: maxEntries })
+    this.admission = new CacheAdmission(maxEntries * ADMISSION_SLOTS_PER_ENTRY)
   }
 
   /** The remembered verification of `token`, if any (counted as a hit or a miss by the caller's verdict). */
@@ -63,8 +69,13 @@ export class VerifiedAssertionCache {
     this.misses++
   }
 
-  remember(token: string, entry: CachedVerification): void {
-    this.entries.set(slotKey(token), { token, verification: entry })
+  /**
+   * Offers a success: `entry()` is built and remembered when this assertion succeeded before (CacheAdmission),
+   * else the success is only noted (and nothing is built).
+   */
+  remember(token: string, entry: () => CachedVerification): void {
+    const key = slotKey(token)
+    if (this.admission.seenBefore(key)) this.entries.set(key, { token, verification: entry() })
   }
 
   forget(token: string): void {

@@ -319,7 +319,7 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     const identity = mapIdentity(payload, checked, unitConfig, quirks.emailVerifiedString)
     checkUserPolicy(identity, unitConfig)
     // Only a full success is remembered, until exp (+ tolerance) or the cache's maximum age, whichever is first.
-    cache?.remember(token, { identity, key: verifyingKey, reusableUntil: Math.min(checked.expiresAt + unitConfig.clockTolerance, now + config.cacheMaxAge), issuerEntry })
+    cache?.remember(token, () => ({ identity, key: verifyingKey, reusableUntil: Math.min(checked.expiresAt + unitConfig.clockTolerance, now + config.cacheMaxAge), issuerEntry }))
     return identity
   }
 

@@ -8,6 +8,17 @@ describe('parseStrictJsonObject', () => {
     expect(parseStrictJsonObject('{"a":":","b":"x\\":y","c" : [":"]}', 32)).toEqual({ a: ':', b: 'x":y', c: [':'] })
   })
 
+  it('counts own members only: an enumerable property added to Object.prototype neither adds to nor hides a member', () => {
+    const prototype = Object.prototype as Record<string, unknown>
+    prototype['polluted'] = 1
+    try {
+      expect(parseStrictJsonObject('{"a":1,"b":{"c":2}}', 32)).toEqual({ a: 1, b: { c: 2 } })
+      expect(parseStrictJsonObject('{"a":1,"a":2}', 32)).toBeNull()
+    } finally {
+      delete prototype['polluted']
+    }
+  })
+
   it('refuses a duplicate name even when such strings lift the cheap count above the members kept', () => {
     expect(parseStrictJsonObject('{"a":":","a":":"}', 32)).toBeNull()
     expect(parseStrictJsonObject('{"o":{"k":1,"k":2},"s":":"}', 32)).toBeNull()

@@ -38,27 +38,34 @@ async function codeOf(work: Promise<unknown>): Promise<string> {
 }
 
 describe('verified-assertion cache', () => {
-  it('answers a repeated assertion from the cache, counted in events and cacheCounts', async () => {
+  it('answers a repeated assertion from the cache from its third use (taken in at its second success), counted in events and cacheCounts', async () => {
     const events: TrustedProxyAuthEvent[] = []
     const verifier = createVerifier(loadConfig(env), { onEvent: (event) => events.push(event) })
     const token = await issuer.sign({}, { now: NOW })
-    const first = await verifier.verifyAssertion(token, { now: NOW })
+    await verifier.verifyAssertion(token, { now: NOW })
+    expect(verifier.cacheCounts()).toEqual({ size: 0, hits: 0, misses: 1 })
     const second = await verifier.verifyAssertion(token, { now: NOW + 1 })
+    expect(verifier.cacheCounts()).toEqual({ size: 1, hits: 0, misses: 2 })
+    const third = await verifier.verifyAssertion(token, { now: NOW + 2 })
     verifier.close()
-    expect(second).toBe(first)
-    expect(verifier.cacheCounts()).toEqual({ size: 1, hits: 1, misses: 1 })
-    expect(events.filter((event) => event.type === 'verify_ok').map((event) => (event as { cached: boolean }).cached)).toEqual([false, true])
+    expect(third).toBe(second)
+    expect(verifier.cacheCounts()).toEqual({ size: 1, hits: 1, misses: 2 })
+    expect(events.filter((event) => event.type === 'verify_ok').map((event) => (event as { cached: boolean }).cached)).toEqual([false, false, true])
   })
 
   it('re-checks exp, nbf and the maximum age against the clock on every hit', async () => {
     const verifier = createVerifier(loadConfig({ ...env, TRUSTED_PROXY_CLOCK_TOLERANCE: '0', TRUSTED_PROXY_MAX_AGE: '100' }))
     const token = await issuer.sign({}, { now: NOW, expiresIn: 300 })
     expect(await codeOf(verifier.verifyAssertion(token, { now: NOW }))).toBe('ok')
+    expect(await codeOf(verifier.verifyAssertion(token, { now: NOW }))).toBe('ok')
+    expect(verifier.cacheCounts().size).toBe(1)
     // iat + TRUSTED_PROXY_MAX_AGE passed: expired although exp is later.
     expect(await codeOf(verifier.verifyAssertion(token, { now: NOW + 101 }))).toBe('expired')
     expect(verifier.cacheCounts().size).toBe(0)
     const notYet = await issuer.sign({}, { now: NOW, notBefore: NOW + 50 })
     expect(await codeOf(verifier.verifyAssertion(notYet, { now: NOW + 60 }))).toBe('ok')
+    expect(await codeOf(verifier.verifyAssertion(notYet, { now: NOW + 60 }))).toBe('ok')
+    expect(verifier.cacheCounts().size).toBe(1)
     // A clock that went back before nbf refuses the remembered assertion too.
     expect(await codeOf(verifier.verifyAssertion(notYet, { now: NOW + 10 }))).toBe('not_yet_valid')
     verifier.close()
@@ -68,11 +75,12 @@ describe('verified-assertion cache', () => {
     const verifier = createVerifier(loadConfig({ ...env, TRUSTED_PROXY_CLOCK_TOLERANCE: '5', TRUSTED_PROXY_CACHE_MAX_AGE: '30' }))
     const token = await issuer.sign({}, { now: NOW, expiresIn: 60 })
     await verifier.verifyAssertion(token, { now: NOW })
+    await verifier.verifyAssertion(token, { now: NOW })
     await verifier.verifyAssertion(token, { now: NOW + 29 })
-    expect(verifier.cacheCounts()).toMatchObject({ hits: 1, misses: 1 })
+    expect(verifier.cacheCounts()).toMatchObject({ hits: 1, misses: 2 })
     // Past the cache's maximum age: verified in full again (a miss), then remembered anew.
     await verifier.verifyAssertion(token, { now: NOW + 31 })
-    expect(verifier.cacheCounts()).toMatchObject({ hits: 1, misses: 2 })
+    expect(verifier.cacheCounts()).toMatchObject({ size: 1, hits: 1, misses: 3 })
     expect(await codeOf(verifier.verifyAssertion(token, { now: NOW + 64 }))).toBe('ok')
     expect(await codeOf(verifier.verifyAssertion(token, { now: NOW + 65 }))).toBe('expired')
     verifier.close()
@@ -94,10 +102,12 @@ describe('verified-assertion cache', () => {
     const token = await issuer.sign({}, { now: NOW })
     const headers = [[env['TRUSTED_PROXY_ASSERTION_HEADER']!, token], ['X-Proxy', 'edge']] as Array<[string, string]>
     expect(await codeOf(verifier.verifyRequest({ headers, remoteAddress: '10.1.2.3' }, { now: NOW }))).toBe('ok')
+    expect(await codeOf(verifier.verifyRequest({ headers, remoteAddress: '10.1.2.3' }, { now: NOW }))).toBe('ok')
+    expect(verifier.cacheCounts().size).toBe(1)
     expect(await codeOf(verifier.verifyRequest({ headers, remoteAddress: '192.0.2.1' }, { now: NOW }))).toBe('untrusted_source')
     expect(await codeOf(verifier.verifyRequest({ headers: headers.slice(0, 1), remoteAddress: '10.1.2.3' }, { now: NOW }))).toBe('missing_required_header')
     expect(await codeOf(verifier.verifyRequest({ headers, remoteAddress: '10.1.2.3' }, { now: NOW }))).toBe('ok')
-    expect(verifier.cacheCounts()).toMatchObject({ hits: 1, misses: 1 })
+    expect(verifier.cacheCounts()).toMatchObject({ hits: 1, misses: 2 })
     verifier.close()
   })
 
@@ -110,6 +120,8 @@ describe('verified-assertion cache', () => {
     const oldKid = rotating.currentKid
     const token = await rotating.sign({}, { now: NOW })
     expect(await codeOf(verifier.verifyAssertion(token, { now: NOW }))).toBe('ok')
+    expect(await codeOf(verifier.verifyAssertion(token, { now: NOW }))).toBe('ok')
+    expect(verifier.cacheCounts().size).toBe(1)
     // A refresh that still publishes the key keeps the entry (the key is recognised by its material, not its object).
     await clock.advance(61_000, settle)
     expect(await codeOf(verifier.verifyAssertion(token, { now: NOW }))).toBe('ok')
@@ -131,19 +143,40 @@ describe('verified-assertion cache', () => {
     verifier.close()
   })
 
-  it('holds at most its configured number of entries (5,000 distinct inserts into 1,000; 100,000 into 10,000)', () => {
+  it('holds at most its configured number of entries (5,000 distinct assertions, each succeeding twice, into 1,000; 100,000 into 10,000)', () => {
     for (const [size, inserts] of [
       [1_000, 5_000],
       [10_000, 100_000],
     ] as const) {
       const cache = new VerifiedAssertionCache(size)
       const entry = { identity: {} as never, key: 'sharedSecret' as const, reusableUntil: Number.POSITIVE_INFINITY, issuerEntry: 0 }
-      for (let i = 0; i < inserts; i++) cache.remember(`assertion-${i}`, entry)
+      for (let i = 0; i < inserts; i++) {
+        cache.remember(`assertion-${i}`, () => entry)
+        cache.remember(`assertion-${i}`, () => entry)
+      }
       expect(cache.counts().size).toBe(size)
       // Least recently used first out: the newest entries are the ones kept.
       expect(cache.lookup(`assertion-${inserts - 1}`)).toBe(entry)
       expect(cache.lookup('assertion-0')).toBeUndefined()
     }
+  })
+
+  it('takes an assertion in from its second success only: assertions seen once never fill it nor evict what repeats', () => {
+    const cache = new VerifiedAssertionCache(100)
+    const entry = { identity: {} as never, key: 'sharedSecret' as const, reusableUntil: Number.POSITIVE_INFINITY, issuerEntry: 0 }
+    let built = 0
+    const build = (): typeof entry => {
+      built++
+      return entry
+    }
+    cache.remember('repeated-assertion', build)
+    cache.remember('repeated-assertion', build)
+    // 10,000 assertions that succeed once each, as from a proxy that signs one per request.
+    for (let i = 0; i < 10_000; i++) cache.remember(`once-${i}`, build)
+    expect(cache.counts().size).toBe(1)
+    expect(built).toBe(1)
+    expect(cache.lookup('repeated-assertion')).toBe(entry)
+    expect(cache.lookup('once-9999')).toBeUndefined()
   })
   it('answers only the very assertion remembered: another one ending in the same characters neither hits nor evicts it', () => {
     const cache = new VerifiedAssertionCache(10)
@@ -151,7 +184,8 @@ describe('verified-assertion cache', () => {
     const signature = 's'.repeat(86)
     const remembered = `header.payload-of-alice.${signature}`
     const lookalike = `header.payload-of-mallory.${signature}`
-    cache.remember(remembered, entry)
+    cache.remember(remembered, () => entry)
+    cache.remember(remembered, () => entry)
     expect(cache.lookup(lookalike)).toBeUndefined()
     cache.forget(lookalike)
     // A fresh copy of the text (as every request brings) still hits.

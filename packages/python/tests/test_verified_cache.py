@@ -40,27 +40,35 @@ def code(call: Callable[[], Identity | None]) -> str:
     return "ok"
 
 
-def test_a_repeat_is_answered_from_the_cache_and_counted() -> None:
+def test_a_repeat_is_answered_from_the_cache_from_its_third_use_and_counted() -> None:
     auth, _, _, events = verifier()
     token = KEY.sign(claims())
-    first = auth.verify_assertion(token, now=NOW)
+    auth.verify_assertion(token, now=NOW)
+    # Taken in at its second success, not its first.
+    assert (auth.cache_counts().size, auth.cache_counts().misses) == (0, 1)
     second = auth.verify_assertion(token, now=NOW + 1)
-    third = asyncio.run(auth.averify_assertion(token, now=NOW + 2))
-    assert second is first
-    assert third is first
+    assert (auth.cache_counts().size, auth.cache_counts().misses) == (1, 2)
+    third = auth.verify_assertion(token, now=NOW + 2)
+    fourth = asyncio.run(auth.averify_assertion(token, now=NOW + 3))
+    assert third is second
+    assert fourth is second
     assert auth.cache_counts().hits == 2
-    assert auth.cache_counts().misses == 1
-    assert [event["cached"] for event in events if event["type"] == "verify_ok"] == [False, True, True]
+    assert auth.cache_counts().misses == 2
+    assert [event["cached"] for event in events if event["type"] == "verify_ok"] == [False, False, True, True]
 
 
 def test_exp_nbf_and_max_age_are_checked_again_on_every_hit() -> None:
     auth, *_ = verifier(TRUSTED_PROXY_CLOCK_TOLERANCE="0", TRUSTED_PROXY_MAX_AGE="100")
     token = KEY.sign(claims(iat=NOW, exp=NOW + 300))
     assert code(lambda: auth.verify_assertion(token, now=NOW)) == "ok"
+    assert code(lambda: auth.verify_assertion(token, now=NOW)) == "ok"
+    assert auth.cache_counts().size == 1
     assert code(lambda: auth.verify_assertion(token, now=NOW + 101)) == "expired"
     assert auth.cache_counts().size == 0
     not_yet = KEY.sign(claims(nbf=NOW + 50))
     assert code(lambda: auth.verify_assertion(not_yet, now=NOW + 60)) == "ok"
+    assert code(lambda: auth.verify_assertion(not_yet, now=NOW + 60)) == "ok"
+    assert auth.cache_counts().size == 1
     assert code(lambda: auth.verify_assertion(not_yet, now=NOW + 10)) == "not_yet_valid"
 
 
@@ -68,10 +76,11 @@ def test_expired_after_exp_and_forgotten_after_the_cache_max_age() -> None:
     auth, *_ = verifier(TRUSTED_PROXY_CLOCK_TOLERANCE="5", TRUSTED_PROXY_CACHE_MAX_AGE="30")
     token = KEY.sign(claims(iat=NOW, exp=NOW + 60))
     auth.verify_assertion(token, now=NOW)
+    auth.verify_assertion(token, now=NOW)
     auth.verify_assertion(token, now=NOW + 29)
-    assert (auth.cache_counts().hits, auth.cache_counts().misses) == (1, 1)
-    auth.verify_assertion(token, now=NOW + 31)
     assert (auth.cache_counts().hits, auth.cache_counts().misses) == (1, 2)
+    auth.verify_assertion(token, now=NOW + 31)
+    assert (auth.cache_counts().size, auth.cache_counts().hits, auth.cache_counts().misses) == (1, 1, 3)
     assert code(lambda: auth.verify_assertion(token, now=NOW + 64)) == "ok"
     assert code(lambda: auth.verify_assertion(token, now=NOW + 65)) == "expired"
 
@@ -92,6 +101,8 @@ def test_request_rules_still_apply_on_a_hit() -> None:
     token = KEY.sign(claims())
     headers = {HEADER: token, "X-Proxy": "edge"}
     assert code(lambda: auth.verify_request(headers, remote_addr="10.1.2.3", now=NOW)) == "ok"
+    assert code(lambda: auth.verify_request(headers, remote_addr="10.1.2.3", now=NOW)) == "ok"
+    assert auth.cache_counts().size == 1
     assert code(lambda: auth.verify_request(headers, remote_addr="192.0.2.1", now=NOW)) == "untrusted_source"
     assert (
         code(lambda: auth.verify_request({HEADER: token}, remote_addr="10.1.2.3", now=NOW)) == "missing_required_header"
@@ -106,6 +117,8 @@ def test_a_rotated_out_key_drops_its_entries() -> None:
     auth.ready()
     token = KEY.sign(claims())
     assert code(lambda: auth.verify_assertion(token, now=NOW)) == "ok"
+    assert code(lambda: auth.verify_assertion(token, now=NOW)) == "ok"
+    assert auth.cache_counts().size == 1
     mock.response = JwksResponse.of(make_key("ES256", "cache-2").public_jwk)
     clock.advance(61)
     assert code(lambda: auth.verify_assertion(token, now=NOW)) == "unknown_key"
@@ -128,7 +141,22 @@ def test_the_cache_holds_at_most_its_size() -> None:
         cache = VerifiedAssertionCache(size)
         entry = CachedVerification(identity, None, float("inf"))
         for i in range(inserts):
+            assert not cache.admits(f"assertion-{i}")
+            assert cache.admits(f"assertion-{i}")
             cache.remember(f"assertion-{i}", entry)
         assert cache.counts().size == size
         assert cache.lookup(f"assertion-{inserts - 1}") is entry
         assert cache.lookup("assertion-0") is None
+
+
+def test_only_a_second_success_is_taken_in_so_assertions_seen_once_never_fill_the_cache() -> None:
+    auth, *_ = verifier()
+    repeated = KEY.sign(claims())
+    auth.verify_assertion(repeated, now=NOW)
+    auth.verify_assertion(repeated, now=NOW)
+    # Assertions that succeed once each, as from a proxy that signs one per request.
+    for i in range(200):
+        auth.verify_assertion(KEY.sign(claims(jti=f"once-{i}")), now=NOW)
+    assert auth.cache_counts().size == 1
+    auth.verify_assertion(repeated, now=NOW)
+    assert auth.cache_counts().hits == 1

@@ -53,6 +53,18 @@ export function impossibleLength(/** @type {string} */ segment) {
 }
 
 /** Inserts `text` at position `index` of a string (negative: from the end). */
+/**
+ * Replaces the character at `index` with the one `replacement` gives for it (same length, so decoders that
+ * skip what they do not know lose a byte, and decoders that keep only the low byte of a wide character read
+ * the original).
+ */
+export function replaceAt(/** @type {number} */ index, /** @type {(character: string) => string} */ replacement) {
+  return (/** @type {string} */ value) => value.slice(0, index) + replacement(value.charAt(index)) + value.slice(index + 1)
+}
+
+/** The character U+01xx whose low byte is `character`'s code: read as `character` by a decoder that truncates. */
+export const wideTwin = (/** @type {string} */ character) => String.fromCharCode(0x100 + character.charCodeAt(0))
+
 export function insertAt(/** @type {number} */ index, /** @type {string} */ text) {
   return (/** @type {string} */ value) => {
     const at = index < 0 ? value.length + index : index

@@ -273,7 +273,7 @@ export const ENV_CONTRACT = {
       "maximum": 1000000,
       "required": false,
       "default": 10000,
-      "description": "How many verified assertions each verifier remembers (a least-recently-used cache keyed by the exact assertion text; 0 turns it off). A repeated assertion then skips decoding and the signature check, but `exp`, `nbf`, `iat` and TRUSTED_PROXY_MAX_AGE are checked against the clock again on every use, an entry is dropped once its signing key is no longer in the fresh key set, and every request rule (trusted addresses, required headers, header extraction) still runs on every request. Only successes are remembered.",
+      "description": "How many verified assertions each verifier remembers (a least-recently-used cache keyed by the exact assertion text; 0 turns it off). A repeated assertion then skips decoding and the signature check, but `exp`, `nbf`, `iat` and TRUSTED_PROXY_MAX_AGE are checked against the clock again on every use, an entry is dropped once its signing key is no longer in the fresh key set, and every request rule (trusted addresses, required headers, header extraction) still runs on every request. Only successes are remembered, and an assertion is taken in from its second success (its first is only noted), so assertions minted per request never fill the cache.",
       "example": "10000"
     },
     {
@@ -1956,7 +1956,7 @@ export interface ContractOptions {
    */
   maxAssertionBytes?: number
   /**
-   * How many verified assertions each verifier remembers (a least-recently-used cache keyed by the exact assertion text; 0 turns it off). A repeated assertion then skips decoding and the signature check, but `exp`, `nbf`, `iat` and TRUSTED_PROXY_MAX_AGE are checked against the clock again on every use, an entry is dropped once its signing key is no longer in the fresh key set, and every request rule (trusted addresses, required headers, header extraction) still runs on every request. Only successes are remembered.
+   * How many verified assertions each verifier remembers (a least-recently-used cache keyed by the exact assertion text; 0 turns it off). A repeated assertion then skips decoding and the signature check, but `exp`, `nbf`, `iat` and TRUSTED_PROXY_MAX_AGE are checked against the clock again on every use, an entry is dropped once its signing key is no longer in the fresh key set, and every request rule (trusted addresses, required headers, header extraction) still runs on every request. Only successes are remembered, and an assertion is taken in from its second success (its first is only noted), so assertions minted per request never fill the cache.
    *
    * Environment variable: `TRUSTED_PROXY_CACHE_SIZE`.
    * @defaultValue `10000`

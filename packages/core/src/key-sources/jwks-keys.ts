@@ -30,6 +30,18 @@ export interface KeySetStore {
  */
 export function jwksKeys(store: KeySetStore, options: { kidOptionalTryAll: boolean }): SignatureKeys {
   const candidatesFor = async (kid: string | undefined, alg: string) => (await store.membersFor(kid)).filter((member) => fitsAlgorithm(member, alg))
+  // The members a kid names stay the same array until the key set changes: filtered once per array and alg.
+  let lastMembers: readonly PublicJwk[] | null = null
+  let lastAlg = ''
+  let lastFitting: readonly PublicJwk[] = []
+  const fittingNow = (members: readonly PublicJwk[], alg: string): readonly PublicJwk[] => {
+    if (members !== lastMembers || alg !== lastAlg) {
+      lastFitting = members.filter((member) => fitsAlgorithm(member, alg))
+      lastMembers = members
+      lastAlg = alg
+    }
+    return lastFitting
+  }
   return {
     start: () => store.start(),
     ready: (timeoutMs) => store.ready(timeoutMs),
@@ -46,7 +58,7 @@ export function jwksKeys(store: KeySetStore, options: { kidOptionalTryAll: boole
     verifyNow(jws, alg, kid) {
       const members = store.membersNow(kid)
       if (members === null) return null
-      const result = verifyingCandidateNow(jws, alg, members.filter((member) => fitsAlgorithm(member, alg)))
+      const result = verifyingCandidateNow(jws, alg, fittingNow(members, alg))
       // The quirk's refetch after a failed kid-less assertion is the general path's to do.
       if (result === null || (result.outcome !== 'verified' && kid === undefined && options.kidOptionalTryAll)) return null
       return verifiedMember(result)

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from cachetools import LRUCache
 
+from ._cache_admission import CacheAdmission
 from .identity import Identity
 
 
@@ -33,13 +34,19 @@ class CacheCounts:
     misses: int
 
 
+#: Admission slots per cache entry: a first success stays on record while about four times the cache's
+#: size of other assertions pass.
+_ADMISSION_SLOTS_PER_ENTRY = 4
+
+
 class VerifiedAssertionCache:
-    """A bounded LRU (cachetools) keyed by the exact assertion text. The verifier decides what a hit
-    still has to pass; this only remembers successes and counts. Thread-safe (WSGI servers verify from
-    many threads)."""
+    """A bounded LRU (cachetools) keyed by the exact assertion text, which takes an assertion in from its
+    second success (`CacheAdmission`). The verifier decides what a hit still has to pass; this only
+    remembers successes and counts. Thread-safe (WSGI servers verify from many threads)."""
 
     def __init__(self, max_entries: int) -> None:
         self._entries: LRUCache[str, CachedVerification] = LRUCache(maxsize=max_entries)
+        self._admission = CacheAdmission(max_entries * _ADMISSION_SLOTS_PER_ENTRY)
         self._lock = threading.Lock()
         self._hits = 0
         self._misses = 0
@@ -56,7 +63,14 @@ class VerifiedAssertionCache:
         with self._lock:
             self._misses += 1
 
+    def admits(self, token: str) -> bool:
+        """Whether a success of `token` is to be remembered now: true when it succeeded before; else the
+        success is noted and false returned (the caller then builds nothing)."""
+        with self._lock:
+            return self._admission.seen_before(token)
+
     def remember(self, token: str, entry: CachedVerification) -> None:
+        """Remembers an admitted success (`admits`)."""
         with self._lock:
             self._entries[token] = entry
 

@@ -30,17 +30,24 @@ class CheckedClaims:
     expires_at: float
 
 
+# The payload comes from json.loads: exactly str, list, int, float, bool, dict or None, never a subclass, so the
+# type itself is compared (cheaper than isinstance, and bool, an int subclass, is then never a number).
+
+
 def _is_string(value: object) -> bool:
-    return isinstance(value, str)
+    return type(value) is str
 
 
 def _is_string_or_strings(value: object) -> bool:
-    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(item, str) for item in value))
+    kind = type(value)
+    if kind is str:
+        return True
+    return kind is list and all(type(item) is str for item in value)  # type: ignore[attr-defined]
 
 
 def _is_finite_number(value: object) -> bool:
-    # bool is an int in Python but never a JSON number.
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    kind = type(value)
+    return (kind is int or kind is float) and math.isfinite(value)  # type: ignore[arg-type]
 
 
 _A_NUMBER = "a number"
@@ -52,11 +59,29 @@ def _malformed(detail: str) -> TrustedProxyAuthError:
     return TrustedProxyAuthError("malformed_assertion", detail=detail)
 
 
-def _check_types(
-    header: dict[str, Any], payload: dict[str, Any], config: TrustedProxyAuthConfig, quirks: ActiveQuirks
-) -> None:
-    """A present claim of the wrong JSON type is malformed, never coerced."""
-    rules: list[tuple[str, Callable[[object], bool], str]] = [
+@dataclass(frozen=True, slots=True)
+class _ClaimRules:
+    """What the claim stages check under one configuration (its quirks follow from it)."""
+
+    #: (claim, type check, what the detail calls the wanted type)
+    types: tuple[tuple[str, Callable[[object], bool], str], ...]
+    #: Header members that must be strings when present, and present (preset aws-alb).
+    header_members: tuple[str, ...]
+    #: Claims that must be present besides iss, exp and the subject, in contract order.
+    required: tuple[str, ...]
+
+
+#: Rules by configuration, built once (every verification reads them); the configuration is kept with its
+#: rules so that an id is never reused for another configuration while the entry lives.
+_rules_by_config: dict[int, tuple[TrustedProxyAuthConfig, _ClaimRules]] = {}
+_MAX_REMEMBERED_RULES = 64
+
+
+def _rules_for(config: TrustedProxyAuthConfig, quirks: ActiveQuirks) -> _ClaimRules:
+    remembered = _rules_by_config.get(id(config))
+    if remembered is not None and remembered[0] is config:
+        return remembered[1]
+    types: list[tuple[str, Callable[[object], bool], str]] = [
         ("exp", _is_finite_number, _A_NUMBER),
         ("nbf", _is_finite_number, _A_NUMBER),
         ("iat", _is_finite_number, _A_NUMBER),
@@ -68,13 +93,32 @@ def _check_types(
         (config.claim_groups, _is_string_or_strings, _STRINGS),
     ]
     if quirks.subject_fallback_claim is not None:
-        rules.append((quirks.subject_fallback_claim, _is_string, _A_STRING))
-    for name, valid, wanted in rules:
+        types.append((quirks.subject_fallback_claim, _is_string, _A_STRING))
+    rules = _ClaimRules(
+        types=tuple(types),
+        header_members=(
+            *(("signer",) if quirks.alb_signer is not None else ()),
+            *(("client",) if quirks.alb_client_header else ()),
+        ),
+        required=(
+            *(() if quirks.no_aud_claim else ("aud",)),
+            *(("iat",) if config.max_age is not None else ()),
+            *(rule.name for rule in config.required_claims),
+        ),
+    )
+    if len(_rules_by_config) >= _MAX_REMEMBERED_RULES:
+        _rules_by_config.clear()
+    _rules_by_config[id(config)] = (config, rules)
+    return rules
+
+
+def _check_types(header: dict[str, Any], payload: dict[str, Any], rules: _ClaimRules, quirks: ActiveQuirks) -> None:
+    """A present claim of the wrong JSON type is malformed, never coerced."""
+    for name, valid, wanted in rules.types:
         if name in payload and not valid(payload[name]):
             raise _malformed(f"claim {quoted(name)} is not {wanted}")
-    header_rules = (("signer", quirks.alb_signer is not None), ("client", quirks.alb_client_header))
-    for name, active in header_rules:
-        if active and name in header and not isinstance(header[name], str):
+    for name in rules.header_members:
+        if name in header and not isinstance(header[name], str):
             raise _malformed(f"header member {quoted(name)} is not {_A_STRING}")
     if quirks.alb_header_claims and not alb_header_claim_types_valid(header):
         iss_wrong = "iss" in header and not isinstance(header["iss"], str)
@@ -90,7 +134,11 @@ def _subject(payload: dict[str, Any], config: TrustedProxyAuthConfig, quirks: Ac
 
 
 def _check_presence(
-    header: dict[str, Any], payload: dict[str, Any], config: TrustedProxyAuthConfig, quirks: ActiveQuirks
+    header: dict[str, Any],
+    payload: dict[str, Any],
+    config: TrustedProxyAuthConfig,
+    rules: _ClaimRules,
+    quirks: ActiveQuirks,
 ) -> tuple[str, str, float]:
     """Returns (subject, issuer, expiry)."""
     if quirks.alb_header_claims:
@@ -98,15 +146,6 @@ def _check_presence(
     else:
         issuer, expires_at = payload.get("iss"), payload.get("exp")
     subject = _subject(payload, config, quirks)
-    required = [
-        *([] if quirks.no_aud_claim else ["aud"]),
-        *(["iat"] if config.max_age is not None else []),
-        *(rule.name for rule in config.required_claims),
-    ]
-    required_header = [
-        *(["signer"] if quirks.alb_signer is not None else []),
-        *(["client"] if quirks.alb_client_header else []),
-    ]
     # The first missing claim in contract order (errors.json `missing_claim` detail).
     if issuer is None:
         raise TrustedProxyAuthError("missing_claim", detail='claim "iss" is absent')
@@ -114,10 +153,10 @@ def _check_presence(
         raise TrustedProxyAuthError("missing_claim", detail='claim "exp" is absent')
     if subject is None:
         raise TrustedProxyAuthError("missing_claim", detail=f"claim {quoted(config.claim_subject)} is absent or empty")
-    for name in required:
+    for name in rules.required:
         if name not in payload:
             raise TrustedProxyAuthError("missing_claim", detail=f"claim {quoted(name)} is absent")
-    for name in required_header:
+    for name in rules.header_members:
         if name not in header:
             raise TrustedProxyAuthError("missing_claim", detail=f"header member {quoted(name)} is absent")
     return subject, issuer, expires_at
@@ -196,8 +235,9 @@ def check_claims(
 ) -> CheckedClaims:
     """Stages claim_types, claim_presence, claim_time and claim_values, in that order, on the verified
     protected header and payload."""
-    _check_types(header, payload, config, quirks)
-    subject, issuer, expires_at = _check_presence(header, payload, config, quirks)
+    rules = _rules_for(config, quirks)
+    _check_types(header, payload, rules, quirks)
+    subject, issuer, expires_at = _check_presence(header, payload, config, rules, quirks)
     check_times(payload, expires_at, config, now)
     audience = _check_values(header, payload, issuer, config, quirks)
     return CheckedClaims(subject=subject, issuer=issuer, audience=audience, expires_at=expires_at)

@@ -399,12 +399,16 @@ class TrustedProxyAuth:
     def _remember(
         self, token: str, identity: Identity, generation: float | _NotReady | None, now: float | None, unit: int
     ) -> None:
-        """Only a full success is remembered, until exp (+ tolerance) or the cache's maximum age. A key load
+        """Only a full success is remembered (from the assertion's second one), until exp (+ tolerance) or the
+        cache's maximum age. A key load
         during the verification (another key set) means the entry would outlive what it was verified under."""
         current = self._key_generation(unit)
         # Nothing loaded before the verification (keys loading, or a kid fetched now): it used what is loaded now.
         verified_under = current if generation is None or isinstance(generation, _NotReady) else generation
         if self._cache is None or isinstance(current, _NotReady) or current != verified_under:
+            return
+        # Taken in from the assertion's second success (CacheAdmission): nothing is built for the first.
+        if not self._cache.admits(token):
             return
         at = _now_seconds() if now is None else now
         until = min(identity.expires_at + self._units[unit][0].clock_tolerance, at + self.config.cache_max_age)
