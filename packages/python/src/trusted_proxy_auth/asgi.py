@@ -96,16 +96,26 @@ class TrustedProxyAuthMiddleware:
         if self.configuration_error is not None:
             await self._refuse_to_start(scope, receive, send, self.configuration_error)
             return
-        if scope["type"] not in ("http", "websocket") or scope.get("path") in self.exclude_paths:
+        scope_type = scope["type"]
+        if (scope_type != "http" and scope_type != "websocket") or (
+            self.exclude_paths and scope.get("path") in self.exclude_paths
+        ):
             await self.app(scope, receive, send)
             return
+        # Every request passes here: no awaitable beyond the verification's own unless a resolver is set.
         try:
-            identity = await self.auth.averify_request(scope.get("headers", []), peer_address(scope))
-            user = None if identity is None else await resolve(self.resolve_user, identity)
+            identity = await self.auth.averify_request(scope.get("headers", ()), peer_address(scope))
+            user = (
+                identity
+                if identity is None or self.resolve_user is None
+                else await resolve(self.resolve_user, identity)
+            )
         except TrustedProxyAuthError as error:
             await self._reject(scope, receive, send, error)
             return
-        state = scope.setdefault("state", {})
+        state = scope.get("state")
+        if state is None:
+            state = scope["state"] = {}
         state[STATE_USER] = user
         state[STATE_IDENTITY] = identity
         state[STATE_CHECKED] = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import TypeAlias
 
 from ._detail_text import quoted
@@ -32,12 +33,27 @@ def assertion_text(token: str | bytes) -> str:
     return _text(token)
 
 
+@lru_cache(maxsize=64)
+def _lookup_names(name: str) -> tuple[str, bytes | None]:
+    """`name` lowercased, as text and, when ASCII, as bytes. Names come from the configuration and the code,
+    never from a request; remembered because every request looks one up."""
+    wanted = name.lower()
+    # ASGI's raw byte names are compared undecoded. For an ASCII name that is the same test: lowercasing never
+    # turns one of ISO-8859-1's other characters into ASCII.
+    return wanted, wanted.encode("ascii") if wanted.isascii() else None
+
+
+_lower_bytes = bytes.lower
+
+
 def header_values(headers: HeadersInput, name: str) -> list[str]:
     """Every value sent under `name` (case-insensitive), each repetition kept apart where the input allows."""
-    wanted = name.lower()
-    # ASGI's raw byte names are compared undecoded (every request pays this). For an ASCII name that is the
-    # same test: lowercasing never turns one of ISO-8859-1's other characters into ASCII.
-    wanted_bytes = wanted.encode("ascii") if wanted.isascii() else None
+    wanted, wanted_bytes = _lookup_names(name)
+    return _values_under(headers, wanted, wanted_bytes)
+
+
+def _values_under(headers: HeadersInput, wanted: str, wanted_bytes: bytes | None) -> list[str]:
+    """`header_values` for a name already looked up (`_lookup_names`)."""
     values: list[str] = []
     # ASGI servers pass a list: checked first, as the Mapping test is an ABC check.
     if type(headers) is not list and isinstance(headers, Mapping):
@@ -45,14 +61,17 @@ def header_values(headers: HeadersInput, name: str) -> list[str]:
     else:
         items = headers
     for key, value in items:
-        if isinstance(key, bytes) and wanted_bytes is not None:
-            if key.lower() != wanted_bytes:
+        # Exact type tests first: ASGI's byte pairs are every request's case.
+        if type(key) is bytes and wanted_bytes is not None:
+            if _lower_bytes(key) != wanted_bytes:
                 continue
         elif not isinstance(key, (str, bytes)) or _text(key).lower() != wanted:
             continue
-        if value is None:
+        if type(value) is bytes:
+            values.append(value.decode("latin-1"))
+        elif value is None:
             continue
-        if isinstance(value, (str, bytes)):
+        elif isinstance(value, (str, bytes)):
             values.append(_text(value))
         elif isinstance(value, (list, tuple)):
             values.extend(_text(item) for item in value)
@@ -65,7 +84,8 @@ def extract_assertion(headers: HeadersInput, header_name: str) -> str | None:
     Repeated or comma-joined values are refused rather than picking one: an attacker-supplied copy next to
     the proxy's is exactly what a proxy that fails to strip the header produces.
     """
-    values = header_values(headers, header_name)
+    wanted, wanted_bytes = _lookup_names(header_name)
+    values = _values_under(headers, wanted, wanted_bytes)
     if not values:
         return None
     if len(values) > 1:
@@ -73,7 +93,7 @@ def extract_assertion(headers: HeadersInput, header_name: str) -> str | None:
             "malformed_assertion", detail=f"header {quoted(header_name)} was sent {len(values)} times"
         )
     value = values[0]
-    if header_name.lower() == "authorization":
+    if wanted == "authorization":
         prefix = _BEARER.match(value)
         if prefix:
             value = value[prefix.end() :]

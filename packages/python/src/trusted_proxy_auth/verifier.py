@@ -134,11 +134,11 @@ class TrustedProxyAuth:
         """Verifies one assertion (text, or bytes read as ISO-8859-1 like a header value): the identity, or a
         TrustedProxyAuthError."""
         try:
-            verified = self._verify_sync(assertion_text(token), now)
+            identity, cached = self._verify_sync(assertion_text(token), now)
         except TrustedProxyAuthError as error:
             self._failed(error)
             raise
-        return self._succeeded(verified)
+        return self._succeeded(identity, cached)
 
     def verify_request(
         self, headers: HeadersInput, remote_addr: str | None = None, now: float | None = None
@@ -151,12 +151,12 @@ class TrustedProxyAuth:
         except TrustedProxyAuthError as error:
             self._failed(error)
             raise
-        return self._succeeded(verified) if verified is not None else None
+        return self._succeeded(*verified) if verified is not None else None
 
     async def averify_assertion(self, token: str | bytes, now: float | None = None) -> Identity:
         """`verify_assertion` without blocking the event loop on a key fetch."""
         try:
-            return self._succeeded(await self._verify_async(assertion_text(token), now))
+            return self._succeeded(*await self._verify_async(assertion_text(token), now))
         except TrustedProxyAuthError as error:
             self._failed(error)
             raise
@@ -164,13 +164,21 @@ class TrustedProxyAuth:
     async def averify_request(
         self, headers: HeadersInput, remote_addr: str | None = None, now: float | None = None
     ) -> Identity | None:
+        """`verify_request` without blocking the event loop on a key fetch."""
         try:
             token = self._token_from_request(headers, remote_addr)
-            verified = None if token is None else await self._verify_async(token, now)
+            if token is None:
+                return None
+            # A cache hit is answered here, without the coroutine of a full verification: every request
+            # of an ASGI app passes through this.
+            identity = self._from_cache(token, now)
+            cached = identity is not None
+            if identity is None:
+                identity = await self._verify_uncached_async(token, now)
         except TrustedProxyAuthError as error:
             self._failed(error)
             raise
-        return self._succeeded(verified) if verified is not None else None
+        return self._succeeded(identity, cached)
 
     # -- keys ---------------------------------------------------------------------------------------
 
@@ -263,8 +271,7 @@ class TrustedProxyAuth:
         emit(self._log_event, event)
         emit(self._on_event, event)
 
-    def _succeeded(self, verified: _Verified) -> Identity:
-        identity, cached = verified
+    def _succeeded(self, identity: Identity, cached: bool) -> Identity:
         # The one event of every successful request: built only when someone takes it (a hook, or the logger
         # at DEBUG), since a cache hit costs little more than building it.
         if self._on_event is not None or logger.isEnabledFor(logging.DEBUG):
@@ -282,7 +289,8 @@ class TrustedProxyAuth:
         if config.trusted_addresses and not is_trusted_peer(remote_addr, config.trusted_addresses):
             peer = f"peer {quoted(remote_addr)} is not" if remote_addr else "the peer address is unknown, so not"
             raise TrustedProxyAuthError("untrusted_source", detail=f"{peer} in {setting_name('trustedAddresses')}")
-        check_required_headers(headers, config.required_headers)
+        if config.required_headers:
+            check_required_headers(headers, config.required_headers)
         token = extract_assertion(headers, config.assertion_header)
         if token is None and config.mode != "optional":
             raise self._missing_assertion()
@@ -379,13 +387,14 @@ class TrustedProxyAuth:
             cache.forget(token)
             cache.miss()
             return None
+        identity = entry.identity
         try:
-            check_times(entry.identity.claims, entry.identity.expires_at, unit_config, at)
+            check_times(identity.claims, identity.expires_at, unit_config, at)
         except TrustedProxyAuthError:
             cache.forget(token)
             raise
         cache.hit()
-        return entry.identity
+        return identity
 
     def _remember(
         self, token: str, identity: Identity, generation: float | _NotReady | None, now: float | None, unit: int
@@ -424,6 +433,10 @@ class TrustedProxyAuth:
         cached = self._from_cache(token, now)
         if cached is not None:
             return cached, True
+        return await self._verify_uncached_async(token, now), False
+
+    async def _verify_uncached_async(self, token: str, now: float | None) -> Identity:
+        """A full verification (the cache was asked first and had nothing usable); remembered when it passes."""
         parsed, alg, kid, unit = self._parse(token)
         # Read before the keys are used: a load during the verification means another key set.
         generation = self._key_generation(unit)
@@ -433,7 +446,7 @@ class TrustedProxyAuth:
             raise _with_key_detail(error, kid, alg) from error.__cause__
         identity = self._finish(parsed, now, unit)
         self._remember(token, identity, generation, now, unit)
-        return identity, False
+        return identity
 
 
 def _issuer_units(config: TrustedProxyAuthConfig) -> list[TrustedProxyAuthConfig]:
