@@ -48,16 +48,27 @@ class VerifiedAssertionCache:
         self._entries: LRUCache[str, CachedVerification] = LRUCache(maxsize=max_entries)
         self._admission = CacheAdmission(max_entries * _ADMISSION_SLOTS_PER_ENTRY)
         self._lock = threading.Lock()
-        self._hits = 0
+        # Hits are the lookups neither counted a miss nor refused: a hit then takes the lock once, not twice.
+        self._lookups = 0
         self._misses = 0
+        self._refused = 0
 
     def lookup(self, token: str) -> CachedVerification | None:
+        """The remembered verification of `token`, if any. Counted as a hit unless the caller then calls
+        `miss` (the entry may not be used) or `refuse` (it failed the time checks)."""
         with self._lock:
-            return self._entries.get(token)
+            self._lookups += 1
+            try:
+                return self._entries[token]
+            except KeyError:
+                return None
 
-    def hit(self) -> None:
+    def refuse(self, token: str) -> None:
+        """A looked-up entry failed the checks a hit must pass: forgotten, and counted neither as a hit nor as a
+        miss (its verification failed)."""
         with self._lock:
-            self._hits += 1
+            self._refused += 1
+            self._entries.pop(token, None)
 
     def miss(self) -> None:
         with self._lock:
@@ -80,4 +91,5 @@ class VerifiedAssertionCache:
 
     def counts(self) -> CacheCounts:
         with self._lock:
-            return CacheCounts(size=len(self._entries), hits=self._hits, misses=self._misses)
+            hits = self._lookups - self._misses - self._refused
+            return CacheCounts(size=len(self._entries), hits=hits, misses=self._misses)

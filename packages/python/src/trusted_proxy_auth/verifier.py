@@ -391,9 +391,8 @@ class TrustedProxyAuth:
         try:
             check_times(identity.claims, identity.expires_at, unit_config, at)
         except TrustedProxyAuthError:
-            cache.forget(token)
+            cache.refuse(token)
             raise
-        cache.hit()
         return identity
 
     def _remember(
