@@ -118,6 +118,8 @@ export interface ParsedCompactJws {
   readonly signature: Uint8Array
   /** The three segments exactly as received (with any padding the paddedBase64url quirk allowed). */
   readonly segments: readonly [string, string, string]
+  /** The JWS signing input (RFC 7515 section 5.2): the header and payload segments as received, with their dot. */
+  readonly signingInput: string
 }
 
 export interface CompactJwsSyntax {
@@ -142,5 +144,7 @@ export function parseCompactJws(token: string, syntax: CompactJwsSyntax = {}): P
   if (!protectedHeader) return null
   const payload = decodeJsonSegment(payloadSegment, asciiChecked)
   if (!payload) return null
-  return { protectedHeader, payload, signature, segments: received }
+  // A slice of the token, not a new concatenation: the same characters, no copy until they are encoded.
+  const signingInput = token.slice(0, received[0].length + 1 + received[1].length)
+  return { protectedHeader, payload, signature, segments: received, signingInput }
 }

@@ -21,7 +21,8 @@ export function keyFingerprint(member: PublicJwk): string {
 
 /** Whether `member` (by fingerprint) is one of `members`. */
 export function holdsKey(members: readonly PublicJwk[], member: PublicJwk): boolean {
+  // The same object (no refetch since) is the common case: no fingerprint is looked up for it.
+  if (members.includes(member)) return true
   const wanted = keyFingerprint(member)
-  for (const candidate of members) if (candidate === member || keyFingerprint(candidate) === wanted) return true
-  return false
+  return members.some((candidate) => keyFingerprint(candidate) === wanted)
 }

@@ -28,8 +28,25 @@ export interface NodeVerifyArguments {
   readonly keyInput: VerifyKeyInput
 }
 
+/** Prepared arguments by key and alg: every verification with a key asks for the same ones. */
+const argumentsByKey = new WeakMap<NodeKeyObject, Map<string, NodeVerifyArguments | null>>()
+
 /** node:crypto's digest and key options for a JWS `alg` (RFC 7518 section 3); null for anything else or without node:crypto. */
 export function nodeVerifyArguments(key: NodeKeyObject, alg: string): NodeVerifyArguments | null {
+  let byAlg = argumentsByKey.get(key)
+  if (byAlg === undefined) {
+    byAlg = new Map()
+    argumentsByKey.set(key, byAlg)
+  }
+  let prepared = byAlg.get(alg)
+  if (prepared === undefined) {
+    prepared = verifyArgumentsFor(key, alg)
+    byAlg.set(alg, prepared)
+  }
+  return prepared
+}
+
+function verifyArgumentsFor(key: NodeKeyObject, alg: string): NodeVerifyArguments | null {
   const crypto = nodeCrypto
   if (!crypto) return null
   if (alg === 'EdDSA') return { digest: null, keyInput: key }
@@ -60,7 +77,7 @@ export function nodeVerify(verifyArguments: NodeVerifyArguments, input: Uint8Arr
 
 function signingInput(jws: ParsedCompactJws): Uint8Array {
   // The segments passed the base64url syntax check (ASCII only), exactly as received (quirk paddedBase64url).
-  return Buffer.from(`${jws.segments[0]}.${jws.segments[1]}`, 'latin1')
+  return Buffer.from(jws.signingInput, 'latin1')
 }
 
 /** Verifies on the calling thread: the fastest way for one verification at a time. */

@@ -106,7 +106,7 @@ export async function accepts(jws: string, members: readonly PublicJwk[], path: 
   if (typeof alg !== 'string' || !DEFAULT_ALGORITHMS.includes(alg)) return false
   if ('b64' in header || 'crit' in header || (kid !== undefined && typeof kid !== 'string')) return false
   const candidates = members.filter((member) => unusableReason(member) === null && (kid === undefined || member.kid === kid) && fitsAlgorithm(member, alg))
-  const parsed: ParsedCompactJws = { protectedHeader: header, payload: {}, signature, segments: [headerSegment, payloadSegment, signatureSegment] }
+  const parsed: ParsedCompactJws = { protectedHeader: header, payload: {}, signature, segments: [headerSegment, payloadSegment, signatureSegment], signingInput: `${headerSegment}.${payloadSegment}` }
   return (await signatureOutcome(parsed, alg, candidates, path)) === 'verified'
 }
 
