@@ -1,5 +1,6 @@
 import type * as NodeBufferModule from 'node:buffer'
 import { base64url } from 'jose'
+import { deepFreeze } from './deep-freeze.js'
 import { CHECKS_CONTRACT } from './generated/contract.js'
 import { parseStrictJsonObject } from './json-strict.js'
 import { withoutPadding } from './quirks/padded-base64url.js'
@@ -91,14 +92,6 @@ const MAX_REMEMBERED_HEADERS = 64
  * are deeply frozen because every verification that meets the same text shares the object.
  */
 const rememberedHeaders = new Map<string, Readonly<Record<string, unknown>>>()
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const member of Object.values(value)) deepFreeze(member)
-  }
-  return value
-}
 
 function decodeProtectedHeader(segment: string, asciiChecked: boolean): Readonly<Record<string, unknown>> | null {
   const remembered = rememberedHeaders.get(segment)

@@ -1,5 +1,6 @@
 import type { CheckedClaims } from './claims.js'
 import type { TrustedProxyAuthConfig } from './config.js'
+import { deepFreeze } from './deep-freeze.js'
 import { emailVerifiedFrom } from './quirks/email-verified-string.js'
 
 /**
@@ -25,7 +26,7 @@ export interface TrustedIdentity<Claims extends object = Record<string, unknown>
   readonly issuedAt: number | null
   /** `exp`, seconds since the epoch. */
   readonly expiresAt: number
-  /** The whole verified payload; the members of `Claims` typed as the application declared them. */
+  /** The whole verified payload, deeply frozen; the members of `Claims` typed as the application declared them. */
   readonly claims: Readonly<Claims & Record<string, unknown>>
 }
 
@@ -59,6 +60,8 @@ export function mapIdentity(payload: Record<string, unknown>, checked: CheckedCl
     audience: Object.freeze(checked.audience),
     issuedAt: typeof iat === 'number' ? iat : null,
     expiresAt: checked.expiresAt,
-    claims: payload,
+    // Deeply frozen, as Python's read-only view: a remembered identity is shared by every later cache hit of its
+    // assertion, and a hit's time checks read nbf and iat from these claims.
+    claims: deepFreeze(payload),
   })
 }

@@ -71,6 +71,30 @@ describe('verified-assertion cache', () => {
     verifier.close()
   })
 
+  it('hands out identities whose claims no caller can change: a remembered one is shared by every later hit, and its time checks read them', async () => {
+    const verifier = createVerifier(loadConfig({ ...env, TRUSTED_PROXY_CLOCK_TOLERANCE: '0', TRUSTED_PROXY_MAX_AGE: '100', TRUSTED_PROXY_CACHE_MAX_AGE: '3600' }))
+    const token = await issuer.sign({ roles: ['reader'], profile: { tenant: 't1' } }, { now: NOW, expiresIn: 3000 })
+    const first = await verifier.verifyAssertion(token, { now: NOW })
+    const remembered = await verifier.verifyAssertion(token, { now: NOW })
+    for (const identity of [first, remembered]) {
+      const claims = identity.claims as Record<string, unknown> & { roles: string[]; profile: { tenant: string } }
+      // What an application might do with "its" identity (test files are strict mode: a frozen object throws).
+      expect(() => {
+        claims['iat'] = NOW + 1000
+      }).toThrow(TypeError)
+      expect(() => claims.roles.push('admin')).toThrow(TypeError)
+      expect(() => {
+        claims.profile.tenant = 't2'
+      }).toThrow(TypeError)
+    }
+    const hit = await verifier.verifyAssertion(token, { now: NOW + 50 })
+    expect(hit).toBe(remembered)
+    expect(hit.claims).toMatchObject({ iat: NOW, roles: ['reader'], profile: { tenant: 't1' } })
+    // iat + TRUSTED_PROXY_MAX_AGE passed: a hit refuses it exactly as a full verification does.
+    expect(await codeOf(verifier.verifyAssertion(token, { now: NOW + 101 }))).toBe('expired')
+    verifier.close()
+  })
+
   it('refuses a remembered assertion once exp passed (+ tolerance), and forgets it after TRUSTED_PROXY_CACHE_MAX_AGE', async () => {
     const verifier = createVerifier(loadConfig({ ...env, TRUSTED_PROXY_CLOCK_TOLERANCE: '5', TRUSTED_PROXY_CACHE_MAX_AGE: '30' }))
     const token = await issuer.sign({}, { now: NOW, expiresIn: 60 })
