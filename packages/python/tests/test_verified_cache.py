@@ -163,3 +163,39 @@ def test_only_a_second_success_is_taken_in_so_assertions_seen_once_never_fill_th
     assert auth.cache_counts().size == 1
     auth.verify_assertion(repeated, now=NOW)
     assert auth.cache_counts().hits == 1
+
+
+def test_hits_and_misses_only_ever_grow_while_lookups_are_decided() -> None:
+    # A reader of cache_counts (a metrics scrape, another WSGI thread) may run at any point of a lookup: here, each
+    # time the verifier asks the clock, as it does between finding an entry and deciding whether it may answer.
+    scheduler = ManualScheduler()
+    seen: list[tuple[int, int]] = []
+
+    def clock() -> float:
+        if auth_ref:
+            counts = auth_ref[0].cache_counts()
+            seen.append((counts.hits, counts.misses))
+        return scheduler()
+
+    auth_ref: list[TrustedProxyAuth] = []
+    mock = MockJwks(JwksResponse.of(KEY.public_jwk))
+    auth = TrustedProxyAuth(
+        load_config(base_env()),
+        transport=mock.transport,
+        async_transport=mock.async_transport,
+        scheduler=scheduler,
+        clock=clock,
+    )
+    token = KEY.sign(claims(iat=NOW, exp=NOW + 100_000))
+    auth.verify_assertion(token, now=NOW)
+    auth.verify_assertion(token, now=NOW)
+    auth_ref.append(auth)
+    auth.verify_assertion(token, now=NOW + 1)  # a hit
+    # The key set is reloaded: the remembered entry may no longer answer (a miss), then it is verified in full.
+    scheduler.advance(10 * 24 * 3600)
+    auth.verify_assertion(token, now=NOW + 2)
+    assert seen, "the verifier asked the clock during the lookups"
+    for earlier, later in zip(seen, [*seen[1:], (auth.cache_counts().hits, auth.cache_counts().misses)], strict=True):
+        assert later[0] >= earlier[0], seen
+        assert later[1] >= earlier[1], seen
+    assert (auth.cache_counts().hits, auth.cache_counts().misses) == (1, 3)

@@ -48,31 +48,40 @@ class VerifiedAssertionCache:
         self._entries: LRUCache[str, CachedVerification] = LRUCache(maxsize=max_entries)
         self._admission = CacheAdmission(max_entries * _ADMISSION_SLOTS_PER_ENTRY)
         self._lock = threading.Lock()
-        # Hits are the lookups neither counted a miss nor refused: a hit then takes the lock once, not twice.
-        self._lookups = 0
+        self._hits = 0
         self._misses = 0
-        self._refused = 0
 
     def lookup(self, token: str) -> CachedVerification | None:
-        """The remembered verification of `token`, if any. Counted as a hit unless the caller then calls
-        `miss` (the entry may not be used) or `refuse` (it failed the time checks)."""
+        """The remembered verification of `token`, if any. Not found: counted as a miss here. Found: counted
+        by the caller once it decided, with exactly one of `hit`, `stale` or `refuse`.
+
+        A lookup is counted only once decided, so `hits` and `misses` only ever grow: counting every lookup
+        first and deriving hits from it showed another thread (a metrics scrape) a miss as a hit until the
+        miss was recorded, and the hit count then fell back. The freshness and time checks between stay
+        outside the lock (they ask the key source, which may emit events to application hooks)."""
         with self._lock:
-            self._lookups += 1
             try:
                 return self._entries[token]
             except KeyError:
+                self._misses += 1
                 return None
 
-    def refuse(self, token: str) -> None:
-        """A looked-up entry failed the checks a hit must pass: forgotten, and counted neither as a hit nor as a
-        miss (its verification failed)."""
+    def hit(self) -> None:
+        """A looked-up entry answered."""
         with self._lock:
-            self._refused += 1
-            self._entries.pop(token, None)
+            self._hits += 1
 
-    def miss(self) -> None:
+    def stale(self, token: str) -> None:
+        """A looked-up entry may no longer answer (key set reloaded, cache maximum age): forgotten, a miss."""
         with self._lock:
             self._misses += 1
+            self._entries.pop(token, None)
+
+    def refuse(self, token: str) -> None:
+        """A looked-up entry failed the time checks a hit must pass: forgotten, and counted neither as a hit
+        nor as a miss (its verification failed)."""
+        with self._lock:
+            self._entries.pop(token, None)
 
     def admits(self, token: str) -> bool:
         """Whether a success of `token` is to be remembered now: true when it succeeded before; else the
@@ -91,5 +100,4 @@ class VerifiedAssertionCache:
 
     def counts(self) -> CacheCounts:
         with self._lock:
-            hits = self._lookups - self._misses - self._refused
-            return CacheCounts(size=len(self._entries), hits=hits, misses=self._misses)
+            return CacheCounts(size=len(self._entries), hits=self._hits, misses=self._misses)

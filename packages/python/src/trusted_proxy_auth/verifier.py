@@ -378,14 +378,12 @@ class TrustedProxyAuth:
             return None
         entry = cache.lookup(token)
         if entry is None:
-            cache.miss()
             return None
         at = _now_seconds() if now is None else now
         unit_config, keys = self._units[entry.issuer_entry]
         ready, last_success_at = keys.freshness()
         if at >= entry.reusable_until or not ready or last_success_at != entry.key_generation:
-            cache.forget(token)
-            cache.miss()
+            cache.stale(token)
             return None
         identity = entry.identity
         try:
@@ -393,6 +391,7 @@ class TrustedProxyAuth:
         except TrustedProxyAuthError:
             cache.refuse(token)
             raise
+        cache.hit()
         return identity
 
     def _remember(
