@@ -148,8 +148,9 @@ def test_the_cache_holds_at_most_its_size() -> None:
             assert cache.admits(f"assertion-{i}")
             cache.remember(f"assertion-{i}", entry)
         assert cache.counts().size == size
-        assert cache.lookup(f"assertion-{inserts - 1}") is entry
-        assert cache.lookup("assertion-0") is None
+        config = load_config(base_env())
+        assert cache.lookup(f"assertion-{inserts - 1}", NOW, ((True, None),), (config,)) is entry
+        assert cache.lookup("assertion-0", NOW, ((True, None),), (config,)) is None
 
 
 def test_only_a_second_success_is_taken_in_so_assertions_seen_once_never_fill_the_cache() -> None:

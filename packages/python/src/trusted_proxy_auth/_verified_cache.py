@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from cachetools import LRUCache
 
 from ._cache_admission import CacheAdmission
+from .claims import check_times
+from .config import TrustedProxyAuthConfig
+from .errors import TrustedProxyAuthError
 from .identity import Identity
 
 
@@ -51,37 +55,44 @@ class VerifiedAssertionCache:
         self._hits = 0
         self._misses = 0
 
-    def lookup(self, token: str) -> CachedVerification | None:
-        """The remembered verification of `token`, if any. Not found: counted as a miss here. Found: counted
-        by the caller once it decided, with exactly one of `hit`, `stale` or `refuse`.
+    def lookup(
+        self,
+        token: str,
+        at: float,
+        freshness: Sequence[tuple[bool, float | None]],
+        unit_configs: Sequence[TrustedProxyAuthConfig],
+    ) -> CachedVerification | None:
+        """The remembered verification of `token` if it may answer at `at` (seconds), counted as a hit: within
+        its reuse limit, its issuer entry's key set fresh and not reloaded since (`freshness`: each entry's
+        `(ready, last_success_at)`, asked beforehand), and exp/nbf/iat/max age passing under that entry's
+        configuration (`unit_configs`). Else None, counted as a miss (an unusable entry is forgotten); a time
+        check failing forgets the entry, counts neither as a hit nor as a miss (its verification failed), and
+        raises its TrustedProxyAuthError.
 
-        A lookup is counted only once decided, so `hits` and `misses` only ever grow: counting every lookup
-        first and deriving hits from it showed another thread (a metrics scrape) a miss as a hit until the
-        miss was recorded, and the hit count then fell back. The freshness and time checks between stay
-        outside the lock (they ask the key source, which may emit events to application hooks)."""
+        Found, decided and counted under one lock, so `hits` and `misses` only ever grow: counting the lookup
+        first and the miss after it showed another thread (a metrics scrape) a miss as a hit until the miss
+        was recorded, and the hit count then fell back. Only computation runs under the lock: no clock, key
+        source or hook, which could come back to this cache."""
         with self._lock:
             try:
-                return self._entries[token]
+                entry = self._entries[token]
             except KeyError:
                 self._misses += 1
                 return None
-
-    def hit(self) -> None:
-        """A looked-up entry answered."""
-        with self._lock:
+            unit = entry.issuer_entry
+            ready, last_success_at = freshness[unit]
+            if at >= entry.reusable_until or not ready or last_success_at != entry.key_generation:
+                del self._entries[token]
+                self._misses += 1
+                return None
+            identity = entry.identity
+            try:
+                check_times(identity.claims, identity.expires_at, unit_configs[unit], at)
+            except TrustedProxyAuthError:
+                del self._entries[token]
+                raise
             self._hits += 1
-
-    def stale(self, token: str) -> None:
-        """A looked-up entry may no longer answer (key set reloaded, cache maximum age): forgotten, a miss."""
-        with self._lock:
-            self._misses += 1
-            self._entries.pop(token, None)
-
-    def refuse(self, token: str) -> None:
-        """A looked-up entry failed the time checks a hit must pass: forgotten, and counted neither as a hit
-        nor as a miss (its verification failed)."""
-        with self._lock:
-            self._entries.pop(token, None)
+            return entry
 
     def admits(self, token: str) -> bool:
         """Whether a success of `token` is to be remembered now: true when it succeeded before; else the
@@ -93,10 +104,6 @@ class VerifiedAssertionCache:
         """Remembers an admitted success (`admits`)."""
         with self._lock:
             self._entries[token] = entry
-
-    def forget(self, token: str) -> None:
-        with self._lock:
-            self._entries.pop(token, None)
 
     def counts(self) -> CacheCounts:
         with self._lock:

@@ -35,7 +35,7 @@ from ._scheduler import Scheduler
 from ._text import utf8_length
 from ._verified_cache import CacheCounts, CachedVerification, VerifiedAssertionCache
 from .addresses import is_trusted_peer
-from .claims import check_claims, check_times, check_user_policy
+from .claims import check_claims, check_user_policy
 from .config import TrustedProxyAuthConfig, load_config
 from .errors import TrustedProxyAuthError
 from .identity import Identity, map_identity
@@ -113,6 +113,7 @@ class TrustedProxyAuth:
         self._unit_by_issuer = {entry.issuer: index for index, entry in enumerate(self.config.issuers)}
         self._keys = self._units[0][1]
         self._cache = VerifiedAssertionCache(self.config.cache_size) if self.config.cache_size > 0 else None
+        self._unit_configs = tuple(unit_config for unit_config, _ in self._units)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> TrustedProxyAuth:
@@ -376,23 +377,11 @@ class TrustedProxyAuth:
         cache = self._cache
         if cache is None:
             return None
-        entry = cache.lookup(token)
-        if entry is None:
-            return None
-        at = _now_seconds() if now is None else now
-        unit_config, keys = self._units[entry.issuer_entry]
-        ready, last_success_at = keys.freshness()
-        if at >= entry.reusable_until or not ready or last_success_at != entry.key_generation:
-            cache.stale(token)
-            return None
-        identity = entry.identity
-        try:
-            check_times(identity.claims, identity.expires_at, unit_config, at)
-        except TrustedProxyAuthError:
-            cache.refuse(token)
-            raise
-        cache.hit()
-        return identity
+        units = self._units
+        # Asked before the cache's lock is taken (a key source may read a file or emit events to hooks).
+        freshness = (units[0][1].freshness(),) if len(units) == 1 else tuple(keys.freshness() for _, keys in units)
+        entry = cache.lookup(token, _now_seconds() if now is None else now, freshness, self._unit_configs)
+        return None if entry is None else entry.identity
 
     def _remember(
         self, token: str, identity: Identity, generation: float | _NotReady | None, now: float | None, unit: int
