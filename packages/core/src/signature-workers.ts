@@ -287,6 +287,8 @@ class WorkerRun {
     this.exited = true
     // Whatever the workers took and had not answered is verified here: nothing waits on a gone worker.
     this.collect()
+    // The run is over for all of them: the others would otherwise sleep on the shared word for the process's life.
+    for (const worker of this.workers) void worker.terminate()
   }
 }
 
