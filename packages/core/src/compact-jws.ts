@@ -10,6 +10,15 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 // Node's native base64url codec when present (several times faster); jose's elsewhere (workers).
 const NodeBuffer = globalThis.Buffer as typeof Buffer | undefined
+/**
+ * Node's own decoder, for the length-checked fast path (decodeAsciiBase64url): what it does with a character
+ * outside the alphabet (skip it, stop at `=`) is tested here on Node. Other runtimes with a `Buffer` (Bun, Deno,
+ * workers with Node compatibility) take the pattern check instead.
+ */
+const NODE_DECODER =
+  NodeBuffer && typeof globalThis.process?.versions?.node === 'string' && globalThis.process.versions['bun'] === undefined && !('Deno' in globalThis)
+    ? NodeBuffer
+    : undefined
 
 /** The 6-bit value of a base64url character (the segment passed BASE64URL_SEGMENT). */
 function sextet(code: number): number {
@@ -49,7 +58,7 @@ function decodeAsciiBase64url(segment: string, decode: typeof Buffer): Uint8Arra
  */
 export function decodeCanonicalBase64url(segment: string, asciiChecked = false): Uint8Array | null {
   if (segment === '') return null
-  if (NodeBuffer && asciiChecked) return decodeAsciiBase64url(segment, NodeBuffer)
+  if (NODE_DECODER && asciiChecked) return decodeAsciiBase64url(segment, NODE_DECODER)
   if (!BASE64URL_SEGMENT.test(segment) || segment.length % 4 === 1) return null
   if (NodeBuffer) return hasCanonicalTail(segment) ? NodeBuffer.from(segment, 'base64url') : null
   let bytes: Uint8Array
@@ -123,8 +132,8 @@ export interface CompactJwsSyntax {
 /** Stage `syntax` of contract/checks.json. Returns null when the assertion is malformed. */
 export function parseCompactJws(token: string, syntax: CompactJwsSyntax = {}): ParsedCompactJws | null {
   // A compact JWS is ASCII; UTF-8 measures every wider character as more than one byte (one native pass).
-  const asciiChecked = NodeBuffer !== undefined && NodeBuffer.byteLength(token, 'utf8') === token.length
-  if (NodeBuffer && !asciiChecked) return null
+  const asciiChecked = NODE_DECODER !== undefined && NODE_DECODER.byteLength(token, 'utf8') === token.length
+  if (NODE_DECODER && !asciiChecked) return null
   const segments = token.split('.')
   if (segments.length !== 3) return null
   const received = segments as [string, string, string]

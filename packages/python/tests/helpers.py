@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import get_default_algorithms
 
+from trusted_proxy_auth import TrustedProxyAuthError
+
 ISSUER = "https://proxy.example"
 AUDIENCE = "app"
 HEADER = "X-Assertion"
@@ -271,3 +273,12 @@ class RoutedMock:
             return self._handle(request)
 
         return httpx.MockTransport(handler)
+
+
+def outcome(call: Callable[[], object]) -> str:
+    """ "ok" when `call` returns, else the contract code of the TrustedProxyAuthError it raised."""
+    try:
+        call()
+    except TrustedProxyAuthError as error:
+        return error.code
+    return "ok"

@@ -10,11 +10,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-from helpers import HEADER, NOW, JwksResponse, ManualScheduler, MockJwks, base_env, claims, make_key
+from helpers import HEADER, NOW, JwksResponse, ManualScheduler, MockJwks, base_env, claims, make_key, outcome
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trusted_proxy_auth import Identity, TrustedProxyAuth, TrustedProxyAuthError, load_config
+from trusted_proxy_auth import Identity, TrustedProxyAuth, load_config
 from trusted_proxy_auth.asgi import STATE_CHECKED, STATE_IDENTITY, STATE_USER, TrustedProxyAuthMiddleware
 from trusted_proxy_auth.request_headers import extract_assertion, header_values
 
@@ -64,14 +64,6 @@ def async_request(auth: TrustedProxyAuth) -> VerifyRequest:
 
 
 BOTH = pytest.mark.parametrize("request_verifier", [sync_request, async_request], ids=["sync", "async"])
-
-
-def outcome(call: Callable[[], Identity | None]) -> str:
-    try:
-        call()
-    except TrustedProxyAuthError as error:
-        return error.code
-    return "ok"
 
 
 @BOTH

@@ -4,12 +4,11 @@ the bound. Times are given explicitly (`now=`) and the key cache runs on a manua
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
-from helpers import HEADER, NOW, JwksResponse, ManualScheduler, MockJwks, base_env, claims, make_key
+from helpers import HEADER, NOW, JwksResponse, ManualScheduler, MockJwks, base_env, claims, make_key, outcome
 
-from trusted_proxy_auth import Identity, TrustedProxyAuth, TrustedProxyAuthError, load_config
+from trusted_proxy_auth import TrustedProxyAuth, load_config
 from trusted_proxy_auth._verified_cache import CachedVerification, VerifiedAssertionCache
 
 KEY = make_key("ES256", "cache-1")
@@ -32,14 +31,6 @@ def verifier(
     return auth, mock, clock, events
 
 
-def code(call: Callable[[], Identity | None]) -> str:
-    try:
-        call()
-    except TrustedProxyAuthError as error:
-        return error.code
-    return "ok"
-
-
 def test_a_repeat_is_answered_from_the_cache_from_its_third_use_and_counted() -> None:
     auth, _, _, events = verifier()
     token = KEY.sign(claims())
@@ -60,16 +51,16 @@ def test_a_repeat_is_answered_from_the_cache_from_its_third_use_and_counted() ->
 def test_exp_nbf_and_max_age_are_checked_again_on_every_hit() -> None:
     auth, *_ = verifier(TRUSTED_PROXY_CLOCK_TOLERANCE="0", TRUSTED_PROXY_MAX_AGE="100")
     token = KEY.sign(claims(iat=NOW, exp=NOW + 300))
-    assert code(lambda: auth.verify_assertion(token, now=NOW)) == "ok"
-    assert code(lambda: auth.verify_assertion(token, now=NOW)) == "ok"
+    assert outcome(lambda: auth.verify_assertion(token, now=NOW)) == "ok"
+    assert outcome(lambda: auth.verify_assertion(token, now=NOW)) == "ok"
     assert auth.cache_counts().size == 1
-    assert code(lambda: auth.verify_assertion(token, now=NOW + 101)) == "expired"
+    assert outcome(lambda: auth.verify_assertion(token, now=NOW + 101)) == "expired"
     assert auth.cache_counts().size == 0
     not_yet = KEY.sign(claims(nbf=NOW + 50))
-    assert code(lambda: auth.verify_assertion(not_yet, now=NOW + 60)) == "ok"
-    assert code(lambda: auth.verify_assertion(not_yet, now=NOW + 60)) == "ok"
+    assert outcome(lambda: auth.verify_assertion(not_yet, now=NOW + 60)) == "ok"
+    assert outcome(lambda: auth.verify_assertion(not_yet, now=NOW + 60)) == "ok"
     assert auth.cache_counts().size == 1
-    assert code(lambda: auth.verify_assertion(not_yet, now=NOW + 10)) == "not_yet_valid"
+    assert outcome(lambda: auth.verify_assertion(not_yet, now=NOW + 10)) == "not_yet_valid"
     # The refused entry is gone, and counted neither as a hit nor as a miss.
     counts = auth.cache_counts()
     assert (counts.size, counts.hits, counts.misses) == (0, 0, 5)
@@ -84,17 +75,17 @@ def test_expired_after_exp_and_forgotten_after_the_cache_max_age() -> None:
     assert (auth.cache_counts().hits, auth.cache_counts().misses) == (1, 2)
     auth.verify_assertion(token, now=NOW + 31)
     assert (auth.cache_counts().size, auth.cache_counts().hits, auth.cache_counts().misses) == (1, 1, 3)
-    assert code(lambda: auth.verify_assertion(token, now=NOW + 64)) == "ok"
-    assert code(lambda: auth.verify_assertion(token, now=NOW + 65)) == "expired"
+    assert outcome(lambda: auth.verify_assertion(token, now=NOW + 64)) == "ok"
+    assert outcome(lambda: auth.verify_assertion(token, now=NOW + 65)) == "expired"
 
 
 def test_failures_are_never_remembered() -> None:
     auth, *_ = verifier(TRUSTED_PROXY_ALLOWED_USERS="someone-else")
     token = KEY.sign(claims())
-    assert code(lambda: auth.verify_assertion(token, now=NOW)) == "forbidden_user"
-    assert code(lambda: auth.verify_assertion(token, now=NOW)) == "forbidden_user"
+    assert outcome(lambda: auth.verify_assertion(token, now=NOW)) == "forbidden_user"
+    assert outcome(lambda: auth.verify_assertion(token, now=NOW)) == "forbidden_user"
     tampered = token[:-4] + "AAAA"
-    assert code(lambda: auth.verify_assertion(tampered, now=NOW)) == "invalid_signature"
+    assert outcome(lambda: auth.verify_assertion(tampered, now=NOW)) == "invalid_signature"
     assert auth.cache_counts().size == 0
     assert auth.cache_counts().hits == 0
 
@@ -103,14 +94,15 @@ def test_request_rules_still_apply_on_a_hit() -> None:
     auth, *_ = verifier(TRUSTED_PROXY_TRUSTED_ADDRESSES="10.0.0.0/8", TRUSTED_PROXY_REQUIRED_HEADERS="X-Proxy=edge")
     token = KEY.sign(claims())
     headers = {HEADER: token, "X-Proxy": "edge"}
-    assert code(lambda: auth.verify_request(headers, remote_addr="10.1.2.3", now=NOW)) == "ok"
-    assert code(lambda: auth.verify_request(headers, remote_addr="10.1.2.3", now=NOW)) == "ok"
+    assert outcome(lambda: auth.verify_request(headers, remote_addr="10.1.2.3", now=NOW)) == "ok"
+    assert outcome(lambda: auth.verify_request(headers, remote_addr="10.1.2.3", now=NOW)) == "ok"
     assert auth.cache_counts().size == 1
-    assert code(lambda: auth.verify_request(headers, remote_addr="192.0.2.1", now=NOW)) == "untrusted_source"
+    assert outcome(lambda: auth.verify_request(headers, remote_addr="192.0.2.1", now=NOW)) == "untrusted_source"
     assert (
-        code(lambda: auth.verify_request({HEADER: token}, remote_addr="10.1.2.3", now=NOW)) == "missing_required_header"
+        outcome(lambda: auth.verify_request({HEADER: token}, remote_addr="10.1.2.3", now=NOW))
+        == "missing_required_header"
     )
-    assert code(lambda: auth.verify_request(headers, remote_addr="10.1.2.3", now=NOW)) == "ok"
+    assert outcome(lambda: auth.verify_request(headers, remote_addr="10.1.2.3", now=NOW)) == "ok"
     assert auth.cache_counts().hits == 1
 
 
@@ -119,12 +111,12 @@ def test_a_rotated_out_key_drops_its_entries() -> None:
     auth, _, clock, _ = verifier(mock, TRUSTED_PROXY_JWKS_CACHE_TTL="60")
     auth.ready()
     token = KEY.sign(claims())
-    assert code(lambda: auth.verify_assertion(token, now=NOW)) == "ok"
-    assert code(lambda: auth.verify_assertion(token, now=NOW)) == "ok"
+    assert outcome(lambda: auth.verify_assertion(token, now=NOW)) == "ok"
+    assert outcome(lambda: auth.verify_assertion(token, now=NOW)) == "ok"
     assert auth.cache_counts().size == 1
     mock.response = JwksResponse.of(make_key("ES256", "cache-2").public_jwk)
     clock.advance(61)
-    assert code(lambda: auth.verify_assertion(token, now=NOW)) == "unknown_key"
+    assert outcome(lambda: auth.verify_assertion(token, now=NOW)) == "unknown_key"
     assert auth.cache_counts().size == 0
     assert auth.cache_counts().hits == 0
 

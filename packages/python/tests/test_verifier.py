@@ -21,6 +21,7 @@ from helpers import (
     base_env,
     claims,
     make_key,
+    outcome,
     private_jwk,
 )
 
@@ -38,14 +39,6 @@ def verifier(*keys: dict[str, Any], mock: MockJwks | None = None, **env: str) ->
         scheduler=ManualScheduler(),
     )
     return auth, mock
-
-
-def outcome(call: Callable[[], Identity | None]) -> str:
-    try:
-        call()
-    except TrustedProxyAuthError as error:
-        return error.code
-    return "ok"
 
 
 def both(auth: TrustedProxyAuth, token: str, now: float = NOW) -> str:
