@@ -102,13 +102,18 @@ class TrustedProxyAuthMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        # Every request passes here: no awaitable beyond the verification's own unless a resolver is set.
+        # Every request passes here. A cache hit is decided by one synchronous call (the same as
+        # `averify_request` makes), so a hit awaits nothing unless a resolver is set.
+        auth = self.auth
+        client = scope.get("client")
         try:
-            identity = await self.auth.averify_request(scope.get("headers", ()), peer_address(scope))
+            identity = auth._request_hit(scope.get("headers", ()), str(client[0]) if client else None, None)
+            if identity.__class__ is str:
+                identity = await auth._averify_missed(identity)
             user = (
                 identity
                 if identity is None or self.resolve_user is None
-                else await resolve(self.resolve_user, identity)
+                else await resolve(self.resolve_user, identity)  # type: ignore[arg-type]
             )
         except TrustedProxyAuthError as error:
             await self._reject(scope, receive, send, error)

@@ -187,6 +187,31 @@ def check_times(payload: Mapping[str, Any], expires_at: float, config: TrustedPr
         )
 
 
+#: How far inside its edges `passing_times` keeps its window: far more than the rounding of `now - tolerance` and
+#: the like at today's epoch seconds (about 1e-7 s), so inside it every comparison of `check_times` passes.
+_WINDOW_MARGIN = 0.001
+
+
+def passing_times(payload: Mapping[str, Any], expires_at: float, config: TrustedProxyAuthConfig) -> tuple[float, float]:
+    """`(earliest, latest)`: the times (seconds since the epoch) at which `check_times` surely passes, so a
+    cache hit inside them need not run it; outside them it runs and decides. Empty (`(inf, -inf)`) when a
+    claim is too large for a float."""
+    tolerance = config.clock_tolerance
+    nbf = payload.get("nbf")
+    iat = payload.get("iat")
+    try:
+        earliest = -math.inf
+        latest = float(expires_at) + tolerance
+        for claim in (nbf, iat):
+            if claim is not None:
+                earliest = max(earliest, float(claim) - tolerance)
+        if config.max_age is not None and iat is not None:
+            latest = min(latest, float(iat) + config.max_age + tolerance)
+    except OverflowError:
+        return math.inf, -math.inf
+    return earliest + _WINDOW_MARGIN, latest - _WINDOW_MARGIN
+
+
 def _check_values(
     header: dict[str, Any],
     payload: dict[str, Any],

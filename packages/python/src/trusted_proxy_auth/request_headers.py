@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import TypeAlias
 
 from ._detail_text import quoted
-from ._text import js_trim
+from ._text import JS_WHITESPACE, js_trim
 from .config import NameValueRule
 from .errors import TrustedProxyAuthError
 
@@ -34,7 +34,7 @@ def assertion_text(token: str | bytes) -> str:
 
 
 @lru_cache(maxsize=64)
-def _lookup_names(name: str) -> tuple[str, bytes | None]:
+def lookup_names(name: str) -> tuple[str, bytes | None]:
     """`name` lowercased, as text and, when ASCII, as bytes. Names come from the configuration and the code,
     never from a request; remembered because every request looks one up."""
     wanted = name.lower()
@@ -48,12 +48,12 @@ _lower_bytes = bytes.lower
 
 def header_values(headers: HeadersInput, name: str) -> list[str]:
     """Every value sent under `name` (case-insensitive), each repetition kept apart where the input allows."""
-    wanted, wanted_bytes = _lookup_names(name)
+    wanted, wanted_bytes = lookup_names(name)
     return _values_under(headers, wanted, wanted_bytes)
 
 
 def _values_under(headers: HeadersInput, wanted: str, wanted_bytes: bytes | None) -> list[str]:
-    """`header_values` for a name already looked up (`_lookup_names`)."""
+    """`header_values` for a name already looked up (`lookup_names`)."""
     values: list[str] = []
     # ASGI servers pass a list: checked first, as the Mapping test is an ABC check.
     if type(headers) is not list and isinstance(headers, Mapping):
@@ -84,7 +84,31 @@ def extract_assertion(headers: HeadersInput, header_name: str) -> str | None:
     Repeated or comma-joined values are refused rather than picking one: an attacker-supplied copy next to
     the proxy's is exactly what a proxy that fails to strip the header produces.
     """
-    wanted, wanted_bytes = _lookup_names(header_name)
+    return assertion_under(headers, header_name, *lookup_names(header_name))
+
+
+def assertion_under(headers: HeadersInput, header_name: str, wanted: str, wanted_bytes: bytes | None) -> str | None:
+    """`extract_assertion` for a name already looked up (`lookup_names`), as the verifier does on every request.
+
+    ASGI's raw header list (bytes names) is read in one pass that decodes nothing but the one value found;
+    anything else (other input types, a name that is not bytes, a repeated header, a value that is not bytes)
+    takes the general path, which gives the same answer for every input."""
+    if type(headers) is list and wanted_bytes is not None:
+        found: bytes | None = None
+        read = False
+        try:
+            for key, raw in headers:
+                # bytes.lower raises TypeError for any name that is not bytes.
+                if _lower_bytes(key) == wanted_bytes:
+                    if found is not None or type(raw) is not bytes:
+                        break
+                    found = raw
+            else:
+                read = True
+        except TypeError:
+            pass
+        if read:
+            return None if found is None else _single_assertion(found.decode("latin-1"), header_name, wanted)
     values = _values_under(headers, wanted, wanted_bytes)
     if not values:
         return None
@@ -92,14 +116,18 @@ def extract_assertion(headers: HeadersInput, header_name: str) -> str | None:
         raise TrustedProxyAuthError(
             "malformed_assertion", detail=f"header {quoted(header_name)} was sent {len(values)} times"
         )
-    value = values[0]
+    return _single_assertion(values[0], header_name, wanted)
+
+
+def _single_assertion(value: str, header_name: str, wanted: str) -> str | None:
     if wanted == "authorization":
         prefix = _BEARER.match(value)
         if prefix:
             value = value[prefix.end() :]
         elif _BEARER_ONLY.fullmatch(js_trim(value)):
             value = ""
-    if js_trim(value) == "":
+    # js_trim(value), without the call: every request passes here.
+    if value.strip(JS_WHITESPACE) == "":
         return None
     if "," in value:
         raise TrustedProxyAuthError(

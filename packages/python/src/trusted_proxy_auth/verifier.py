@@ -34,12 +34,12 @@ from ._quirks.kid_uuid import is_uuid_kid
 from ._scheduler import Scheduler
 from ._text import utf8_length
 from ._verified_cache import CacheCounts, CachedVerification, VerifiedAssertionCache
-from .addresses import is_trusted_peer
-from .claims import check_claims, check_user_policy
+from .addresses import IPNetwork, is_trusted_peer
+from .claims import check_claims, check_user_policy, passing_times
 from .config import TrustedProxyAuthConfig, load_config
 from .errors import TrustedProxyAuthError
 from .identity import Identity, map_identity
-from .request_headers import HeadersInput, assertion_text, check_required_headers, extract_assertion
+from .request_headers import HeadersInput, assertion_text, assertion_under, check_required_headers, lookup_names
 
 
 def _now_seconds() -> float:
@@ -114,6 +114,15 @@ class TrustedProxyAuth:
         self._keys = self._units[0][1]
         self._cache = VerifiedAssertionCache(self.config.cache_size) if self.config.cache_size > 0 else None
         self._unit_configs = tuple(unit_config for unit_config, _ in self._units)
+        # Read by every request (_request_hit); the configuration is frozen, so prepared once.
+        config = self.config
+        self._trusted_addresses = config.trusted_addresses
+        self._required_headers = config.required_headers
+        self._assertion_header = config.assertion_header
+        self._assertion_names = lookup_names(config.assertion_header)
+        self._optional = config.mode == "optional"
+        self._freshness_probes = tuple(_freshness_probe(keys) for _, keys in self._units)
+        self._peer_verdicts: dict[str, bool] = {}
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> TrustedProxyAuth:
@@ -146,13 +155,15 @@ class TrustedProxyAuth:
     ) -> Identity | None:
         """Applies every request rule, then verifies. `remote_addr` is the socket peer, never a forwarded
         address. Returns None only in mode `optional` when the request carries no assertion."""
+        found = self._request_hit(headers, remote_addr, now)
+        if found.__class__ is not str:
+            return found  # type: ignore[return-value]  # a hit, or None: no assertion in mode optional
         try:
-            token = self._token_from_request(headers, remote_addr)
-            verified = None if token is None else self._verify_sync(token, now)
+            identity = self._verify_uncached_sync(found, now)
         except TrustedProxyAuthError as error:
             self._failed(error)
             raise
-        return self._succeeded(*verified) if verified is not None else None
+        return self._succeeded(identity, False)
 
     async def averify_assertion(self, token: str | bytes, now: float | None = None) -> Identity:
         """`verify_assertion` without blocking the event loop on a key fetch."""
@@ -166,20 +177,85 @@ class TrustedProxyAuth:
         self, headers: HeadersInput, remote_addr: str | None = None, now: float | None = None
     ) -> Identity | None:
         """`verify_request` without blocking the event loop on a key fetch."""
+        found = self._request_hit(headers, remote_addr, now)
+        if found.__class__ is not str:
+            return found  # type: ignore[return-value]  # a hit, or None: no assertion in mode optional
+        return await self._averify_missed(found, now)
+
+    def _request_hit(self, headers: HeadersInput, remote_addr: str | None, now: float | None) -> Identity | str | None:
+        """What `verify_request` decides without a verification: every request rule, the assertion, and the
+        verified-assertion cache. The identity of a cache hit (its `verify_ok` event sent); else the assertion
+        (a str) to verify in full with `_averify_missed` or `_verify_uncached_sync` (a miss, counted, or the
+        cache is off); None in mode `optional` without an assertion.
+
+        Every request of an app passes here, so it is one frame for the whole hit, its settings read from
+        attributes prepared once (the configuration is frozen). The ASGI middleware calls it directly, without
+        a coroutine for a hit.
+
+        Raises:
+            TrustedProxyAuthError: a request rule, the header, or a time check of a hit failed (its
+                `verify_failed` event sent).
+        """
         try:
-            token = self._token_from_request(headers, remote_addr)
+            trusted = self._trusted_addresses
+            if trusted:
+                verdict = self._peer_verdicts.get(remote_addr)  # type: ignore[arg-type]
+                if verdict is None:
+                    verdict = self._judge_peer(remote_addr, trusted)
+                if not verdict:
+                    raise _untrusted_source(remote_addr)
+            if self._required_headers:
+                check_required_headers(headers, self._required_headers)
+            token = assertion_under(headers, self._assertion_header, *self._assertion_names)
             if token is None:
-                return None
-            # A cache hit is answered here, without the coroutine of a full verification: every request
-            # of an ASGI app passes through this.
-            identity = self._from_cache(token, now)
-            cached = identity is not None
-            if identity is None:
-                identity = await self._verify_uncached_async(token, now)
+                if self._optional:
+                    return None
+                raise self._missing_assertion()
+            cache = self._cache
+            if cache is None:
+                return token
+            probes = self._freshness_probes
+            # Asked before the cache's lock is taken (a key source may read a file or emit events to hooks).
+            freshness = (probes[0](),) if len(probes) == 1 else tuple(probe() for probe in probes)
+            entry = cache.lookup(
+                token, time.time_ns() // 1_000_000 / 1000 if now is None else now, freshness, self._unit_configs
+            )
         except TrustedProxyAuthError as error:
             self._failed(error)
             raise
-        return self._succeeded(identity, cached)
+        if entry is None:
+            return token
+        identity = entry.identity
+        # The one event of every successful request: built only when someone takes it (see _succeeded).
+        if self._on_event is not None or logger.isEnabledFor(logging.DEBUG):
+            self._emit({"type": "verify_ok", "subject": identity.subject, "issuer": identity.issuer, "cached": True})
+        return identity
+
+    async def _averify_missed(self, token: str, now: float | None = None) -> Identity:
+        """The full verification of an assertion `_request_hit` did not find in the cache (or the cache is off),
+        with its events; remembered when it passes. For the adapters only.
+
+        Raises:
+            TrustedProxyAuthError: the verification failed (its `verify_failed` event sent).
+        """
+        try:
+            identity = await self._verify_uncached_async(token, now)
+        except TrustedProxyAuthError as error:
+            self._failed(error)
+            raise
+        return self._succeeded(identity, False)
+
+    def _judge_peer(self, remote_addr: str | None, trusted: tuple[IPNetwork, ...]) -> bool:
+        """Whether the peer is trusted, remembered per peer text: behind a proxy every request comes from the
+        same few addresses, and parsing one costs more than the rest of a cache hit. Bounded: forgotten
+        wholesale when full."""
+        verdict = is_trusted_peer(remote_addr, trusted)
+        if remote_addr is not None:
+            verdicts = self._peer_verdicts
+            if len(verdicts) >= _PEER_VERDICTS:
+                verdicts.clear()
+            verdicts[remote_addr] = verdict
+        return verdict
 
     # -- keys ---------------------------------------------------------------------------------------
 
@@ -285,18 +361,6 @@ class TrustedProxyAuth:
             event["detail"] = error.detail
         self._emit(event)
 
-    def _token_from_request(self, headers: HeadersInput, remote_addr: str | None) -> str | None:
-        config = self.config
-        if config.trusted_addresses and not is_trusted_peer(remote_addr, config.trusted_addresses):
-            peer = f"peer {quoted(remote_addr)} is not" if remote_addr else "the peer address is unknown, so not"
-            raise TrustedProxyAuthError("untrusted_source", detail=f"{peer} in {setting_name('trustedAddresses')}")
-        if config.required_headers:
-            check_required_headers(headers, config.required_headers)
-        token = extract_assertion(headers, config.assertion_header)
-        if token is None and config.mode != "optional":
-            raise self._missing_assertion()
-        return token
-
     def _missing_assertion(self) -> TrustedProxyAuthError:
         return TrustedProxyAuthError(
             "missing_assertion", detail=f"header {quoted(self.config.assertion_header)} is absent or empty"
@@ -377,9 +441,9 @@ class TrustedProxyAuth:
         cache = self._cache
         if cache is None:
             return None
-        units = self._units
+        probes = self._freshness_probes
         # Asked before the cache's lock is taken (a key source may read a file or emit events to hooks).
-        freshness = (units[0][1].freshness(),) if len(units) == 1 else tuple(keys.freshness() for _, keys in units)
+        freshness = (probes[0](),) if len(probes) == 1 else tuple(probe() for probe in probes)
         entry = cache.lookup(token, _now_seconds() if now is None else now, freshness, self._unit_configs)
         return None if entry is None else entry.identity
 
@@ -398,13 +462,19 @@ class TrustedProxyAuth:
         if not self._cache.admits(token):
             return
         at = _now_seconds() if now is None else now
-        until = min(identity.expires_at + self._units[unit][0].clock_tolerance, at + self.config.cache_max_age)
-        self._cache.remember(token, CachedVerification(identity, current, until, unit))
+        unit_config = self._units[unit][0]
+        until = min(identity.expires_at + unit_config.clock_tolerance, at + self.config.cache_max_age)
+        times_pass = passing_times(identity.claims, identity.expires_at, unit_config)
+        self._cache.remember(token, CachedVerification(identity, current, until, unit, *times_pass))
 
     def _verify_sync(self, token: str, now: float | None) -> _Verified:
         cached = self._from_cache(token, now)
         if cached is not None:
             return cached, True
+        return self._verify_uncached_sync(token, now), False
+
+    def _verify_uncached_sync(self, token: str, now: float | None) -> Identity:
+        """A full verification (the cache was asked first and had nothing usable); remembered when it passes."""
         parsed, alg, kid, unit = self._parse(token)
         # Read before the keys are used: a load during the verification means another key set.
         generation = self._key_generation(unit)
@@ -414,7 +484,7 @@ class TrustedProxyAuth:
             raise _with_key_detail(error, kid, alg) from error.__cause__
         identity = self._finish(parsed, now, unit)
         self._remember(token, identity, generation, now, unit)
-        return identity, False
+        return identity
 
     async def _verify_async(self, token: str, now: float | None) -> _Verified:
         cached = self._from_cache(token, now)
@@ -434,6 +504,22 @@ class TrustedProxyAuth:
         identity = self._finish(parsed, now, unit)
         self._remember(token, identity, generation, now, unit)
         return identity
+
+
+#: Peers whose trust verdict is remembered at most (`TrustedProxyAuth._judge_peer`).
+_PEER_VERDICTS = 1024
+
+
+def _untrusted_source(remote_addr: str | None) -> TrustedProxyAuthError:
+    peer = f"peer {quoted(remote_addr)} is not" if remote_addr else "the peer address is unknown, so not"
+    return TrustedProxyAuthError("untrusted_source", detail=f"{peer} in {setting_name('trustedAddresses')}")
+
+
+def _freshness_probe(keys: SignatureKeys) -> Callable[[], tuple[bool, float | None]]:
+    """`keys.freshness`, or the store's own when the keys only pass it on: one call less on every cache hit."""
+    if isinstance(keys, (JwksKeys, KidTemplateKeys)):
+        return keys.store.freshness
+    return keys.freshness
 
 
 def _issuer_units(config: TrustedProxyAuthConfig) -> list[TrustedProxyAuthConfig]:
