@@ -6,6 +6,7 @@ the plain definition on every kind of input."""
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -16,6 +17,8 @@ from hypothesis import strategies as st
 
 from trusted_proxy_auth import Identity, TrustedProxyAuth, load_config
 from trusted_proxy_auth.asgi import STATE_CHECKED, STATE_IDENTITY, STATE_USER, TrustedProxyAuthMiddleware
+from trusted_proxy_auth.claims import check_times, passing_times
+from trusted_proxy_auth.errors import TrustedProxyAuthError
 from trusted_proxy_auth.request_headers import extract_assertion, header_values
 
 KEY = make_key("ES256", "hit-path")
@@ -271,3 +274,106 @@ def test_extract_assertion_reads_authorization_by_its_remembered_name_in_any_cas
         assert extract_assertion([(b"authorization", f"Bearer {token}".encode())], name) == token
         assert extract_assertion([(b"authorization", b"Bearer ")], name) is None
     assert extract_assertion([(b"x-assertion", b"Bearer abc")], HEADER) == "Bearer abc"
+
+
+# -- the one-pass read of ASGI's raw header list -------------------------------------------------------------
+
+
+def assertion_result(headers: Any, name: str) -> tuple[str, str | None]:
+    """The assertion found (or "None"), or the error's code and detail."""
+    try:
+        return repr(extract_assertion(headers, name)), None
+    except TrustedProxyAuthError as error:
+        return error.code, error.detail
+
+
+raw_names = st.sampled_from([b"x-assertion", b"X-Assertion", b"X-ASSERTION", b"host", b"x-assertio", b"cookie"])
+raw_values = st.sampled_from([b"abc.def.ghi", b" ", b"", b"a,b", b"\xa0tok\xa0", b"Bearer abc", b"\xe9t\xe9"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    pairs=st.lists(
+        st.tuples(
+            st.one_of(raw_names, raw_names.map(ByteName), raw_names.map(lambda name: name.decode())),
+            st.one_of(raw_values, raw_values.map(lambda value: value.decode("latin-1")), st.none()),
+        ),
+        max_size=5,
+    ),
+    name=st.sampled_from(["X-Assertion", "x-assertion", "Authorization"]),
+)
+def test_the_one_pass_read_of_a_raw_header_list_agrees_with_the_general_path(
+    pairs: list[tuple[Any, Any]], name: str
+) -> None:
+    # A tuple of the same pairs is never read by the one-pass loop (it takes lists only).
+    assert assertion_result(pairs, name) == assertion_result(tuple(pairs), name)
+    renamed = [(b"authorization" if key == b"x-assertion" else key, value) for key, value in pairs]
+    assert assertion_result(renamed, name) == assertion_result(tuple(renamed), name)
+
+
+# -- the time checks a hit skips -----------------------------------------------------------------------------
+
+times = st.one_of(st.integers(NOW - 10**6, NOW + 10**6), st.floats(NOW - 10**6, NOW + 10**6))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    exp=times,
+    nbf=st.one_of(st.none(), times),
+    iat=st.one_of(st.none(), times),
+    tolerance=st.integers(0, 600),
+    max_age=st.one_of(st.none(), st.integers(1, 10**5)),
+    at=times,
+)
+def test_check_times_passes_everywhere_inside_the_window_a_hit_skips_it_in(
+    exp: float, nbf: float | None, iat: float | None, tolerance: int, max_age: int | None, at: float
+) -> None:
+    env = {"TRUSTED_PROXY_CLOCK_TOLERANCE": str(tolerance)}
+    if max_age is not None:
+        env["TRUSTED_PROXY_MAX_AGE"] = str(max_age)
+    config = load_config(base_env(**env))
+    payload = {name: value for name, value in (("nbf", nbf), ("iat", iat)) if value is not None}
+    earliest, latest = passing_times(payload, exp, config)
+    for moment in (at, earliest, latest):
+        if earliest <= moment <= latest:
+            check_times(payload, exp, config, moment)  # must not raise
+    # The window is not empty for no reason: well inside every bound, it holds the moment.
+    bounds_low = [value - tolerance for value in (nbf, iat) if value is not None]
+    bounds_high = [exp + tolerance] + ([iat + max_age + tolerance] if iat is not None and max_age is not None else [])
+    low, high = max(bounds_low, default=-math.inf), min(bounds_high)
+    if high - low > 1:
+        middle = (high + low) / 2 if low > -math.inf else high - 1
+        assert earliest <= middle <= latest
+
+
+def test_a_claim_too_large_for_a_float_leaves_the_window_empty_so_the_checks_run() -> None:
+    config = load_config(base_env())
+    assert passing_times({"nbf": 10**400}, NOW + 60, config) == (math.inf, -math.inf)
+
+
+def test_a_hit_outside_the_window_still_fails_its_time_check() -> None:
+    auth, _, signatures = verifier(TRUSTED_PROXY_CLOCK_TOLERANCE="0")
+    headers = {HEADER: KEY.sign(claims(iat=NOW, exp=NOW + 100))}
+    assert outcome(lambda: auth.verify_request(headers, now=NOW)) == "ok"
+    assert outcome(lambda: auth.verify_request(headers, now=NOW)) == "ok"
+    # Before iat: remembered, but the hit's own check refuses it (and forgets the entry).
+    assert outcome(lambda: auth.verify_request(headers, now=NOW - 5)) == "not_yet_valid"
+    assert auth.cache_counts().size == 0
+    assert len(signatures) == 2
+
+
+# -- remembered peer verdicts --------------------------------------------------------------------------------
+
+
+def test_peer_verdicts_are_remembered_both_ways_and_bounded() -> None:
+    auth, _, _ = verifier(TRUSTED_PROXY_TRUSTED_ADDRESSES="10.0.0.0/8")
+    headers = {HEADER: KEY.sign(claims())}
+    for _ in range(3):
+        assert outcome(lambda: auth.verify_request(headers, "10.1.2.3", now=NOW)) == "ok"
+        assert outcome(lambda: auth.verify_request(headers, "192.0.2.1", now=NOW)) == "untrusted_source"
+        assert outcome(lambda: auth.verify_request(headers, None, now=NOW)) == "untrusted_source"
+        assert outcome(lambda: auth.verify_request(headers, "::ffff:10.0.0.1", now=NOW)) == "ok"
+    for index in range(3000):
+        auth.verify_request(headers, f"10.{index // 256}.{index % 256}.1", now=NOW)
+    assert len(auth._peer_verdicts) <= 1024
+    assert outcome(lambda: auth.verify_request(headers, "192.0.2.1", now=NOW)) == "untrusted_source"
