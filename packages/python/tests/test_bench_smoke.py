@@ -39,3 +39,9 @@ def test_the_verifier_bench_runs_a_tiny_pass() -> None:
 def test_the_http_bench_serves_fastapi_with_and_without_the_middleware() -> None:
     output = run_smoke("http_throughput.py")
     assert "| fastapi |" in output
+
+
+def test_the_hit_path_bench_times_the_middleware_in_process() -> None:
+    output = run_smoke("hit_path.py")
+    for app in ("asgi", "starlette", "fastapi"):
+        assert f"| {app} |" in output
