@@ -74,8 +74,19 @@ export class VerifiedAssertionCache {
    * else the success is only noted (and nothing is built).
    */
   remember(token: string, entry: () => CachedVerification): void {
-    const key = slotKey(token)
-    if (this.admission.seenBefore(key)) this.entries.set(key, { token, verification: entry() })
+    if (this.admits(token)) this.store(token, entry())
+  }
+
+  /**
+   * remember in two steps, for a caller that builds the entry inline (no closure per success): whether this
+   * success of `token` is to be remembered (noting it when not), and then `store` when it is.
+   */
+  admits(token: string): boolean {
+    return this.admission.seenBefore(slotKey(token))
+  }
+
+  store(token: string, verification: CachedVerification): void {
+    this.entries.set(slotKey(token), { token, verification })
   }
 
   forget(token: string): void {
