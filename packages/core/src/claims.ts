@@ -9,7 +9,11 @@ import { checkSigner } from './quirks/alb-signer-header.js'
 import { subjectWithFallback } from './quirks/subject-optional.js'
 
 const isString = (value: unknown): value is string => typeof value === 'string'
-const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString)
+function isStringArray(value: unknown): value is string[] {
+  if (!Array.isArray(value)) return false
+  for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return false
+  return true
+}
 const isStringOrStrings = (value: unknown): boolean => isString(value) || isStringArray(value)
 const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
 
