@@ -29,7 +29,8 @@ const malformed = (detail: string): TrustedProxyAuthError => new TrustedProxyAut
 export interface CheckedClaims {
   readonly subject: string
   readonly issuer: string
-  readonly audience: string[]
+  /** Frozen (identity.audience as it is); a one-audience array may be shared by every verification under the configuration. */
+  readonly audience: readonly string[]
   readonly expiresAt: number
 }
 
@@ -46,6 +47,8 @@ interface ClaimRules {
   readonly headerMembers: readonly string[]
   /** Claims that must be present besides iss, exp and the subject, in contract order. */
   readonly requiredClaims: readonly string[]
+  /** identity.audience of an `aud` string that is one of the configured audiences: frozen once, not per verification. */
+  readonly singleAudiences: ReadonlyMap<string, readonly string[]>
 }
 
 /** Built once per configuration: every verification reads them. */
@@ -69,6 +72,7 @@ function claimRulesFor(config: TrustedProxyAuthConfig, quirks: ActiveQuirks): Cl
       ],
       headerMembers: [...(quirks.albSigner !== null ? ['signer'] : []), ...(quirks.albClientHeader ? ['client'] : [])],
       requiredClaims: [...(quirks.noAudClaim ? [] : ['aud']), ...(config.maxAge !== null ? ['iat'] : []), ...config.requiredClaims.map((rule) => rule.name)],
+      singleAudiences: new Map(config.audience.map((aud) => [aud, Object.freeze([aud])])),
     }
     claimRulesByConfig.set(config, rules)
   }
@@ -147,17 +151,22 @@ function sharesOne(values: readonly string[], wanted: readonly string[]): boolea
 }
 
 /** Stage `claim_values`: exact string comparisons only. Returns identity.audience. */
-function checkClaimValues({ header, payload }: VerifiedContent, issuer: string, config: TrustedProxyAuthConfig, quirks: ActiveQuirks): string[] {
+function checkClaimValues({ header, payload }: VerifiedContent, issuer: string, config: TrustedProxyAuthConfig, rules: ClaimRules, quirks: ActiveQuirks): readonly string[] {
   if (quirks.albSigner !== null) checkSigner(header, quirks.albSigner)
   if (quirks.albHeaderClaims) checkIssuersAgree(header, payload)
   if (!config.issuer.includes(issuer)) {
     throw new TrustedProxyAuthError('issuer_mismatch', { detail: `iss ${quoted(issuer)} is not one of ${quotedList(config.issuer)}` })
   }
-  let audience: string[]
-  if (quirks.albClientHeader) {
-    audience = checkClientAudience(header, config)
+  let audience: readonly string[]
+  const aud = payload['aud']
+  const single = quirks.albClientHeader || typeof aud !== 'string' ? undefined : rules.singleAudiences.get(aud)
+  if (single !== undefined) {
+    // The usual case: one audience, a configured one (so it matches).
+    audience = single
+  } else if (quirks.albClientHeader) {
+    audience = Object.freeze(checkClientAudience(header, config))
   } else {
-    audience = asStringArray(payload['aud'])
+    audience = Object.freeze(asStringArray(aud))
     if (!sharesOne(audience, config.audience)) {
       throw new TrustedProxyAuthError('audience_mismatch', { detail: `aud ${quotedList(audience)} has none of ${quotedList(config.audience)}` })
     }
@@ -177,7 +186,7 @@ export function checkClaims(content: VerifiedContent, config: TrustedProxyAuthCo
   checkClaimTypes(content, rules, quirks)
   const { subject, issuer, expiresAt } = checkClaimPresence(content, config, rules, quirks)
   checkClaimTimes(content.payload, expiresAt, config, now)
-  const audience = checkClaimValues(content, issuer, config, quirks)
+  const audience = checkClaimValues(content, issuer, config, rules, quirks)
   return { subject, issuer, audience, expiresAt }
 }
 

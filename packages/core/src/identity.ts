@@ -66,8 +66,8 @@ export function mapIdentity(payload: Record<string, unknown>, checked: CheckedCl
     // An array claim is the frozen claims' own array (no copy to freeze again); claim types were checked before.
     groups: groups === undefined ? NO_GROUPS : typeof groups === 'string' ? Object.freeze([groups]) : (groups as readonly string[]),
     issuer: checked.issuer,
-    // The checks built this array for this verification alone.
-    audience: Object.freeze(checked.audience),
+    // Frozen by the checks (a configured audience's array is shared).
+    audience: checked.audience,
     issuedAt: typeof iat === 'number' ? iat : null,
     expiresAt: checked.expiresAt,
     claims,
