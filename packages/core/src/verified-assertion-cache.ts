@@ -57,6 +57,8 @@ export class VerifiedAssertionCache {
 
   /** The remembered verification of `token`, if any (counted as a hit or a miss by the caller's verdict). */
   lookup(token: string): CachedVerification | undefined {
+    // Traffic of assertions seen once (minted per request) never fills the cache: no key cut out and hashed then.
+    if (this.entries.size === 0) return undefined
     const remembered = this.entries.get(slotKey(token))
     return remembered !== undefined && remembered.token === token ? remembered.verification : undefined
   }
