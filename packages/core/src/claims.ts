@@ -9,7 +9,11 @@ import { checkSigner } from './quirks/alb-signer-header.js'
 import { subjectWithFallback } from './quirks/subject-optional.js'
 
 const isString = (value: unknown): value is string => typeof value === 'string'
-const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString)
+function isStringArray(value: unknown): value is string[] {
+  if (!Array.isArray(value)) return false
+  for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return false
+  return true
+}
 const isStringOrStrings = (value: unknown): boolean => isString(value) || isStringArray(value)
 const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
 
@@ -25,7 +29,8 @@ const malformed = (detail: string): TrustedProxyAuthError => new TrustedProxyAut
 export interface CheckedClaims {
   readonly subject: string
   readonly issuer: string
-  readonly audience: string[]
+  /** Frozen (identity.audience as it is); a one-audience array may be shared by every verification under the configuration. */
+  readonly audience: readonly string[]
   readonly expiresAt: number
 }
 
@@ -42,6 +47,8 @@ interface ClaimRules {
   readonly headerMembers: readonly string[]
   /** Claims that must be present besides iss, exp and the subject, in contract order. */
   readonly requiredClaims: readonly string[]
+  /** identity.audience of an `aud` string that is one of the configured audiences: frozen once, not per verification. */
+  readonly singleAudiences: ReadonlyMap<string, readonly string[]>
 }
 
 /** Built once per configuration: every verification reads them. */
@@ -65,6 +72,7 @@ function claimRulesFor(config: TrustedProxyAuthConfig, quirks: ActiveQuirks): Cl
       ],
       headerMembers: [...(quirks.albSigner !== null ? ['signer'] : []), ...(quirks.albClientHeader ? ['client'] : [])],
       requiredClaims: [...(quirks.noAudClaim ? [] : ['aud']), ...(config.maxAge !== null ? ['iat'] : []), ...config.requiredClaims.map((rule) => rule.name)],
+      singleAudiences: new Map(config.audience.map((aud) => [aud, Object.freeze([aud])])),
     }
     claimRulesByConfig.set(config, rules)
   }
@@ -72,12 +80,15 @@ function claimRulesFor(config: TrustedProxyAuthConfig, quirks: ActiveQuirks): Cl
 }
 
 /** Stage `claim_types`: a present claim of the wrong JSON type is malformed, never coerced. */
-function checkClaimTypes({ header, payload }: VerifiedContent, config: TrustedProxyAuthConfig, quirks: ActiveQuirks): void {
-  for (const [name, valid, wanted] of claimRulesFor(config, quirks).types) {
-    const value = claimValue(payload, name)
-    if (value !== undefined && !valid(value)) throw malformed(`claim ${quoted(name)} is not ${wanted}`)
+function checkClaimTypes({ header, payload }: VerifiedContent, rules: ClaimRules, quirks: ActiveQuirks): void {
+  // Index loops: no iterator or destructuring per rule on every verification.
+  const types = rules.types
+  for (let i = 0; i < types.length; i++) {
+    const rule = types[i]!
+    const value = claimValue(payload, rule[0])
+    if (value !== undefined && !rule[1](value)) throw malformed(`claim ${quoted(rule[0])} is not ${rule[2]}`)
   }
-  for (const name of claimRulesFor(config, quirks).headerMembers) {
+  for (const name of rules.headerMembers) {
     const value = claimValue(header, name)
     if (value !== undefined && !isString(value)) throw malformed(`header member ${quoted(name)} is not ${A_STRING}`)
   }
@@ -87,6 +98,8 @@ function checkClaimTypes({ header, payload }: VerifiedContent, config: TrustedPr
   }
 }
 
+const missingClaim = (detail: string): TrustedProxyAuthError => new TrustedProxyAuthError('missing_claim', { detail })
+
 interface PresentClaims {
   readonly subject: string
   readonly issuer: string
@@ -94,7 +107,7 @@ interface PresentClaims {
 }
 
 /** Stage `claim_presence`. */
-function checkClaimPresence({ header, payload }: VerifiedContent, config: TrustedProxyAuthConfig, quirks: ActiveQuirks): PresentClaims {
+function checkClaimPresence({ header, payload }: VerifiedContent, config: TrustedProxyAuthConfig, rules: ClaimRules, quirks: ActiveQuirks): PresentClaims {
   const issuer = quirks.albHeaderClaims ? albIssuer(header, payload) : (claimValue(payload, 'iss') as string | undefined)
   const expiresAt = quirks.albHeaderClaims ? albExpiry(header, payload) : (claimValue(payload, 'exp') as number | undefined)
   const subjectClaim = claimValue(payload, config.claimSubject)
@@ -104,16 +117,16 @@ function checkClaimPresence({ header, payload }: VerifiedContent, config: Truste
       : subjectClaim === undefined || subjectClaim === ''
         ? null
         : (subjectClaim as string)
-  const { requiredClaims: required, headerMembers: requiredHeader } = claimRulesFor(config, quirks)
-  const missing = (detail: string): TrustedProxyAuthError => new TrustedProxyAuthError('missing_claim', { detail })
   // The first missing claim in contract order (errors.json `missing_claim` detail).
-  if (issuer === undefined) throw missing('claim "iss" is absent')
-  if (expiresAt === undefined) throw missing('claim "exp" is absent')
-  if (subject === null) throw missing(`claim ${quoted(config.claimSubject)} is absent or empty`)
-  const absentClaim = required.find((name) => claimValue(payload, name) === undefined)
-  if (absentClaim !== undefined) throw missing(`claim ${quoted(absentClaim)} is absent`)
-  const absentMember = requiredHeader.find((name) => claimValue(header, name) === undefined)
-  if (absentMember !== undefined) throw missing(`header member ${quoted(absentMember)} is absent`)
+  if (issuer === undefined) throw missingClaim('claim "iss" is absent')
+  if (expiresAt === undefined) throw missingClaim('claim "exp" is absent')
+  if (subject === null) throw missingClaim(`claim ${quoted(config.claimSubject)} is absent or empty`)
+  for (const name of rules.requiredClaims) {
+    if (claimValue(payload, name) === undefined) throw missingClaim(`claim ${quoted(name)} is absent`)
+  }
+  for (const name of rules.headerMembers) {
+    if (claimValue(header, name) === undefined) throw missingClaim(`header member ${quoted(name)} is absent`)
+  }
   return { subject, issuer, expiresAt }
 }
 
@@ -131,19 +144,30 @@ export function checkClaimTimes(payload: Record<string, unknown>, expiresAt: num
   }
 }
 
+/** Whether any of `values` is in `wanted` (a loop: no closure per verification). */
+function sharesOne(values: readonly string[], wanted: readonly string[]): boolean {
+  for (let i = 0; i < values.length; i++) if (wanted.includes(values[i]!)) return true
+  return false
+}
+
 /** Stage `claim_values`: exact string comparisons only. Returns identity.audience. */
-function checkClaimValues({ header, payload }: VerifiedContent, issuer: string, config: TrustedProxyAuthConfig, quirks: ActiveQuirks): string[] {
+function checkClaimValues({ header, payload }: VerifiedContent, issuer: string, config: TrustedProxyAuthConfig, rules: ClaimRules, quirks: ActiveQuirks): readonly string[] {
   if (quirks.albSigner !== null) checkSigner(header, quirks.albSigner)
   if (quirks.albHeaderClaims) checkIssuersAgree(header, payload)
   if (!config.issuer.includes(issuer)) {
     throw new TrustedProxyAuthError('issuer_mismatch', { detail: `iss ${quoted(issuer)} is not one of ${quotedList(config.issuer)}` })
   }
-  let audience: string[]
-  if (quirks.albClientHeader) {
-    audience = checkClientAudience(header, config)
+  let audience: readonly string[]
+  const aud = payload['aud']
+  const single = quirks.albClientHeader || typeof aud !== 'string' ? undefined : rules.singleAudiences.get(aud)
+  if (single !== undefined) {
+    // The usual case: one audience, a configured one (so it matches).
+    audience = single
+  } else if (quirks.albClientHeader) {
+    audience = Object.freeze(checkClientAudience(header, config))
   } else {
-    audience = asStringArray(payload['aud'])
-    if (!audience.some((aud) => config.audience.includes(aud))) {
+    audience = Object.freeze(asStringArray(aud))
+    if (!sharesOne(audience, config.audience)) {
       throw new TrustedProxyAuthError('audience_mismatch', { detail: `aud ${quotedList(audience)} has none of ${quotedList(config.audience)}` })
     }
   }
@@ -158,10 +182,11 @@ function checkClaimValues({ header, payload }: VerifiedContent, issuer: string, 
 
 /** Stages claim_types, claim_presence, claim_time and claim_values, in that order. */
 export function checkClaims(content: VerifiedContent, config: TrustedProxyAuthConfig, quirks: ActiveQuirks, now: number): CheckedClaims {
-  checkClaimTypes(content, config, quirks)
-  const { subject, issuer, expiresAt } = checkClaimPresence(content, config, quirks)
+  const rules = claimRulesFor(config, quirks)
+  checkClaimTypes(content, rules, quirks)
+  const { subject, issuer, expiresAt } = checkClaimPresence(content, config, rules, quirks)
   checkClaimTimes(content.payload, expiresAt, config, now)
-  const audience = checkClaimValues(content, issuer, config, quirks)
+  const audience = checkClaimValues(content, issuer, config, rules, quirks)
   return { subject, issuer, audience, expiresAt }
 }
 

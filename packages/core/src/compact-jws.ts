@@ -1,6 +1,5 @@
 import type * as NodeBufferModule from 'node:buffer'
 import { base64url } from 'jose'
-import { deepFreeze } from './deep-freeze.js'
 import { CHECKS_CONTRACT } from './generated/contract.js'
 import { parseStrictJsonObject } from './json-strict.js'
 import { withoutPadding } from './quirks/padded-base64url.js'
@@ -82,14 +81,15 @@ function utf8Text(bytes: Uint8Array): string | null {
   }
 }
 
-function decodeJsonSegment(segment: string, asciiChecked: boolean): Record<string, unknown> | null {
+/** A JSON object segment, parsed strictly and deeply frozen (header or claims: both end up shared). */
+function decodeJsonSegment(segment: string, asciiChecked: boolean): Readonly<Record<string, unknown>> | null {
   const bytes = decodeCanonicalBase64url(segment, asciiChecked)
   if (!bytes) return null
   const text = utf8Text(bytes)
   if (text === null) return null
   // A BOM is not JSON whitespace; TextDecoder would otherwise hide it.
   if (text.charCodeAt(0) === 0xfeff) return null
-  return parseStrictJsonObject(text, CHECKS_CONTRACT.limits.maxJsonDepth)
+  return parseStrictJsonObject(text, CHECKS_CONTRACT.limits.maxJsonDepth, true)
 }
 
 /** Distinct protected headers remembered (forgotten all at once when full). */
@@ -101,21 +101,34 @@ const MAX_REMEMBERED_HEADERS = 64
  * are deeply frozen because every verification that meets the same text shares the object.
  */
 const rememberedHeaders = new Map<string, Readonly<Record<string, unknown>>>()
+/**
+ * The header segment met last and its parse: most assertions carry it, and comparing it with the start of the
+ * token needs neither the segment cut out nor its hash computed for the map.
+ */
+let lastHeaderSegment = ''
+let lastHeader: Readonly<Record<string, unknown>> | null = null
 
 function decodeProtectedHeader(segment: string, asciiChecked: boolean): Readonly<Record<string, unknown>> | null {
   const remembered = rememberedHeaders.get(segment)
-  if (remembered !== undefined) return remembered
+  if (remembered !== undefined) {
+    lastHeaderSegment = segment
+    lastHeader = remembered
+    return remembered
+  }
   const header = decodeJsonSegment(segment, asciiChecked)
   if (!header) return null
   if (rememberedHeaders.size >= MAX_REMEMBERED_HEADERS) rememberedHeaders.clear()
-  rememberedHeaders.set(segment, deepFreeze(header))
+  rememberedHeaders.set(segment, header)
+  lastHeaderSegment = segment
+  lastHeader = header
   return header
 }
 
 export interface ParsedCompactJws {
   /** Deeply frozen: shared by every assertion with the same header segment. */
   readonly protectedHeader: Readonly<Record<string, unknown>>
-  readonly payload: Record<string, unknown>
+  /** Deeply frozen as parsed: the identity's claims are this object, shared by every cache hit of the assertion. */
+  readonly payload: Readonly<Record<string, unknown>>
   /** The decoded signature. */
   readonly signature: Uint8Array
   /** The three segments exactly as received (with any padding the paddedBase64url quirk allowed). */
@@ -131,22 +144,33 @@ export interface CompactJwsSyntax {
 
 /** Stage `syntax` of contract/checks.json. Returns null when the assertion is malformed. */
 export function parseCompactJws(token: string, syntax: CompactJwsSyntax = {}): ParsedCompactJws | null {
+  return parseCompactJwsText(token, syntax.allowPadding === true)
+}
+
+/** parseCompactJws with the padding quirk as a flag (the verifier's per-call path: no options object). */
+export function parseCompactJwsText(token: string, allowPadding: boolean): ParsedCompactJws | null {
   // A compact JWS is ASCII; UTF-8 measures every wider character as more than one byte (one native pass).
   const asciiChecked = NODE_DECODER !== undefined && NODE_DECODER.byteLength(token, 'utf8') === token.length
   if (NODE_DECODER && !asciiChecked) return null
-  const segments = token.split('.')
-  if (segments.length !== 3) return null
-  const received = segments as [string, string, string]
-  const unpadded = syntax.allowPadding ? received.map(withoutPadding) : received
-  const [headerSegment, payloadSegment, signatureSegment] = unpadded
-  if (headerSegment == null || payloadSegment == null || signatureSegment == null) return null
+  // Exactly two dots, found with indexOf: split would build an array only to be taken apart again.
+  const firstDot = token.indexOf('.')
+  if (firstDot === -1) return null
+  const secondDot = token.indexOf('.', firstDot + 1)
+  if (secondDot === -1 || token.indexOf('.', secondDot + 1) !== -1) return null
+  // The header segment met last, compared in place (the usual case), else cut out.
+  const received0 = lastHeader !== null && firstDot === lastHeaderSegment.length && token.startsWith(lastHeaderSegment) ? lastHeaderSegment : token.slice(0, firstDot)
+  const received: [string, string, string] = [received0, token.slice(firstDot + 1, secondDot), token.slice(secondDot + 1)]
+  const headerSegment = allowPadding ? withoutPadding(received[0]) : received[0]
+  const payloadSegment = allowPadding ? withoutPadding(received[1]) : received[1]
+  const signatureSegment = allowPadding ? withoutPadding(received[2]) : received[2]
+  if (headerSegment === null || payloadSegment === null || signatureSegment === null) return null
   const signature = decodeCanonicalBase64url(signatureSegment, asciiChecked)
   if (!signature) return null
-  const protectedHeader = decodeProtectedHeader(headerSegment, asciiChecked)
+  const protectedHeader = headerSegment === lastHeaderSegment && lastHeader !== null ? lastHeader : decodeProtectedHeader(headerSegment, asciiChecked)
   if (!protectedHeader) return null
   const payload = decodeJsonSegment(payloadSegment, asciiChecked)
   if (!payload) return null
   // A slice of the token, not a new concatenation: the same characters, no copy until they are encoded.
-  const signingInput = token.slice(0, received[0].length + 1 + received[1].length)
+  const signingInput = token.slice(0, secondDot)
   return { protectedHeader, payload, signature, segments: received, signingInput }
 }

@@ -64,10 +64,11 @@ const REFUSED = Number.NaN
 /**
  * Members of every object in a parsed value (NaN when it nests deeper than `depthLeft` allows or a number
  * overflowed to Infinity), turning every -0 into 0 on the way (contract/checks.json numberOutput: every
- * language holds the same value). One walk instead of a JSON.parse reviver, which costs a call per value;
- * it never descends deeper than the limit, so deep input cannot exhaust the stack.
+ * language holds the same value), and with `freeze` freezing each object and array once its members are
+ * final. One walk instead of a JSON.parse reviver, which costs a call per value, and instead of a second
+ * walk to freeze; it never descends deeper than the limit, so deep input cannot exhaust the stack.
  */
-function membersWithoutNegativeZero(value: object, depthLeft: number): number {
+function membersWithoutNegativeZero(value: object, depthLeft: number, freeze: boolean): number {
   if (depthLeft < 1) return REFUSED
   let count = 0
   if (Array.isArray(value)) {
@@ -77,9 +78,12 @@ function membersWithoutNegativeZero(value: object, depthLeft: number): number {
         if (!Number.isFinite(element)) return REFUSED
         if (Object.is(element, -0)) value[i] = 0
       } else if (element !== null && typeof element === 'object') {
-        count += membersWithoutNegativeZero(element, depthLeft - 1)
+        const inner = membersWithoutNegativeZero(element, depthLeft - 1, freeze)
+        if (Number.isNaN(inner)) return REFUSED
+        count += inner
       }
     }
+    if (freeze) Object.freeze(value)
     return count
   }
   const record = value as Record<string, unknown>
@@ -93,9 +97,12 @@ function membersWithoutNegativeZero(value: object, depthLeft: number): number {
       if (!Number.isFinite(member)) return REFUSED
       if (Object.is(member, -0)) Object.defineProperty(record, name, { value: 0, writable: true, enumerable: true, configurable: true })
     } else if (member !== null && typeof member === 'object') {
-      count += membersWithoutNegativeZero(member, depthLeft - 1)
+      const inner = membersWithoutNegativeZero(member, depthLeft - 1, freeze)
+      if (Number.isNaN(inner)) return REFUSED
+      count += inner
     }
   }
+  if (freeze) Object.freeze(record)
   return count
 }
 
@@ -119,8 +126,10 @@ function memberNamesAtMost(text: string): number {
  * numbers that overflow to Infinity and anything but an object at the top are refused (null is returned).
  * Parsers disagree on duplicates (first-wins vs last-wins), so accepting them would let a proxy and
  * this library read different claims from the same signed bytes.
+ * `freeze`: the value comes back deeply frozen (every object and array in it), frozen on the walk the checks
+ * make anyway; a refused text may have been partly frozen, which nothing sees.
  */
-export function parseStrictJsonObject(text: string, maxDepth: number): Record<string, unknown> | null {
+export function parseStrictJsonObject(text: string, maxDepth: number, freeze = false): Record<string, unknown> | null {
   let value: unknown
   try {
     // V8's JSON.parse is not recursive: any nesting parses, and the walk below refuses what is too deep.
@@ -131,7 +140,7 @@ export function parseStrictJsonObject(text: string, maxDepth: number): Record<st
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null
   // JSON.parse keeps one member per name, so fewer members than names in the text means a duplicate
   // name at some depth. When the cheap upper bound equals the members kept, so does the exact count.
-  const members = membersWithoutNegativeZero(value, maxDepth)
+  const members = membersWithoutNegativeZero(value, maxDepth, freeze)
   if (Number.isNaN(members)) return null
   if (members !== memberNamesAtMost(text) && members !== jsonShape(text).memberNames) return null
   return value as Record<string, unknown>

@@ -33,6 +33,8 @@ const argumentsByKey = new WeakMap<NodeKeyObject, Map<string, NodeVerifyArgument
 
 /** node:crypto's digest and key options for a JWS `alg` (RFC 7518 section 3); null for anything else or without node:crypto. */
 export function nodeVerifyArguments(key: NodeKeyObject, alg: string): NodeVerifyArguments | null {
+  // One key and alg sign nearly everything a verifier sees: the last answer first, no map lookups.
+  if (key === lastKey && alg === lastAlg) return lastArguments
   let byAlg = argumentsByKey.get(key)
   if (byAlg === undefined) {
     byAlg = new Map()
@@ -43,8 +45,15 @@ export function nodeVerifyArguments(key: NodeKeyObject, alg: string): NodeVerify
     prepared = verifyArgumentsFor(key, alg)
     byAlg.set(alg, prepared)
   }
+  lastKey = key
+  lastAlg = alg
+  lastArguments = prepared
   return prepared
 }
+
+let lastKey: NodeKeyObject | null = null
+let lastAlg = ''
+let lastArguments: NodeVerifyArguments | null = null
 
 function verifyArgumentsFor(key: NodeKeyObject, alg: string): NodeVerifyArguments | null {
   const crypto = nodeCrypto

@@ -22,8 +22,12 @@ export function verificationFinished(): void {
  * while one caller awaiting each answer in turn sees at most one.
  */
 export function verificationFinishedSoon(): void {
-  queueMicrotask(verificationFinished)
+  // A reaction on a settled promise, not queueMicrotask: Node's queueMicrotask builds an AsyncResource (an
+  // async id and a bound function) per call, on every verification; the reaction job runs in the same queue.
+  SETTLED.then(verificationFinished, undefined)
 }
+
+const SETTLED = Promise.resolve()
 
 /** Verifications started and not yet finished (finishing includes the microtask of verificationFinishedSoon). */
 export function verificationsInFlight(): number {

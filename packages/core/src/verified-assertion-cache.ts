@@ -57,6 +57,8 @@ export class VerifiedAssertionCache {
 
   /** The remembered verification of `token`, if any (counted as a hit or a miss by the caller's verdict). */
   lookup(token: string): CachedVerification | undefined {
+    // Traffic of assertions seen once (minted per request) never fills the cache: no key cut out and hashed then.
+    if (this.entries.size === 0) return undefined
     const remembered = this.entries.get(slotKey(token))
     return remembered !== undefined && remembered.token === token ? remembered.verification : undefined
   }
@@ -74,8 +76,19 @@ export class VerifiedAssertionCache {
    * else the success is only noted (and nothing is built).
    */
   remember(token: string, entry: () => CachedVerification): void {
-    const key = slotKey(token)
-    if (this.admission.seenBefore(key)) this.entries.set(key, { token, verification: entry() })
+    if (this.admits(token)) this.store(token, entry())
+  }
+
+  /**
+   * remember in two steps, for a caller that builds the entry inline (no closure per success): whether this
+   * success of `token` is to be remembered (noting it when not), and then `store` when it is.
+   */
+  admits(token: string): boolean {
+    return this.admission.seenBefore(slotKey(token))
+  }
+
+  store(token: string, verification: CachedVerification): void {
+    this.entries.set(slotKey(token), { token, verification })
   }
 
   forget(token: string): void {

@@ -1,6 +1,6 @@
 import { isTrustedPeer } from './addresses.js'
 import { checkClaims, checkClaimTimes, checkUserPolicy } from './claims.js'
-import { parseCompactJws, type ParsedCompactJws } from './compact-jws.js'
+import { parseCompactJwsText, type ParsedCompactJws } from './compact-jws.js'
 import { loadConfig, type EnvInput, type TrustedProxyAuthConfig, type TrustedProxyAuthOptions } from './config.js'
 import { quoted, quotedList } from './detail-text.js'
 import { TrustedProxyAuthError, type ErrorCode } from './errors.js'
@@ -304,7 +304,7 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     if (token.length > config.maxAssertionBytes || (token.length * 3 > config.maxAssertionBytes && encoder.encode(token).length > config.maxAssertionBytes)) {
       throw fail('assertion_too_large', `longer than ${config.maxAssertionBytes} bytes`)
     }
-    const jws = parseCompactJws(token, { allowPadding: quirks.paddedBase64url })
+    const jws = parseCompactJwsText(token, quirks.paddedBase64url)
     if (!jws) throw fail('malformed_assertion', 'not a compact JWS (three base64url segments with a JSON object header and payload)')
     const { protectedHeader: header, payload } = jws
     const issuerEntry = selectUnit(payload)
@@ -330,7 +330,7 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     const identity = mapIdentity(payload, checked, unitConfig, quirks.emailVerifiedString)
     checkUserPolicy(identity, unitConfig)
     // Only a full success is remembered, until exp (+ tolerance) or the cache's maximum age, whichever is first.
-    cache?.remember(token, () => ({ identity, key: verifyingKey, reusableUntil: Math.min(checked.expiresAt + unitConfig.clockTolerance, now + config.cacheMaxAge), issuerEntry }))
+    if (cache?.admits(token)) cache.store(token, { identity, key: verifyingKey, reusableUntil: Math.min(checked.expiresAt + unitConfig.clockTolerance, now + config.cacheMaxAge), issuerEntry })
     return identity
   }
 
@@ -409,7 +409,18 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
 
   return {
     config,
-    verifyAssertion: (token, options) => observe(() => verify(token, currentTime(options))) as Promise<TrustedIdentity>,
+    // observe() inlined: the busiest entry point builds no closure per call; the same verdict and events.
+    verifyAssertion: (token, options) => {
+      let answer: Verified | Promise<Verified>
+      try {
+        answer = verify(token, currentTime(options))
+      } catch (error) {
+        reportFailure(error)
+        return Promise.reject(error)
+      }
+      if (answer instanceof Promise) return answer.then(verifiedOk, verifyFailed) as Promise<TrustedIdentity>
+      return Promise.resolve(verifiedOk(answer) as TrustedIdentity)
+    },
     verifyRequest: (request, options) => observe(() => requestVerification(request, options)),
     verifyRequestNow: (request, options) => observeNow(() => requestVerification(request, options)),
     ready: async (options) => {

@@ -60,13 +60,22 @@ function importedNodeKeys(alg: string, candidates: readonly PublicJwk[]): NodeKe
 export function verifyingCandidateNow(jws: ParsedCompactJws, alg: string, candidates: readonly PublicJwk[]): { outcome: CandidateOutcome; member?: PublicJwk } | null {
   if (candidates.length === 0) return { outcome: 'no_candidate' }
   if (useThreadPool()) return null
+  if (candidates.length === 1) {
+    // The usual case (a kid names one key): no array of keys built per verification.
+    const member = candidates[0]!
+    const nodeKey = importedKeys.get(member)?.get(alg)?.nodeKey
+    if (!nodeKey) return null
+    return nodeSignatureVerifies(jws, nodeKey, alg) ? { outcome: 'verified', member } : INVALID_SIGNATURE
+  }
   const keys = importedNodeKeys(alg, candidates)
   if (!keys) return null
   for (let i = 0; i < candidates.length; i++) {
     if (nodeSignatureVerifies(jws, keys[i]!, alg)) return { outcome: 'verified', member: candidates[i]! }
   }
-  return { outcome: 'invalid_signature' }
+  return INVALID_SIGNATURE
 }
+
+const INVALID_SIGNATURE: { readonly outcome: CandidateOutcome } = Object.freeze({ outcome: 'invalid_signature' })
 
 /**
  * verifyingCandidate for keys already imported, as one promise (no import to await, none of the general
