@@ -155,13 +155,25 @@ def test_gunicorn_preload_with_two_workers_verifies_in_both(tmp_path: Path, fram
         print(f"gunicorn --preload -w 2 ({framework}): 200 with a verified identity from pids {sorted(answers)}")
 
 
-def test_creating_the_verifier_starts_no_thread_and_no_fetch() -> None:
+def test_creating_the_verifier_starts_no_thread_and_no_fetch(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Threads started by this test's own thread are counted, not the process's thread total: verifiers left by
+    # earlier tests start timer threads of their own (a retry after a failed refresh) at any moment.
+    me = threading.current_thread()
+    started: list[threading.Thread] = []
+    start = threading.Thread.start
+
+    def recording_start(thread: threading.Thread) -> None:
+        if threading.current_thread() is me:
+            started.append(thread)
+        start(thread)
+
     with loopback_jwks_server() as (base, routes):
         routes["/jwks.json"] = JwksResponse.of(KEY.public_jwk)
-        before = threading.active_count()
+        monkeypatch.setattr(threading.Thread, "start", recording_start)
         auth = TrustedProxyAuth(load_config(base_env(f"{base}/jwks.json")))
         time.sleep(0.05)
-        assert threading.active_count() == before
+        monkeypatch.undo()
+        assert started == []
         assert auth.status().fetch_count == 0
 
 
