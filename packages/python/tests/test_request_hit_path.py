@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from helpers import HEADER, NOW, JwksResponse, ManualScheduler, MockJwks, base_env, claims, make_key, outcome
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from trusted_proxy_auth import Identity, TrustedProxyAuth, load_config
@@ -344,6 +344,22 @@ def test_check_times_passes_everywhere_inside_the_window_a_hit_skips_it_in(
     if high - low > 1:
         middle = (high + low) / 2 if low > -math.inf else high - 1
         assert earliest <= middle <= latest
+
+
+wide_times = st.floats(-1e18, 1e18, allow_nan=False)
+
+
+@given(exp=wide_times, nbf=st.one_of(st.none(), wide_times), tolerance=st.integers(0, 600), at=wide_times)
+@example(exp=2e16, nbf=1e16 + 2, tolerance=1, at=1e16)  # one float step there is 2 s: a fixed margin is lost
+def test_far_from_today_the_window_never_admits_a_moment_check_times_refuses(
+    exp: float, nbf: float | None, tolerance: int, at: float
+) -> None:
+    config = load_config(base_env(TRUSTED_PROXY_CLOCK_TOLERANCE=str(tolerance)))
+    payload = {} if nbf is None else {"nbf": nbf}
+    earliest, latest = passing_times(payload, exp, config)
+    for moment in (at, earliest, latest):
+        if earliest <= moment <= latest:
+            check_times(payload, exp, config, moment)  # must not raise
 
 
 def test_a_claim_too_large_for_a_float_leaves_the_window_empty_so_the_checks_run() -> None:

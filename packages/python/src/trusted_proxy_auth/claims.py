@@ -190,12 +190,15 @@ def check_times(payload: Mapping[str, Any], expires_at: float, config: TrustedPr
 #: How far inside its edges `passing_times` keeps its window: far more than the rounding of `now - tolerance` and
 #: the like at today's epoch seconds (about 1e-7 s), so inside it every comparison of `check_times` passes.
 _WINDOW_MARGIN = 0.001
+#: Past this many seconds (about the year 36,800) one float step nears the margin (it exceeds it from about 1e15),
+#: so a window reaching there is left empty and `check_times` always runs.
+_WINDOW_LIMIT = float(2**40)
 
 
 def passing_times(payload: Mapping[str, Any], expires_at: float, config: TrustedProxyAuthConfig) -> tuple[float, float]:
     """`(earliest, latest)`: the times (seconds since the epoch) at which `check_times` surely passes, so a
     cache hit inside them need not run it; outside them it runs and decides. Empty (`(inf, -inf)`) when a
-    claim is too large for a float."""
+    claim is too large for a float or an edge lies beyond 2**40 s, where float rounding nears the margin."""
     tolerance = config.clock_tolerance
     nbf = payload.get("nbf")
     iat = payload.get("iat")
@@ -208,6 +211,9 @@ def passing_times(payload: Mapping[str, Any], expires_at: float, config: Trusted
         if config.max_age is not None and iat is not None:
             latest = min(latest, float(iat) + config.max_age + tolerance)
     except OverflowError:
+        return math.inf, -math.inf
+    # An absent nbf and iat leave no lower edge to round (earliest stays -inf).
+    if not -_WINDOW_LIMIT < latest < _WINDOW_LIMIT or not (earliest == -math.inf or earliest > -_WINDOW_LIMIT):
         return math.inf, -math.inf
     return earliest + _WINDOW_MARGIN, latest - _WINDOW_MARGIN
 
