@@ -144,6 +144,37 @@ export function checkClaimTimes(payload: Record<string, unknown>, expiresAt: num
   }
 }
 
+/** How far inside its edges `passingTimes` keeps its window: far more than the rounding of `now - tolerance` and
+ * the like within WINDOW_LIMIT (one float step there is 2**-12 s), far less than any clock matters. */
+const WINDOW_MARGIN = 0.001
+/** Beyond 2**40 s (year 36,812) one float step nears the margin: no window is given there. */
+const WINDOW_LIMIT = 2 ** 40
+/** The empty window: every hit runs checkClaimTimes. */
+export const NO_PASSING_TIMES: readonly [number, number] = Object.freeze([Infinity, -Infinity] as [number, number])
+
+/**
+ * `[earliest, latest]`: the times (seconds since the epoch) at which checkClaimTimes surely passes, so a cache
+ * hit inside them need not run it; outside them it runs and decides (and throws `expired` / `not_yet_valid`).
+ * Empty (NO_PASSING_TIMES) when a claim is not a finite number or an edge lies beyond 2**40 s. The same rule as
+ * Python's `claims.passing_times`.
+ */
+export function passingTimes(payload: Record<string, unknown>, expiresAt: number, config: TrustedProxyAuthConfig): readonly [number, number] {
+  const tolerance = config.clockTolerance
+  let earliest = -Infinity
+  let latest = expiresAt + tolerance
+  for (const name of ['nbf', 'iat'] as const) {
+    const claim = claimValue(payload, name)
+    if (claim === undefined) continue
+    if (typeof claim !== 'number') return NO_PASSING_TIMES
+    earliest = Math.max(earliest, claim - tolerance)
+  }
+  const iat = claimValue(payload, 'iat')
+  if (config.maxAge !== null && typeof iat === 'number') latest = Math.min(latest, iat + config.maxAge + tolerance)
+  // An absent nbf and iat leave no lower edge to round (earliest stays -Infinity); NaN fails every comparison.
+  if (!(latest > -WINDOW_LIMIT && latest < WINDOW_LIMIT) || !(earliest === -Infinity || (earliest > -WINDOW_LIMIT && earliest < WINDOW_LIMIT))) return NO_PASSING_TIMES
+  return [earliest + WINDOW_MARGIN, latest - WINDOW_MARGIN]
+}
+
 /** Whether any of `values` is in `wanted` (a loop: no closure per verification). */
 function sharesOne(values: readonly string[], wanted: readonly string[]): boolean {
   for (let i = 0; i < values.length; i++) if (wanted.includes(values[i]!)) return true

@@ -10,6 +10,9 @@ export interface CachedVerification {
   readonly reusableUntil: number
   /** The issuer entry (TRUSTED_PROXY_ISSUERS position; 0 with one key source) whose keys verified it. */
   readonly issuerEntry: number
+  /** `passingTimes` under that entry's configuration (seconds): within them a hit skips checkClaimTimes. */
+  readonly timesPassFrom: number
+  readonly timesPassUntil: number
 }
 
 export interface CacheCounts {

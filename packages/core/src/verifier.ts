@@ -1,5 +1,5 @@
 import { isTrustedPeer } from './addresses.js'
-import { checkClaims, checkClaimTimes, checkUserPolicy } from './claims.js'
+import { checkClaims, checkClaimTimes, checkUserPolicy, passingTimes } from './claims.js'
 import { parseCompactJwsText, type ParsedCompactJws } from './compact-jws.js'
 import { loadConfig, type EnvInput, type TrustedProxyAuthConfig, type TrustedProxyAuthOptions } from './config.js'
 import { quoted, quotedList } from './detail-text.js'
@@ -253,6 +253,8 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
       cache.forget(token)
       return null
     }
+    // Inside the window checkClaimTimes is known to pass (passingTimes); at its edges and beyond it decides.
+    if (now >= entry.timesPassFrom && now <= entry.timesPassUntil) return entry.identity
     try {
       checkClaimTimes(entry.identity.claims as Record<string, unknown>, entry.identity.expiresAt, unit.config, now)
     } catch (error) {
@@ -330,7 +332,11 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     const identity = mapIdentity(payload, checked, unitConfig, quirks.emailVerifiedString)
     checkUserPolicy(identity, unitConfig)
     // Only a full success is remembered, until exp (+ tolerance) or the cache's maximum age, whichever is first.
-    if (cache?.admits(token)) cache.store(token, { identity, key: verifyingKey, reusableUntil: Math.min(checked.expiresAt + unitConfig.clockTolerance, now + config.cacheMaxAge), issuerEntry })
+    if (cache?.admits(token)) {
+      const [timesPassFrom, timesPassUntil] = passingTimes(payload, checked.expiresAt, unitConfig)
+      const reusableUntil = Math.min(checked.expiresAt + unitConfig.clockTolerance, now + config.cacheMaxAge)
+      cache.store(token, { identity, key: verifyingKey, reusableUntil, issuerEntry, timesPassFrom, timesPassUntil })
+    }
     return identity
   }
 

@@ -3,11 +3,15 @@ import { jwksHandlers, type JwksMock } from '@mieweb/trusted-proxy-auth-testing/
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createVerifier, loadConfig, TrustedProxyAuthError, type TrustedProxyAuthEvent } from '../src/index.js'
+import fc from 'fast-check'
+import { checkClaimTimes, NO_PASSING_TIMES, passingTimes } from '../src/claims.js'
 import { VerifiedAssertionCache } from '../src/verified-assertion-cache.js'
 import { ManualClock } from './manual-clock.js'
 
 // The verified-assertion cache (TRUSTED_PROXY_CACHE_SIZE): what a hit still checks, what drops an entry, the bound.
 const NOW = 1_700_000_000
+/** An entry whose time checks run on every hit. */
+const NO_WINDOW = { timesPassFrom: Number.POSITIVE_INFINITY, timesPassUntil: Number.NEGATIVE_INFINITY }
 let issuer: TestIssuer
 let jwks: JwksMock
 let env: Record<string, string>
@@ -173,7 +177,7 @@ describe('verified-assertion cache', () => {
       [10_000, 100_000],
     ] as const) {
       const cache = new VerifiedAssertionCache(size)
-      const entry = { identity: {} as never, key: 'sharedSecret' as const, reusableUntil: Number.POSITIVE_INFINITY, issuerEntry: 0 }
+      const entry = { identity: {} as never, key: 'sharedSecret' as const, reusableUntil: Number.POSITIVE_INFINITY, issuerEntry: 0, ...NO_WINDOW }
       for (let i = 0; i < inserts; i++) {
         cache.remember(`assertion-${i}`, () => entry)
         cache.remember(`assertion-${i}`, () => entry)
@@ -187,7 +191,7 @@ describe('verified-assertion cache', () => {
 
   it('takes an assertion in from its second success only: assertions seen once never fill it nor evict what repeats', () => {
     const cache = new VerifiedAssertionCache(100)
-    const entry = { identity: {} as never, key: 'sharedSecret' as const, reusableUntil: Number.POSITIVE_INFINITY, issuerEntry: 0 }
+    const entry = { identity: {} as never, key: 'sharedSecret' as const, reusableUntil: Number.POSITIVE_INFINITY, issuerEntry: 0, ...NO_WINDOW }
     let built = 0
     const build = (): typeof entry => {
       built++
@@ -204,7 +208,7 @@ describe('verified-assertion cache', () => {
   })
   it('answers only the very assertion remembered: another one ending in the same characters neither hits nor evicts it', () => {
     const cache = new VerifiedAssertionCache(10)
-    const entry = { identity: {} as never, key: 'sharedSecret' as const, reusableUntil: Number.POSITIVE_INFINITY, issuerEntry: 0 }
+    const entry = { identity: {} as never, key: 'sharedSecret' as const, reusableUntil: Number.POSITIVE_INFINITY, issuerEntry: 0, ...NO_WINDOW }
     const signature = 's'.repeat(86)
     const remembered = `header.payload-of-alice.${signature}`
     const lookalike = `header.payload-of-mallory.${signature}`
@@ -217,5 +221,71 @@ describe('verified-assertion cache', () => {
     cache.forget(remembered)
     expect(cache.lookup(remembered)).toBeUndefined()
     expect(cache.counts().size).toBe(0)
+  })
+})
+
+/** Whether checkClaimTimes lets `payload` pass at `now`. */
+function timesPass(payload: Record<string, unknown>, expiresAt: number, config: ReturnType<typeof loadConfig>, now: number): boolean {
+  try {
+    checkClaimTimes(payload, expiresAt, config, now)
+    return true
+  } catch (error) {
+    if (error instanceof TrustedProxyAuthError) return false
+    throw error
+  }
+}
+
+// A hit skips checkClaimTimes inside passingTimes' window: the window must lie where those checks pass (same rule
+// as Python's claims.passing_times, whose Hypothesis tests these mirror).
+describe('the time window in which a cache hit skips checkClaimTimes', () => {
+  const times = fc.double({ min: 1e9, max: 3e9, noNaN: true })
+  it('holds no moment at which checkClaimTimes refuses, and holds the middle of a wide enough passing span', () => {
+    fc.assert(
+      fc.property(
+        times,
+        fc.option(times, { nil: undefined }),
+        fc.option(times, { nil: undefined }),
+        fc.integer({ min: 0, max: 600 }),
+        fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: undefined }),
+        times,
+        (exp, nbf, iat, tolerance, maxAge, at) => {
+          const config = loadConfig({ ...env, TRUSTED_PROXY_CLOCK_TOLERANCE: String(tolerance), ...(maxAge === undefined ? {} : { TRUSTED_PROXY_MAX_AGE: String(maxAge) }) })
+          const payload = { ...(nbf === undefined ? {} : { nbf }), ...(iat === undefined ? {} : { iat }) }
+          const [earliest, latest] = passingTimes(payload, exp, config)
+          for (const moment of [at, earliest, latest]) {
+            if (earliest <= moment && moment <= latest) expect(timesPass(payload, exp, config, moment)).toBe(true)
+          }
+          const low = Math.max(...[nbf, iat].filter((value) => value !== undefined).map((value) => value - tolerance), Number.NEGATIVE_INFINITY)
+          const high = Math.min(exp + tolerance, iat !== undefined && maxAge !== undefined ? iat + maxAge + tolerance : Number.POSITIVE_INFINITY)
+          if (high - low > 1) {
+            const middle = low > Number.NEGATIVE_INFINITY ? (high + low) / 2 : high - 1
+            expect(earliest <= middle && middle <= latest).toBe(true)
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('far from today (up to 1e18 s, where one float step exceeds a fixed margin) still never admits a refused moment', () => {
+    const wide = fc.double({ min: -1e18, max: 1e18, noNaN: true })
+    const check = (exp: number, nbf: number | undefined, tolerance: number, at: number): void => {
+      const config = loadConfig({ ...env, TRUSTED_PROXY_CLOCK_TOLERANCE: String(tolerance) })
+      const payload = nbf === undefined ? {} : { nbf }
+      const [earliest, latest] = passingTimes(payload, exp, config)
+      for (const moment of [at, earliest, latest]) {
+        if (earliest <= moment && moment <= latest) expect(timesPass(payload, exp, config, moment)).toBe(true)
+      }
+    }
+    // One float step at 1e16 is 2 s: nbf 1e16 + 2 with now 1e16 is refused, and a fixed margin alone would let it in.
+    check(2e16, 1e16 + 2, 1, 1e16)
+    fc.assert(fc.property(wide, fc.option(wide, { nil: undefined }), fc.integer({ min: 0, max: 600 }), wide, check), { numRuns: 2000 })
+  })
+
+  it('is empty when a time claim is not a finite number, so every hit runs the checks', () => {
+    const config = loadConfig(env)
+    expect(passingTimes({ nbf: Number.POSITIVE_INFINITY }, NOW + 60, config)).toBe(NO_PASSING_TIMES)
+    expect(passingTimes({ iat: '1700000000' }, NOW + 60, config)).toBe(NO_PASSING_TIMES)
+    expect(passingTimes({}, Number.POSITIVE_INFINITY, config)).toBe(NO_PASSING_TIMES)
   })
 })
