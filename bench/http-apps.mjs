@@ -6,6 +6,10 @@
 //   <framework>-ours        the same behind our adapter (configured by the TRUSTED_PROXY_* environment)
 //   express-jwt             express-jwt + jwks-rsa (key set from BENCH_JWKS_URL, cached), the same checks
 //   fastify-jwt             @fastify/jwt with the public key (BENCH_PUBLIC_PEM), the same checks
+//   <framework>-noop        the same behind a middleware that does nothing but go on (the framework's own cost of
+//                           any middleware)
+//   <framework>-pair        bare, noop and ours in this one process, each on a port of its own: the first line is
+//                           "<bare port> <noop port> <ours port>" (the same-process comparison of http-throughput.mjs)
 import { createServer } from 'node:http'
 
 const app = process.argv[2]
@@ -28,22 +32,16 @@ async function readyAdapter(packageName) {
   return auth
 }
 
+/** Resolves with the node:http server once it listens on a free loopback port. */
 function listening(server) {
-  process.stdout.write(`${server.address().port}\n`)
-  process.on('message', (message) => {
-    if (message !== 'cpu') return
-    process.send?.(process.cpuUsage())
-  })
-  process.on('SIGTERM', () => {
-    server.closeAllConnections?.()
-    server.close(() => process.exit(0))
-  })
+  return new Promise((resolve) => (server.listening ? resolve(server) : server.once('listening', () => resolve(server))))
 }
 
-async function expressApp() {
+async function expressApp(variant) {
   const { default: express } = await import('express')
   const application = express()
   if (variant === 'ours') application.use(await readyAdapter('@mieweb/trusted-proxy-auth-express'))
+  if (variant === 'noop') application.use((_request, _response, next) => next())
   if (variant === 'jwt') {
     const { expressjwt } = await import('express-jwt')
     const { default: jwksRsa } = await import('jwks-rsa')
@@ -58,14 +56,14 @@ async function expressApp() {
     )
   }
   application.get('/', (_request, response) => response.send(HELLO))
-  const server = createServer(application)
-  server.listen(0, '127.0.0.1', () => listening(server))
+  return listening(createServer(application).listen(0, '127.0.0.1'))
 }
 
-async function fastifyApp() {
+async function fastifyApp(variant) {
   const { default: Fastify } = await import('fastify')
   const application = Fastify()
   if (variant === 'ours') await application.register(await readyAdapter('@mieweb/trusted-proxy-auth-fastify'))
+  if (variant === 'noop') application.addHook('onRequest', (_request, _reply, done) => done())
   if (variant === 'jwt') {
     const { default: fastifyJwt } = await import('@fastify/jwt')
     await application.register(fastifyJwt, {
@@ -76,29 +74,42 @@ async function fastifyApp() {
   }
   application.get('/', () => HELLO)
   await application.listen({ port: 0, host: '127.0.0.1' })
-  listening(application.server)
+  return application.server
 }
 
-async function honoApp() {
+async function honoApp(variant) {
   const { Hono } = await import('hono')
   const { serve } = await import('@hono/node-server')
   const application = new Hono()
   if (variant === 'ours') application.use(await readyAdapter('@mieweb/trusted-proxy-auth-hono'))
+  if (variant === 'noop') application.use((_context, next) => next())
   application.get('/', (context) => context.text(HELLO))
-  const server = serve({ fetch: application.fetch, port: 0, hostname: '127.0.0.1' }, () => listening(server))
+  return listening(serve({ fetch: application.fetch, port: 0, hostname: '127.0.0.1' }))
 }
 
-async function koaApp() {
+async function koaApp(variant) {
   const { default: Koa } = await import('koa')
   const application = new Koa()
   if (variant === 'ours') application.use(await readyAdapter('@mieweb/trusted-proxy-auth-koa'))
+  if (variant === 'noop') application.use((_context, next) => next())
   application.use((context) => {
     context.body = HELLO
   })
-  const server = createServer(application.callback())
-  server.listen(0, '127.0.0.1', () => listening(server))
+  return listening(createServer(application.callback()).listen(0, '127.0.0.1'))
 }
 
 const apps = { express: expressApp, fastify: fastifyApp, hono: honoApp, koa: koaApp }
-if (!apps[framework] || !['bare', 'ours', 'jwt'].includes(variant)) throw new Error(`unknown app ${app}`)
-await apps[framework]()
+if (!apps[framework] || !['bare', 'ours', 'jwt', 'noop', 'pair'].includes(variant)) throw new Error(`unknown app ${app}`)
+const servers = variant === 'pair' ? [await apps[framework]('bare'), await apps[framework]('noop'), await apps[framework]('ours')] : [await apps[framework](variant)]
+process.stdout.write(`${servers.map((server) => server.address().port).join(' ')}\n`)
+process.on('message', (message) => {
+  if (message !== 'cpu') return
+  process.send?.(process.cpuUsage())
+})
+process.on('SIGTERM', () => {
+  let open = servers.length
+  for (const server of servers) {
+    server.closeAllConnections?.()
+    server.close(() => --open === 0 && process.exit(0))
+  }
+})

@@ -7,7 +7,13 @@
 // other work shares the machine, and ours minus bare is what the middleware costs. Markdown on stdout.
 //   BENCH_HTTP_ROUNDS (default 5), BENCH_SECONDS per measurement (default 2), BENCH_CONNECTIONS (default 32),
 //   BENCH_HTTP_FRAMEWORKS (default express,fastify,hono,koa: the rows to run),
+//   BENCH_PAIR_PROCESSES (default 3), BENCH_PAIR_WINDOWS (default 6) for the same-process table,
 //   BENCH_SMOKE=1: one round of 50 requests per app (only proves the script runs)
+// A second table measures each adapter against its bare framework inside ONE process (http-apps.mjs <framework>-pair:
+// bare, a no-op middleware and ours on three ports, measured in turning 1-s windows, BENCH_PAIR_WINDOWS each, in
+// BENCH_PAIR_PROCESSES fresh processes): processes started alike were seen to differ by 30 % for their whole life (fresh-process figures of one
+// app scatter 16-25 µs CPU per request), which swamps a middleware of 1-2 µs; in one process both apps share that
+// luck, so their ratio is what the middleware costs.
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
@@ -18,6 +24,8 @@ import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose'
 
 const SMOKE = process.env.BENCH_SMOKE === '1'
 const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? (SMOKE ? 1 : 5))
+const PAIR_PROCESSES = Number(process.env.BENCH_PAIR_PROCESSES ?? (SMOKE ? 1 : 3))
+const PAIR_WINDOWS = Number(process.env.BENCH_PAIR_WINDOWS ?? (SMOKE ? 1 : 6))
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const ISSUER = 'https://bench.example'
@@ -71,10 +79,11 @@ async function start(app) {
   let buffer = ''
   for await (const chunk of child.stdout) {
     buffer += chunk
-    const match = /^(\d+)\n/.exec(buffer)
+    const match = /^([\d ]+)\n/.exec(buffer)
     if (match) {
       child.stdout.resume()
-      return { app, child, url: `http://127.0.0.1:${match[1]}/` }
+      const urls = match[1].split(' ').map((port) => `http://127.0.0.1:${port}/`)
+      return { app, child, url: urls[0], urls }
     }
   }
   throw new Error(`${app} exited before listening: ${buffer}`)
@@ -89,9 +98,9 @@ async function cpuMicros({ child }) {
 }
 
 /** One measurement: requests/s, and the app's CPU µs per request over it. */
-async function measure(server, seconds) {
+async function measure(server, seconds, url = server.url) {
   const cpuBefore = await cpuMicros(server)
-  const result = await autocannon({ url: server.url, headers: { [HEADER]: token }, connections: CONNECTIONS, ...(SMOKE ? { amount: 50 } : { duration: seconds }) })
+  const result = await autocannon({ url, headers: { [HEADER]: token }, connections: CONNECTIONS, ...(SMOKE ? { amount: 50 } : { duration: seconds }) })
   const cpu = (await cpuMicros(server)) - cpuBefore
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${server.app}: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
   return { rate: result.requests.total / Math.max(result.duration, 0.001), cpuPerRequest: cpu / Math.max(result.requests.total, 1) }
@@ -143,6 +152,46 @@ try {
     const cpuColumns = [cpu(bareApp).toFixed(1), cpu(oursApp).toFixed(1), (cpu(oursApp) - cpu(bareApp)).toFixed(1)]
     const peer = row.peer ? [row.peer.name, Math.round(rate(row.peer.app)), (rate(row.peer.app) / bare).toFixed(2), cpu(row.peer.app).toFixed(1)] : ['—', '—', '—', '—']
     console.log(`| ${row.framework}${row.via ? ` (${row.via})` : ''} | ${Math.round(bare)} | ${Math.round(ours)} | **${(ours / bare).toFixed(2)}** | ${cpuColumns.join(' | ')} | ${peer.join(' | ')} |`)
+  }
+  console.log(`\nload average at end: ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`)
+
+  console.log('### The same comparison inside one process\n')
+  console.log(`${PAIR_PROCESSES} fresh process(es) per framework, each serving three apps on three ports: bare, behind a no-op middleware (one that only goes on: what any middleware costs in that framework), and ours; ${PAIR_WINDOWS} ${SMOKE ? '50-request' : '1-s'} windows per app, in an order that turns each time; every ratio is the median over the windows of one app ÷ the other's window next to it`)
+  console.log(`load average at start: ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`)
+  console.log('| framework | bare (requests/s) | ours (requests/s) | ours ÷ bare | ours ÷ bare per process | no-op middleware ÷ bare | ours ÷ no-op middleware | bare CPU µs/request | no-op CPU µs/request | ours CPU µs/request |')
+  console.log('|---|---|---|---|---|---|---|---|---|---|')
+  const PAIR_APPS = ['bare', 'noop', 'ours']
+  for (const row of rows) {
+    const windows = Object.fromEntries(PAIR_APPS.map((name) => [name, []]))
+    const ratios = { oursBare: [], noopBare: [], oursNoop: [] }
+    const perProcess = []
+    for (let index = 0; index < PAIR_PROCESSES; index++) {
+      const server = await start(`${row.framework}-pair`)
+      servers.add(server)
+      const urls = Object.fromEntries(PAIR_APPS.map((name, position) => [name, server.urls[position]]))
+      // Warm-up as above, each app in turn.
+      for (const name of PAIR_APPS) await measure(server, 1, urls[name])
+      const processRatios = []
+      for (let window = 0; window < PAIR_WINDOWS; window++) {
+        const measured = {}
+        // Turning order, so no app always follows the same other one.
+        for (let step = 0; step < PAIR_APPS.length; step++) {
+          const name = PAIR_APPS[(window + step) % PAIR_APPS.length]
+          measured[name] = await measure(server, 1, urls[name])
+          windows[name].push(measured[name])
+        }
+        ratios.oursBare.push(measured.ours.rate / measured.bare.rate)
+        ratios.noopBare.push(measured.noop.rate / measured.bare.rate)
+        ratios.oursNoop.push(measured.ours.rate / measured.noop.rate)
+        processRatios.push(measured.ours.rate / measured.bare.rate)
+      }
+      perProcess.push(median(processRatios).toFixed(2))
+      await stop([server])
+    }
+    const rateOf = (name) => Math.round(median(windows[name].map((window) => window.rate)))
+    const cpuOf = (name) => median(windows[name].map((window) => window.cpuPerRequest)).toFixed(1)
+    const cells = [rateOf('bare'), rateOf('ours'), `**${median(ratios.oursBare).toFixed(2)}**`, perProcess.join(' '), median(ratios.noopBare).toFixed(2), median(ratios.oursNoop).toFixed(2), cpuOf('bare'), cpuOf('noop'), cpuOf('ours')]
+    console.log(`| ${row.framework}${row.via ? ` (${row.via})` : ''} | ${cells.join(' | ')} |`)
   }
   console.log(`\nload average at end: ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`)
 } finally {

@@ -11,7 +11,8 @@ Method: one process, per algorithm; rounds are interleaved (every contender once
 round). A contender runs timed passes over the set until BENCH_MIN_SECONDS of them have elapsed, each pass on a
 fresh instance that first verified one untimed assertion (keys loaded). "distinct": every assertion of the set
 once per pass (never a cache hit); "repeated": the same assertion again and again, its first two verifications
-(the cache misses: it is taken in at its second success) being the untimed ones (proxies such as Cloudflare Access resend one all session).
+(the cache misses: it is taken in at its second success) being the untimed ones (proxies such as Cloudflare
+Access resend one all session).
 Each cell: the median over the rounds of verifications per CPU second of this process (`time.process_time`:
 on a shared machine it hardly depends on how much CPU the neighbours leave, unlike wall-clock time), as a
 ratio to raw PyJWT's median in the same run. Load averages are printed.

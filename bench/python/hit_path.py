@@ -33,7 +33,7 @@ from typing import Any
 import jwt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench_keys import jwks_server, private_key, public_jwk  # noqa: E402
+from _bench_keys import jwks_server, private_key, public_jwk
 
 SMOKE = os.environ.get("BENCH_SMOKE") == "1"
 ROUNDS = int(os.environ.get("BENCH_HIT_ROUNDS", "1" if SMOKE else "7"))

@@ -16,6 +16,12 @@ own CPU time per request (user + system, from /proc, the gunicorn worker include
 CPU-bound server its ratio is the throughput ratio a quiet machine would show. Load averages are printed. Any
 non-2xx answer or socket error fails the run.
 
+A second table puts both apps in ONE server process (http_apps.py `<framework>_pair`: the bare route at /bare, ours
+at /ours, one character of the path choosing): BENCH_HTTP_PAIR_PROCESSES fresh processes (2) per framework,
+BENCH_HTTP_PAIR_WINDOWS alternating windows (6) of BENCH_HTTP_PAIR_SECONDS (2) per app; the ratio is the median over
+windows of ours ÷ the bare window next to it. Fresh processes of one app were seen to differ for their whole life by
+more than the middleware costs; in one process both share that.
+
 Run from packages/python (after `npm ci` at the repository root):
     python3 scripts/dev_env.py run python ../../bench/python/http_throughput.py
 Knobs: BENCH_HTTP_ROUNDS (5), BENCH_HTTP_SECONDS (3), BENCH_HTTP_CONNECTIONS (16), BENCH_HTTP_FRAMEWORKS
@@ -54,6 +60,9 @@ ISSUER = "https://bench.example"
 AUDIENCE = "bench"
 ALG = "ES256"
 SMOKE_REQUESTS = 40
+PAIR_PROCESSES = int(os.environ.get("BENCH_HTTP_PAIR_PROCESSES", "1" if SMOKE else "2"))
+PAIR_WINDOWS = int(os.environ.get("BENCH_HTTP_PAIR_WINDOWS", "1" if SMOKE else "6"))
+PAIR_SECONDS = int(os.environ.get("BENCH_HTTP_PAIR_SECONDS", "2"))
 
 
 @dataclass(frozen=True)
@@ -84,11 +93,13 @@ def server_command(framework: str, factory: str, port: int) -> list[str]:
     ]  # fmt: skip
 
 
-def start(framework: str, with_auth: bool, env: dict[str, str]) -> Server:
+def start(
+    framework: str, with_auth: bool, env: dict[str, str], *, factory: str | None = None, path: str = ""
+) -> Server:
     port = free_port()
-    factory = f"{framework}_{'auth' if with_auth else 'bare'}"
+    factory = factory or f"{framework}_{'auth' if with_auth else 'bare'}"
     process = subprocess.Popen(server_command(framework, factory, port), env=env)  # noqa: S603 - our own command
-    return Server(framework, with_auth, f"http://127.0.0.1:{port}/", process)
+    return Server(framework, with_auth, f"http://127.0.0.1:{port}/{path}", process)
 
 
 def wait_until_serving(server: Server) -> None:
@@ -166,13 +177,13 @@ class Measurement:
     cpu_microseconds_per_request: float
 
 
-def measure(server: Server, token: str, *, seconds: int | None = None) -> Measurement:
+def measure(server: Server, token: str, *, seconds: int | None = None, url: str | None = None) -> Measurement:
     """autocannon against the server, every request carrying the assertion."""
     cpu_before = cpu_seconds(server.process.pid)
     amount = ["--amount", str(SMOKE_REQUESTS)] if SMOKE else ["--duration", str(seconds or SECONDS)]
     command = [
         str(AUTOCANNON), "--json", "--connections", str(CONNECTIONS), *amount,
-        "--headers", f"{HEADER.lower()}={token}", server.url,
+        "--headers", f"{HEADER.lower()}={token}", url or server.url,
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)  # noqa: S603 - see above
     report = json.loads(result.stdout)
@@ -255,6 +266,61 @@ def main() -> None:
             f"{statistics.median(run.requests_per_second for run in auth_runs):.0f}/s | "
             f"{statistics.median(ratios) * 100:.0f} % (rounds: {', '.join(f'{r:.2f}' for r in ratios)}) | "
             f"{bare_cpu:.0f} µs / {auth_cpu:.0f} µs | {cpu_ratio} |"
+        )
+    print(f"\nload average at end: {load_average()}")
+    with jwks_server(jwk) as jwks_url:
+        same_process(token, {**env, "TRUSTED_PROXY_JWKS_URL": jwks_url})
+
+
+def same_process(token: str, env: dict[str, str]) -> None:
+    """The second table: bare and ours in one server process, alternating windows (see the module docstring)."""
+    print("\n### The same comparison inside one server process\n")
+    print(
+        f"{PAIR_PROCESSES} fresh server process(es) per framework, each serving the bare app (/bare) and ours (/ours); "
+        f"{PAIR_WINDOWS} alternating {'short' if SMOKE else f'{PAIR_SECONDS}-s'} windows per app; the median over "
+        "windows of ours ÷ the bare window next to it"
+    )
+    print(f"load average at start: {load_average()}\n")
+    print("| framework | bare | ours | ours ÷ bare | per process | server CPU per request, bare / ours | CPU ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for framework in FRAMEWORKS:
+        bare_runs: list[Measurement] = []
+        ours_runs: list[Measurement] = []
+        ratios: list[float] = []
+        per_process: list[float] = []
+        for _ in range(PAIR_PROCESSES):
+            server = start(framework, True, env, factory=f"{framework}_pair", path="ours")
+            try:
+                wait_until_serving(server)
+                base = server.url.removesuffix("ours")
+                bare, ours = Server(framework, False, f"{base}bare", server.process), server
+                for each in (bare, ours):
+                    check_answers(each, token)
+                    if not SMOKE:
+                        measure(server, token, seconds=1, url=each.url)  # warm-up, not counted
+                process_ratios = []
+                for window in range(PAIR_WINDOWS):
+                    order = (bare, ours) if window % 2 == 0 else (ours, bare)
+                    runs = {
+                        each.with_auth: measure(server, token, seconds=PAIR_SECONDS, url=each.url) for each in order
+                    }
+                    bare_runs.append(runs[False])
+                    ours_runs.append(runs[True])
+                    process_ratios.append(runs[True].requests_per_second / max(runs[False].requests_per_second, 1e-9))
+            finally:
+                stop(server)
+            ratios += process_ratios
+            per_process.append(statistics.median(process_ratios))
+        bare_cpu = statistics.median(run.cpu_microseconds_per_request for run in bare_runs)
+        ours_cpu = statistics.median(run.cpu_microseconds_per_request for run in ours_runs)
+        cpu_ratio = (
+            f"{bare_cpu / ours_cpu * 100:.0f} %" if bare_cpu > 0 and ours_cpu > 0 else "n/a (under one clock tick)"
+        )
+        print(
+            f"| {framework} | {statistics.median(run.requests_per_second for run in bare_runs):.0f}/s | "
+            f"{statistics.median(run.requests_per_second for run in ours_runs):.0f}/s | "
+            f"**{statistics.median(ratios) * 100:.0f} %** | {', '.join(f'{r:.2f}' for r in per_process)} | "
+            f"{bare_cpu:.0f} µs / {ours_cpu:.0f} µs | {cpu_ratio} |"
         )
     print(f"\nload average at end: {load_average()}")
 

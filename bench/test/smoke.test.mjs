@@ -33,4 +33,10 @@ it('the HTTP throughput table runs (50 requests per app, every adapter, its bare
   for (const framework of ['express', 'fastify', 'hono', 'koa']) expect(output).toMatch(new RegExp(`\\| ${framework}[^|]* \\| \\d+ \\| \\d+ \\| \\*\\*[\\d.]+\\*\\* \\| [\\d.]+ \\| [\\d.]+ \\| -?[\\d.]+ \\|`))
   expect(output).toContain('| express-jwt + jwks-rsa |')
   expect(output).toContain('| @fastify/jwt |')
+  // The same comparison inside one process: requests/s, ours ÷ bare (overall and per process), the no-op middleware's
+  // ratios, then CPU µs per request of the three apps.
+  const sameProcess = output.slice(output.indexOf('### The same comparison inside one process'))
+  for (const framework of ['express', 'fastify', 'hono', 'koa']) {
+    expect(sameProcess).toMatch(new RegExp(`\\| ${framework}[^|]* \\| \\d+ \\| \\d+ \\| \\*\\*[\\d.]+\\*\\* \\| [\\d. ]+ \\| [\\d.]+ \\| [\\d.]+ \\| [\\d.]+ \\| [\\d.]+ \\| [\\d.]+ \\|`))
+  }
 })

@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler, Next } from 'hono'
 import { env as runtimeEnv } from 'hono/adapter'
 import type { GetConnInfo } from 'hono/conninfo'
 import {
@@ -71,26 +71,48 @@ export function trustedProxyAuth(options: HonoTrustedProxyAuthOptions = {}): Tru
   let built: AdapterAuthentication | undefined = typeof envSource === 'function' ? undefined : build(envSource)
   let verifier: Verifier | undefined = built?.verifier
 
-  const middleware: MiddlewareHandler<{ Variables: TrustedProxyAuthVariables }> = async function trustedProxyAuthMiddleware(c, next) {
+  /** Sets the identity and the user (the identity itself without a resolver), then the next handler. */
+  function admit(c: Context, identity: TrustedProxyIdentity | null, user: TrustedProxyUser | null, next: Next): Promise<void> {
+    c.set('trustedIdentity', identity)
+    c.set('user', user)
+    return next()
+  }
+
+  /** A rejection: onError's response, else the problem response; any other error propagates to Hono. */
+  function refuse(error: unknown, c: Context): Response | Promise<Response> {
+    if (!isTrustedProxyAuthError(error)) throw error
+    return onError ? onError(error, c) : problemResponse(error, verifier)
+  }
+
+  /** What waits: the verdict, then the resolver. */
+  async function admitLater(c: Context, verdict: ReturnType<typeof verifyRequestNow>, next: Next): Promise<Response | void> {
     let identity: TrustedProxyIdentity | null
     let user: TrustedProxyUser | null = null
     try {
-      built ??= build((envSource as (c: Context) => EnvInput)(c))
-      verifier = built.verifier
-      if (built.enrollment?.handles(c.req.path)) return await answerEnrollment(built.enrollment, c, getConnInfo)
-      rememberProblemOptions(c, verifier)
-      // A request accepted at once (a cache hit) is not awaited: no promise and no microtask hop of the verifier's.
-      const verdict = verifyRequestNow(verifier, { headers: requestHeaders(c), remoteAddress: peerAddress(c, getConnInfo) })
-      identity = (verdict instanceof Promise ? await verdict : verdict) as TrustedProxyIdentity | null
-      // Without a resolver the user is the identity itself: no promise to wait for on every request.
+      identity = (await verdict) as TrustedProxyIdentity | null
       if (identity) user = (resolveUser ? await resolveAdapterUser(resolveUser, identity, c) : identity) as TrustedProxyUser
     } catch (error) {
-      if (!isTrustedProxyAuthError(error)) throw error
-      return onError ? onError(error, c) : problemResponse(error, verifier)
+      return refuse(error, c)
     }
-    c.set('trustedIdentity', identity)
-    c.set('user', user)
-    await next()
+    return admit(c, identity, user, next)
+  }
+
+  // Not an async function: a request accepted at once (a cache hit, no resolver) goes on to next() within this
+  // call, and Hono awaits next()'s promise: no promise or microtask hop of the middleware's own. Everything else
+  // (waiting, a resolver, a rejection) takes admitLater / refuse, with the same answers.
+  const middleware: MiddlewareHandler<{ Variables: TrustedProxyAuthVariables }> = function trustedProxyAuthMiddleware(c, next) {
+    let verdict: ReturnType<typeof verifyRequestNow>
+    try {
+      built ??= build((envSource as (c: Context) => EnvInput)(c))
+      verifier = built.verifier
+      if (built.enrollment?.handles(c.req.path)) return answerEnrollment(built.enrollment, c, getConnInfo).catch((error: unknown) => refuse(error, c))
+      rememberProblemOptions(c, verifier)
+      verdict = verifyRequestNow(verifier, { headers: requestHeaders(c), remoteAddress: peerAddress(c, getConnInfo) })
+    } catch (error) {
+      return Promise.resolve().then(() => refuse(error, c))
+    }
+    if (verdict instanceof Promise || (verdict !== null && resolveUser)) return admitLater(c, verdict, next)
+    return admit(c, verdict as TrustedProxyIdentity | null, verdict as TrustedProxyUser | null, next)
   }
   return Object.defineProperty(middleware, 'verifier', { get: () => verifier, enumerable: true }) as TrustedProxyAuthMiddleware
 }

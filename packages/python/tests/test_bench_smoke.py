@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,7 +39,10 @@ def test_the_verifier_bench_runs_a_tiny_pass() -> None:
 @pytest.mark.skipif(not AUTOCANNON.exists(), reason="autocannon is installed by `npm ci` at the repository root")
 def test_the_http_bench_serves_fastapi_with_and_without_the_middleware() -> None:
     output = run_smoke("http_throughput.py")
-    assert "| fastapi |" in output
+    separate, _, same = output.partition("### The same comparison inside one server process")
+    assert "| fastapi |" in separate
+    # Both apps in one server process: its row carries the ratio, the ratio per process and CPU per request.
+    assert re.search(r"\| fastapi \| \d+/s \| \d+/s \| \*\*\d+ %\*\* \| [\d.]+ \| \d+ µs / \d+ µs \|", same)
 
 
 def test_the_hit_path_bench_times_the_middleware_in_process() -> None:
