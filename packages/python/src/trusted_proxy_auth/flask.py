@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Request, Response, current_app, g, request
 
 from . import verifier
 from ._contract import env_variables
-from .config import load_config
+from .config import TrustedProxyAuthConfig, load_config
 from .errors import TrustedProxyAuthError
 from .identity import Identity
 from .problem_details import to_problem_details
@@ -78,6 +78,8 @@ class TrustedProxyAuth:
         self.exclude_paths = frozenset(exclude_paths)
         #: A `flask_login.LoginManager` fed by the verified identity, or None.
         self.login_manager = login_manager
+        self._keys_of: TrustedProxyAuthConfig | None = None
+        self._environ_keys: tuple[tuple[str, str], ...] | None = None
         if app is not None:
             self.init_app(app)
 
@@ -92,12 +94,22 @@ class TrustedProxyAuth:
         app.before_request(self._before_request)
 
     def _before_request(self) -> Response | None:
-        g.trusted_identity = None
-        g.user = None
-        if request.endpoint in self.exempt or request.path in self.exclude_paths or self.auth is None:
+        # The request and `g` themselves, not their context-local proxies: every attribute read through a proxy
+        # looks the context up again, and this runs on every request.
+        req = cast("Request", request._get_current_object())  # type: ignore[attr-defined]
+        flask_g = g._get_current_object()
+        flask_g.trusted_identity = None
+        flask_g.user = None
+        if req.endpoint in self.exempt or req.path in self.exclude_paths or self.auth is None:
             return None
+        environ = req.environ
+        auth = self.auth
+        if auth.config is not self._keys_of:
+            # Once per configuration (`auth` may be replaced): which environ keys its request rules read.
+            self._keys_of, self._environ_keys = auth.config, environ_keys(auth.config)
         try:
-            identity = self.auth.verify_request(list(request.headers.items()), request.remote_addr)
+            pairs = request_header_pairs(environ, self._environ_keys)
+            identity = auth.verify_request(pairs, environ.get("REMOTE_ADDR"))
             user: Any = identity
             if identity is not None and self.resolve_user is not None:
                 user = self.resolve_user(identity)
@@ -105,13 +117,67 @@ class TrustedProxyAuth:
                     raise TrustedProxyAuthError("forbidden_user")
         except TrustedProxyAuthError as error:
             return problem_response(error)
-        g.trusted_identity = identity
-        g.user = user
+        flask_g.trusted_identity = identity
+        flask_g.user = user
         if identity is not None and self.login_manager is not None:
             from ._flask_login import bind_login_user, login_user_for
 
             bind_login_user(self.login_manager, login_user_for(user, identity))
         return None
+
+
+#: The WSGI keys of the two headers that are not under `HTTP_` (PEP 3333), and their `HTTP_` twins that are not
+#: headers of their own.
+_CONTENT_KEYS = {"CONTENT_TYPE": "CONTENT-TYPE", "CONTENT_LENGTH": "CONTENT-LENGTH"}
+_CONTENT_TWINS = frozenset({"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"})
+_CONTENT_NAMES = frozenset(_CONTENT_KEYS.values())
+
+
+def environ_keys(config: TrustedProxyAuthConfig) -> tuple[tuple[str, str], ...] | None:
+    """`(header name, WSGI environ key)` of every header the request rules read (the assertion header and the
+    required headers), or None when a name cannot be mapped to one key (not ASCII, or holding `_`, which no
+    header name read from an environ holds), so every header must be listed."""
+    keys: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for name in (config.assertion_header, *(rule.name for rule in config.required_headers)):
+        if not name.isascii() or "_" in name:
+            return None
+        upper = name.upper()
+        # One pair per header, however many rules name it (a header arrives once in an environ).
+        if upper in seen:
+            continue
+        seen.add(upper)
+        keys.append((name, upper.replace("-", "_") if upper in _CONTENT_NAMES else "HTTP_" + upper.replace("-", "_")))
+    return tuple(keys)
+
+
+def request_header_pairs(environ: Mapping[str, Any], keys: tuple[tuple[str, str], ...] | None) -> list[tuple[str, str]]:
+    """The `(name, value)` pairs of the headers named in `keys` (`environ_keys`), looked up in the environ by
+    key instead of listing every header: the same answers as `wsgi_header_pairs` for those names."""
+    if keys is None:
+        return wsgi_header_pairs(environ)
+    pairs: list[tuple[str, str]] = []
+    for name, key in keys:
+        value = environ.get(key)
+        # CONTENT_TYPE and CONTENT_LENGTH count only when not empty, as in wsgi_header_pairs.
+        if value is not None and (value or key[:5] == "HTTP_"):
+            pairs.append((name, value))
+    return pairs
+
+
+def wsgi_header_pairs(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The request headers of a WSGI environ as `(name, value)` pairs: the pairs werkzeug's `EnvironHeaders`
+    (`request.headers`) yields, names left in upper case (header names are matched case-insensitively), read
+    from the environ in one pass. PEP 3333: `HTTP_*` keys, plus `CONTENT_TYPE` and `CONTENT_LENGTH` when not
+    empty; a WSGI server has already joined a repeated header into one value."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in environ.items():
+        if key[:5] == "HTTP_":
+            if key not in _CONTENT_TWINS:
+                pairs.append((key[5:].replace("_", "-"), value))
+        elif value and key in _CONTENT_KEYS:
+            pairs.append((_CONTENT_KEYS[key], value))
+    return pairs
 
 
 def current_identity() -> Identity | None:
