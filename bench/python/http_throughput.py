@@ -30,6 +30,7 @@ requests to FastAPI only, to prove the script works (its figures mean nothing)."
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -80,12 +81,22 @@ def free_port() -> int:
         return port
 
 
+@functools.cache
+def gunicorn_own_flags() -> tuple[str, ...]:
+    """`--no-control-socket` where this gunicorn has a control socket (27.0.1 has): two servers at once would
+    otherwise both claim ~/.gunicorn/gunicorn.ctl, and the second logs an error."""
+    help_text = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--help"], capture_output=True, text=True, check=False
+    ).stdout
+    return ("--no-control-socket",) if "--no-control-socket" in help_text else ()
+
+
 def server_command(framework: str, factory: str, port: int) -> list[str]:
     if framework == "flask":
         return [
             sys.executable, "-m", "gunicorn", f"http_apps:{factory}()", "--bind", f"127.0.0.1:{port}",
             "--workers", "1", "--worker-class", "gthread", "--threads", "4", "--log-level", "warning",
-            "--chdir", str(BENCH_DIR),
+            "--chdir", str(BENCH_DIR), *gunicorn_own_flags(),
         ]  # fmt: skip
     return [
         sys.executable, "-m", "uvicorn", f"http_apps:{factory}", "--factory", "--host", "127.0.0.1",
