@@ -89,6 +89,19 @@ async function start(app) {
   throw new Error(`${app} exited before listening: ${buffer}`)
 }
 
+/**
+ * Proves the app is what its row says before it is measured: with the assertion 200; without it 401 for ours, a
+ * refusal (4xx) for the peers (@fastify/jwt answers 400), 200 for the bare and no-op apps.
+ */
+async function checkAnswers(app, url) {
+  const [withAssertion, without] = await Promise.all([fetch(url, { headers: { [HEADER]: token } }), fetch(url)])
+  await Promise.all([withAssertion.arrayBuffer(), without.arrayBuffer()])
+  const refusedAsExpected = app.endsWith('-ours') ? without.status === 401 : app.endsWith('-jwt') ? without.status >= 400 && without.status < 500 : without.status === 200
+  if (withAssertion.status !== 200 || !refusedAsExpected) {
+    throw new Error(`${app} at ${url}: ${withAssertion.status} with the assertion, ${without.status} without it`)
+  }
+}
+
 /** The app process's CPU time so far (user + system, µs), asked over its IPC channel. */
 async function cpuMicros({ child }) {
   const answer = once(child, 'message')
@@ -134,6 +147,7 @@ try {
         const server = await start(app)
         servers.add(server)
         started.push(server)
+        await checkAnswers(app, server.url)
       }
       // Warm-up: keys loaded, the assertion cached (taken in at its second success), JIT warm.
       for (const server of started) await measure(server, 1)
@@ -169,6 +183,7 @@ try {
       const server = await start(`${row.framework}-pair`)
       servers.add(server)
       const urls = Object.fromEntries(PAIR_APPS.map((name, position) => [name, server.urls[position]]))
+      for (const name of PAIR_APPS) await checkAnswers(`${row.framework}-${name}`, urls[name])
       // Warm-up as above, each app in turn.
       for (const name of PAIR_APPS) await measure(server, 1, urls[name])
       const processRatios = []

@@ -50,6 +50,8 @@ export type TrustedProxyAuthMiddleware = MiddlewareHandler<{ Variables: TrustedP
 
 const ADAPTER_KEYS = ['getConnInfo', 'resolveUser', 'onError'] as const
 
+const nothing = (): void => undefined
+
 function problemResponse(error: unknown, verifier: Verifier | undefined): Response {
   const problem = toProblemDetails(error, undefined, verifier ? verifierProblemOptions(verifier) : { problemDetail: 'generic' })
   return new Response(JSON.stringify(problem.body), { status: problem.status, headers: problem.headers })
@@ -71,11 +73,16 @@ export function trustedProxyAuth(options: HonoTrustedProxyAuthOptions = {}): Tru
   let built: AdapterAuthentication | undefined = typeof envSource === 'function' ? undefined : build(envSource)
   let verifier: Verifier | undefined = built?.verifier
 
-  /** Sets the identity and the user (the identity itself without a resolver), then the next handler. */
+  /**
+   * Sets the identity and the user (the identity itself without a resolver), then the next handler. Resolves to
+   * nothing, as an async middleware that awaits next() does: Hono's next() resolves to the context, which Hono
+   * would otherwise take for this middleware's response (and a handler that answers nothing would then escape
+   * the app's onError).
+   */
   function admit(c: Context, identity: TrustedProxyIdentity | null, user: TrustedProxyUser | null, next: Next): Promise<void> {
     c.set('trustedIdentity', identity)
     c.set('user', user)
-    return next()
+    return next().then(nothing)
   }
 
   /** A rejection: onError's response, else the problem response; any other error propagates to Hono. */

@@ -87,6 +87,26 @@ describe('onError', () => {
   })
 })
 
+describe('what comes after the middleware', () => {
+  it("hands a handler that answers nothing to the app's onError, on a cache hit and on a first verification alike", async () => {
+    const app = new Hono<{ Variables: TrustedProxyAuthVariables }>()
+    app.use(trustedProxyAuth({ env: envFor(issuer) }))
+    // @ts-expect-error A handler that returns nothing: the mistake under test (Hono finds the context not finalized).
+    app.get('/silent', (c) => {
+      void c.text('never sent')
+    })
+    app.onError((error, c) => c.text(`app onError: ${error.message}`, 500))
+    const headers = { 'x-test-assertion': await issuer.sign({ sub: 'silent-user' }) }
+    // The first two verify in full (the cache takes an assertion in at its second success), the third is a hit.
+    for (let i = 0; i < 3; i++) {
+      const response = await app.request('/silent', { headers })
+      expect(response).toBeInstanceOf(Response)
+      expect(response.status).toBe(500)
+      expect(await response.text()).toMatch(/^app onError: Context is not finalized/)
+    }
+  })
+})
+
 describe('WebSocket upgrades through @hono/node-server (core verifyNodeRequest + rejectUpgrade)', () => {
   let server: ServerType
   let address: string

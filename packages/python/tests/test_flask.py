@@ -97,3 +97,15 @@ def test_resolver_errors_the_library_raises_are_problems_others_stay_flask_error
     failed = app.test_client().get("/me", headers={HEADER: TOKEN})
     assert failed.status_code == 500
     assert failed.content_type.startswith("text/html")
+
+
+def test_an_assertion_under_a_second_non_standard_environ_key_is_refused_as_repeated() -> None:
+    # A WSGI layer that writes `HTTP_X-...` next to the standard key: werkzeug lists both, and so must we.
+    client = make_app().test_client()
+    standard = "HTTP_" + HEADER.upper().replace("-", "_")
+    dashed = "HTTP_" + HEADER.upper()
+    response = client.get("/me", environ_overrides={standard: TOKEN, dashed: "forged"})
+    assert response.status_code == 401
+    assert response.json is not None
+    assert response.json["code"] == "malformed_assertion"
+    assert client.get("/me", environ_overrides={standard: TOKEN}).status_code == 200

@@ -12,7 +12,7 @@ from flask import Flask, Request, Response, current_app, g, request
 
 from . import verifier
 from ._contract import env_variables
-from .config import TrustedProxyAuthConfig, load_config
+from .config import load_config
 from .errors import TrustedProxyAuthError
 from .identity import Identity
 from .problem_details import to_problem_details
@@ -78,8 +78,6 @@ class TrustedProxyAuth:
         self.exclude_paths = frozenset(exclude_paths)
         #: A `flask_login.LoginManager` fed by the verified identity, or None.
         self.login_manager = login_manager
-        self._keys_of: TrustedProxyAuthConfig | None = None
-        self._environ_keys: tuple[tuple[str, str], ...] | None = None
         if app is not None:
             self.init_app(app)
 
@@ -103,13 +101,8 @@ class TrustedProxyAuth:
         if req.endpoint in self.exempt or req.path in self.exclude_paths or self.auth is None:
             return None
         environ = req.environ
-        auth = self.auth
-        if auth.config is not self._keys_of:
-            # Once per configuration (`auth` may be replaced): which environ keys its request rules read.
-            self._keys_of, self._environ_keys = auth.config, environ_keys(auth.config)
         try:
-            pairs = request_header_pairs(environ, self._environ_keys)
-            identity = auth.verify_request(pairs, environ.get("REMOTE_ADDR"))
+            identity = self.auth.verify_request(wsgi_header_pairs(environ), environ.get("REMOTE_ADDR"))
             user: Any = identity
             if identity is not None and self.resolve_user is not None:
                 user = self.resolve_user(identity)
@@ -130,39 +123,6 @@ class TrustedProxyAuth:
 #: headers of their own.
 _CONTENT_KEYS = {"CONTENT_TYPE": "CONTENT-TYPE", "CONTENT_LENGTH": "CONTENT-LENGTH"}
 _CONTENT_TWINS = frozenset({"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"})
-_CONTENT_NAMES = frozenset(_CONTENT_KEYS.values())
-
-
-def environ_keys(config: TrustedProxyAuthConfig) -> tuple[tuple[str, str], ...] | None:
-    """`(header name, WSGI environ key)` of every header the request rules read (the assertion header and the
-    required headers), or None when a name cannot be mapped to one key (not ASCII, or holding `_`, which no
-    header name read from an environ holds), so every header must be listed."""
-    keys: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for name in (config.assertion_header, *(rule.name for rule in config.required_headers)):
-        if not name.isascii() or "_" in name:
-            return None
-        upper = name.upper()
-        # One pair per header, however many rules name it (a header arrives once in an environ).
-        if upper in seen:
-            continue
-        seen.add(upper)
-        keys.append((name, upper.replace("-", "_") if upper in _CONTENT_NAMES else "HTTP_" + upper.replace("-", "_")))
-    return tuple(keys)
-
-
-def request_header_pairs(environ: Mapping[str, Any], keys: tuple[tuple[str, str], ...] | None) -> list[tuple[str, str]]:
-    """The `(name, value)` pairs of the headers named in `keys` (`environ_keys`), looked up in the environ by
-    key instead of listing every header: the same answers as `wsgi_header_pairs` for those names."""
-    if keys is None:
-        return wsgi_header_pairs(environ)
-    pairs: list[tuple[str, str]] = []
-    for name, key in keys:
-        value = environ.get(key)
-        # CONTENT_TYPE and CONTENT_LENGTH count only when not empty, as in wsgi_header_pairs.
-        if value is not None and (value or key[:5] == "HTTP_"):
-            pairs.append((name, value))
-    return pairs
 
 
 def wsgi_header_pairs(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
