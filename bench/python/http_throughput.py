@@ -206,6 +206,19 @@ def measure(server: Server, token: str, *, seconds: int | None = None, url: str 
     return Measurement(total / max(float(report["duration"]), 1e-9), cpu * 1e6 / max(total, 1.0))
 
 
+def medians(bare_runs: list[Measurement], ours_runs: list[Measurement]) -> tuple[str, str]:
+    """Two table cells each: the median requests/s of bare and ours; their median server CPU per request and the
+    ratio of those."""
+    rates = " | ".join(
+        f"{statistics.median(run.requests_per_second for run in runs):.0f}/s" for runs in (bare_runs, ours_runs)
+    )
+    bare_cpu = statistics.median(run.cpu_microseconds_per_request for run in bare_runs)
+    ours_cpu = statistics.median(run.cpu_microseconds_per_request for run in ours_runs)
+    # /proc counts CPU in clock ticks (10 ms): a short run can measure none at all.
+    ratio = f"{bare_cpu / ours_cpu * 100:.0f} %" if bare_cpu > 0 and ours_cpu > 0 else "n/a (under one clock tick)"
+    return rates, f"{bare_cpu:.0f} µs / {ours_cpu:.0f} µs | {ratio}"
+
+
 def load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -266,18 +279,9 @@ def main() -> None:
             auth.requests_per_second / bare.requests_per_second if bare.requests_per_second > 0 else 0.0
             for bare, auth in measured_pairs
         ]
-        bare_cpu = statistics.median(run.cpu_microseconds_per_request for run in bare_runs)
-        auth_cpu = statistics.median(run.cpu_microseconds_per_request for run in auth_runs)
-        # /proc counts CPU in clock ticks (10 ms): a short run can measure none at all.
-        cpu_ratio = (
-            f"{bare_cpu / auth_cpu * 100:.0f} %" if bare_cpu > 0 and auth_cpu > 0 else "n/a (under one clock tick)"
-        )
-        print(
-            f"| {framework} | {statistics.median(run.requests_per_second for run in bare_runs):.0f}/s | "
-            f"{statistics.median(run.requests_per_second for run in auth_runs):.0f}/s | "
-            f"{statistics.median(ratios) * 100:.0f} % (rounds: {', '.join(f'{r:.2f}' for r in ratios)}) | "
-            f"{bare_cpu:.0f} µs / {auth_cpu:.0f} µs | {cpu_ratio} |"
-        )
+        rates, cpu = medians(bare_runs, auth_runs)
+        rounds = ", ".join(f"{r:.2f}" for r in ratios)
+        print(f"| {framework} | {rates} | {statistics.median(ratios) * 100:.0f} % (rounds: {rounds}) | {cpu} |")
     print(f"\nload average at end: {load_average()}")
     with jwks_server(jwk) as jwks_url:
         same_process(token, {**env, "TRUSTED_PROXY_JWKS_URL": jwks_url})
@@ -322,17 +326,9 @@ def same_process(token: str, env: dict[str, str]) -> None:
                 stop(server)
             ratios += process_ratios
             per_process.append(statistics.median(process_ratios))
-        bare_cpu = statistics.median(run.cpu_microseconds_per_request for run in bare_runs)
-        ours_cpu = statistics.median(run.cpu_microseconds_per_request for run in ours_runs)
-        cpu_ratio = (
-            f"{bare_cpu / ours_cpu * 100:.0f} %" if bare_cpu > 0 and ours_cpu > 0 else "n/a (under one clock tick)"
-        )
-        print(
-            f"| {framework} | {statistics.median(run.requests_per_second for run in bare_runs):.0f}/s | "
-            f"{statistics.median(run.requests_per_second for run in ours_runs):.0f}/s | "
-            f"**{statistics.median(ratios) * 100:.0f} %** | {', '.join(f'{r:.2f}' for r in per_process)} | "
-            f"{bare_cpu:.0f} µs / {ours_cpu:.0f} µs | {cpu_ratio} |"
-        )
+        rates, cpu = medians(bare_runs, ours_runs)
+        each = ", ".join(f"{r:.2f}" for r in per_process)
+        print(f"| {framework} | {rates} | **{statistics.median(ratios) * 100:.0f} %** | {each} | {cpu} |")
     print(f"\nload average at end: {load_average()}")
 
 
