@@ -100,7 +100,7 @@ def test_resolver_errors_the_library_raises_are_problems_others_stay_flask_error
 
 
 def test_an_assertion_under_a_second_non_standard_environ_key_is_refused_as_repeated() -> None:
-    # A WSGI layer that writes `HTTP_X-...` next to the standard key: werkzeug lists both, and so must we.
+    # A WSGI layer that writes `HTTP_X-...` next to the standard key: werkzeug lists both, so the verifier sees two.
     client = make_app().test_client()
     standard = "HTTP_" + HEADER.upper().replace("-", "_")
     dashed = "HTTP_" + HEADER.upper()

@@ -100,9 +100,8 @@ class TrustedProxyAuth:
         flask_g.user = None
         if req.endpoint in self.exempt or req.path in self.exclude_paths or self.auth is None:
             return None
-        environ = req.environ
         try:
-            identity = self.auth.verify_request(wsgi_header_pairs(environ), environ.get("REMOTE_ADDR"))
+            identity = self.auth.verify_request(list(req.headers.items()), req.remote_addr)
             user: Any = identity
             if identity is not None and self.resolve_user is not None:
                 user = self.resolve_user(identity)
@@ -117,27 +116,6 @@ class TrustedProxyAuth:
 
             bind_login_user(self.login_manager, login_user_for(user, identity))
         return None
-
-
-#: The WSGI keys of the two headers that are not under `HTTP_` (PEP 3333), and their `HTTP_` twins that are not
-#: headers of their own.
-_CONTENT_KEYS = {"CONTENT_TYPE": "CONTENT-TYPE", "CONTENT_LENGTH": "CONTENT-LENGTH"}
-_CONTENT_TWINS = frozenset({"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"})
-
-
-def wsgi_header_pairs(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The request headers of a WSGI environ as `(name, value)` pairs: the pairs werkzeug's `EnvironHeaders`
-    (`request.headers`) yields, names left in upper case (header names are matched case-insensitively), read
-    from the environ in one pass. PEP 3333: `HTTP_*` keys, plus `CONTENT_TYPE` and `CONTENT_LENGTH` when not
-    empty; a WSGI server has already joined a repeated header into one value."""
-    pairs: list[tuple[str, str]] = []
-    for key, value in environ.items():
-        if key[:5] == "HTTP_":
-            if key not in _CONTENT_TWINS:
-                pairs.append((key[5:].replace("_", "-"), value))
-        elif value and key in _CONTENT_KEYS:
-            pairs.append((_CONTENT_KEYS[key], value))
-    return pairs
 
 
 def current_identity() -> Identity | None:
