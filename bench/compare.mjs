@@ -17,7 +17,7 @@ import { createVerifier, loadConfig } from '@mieweb/trusted-proxy-auth'
 
 const SMOKE = process.env.BENCH_SMOKE === '1'
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : 5))
-const TOKENS = Number(process.env.BENCH_TOKENS ?? (SMOKE ? 8 : 1000))
+const TOKENS = Number(process.env.BENCH_TOKENS ?? (SMOKE ? 8 : 3000))
 const ALGORITHMS = (process.env.BENCH_ALGS ?? 'RS256,ES256,EdDSA').split(',')
 // BENCH_CLOCK=cpu: rates per second of this process's CPU time (every thread, the thread pool's too) instead of
 // wall time: the cost of a verification, far less disturbed by other jobs, but blind to what a second core adds.
@@ -202,10 +202,22 @@ async function measure(verify, tokens, repeated, concurrency) {
   return (done / (performance.now() - started)) * 1000
 }
 
+/** `items` in an order drawn from `seed` (Fisher-Yates on a small linear congruential generator): the same in every run. */
+function shuffled(items, seed) {
+  const order = [...items]
+  let state = (seed + 1000) * 2654435761
+  for (let i = order.length - 1; i > 0; i--) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0
+    const j = state % (i + 1)
+    ;[order[i], order[j]] = [order[j], order[i]]
+  }
+  return order
+}
+
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 console.log(`# Verifier benchmark\n`)
-console.log(`node ${process.version}, ${ROUNDS} interleaved rounds of ${TOKENS} verifications per cell after ${WARMUP_ROUNDS} unmeasured, median; ratio = verifications per ${CPU_CLOCK ? 'CPU' : 'wall-clock'} second ÷ the sync floor's in the same round set`)
+console.log(`node ${process.version}, ${ROUNDS} interleaved rounds of ${TOKENS} verifications per cell after ${WARMUP_ROUNDS} unmeasured, contenders in an order shuffled each round, the heap collected before each cell; a cell is the median over rounds of verifications per ${CPU_CLOCK ? 'CPU' : 'wall-clock'} second ÷ the sync floor's (c=1) in the same round, "rounds" their lowest and highest`)
 console.log(`load average at start: ${loadavg().map((v) => v.toFixed(2)).join(' ')}\n`)
 for (const alg of ALGORITHMS) {
   const material = await keysFor(alg)
@@ -218,23 +230,33 @@ for (const alg of ALGORITHMS) {
     // lazily started machinery (our signature workers start after some hundreds of verifications many in flight) running.
     for (let round = -WARMUP_ROUNDS; round < ROUNDS; round++) {
       for (const concurrency of CONCURRENCIES) {
-        for (const contender of contenders) {
+        // A contender pays for what the one before it left (garbage to collect, threads to wake): the order is
+        // shuffled each round (the same shuffles in every run), and the heap collected before each cell.
+        for (const contender of shuffled(contenders, round)) {
           const verify = await contender.fresh()
           for (const token of material.warmups) await verify(token)
           // Twice: our cache takes an assertion in at its second success; the misses of a session are left out.
           if (repeated) for (let i = 0; i < 2; i++) await verify(material.tokens[0])
+          globalThis.gc?.()
           const rate = await measure(verify, material.tokens, repeated, concurrency)
           if (round >= 0) rates.get(`${contender.name}@${concurrency}`).push(rate)
         }
       }
     }
-    const floor = median(rates.get(`${contenders[0].name}@1`))
-    console.log(`## ${alg}, ${repeated ? 'repeated assertion' : 'distinct assertions'} (floor: ${Math.round(floor)} verifications/s)\n`)
-    console.log(`| contender | ${CONCURRENCIES.map((c) => `c=${c}`).join(' | ')} |`)
-    console.log(`|---|${CONCURRENCIES.map(() => '---').join('|')}|`)
+    const floorRates = rates.get(`${contenders[0].name}@1`)
+    // Each round's rate over the floor's in the same round: the rounds are interleaved so that a host slowing
+    // down for a minute slows both sides of a ratio; the median of those ratios, and their spread.
+    const ratios = (key) => rates.get(key).map((rate, round) => rate / floorRates[round])
+    console.log(`## ${alg}, ${repeated ? 'repeated assertion' : 'distinct assertions'} (floor: ${Math.round(median(floorRates))} verifications/s)\n`)
+    console.log(`| contender | ${CONCURRENCIES.map((c) => `c=${c}`).join(' | ')} | ${CONCURRENCIES.map((c) => `c=${c} rounds`).join(' | ')} |`)
+    console.log(`|---|${CONCURRENCIES.map(() => '---|---').join('|')}|`)
     for (const contender of contenders) {
-      const cells = CONCURRENCIES.map((c) => `${(median(rates.get(`${contender.name}@${c}`)) / floor).toFixed(2)}×`)
-      console.log(`| ${contender.name} | ${cells.join(' | ')} |`)
+      const cells = CONCURRENCIES.map((c) => `${median(ratios(`${contender.name}@${c}`)).toFixed(2)}×`)
+      const spreads = CONCURRENCIES.map((c) => {
+        const values = ratios(`${contender.name}@${c}`)
+        return `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`
+      })
+      console.log(`| ${contender.name} | ${cells.join(' | ')} | ${spreads.join(' | ')} |`)
     }
     console.log('')
   }
