@@ -67,7 +67,7 @@ const rows = [
   { framework: 'hono', via: '@hono/node-server' },
   { framework: 'koa' },
 ].filter((row) => FRAMEWORKS.includes(row.framework))
-const appNames = rows.flatMap((row) => [`${row.framework}-bare`, `${row.framework}-ours`, ...(row.peer ? [row.peer.app] : [])])
+const appNames = rows.flatMap((row) => [`${row.framework}-bare`, `${row.framework}-noop`, `${row.framework}-ours`, ...(row.peer ? [row.peer.app] : [])])
 
 // Each app on the last CPU, away from the load generator (autocannon runs in this process), when taskset is there:
 // otherwise the two trade places on the cores and the figures move with the scheduler. BENCH_PIN=0 turns it off.
@@ -122,7 +122,7 @@ async function measure(server, seconds, url = server.url) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 console.log('## HTTP throughput on a cache hit (loopback, autocannon)\n')
-console.log(`node ${process.version}, ${CONNECTIONS} connections, ${SMOKE ? '50 requests' : `${SECONDS} s`} per measurement, median of ${ROUNDS} rounds (apps started afresh each round, in turning order${PIN_CPU === null ? '' : `, pinned to CPU ${PIN_CPU}`}), RS256, the same assertion on every request`)
+console.log(`node ${process.version}, ${CONNECTIONS} connections, ${SMOKE ? '50 requests' : `${SECONDS} s`} per measurement, ${ROUNDS} rounds (apps started afresh each round, in turning order${PIN_CPU === null ? '' : `, pinned to CPU ${PIN_CPU}`}), RS256, the same assertion on every request; requests/s and CPU are medians over rounds, a ratio the median of each round's ratio (with the lowest and highest)`)
 console.log(`load average at start: ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`)
 const servers = new Set()
 /** Stops app processes and waits for them to exit. */
@@ -140,7 +140,7 @@ try {
   const measurements = new Map(appNames.map((app) => [app, []]))
   for (let round = 0; round < ROUNDS; round++) {
     for (const row of rows) {
-      const names = appNames.filter((app) => app === `${row.framework}-bare` || app === `${row.framework}-ours` || app === row.peer?.app)
+      const names = appNames.filter((app) => app.startsWith(`${row.framework}-`) || app === row.peer?.app)
       const order = names.map((_, i) => names[(i + round) % names.length])
       const started = []
       for (const app of order) {
@@ -157,15 +157,21 @@ try {
   }
   const rate = (app) => median(measurements.get(app).map((measurement) => measurement.rate))
   const cpu = (app) => median(measurements.get(app).map((measurement) => measurement.cpuPerRequest))
-  console.log('| framework | bare hello (requests/s) | ours (requests/s) | ours ÷ bare | bare CPU µs/request | ours CPU µs/request | ours − bare CPU µs | peer doing the same check | peer (requests/s) | peer ÷ bare | peer CPU µs/request |')
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|')
+  console.log('| framework | bare hello (requests/s) | ours (requests/s) | ours ÷ bare (rounds) | no-op middleware ÷ bare | bare CPU µs/request | ours CPU µs/request | ours − bare CPU µs | peer doing the same check | peer (requests/s) | peer ÷ bare | peer CPU µs/request |')
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|')
   for (const row of rows) {
     const [bareApp, oursApp] = [`${row.framework}-bare`, `${row.framework}-ours`]
     const bare = rate(bareApp)
     const ours = rate(oursApp)
     const cpuColumns = [cpu(bareApp).toFixed(1), cpu(oursApp).toFixed(1), (cpu(oursApp) - cpu(bareApp)).toFixed(1)]
     const peer = row.peer ? [row.peer.name, Math.round(rate(row.peer.app)), (rate(row.peer.app) / bare).toFixed(2), cpu(row.peer.app).toFixed(1)] : ['—', '—', '—', '—']
-    console.log(`| ${row.framework}${row.via ? ` (${row.via})` : ''} | ${Math.round(bare)} | ${Math.round(ours)} | **${(ours / bare).toFixed(2)}** | ${cpuColumns.join(' | ')} | ${peer.join(' | ')} |`)
+    // Each round's ratio (both apps started and measured in that round), then the median over rounds: a host that
+    // slows for a minute slows both sides of a round's ratio.
+    const roundRatios = (app) => measurements.get(app).map((measurement, round) => measurement.rate / measurements.get(bareApp)[round].rate)
+    const oursRounds = roundRatios(oursApp)
+    const noop = median(roundRatios(`${row.framework}-noop`)).toFixed(2)
+    const oursCell = `**${median(oursRounds).toFixed(2)}** (${Math.min(...oursRounds).toFixed(2)}–${Math.max(...oursRounds).toFixed(2)})`
+    console.log(`| ${row.framework}${row.via ? ` (${row.via})` : ''} | ${Math.round(bare)} | ${Math.round(ours)} | ${oursCell} | ${noop} | ${cpuColumns.join(' | ')} | ${peer.join(' | ')} |`)
   }
   console.log(`\nload average at end: ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`)
 
