@@ -9,12 +9,14 @@ cache; every per-request rule (header extraction, exp/nbf on the clock) still ru
 
 Load: autocannon (the repository's devDependency, node_modules/.bin/autocannon; a separate Node process, far
 cheaper per request than a Python server) with BENCH_HTTP_CONNECTIONS keep-alive connections for
-BENCH_HTTP_SECONDS per measurement. Rounds are interleaved: in each round, for each framework, bare and with
-the middleware back to back (alternating which goes first); the requests/s ratio of each pair is taken and a
-cell is the median over rounds. On a shared machine requests/s swing with the neighbours' load, so the server's
-own CPU time per request (user + system, from /proc, the gunicorn worker included) is reported too: for a
-CPU-bound server its ratio is the throughput ratio a quiet machine would show. Load averages are printed. Any
-non-2xx answer or socket error fails the run.
+BENCH_HTTP_SECONDS per measurement. Rounds are interleaved: in each round, for each framework, both servers are
+started afresh, warmed up for a second and measured back to back (alternating which goes first), then stopped
+(a server process keeps its luck for its whole life, so servers kept for every round charge one process's luck
+to the same side of every ratio); the requests/s ratio of each pair is taken and a cell is the median over rounds.
+On a shared machine requests/s swing with the neighbours' load, so the server's own CPU time per request (user +
+system, from /proc, the gunicorn worker included) is reported too: for a CPU-bound server its ratio is the
+throughput ratio a quiet machine would show. Load averages are printed. Any non-2xx answer or socket error fails
+the run.
 
 A second table puts both apps in ONE server process (http_apps.py `<framework>_pair`: the bare route at /bare, ours
 at /ours, one character of the path choosing): BENCH_HTTP_PAIR_PROCESSES fresh processes (2) per framework,
@@ -137,12 +139,16 @@ def stop(server: Server) -> None:
 
 
 @contextmanager
-def serving(frameworks: list[str], env: dict[str, str]) -> Iterator[dict[str, tuple[Server, Server]]]:
-    """framework -> (bare, with middleware), all started at once on loopback and stopped on exit."""
+def serving(
+    frameworks: list[str], env: dict[str, str], *, bare_first: bool = True
+) -> Iterator[dict[str, tuple[Server, Server]]]:
+    """framework -> (bare, with middleware), started on loopback (each framework's bare server first, or ours when
+    `bare_first` is false) and stopped on exit."""
     servers: list[Server] = []
     try:
         for framework in frameworks:
-            servers += [start(framework, False, env), start(framework, True, env)]
+            pair = [start(framework, with_auth, env) for with_auth in ((False, True) if bare_first else (True, False))]
+            servers += sorted(pair, key=lambda server: server.with_auth)
         for server in servers:
             wait_until_serving(server)
         yield {framework: (servers[2 * index], servers[2 * index + 1]) for index, framework in enumerate(frameworks)}
@@ -256,16 +262,20 @@ def main() -> None:
             "TRUSTED_PROXY_AUDIENCE": AUDIENCE,
             "TRUSTED_PROXY_ALGORITHMS": ALG,
         }
-        with serving(FRAMEWORKS, env) as pairs:
-            for pair in pairs.values():
-                for server in pair:
-                    check_answers(server, token)
-                    if not SMOKE:
-                        measure(server, token, seconds=1)  # warm-up, not counted
-            results: dict[str, dict[bool, list[Measurement]]] = {f: {False: [], True: []} for f in FRAMEWORKS}
-            for round_index in range(ROUNDS):
-                for framework, (bare, auth) in pairs.items():
-                    for server in (bare, auth) if round_index % 2 == 0 else (auth, bare):
+        results: dict[str, dict[bool, list[Measurement]]] = {f: {False: [], True: []} for f in FRAMEWORKS}
+        # Both servers of a framework are started afresh each round (which starts first alternates) and stopped
+        # after it: a server process keeps its luck (how fast it runs) for its whole life, so servers kept for
+        # every round would charge one process's luck to the same side of every ratio.
+        for round_index in range(ROUNDS):
+            for framework in FRAMEWORKS:
+                with serving([framework], env, bare_first=round_index % 2 == 0) as pairs:
+                    bare, auth = pairs[framework]
+                    order = (bare, auth) if round_index % 2 == 0 else (auth, bare)
+                    for server in order:
+                        check_answers(server, token)
+                        if not SMOKE:
+                            measure(server, token, seconds=1)  # warm-up, not counted
+                    for server in order:
                         results[framework][server.with_auth].append(measure(server, token))
     print(
         "| framework | bare app | with our middleware | ratio of requests/s | "
