@@ -90,7 +90,10 @@ async function serveKeySet(jwks) {
   return { url: `http://127.0.0.1:${server.address().port}/jwks.json`, close: () => server.close() }
 }
 
-/** Each contender: `fresh()` builds its state for one round (so a cache starts empty), returning `verify(token)`. */
+/**
+ * Each contender: `fresh()` builds its state for one round (so a cache starts empty), returning `verify(token)`
+ * (with a `close()` where there is something to stop after the cell).
+ */
 async function contendersFor(alg, { jwk, pem, warmup }, keyServer) {
   const keyObject = crypto.createPublicKey({ key: jwk, format: 'jwk' })
   const [digest, keyInput] = floorParameters(alg, keyObject)
@@ -132,21 +135,21 @@ async function contendersFor(alg, { jwk, pem, warmup }, keyServer) {
       name: 'ours verifyAssertion',
       fresh: async () => {
         const verifier = await ours(10_000)
-        return (token) => verifier.verifyAssertion(token)
+        return Object.assign((token) => verifier.verifyAssertion(token), { close: () => verifier.close() })
       },
     },
     {
       name: 'ours verifyRequest',
       fresh: async () => {
         const verifier = await ours(10_000)
-        return (token) => verifier.verifyRequest({ headers: requestHeaders(token), remoteAddress: '127.0.0.1' })
+        return Object.assign((token) => verifier.verifyRequest({ headers: requestHeaders(token), remoteAddress: '127.0.0.1' }), { close: () => verifier.close() })
       },
     },
     {
       name: 'ours verifyAssertion, cache off',
       fresh: async () => {
         const verifier = await ours(0)
-        return (token) => verifier.verifyAssertion(token)
+        return Object.assign((token) => verifier.verifyAssertion(token), { close: () => verifier.close() })
       },
     },
     { name: 'jose jwtVerify (local set)', fresh: async () => (token) => jwtVerify(token, localSet, { issuer: ISSUER, audience: AUDIENCE, algorithms: [alg] }) },
@@ -217,7 +220,7 @@ function shuffled(items, seed) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 console.log(`# Verifier benchmark\n`)
-console.log(`node ${process.version}, ${ROUNDS} interleaved rounds of ${TOKENS} verifications per cell after ${WARMUP_ROUNDS} unmeasured, contenders in an order shuffled each round, the heap collected before each cell; a cell is the median over rounds of verifications per ${CPU_CLOCK ? 'CPU' : 'wall-clock'} second ÷ the sync floor's (c=1) in the same round, "rounds" their lowest and highest`)
+console.log(`node ${process.version}, ${ROUNDS} interleaved rounds of ${TOKENS} verifications per cell after ${WARMUP_ROUNDS} unmeasured, contenders in an order shuffled each round${globalThis.gc ? ', the heap collected before each cell' : ''}; a cell is the median over rounds of verifications per ${CPU_CLOCK ? 'CPU' : 'wall-clock'} second ÷ the sync floor's (c=1) in the same round, "rounds" their lowest and highest`)
 console.log(`load average at start: ${loadavg().map((v) => v.toFixed(2)).join(' ')}\n`)
 for (const alg of ALGORITHMS) {
   const material = await keysFor(alg)
@@ -239,6 +242,8 @@ for (const alg of ALGORITHMS) {
           if (repeated) for (let i = 0; i < 2; i++) await verify(material.tokens[0])
           globalThis.gc?.()
           const rate = await measure(verify, material.tokens, repeated, concurrency)
+          // A verifier's refresh timer would keep it (and its cache) alive for the rest of the run.
+          verify.close?.()
           if (round >= 0) rates.get(`${contender.name}@${concurrency}`).push(rate)
         }
       }

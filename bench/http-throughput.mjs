@@ -1,8 +1,8 @@
 // HTTP on loopback with autocannon: each adapter on a cache hit against its bare framework's hello route,
 // and express-jwt + jwks-rsa and @fastify/jwt doing the same check (RS256, issuer, audience). Every app runs
 // in a process of its own (http-apps.mjs), started afresh for each round with the other apps of its framework
-// (in an order that turns each round) and measured one at a time; the median of the rounds is printed with the
-// ratio to the bare framework. BENCH_PIN=0: apps not pinned to the last CPU. Each app process also reports
+// (in an order that turns each round) and measured one at a time; each ratio to the bare framework is the median
+// of the rounds' ratios (with their lowest and highest), requests/s and CPU the medians of the rounds. BENCH_PIN=0: apps not pinned to the last CPU. Each app process also reports
 // its own CPU time (user + system) over every measurement: CPU µs per request moves far less than requests/s when
 // other work shares the machine, and ours minus bare is what the middleware costs. Markdown on stdout.
 //   BENCH_HTTP_ROUNDS (default 5), BENCH_SECONDS per measurement (default 2), BENCH_CONNECTIONS (default 32),
@@ -157,21 +157,22 @@ try {
   }
   const rate = (app) => median(measurements.get(app).map((measurement) => measurement.rate))
   const cpu = (app) => median(measurements.get(app).map((measurement) => measurement.cpuPerRequest))
-  console.log('| framework | bare hello (requests/s) | ours (requests/s) | ours ÷ bare (rounds) | no-op middleware ÷ bare | bare CPU µs/request | ours CPU µs/request | ours − bare CPU µs | peer doing the same check | peer (requests/s) | peer ÷ bare | peer CPU µs/request |')
+  console.log('| framework | bare hello (requests/s) | ours (requests/s) | ours ÷ bare (rounds) | no-op middleware ÷ bare (rounds) | bare CPU µs/request | ours CPU µs/request | ours − bare CPU µs | peer doing the same check | peer (requests/s) | peer ÷ bare (rounds) | peer CPU µs/request |')
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|')
   for (const row of rows) {
     const [bareApp, oursApp] = [`${row.framework}-bare`, `${row.framework}-ours`]
     const bare = rate(bareApp)
     const ours = rate(oursApp)
     const cpuColumns = [cpu(bareApp).toFixed(1), cpu(oursApp).toFixed(1), (cpu(oursApp) - cpu(bareApp)).toFixed(1)]
-    const peer = row.peer ? [row.peer.name, Math.round(rate(row.peer.app)), (rate(row.peer.app) / bare).toFixed(2), cpu(row.peer.app).toFixed(1)] : ['—', '—', '—', '—']
     // Each round's ratio (both apps started and measured in that round), then the median over rounds: a host that
     // slows for a minute slows both sides of a round's ratio.
     const roundRatios = (app) => measurements.get(app).map((measurement, round) => measurement.rate / measurements.get(bareApp)[round].rate)
-    const oursRounds = roundRatios(oursApp)
-    const noop = median(roundRatios(`${row.framework}-noop`)).toFixed(2)
-    const oursCell = `**${median(oursRounds).toFixed(2)}** (${Math.min(...oursRounds).toFixed(2)}–${Math.max(...oursRounds).toFixed(2)})`
-    console.log(`| ${row.framework}${row.via ? ` (${row.via})` : ''} | ${Math.round(bare)} | ${Math.round(ours)} | ${oursCell} | ${noop} | ${cpuColumns.join(' | ')} | ${peer.join(' | ')} |`)
+    const ratioCell = (app) => {
+      const ratios = roundRatios(app)
+      return `${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`
+    }
+    const peer = row.peer ? [row.peer.name, Math.round(rate(row.peer.app)), ratioCell(row.peer.app), cpu(row.peer.app).toFixed(1)] : ['—', '—', '—', '—']
+    console.log(`| ${row.framework}${row.via ? ` (${row.via})` : ''} | ${Math.round(bare)} | ${Math.round(ours)} | **${ratioCell(oursApp)}** | ${ratioCell(`${row.framework}-noop`)} | ${cpuColumns.join(' | ')} | ${peer.join(' | ')} |`)
   }
   console.log(`\nload average at end: ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`)
 

@@ -146,12 +146,18 @@ def serving(
     `bare_first` is false) and stopped on exit."""
     servers: list[Server] = []
     try:
+        pairs: dict[str, tuple[Server, Server]] = {}
         for framework in frameworks:
-            pair = [start(framework, with_auth, env) for with_auth in ((False, True) if bare_first else (True, False))]
-            servers += sorted(pair, key=lambda server: server.with_auth)
-        for server in servers:
-            wait_until_serving(server)
-        yield {framework: (servers[2 * index], servers[2 * index + 1]) for index, framework in enumerate(frameworks)}
+            started: list[Server] = []
+            for with_auth in (False, True) if bare_first else (True, False):
+                # One at a time, each serving before the next starts: "first" is then what it says.
+                server = start(framework, with_auth, env)
+                servers.append(server)
+                started.append(server)
+                wait_until_serving(server)
+            bare, ours = sorted(started, key=lambda server: server.with_auth)
+            pairs[framework] = (bare, ours)
+        yield pairs
     finally:
         for server in servers:
             stop(server)

@@ -40,7 +40,7 @@ def test_the_verifier_bench_runs_a_tiny_pass() -> None:
 def test_the_http_bench_serves_fastapi_with_and_without_the_middleware() -> None:
     output = run_smoke("http_throughput.py")
     separate, _, same = output.partition("### The same comparison inside one server process")
-    assert "| fastapi |" in separate
+    assert re.search(r"\| fastapi \| \d+/s \| \d+/s \| \d+ % \(rounds: [\d.]+\) \| \d+ µs / \d+ µs \|", separate)
     # Both apps in one server process: its row carries the ratio, the ratio per process and CPU per request.
     assert re.search(r"\| fastapi \| \d+/s \| \d+/s \| \*\*\d+ %\*\* \| [\d.]+ \| \d+ µs / \d+ µs \|", same)
 
