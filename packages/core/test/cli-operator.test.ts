@@ -88,6 +88,23 @@ describe('trusted-proxy-auth for CI and operators', () => {
     expect(lines.at(-1)).toBe('1 critical, 0 warning, 1 info')
   })
 
+  it('doctor warns that an allow-list of users spans several issuers (a subject is unique only within its issuer)', async () => {
+    const findingIds = async (settings: Record<string, string>): Promise<string[]> => {
+      const result = await cli(['doctor', '--json', '--no-live'], { ...env, TRUSTED_PROXY_TRUSTED_ADDRESSES: '127.0.0.1', TRUSTED_PROXY_ALLOWED_USERS: 'ann', ...settings })
+      expect(result.code).toBe(0)
+      return (JSON.parse(result.out) as { findings: Array<{ id: string }> }).findings.map((item) => item.id)
+    }
+    expect(await findingIds({})).not.toContain('allowed_users_several_issuers')
+    expect(await findingIds({ TRUSTED_PROXY_ISSUER: `${env['TRUSTED_PROXY_ISSUER']},https://other.example` })).toEqual(['allowed_users_several_issuers'])
+    const entries = [
+      { issuer: env['TRUSTED_PROXY_ISSUER'], jwks_url: env['TRUSTED_PROXY_JWKS_URL'] },
+      { issuer: 'https://other.example', jwks_url: 'https://other.example/jwks.json' },
+    ]
+    const { TRUSTED_PROXY_ISSUER: _issuer, TRUSTED_PROXY_JWKS_URL: _keys, ...withoutIssuer } = env
+    const result = await cli(['doctor', '--json', '--no-live'], { ...withoutIssuer, TRUSTED_PROXY_ISSUERS: JSON.stringify(entries), TRUSTED_PROXY_TRUSTED_ADDRESSES: '127.0.0.1', TRUSTED_PROXY_ALLOWED_USERS: 'ann' })
+    expect((JSON.parse(result.out) as { findings: Array<{ id: string; detail?: string }> }).findings).toEqual([expect.objectContaining({ id: 'allowed_users_several_issuers', detail: '2 issuers' })])
+  })
+
   it('doctor shows the claims of a captured assertion, never the assertion', async () => {
     const result = await cli(['doctor', '--assertion', '-', '--now', String(now)], env, { terminal: true, stdin: `${token}\n` })
     expect(result.code).toBe(0)

@@ -192,6 +192,42 @@ def _scenarios(base: str) -> dict[str, Scenario]:
             1,
             findings=["unsigned_identity_header"],
         ),
+        # A subject is unique only within its issuer: an allow-list of users across several issuers is flagged,
+        # whether the issuers have keys of their own or share one key source; with one issuer it is not.
+        "doctor allowed users with several issuer entries": Scenario(
+            ["doctor", "--json", "--no-live"],
+            {
+                "TRUSTED_PROXY_ASSERTION_HEADER": "X-Assertion",
+                "TRUSTED_PROXY_ISSUERS": json.dumps(
+                    [
+                        {"issuer": base, "jwks_url": f"{base}/jwks.json"},
+                        {"issuer": f"{base}/b", "jwks_url": f"{base}/b.json"},
+                    ]
+                ),
+                "TRUSTED_PROXY_AUDIENCE": AUDIENCE,
+                "TRUSTED_PROXY_TRUSTED_ADDRESSES": "127.0.0.1",
+                "TRUSTED_PROXY_ALLOWED_USERS": "user-1",
+            },
+            0,
+            findings=["allowed_users_several_issuers"],
+        ),
+        "doctor allowed users with several issuers sharing keys": Scenario(
+            ["doctor", "--json", "--no-live"],
+            {
+                **env,
+                "TRUSTED_PROXY_ISSUER": f"{base},{base}/b",
+                "TRUSTED_PROXY_TRUSTED_ADDRESSES": "127.0.0.1",
+                "TRUSTED_PROXY_ALLOWED_USERS": "user-1",
+            },
+            0,
+            findings=["allowed_users_several_issuers"],
+        ),
+        "doctor allowed users with one issuer": Scenario(
+            ["doctor", "--json", "--no-live"],
+            {**env, "TRUSTED_PROXY_TRUSTED_ADDRESSES": "127.0.0.1", "TRUSTED_PROXY_ALLOWED_USERS": "user-1"},
+            0,
+            findings=[],
+        ),
         "doctor optional mode without trusted addresses": Scenario(
             ["doctor", "--json", "--no-live"],
             {**env, "TRUSTED_PROXY_MODE": "optional"},

@@ -26,6 +26,9 @@ export function staticFindings(config: TrustedProxyAuthConfig): Finding[] {
   }
   if (config.trustedAddresses.length === 0) findings.push(finding(config.mode === 'optional' ? 'optional_without_trusted_addresses' : 'no_trusted_addresses'))
   if (config.keySource.kind === 'sharedSecret') findings.push(finding('shared_secret'))
+  // Several trusted issuers: TRUSTED_PROXY_ISSUERS entries, or several TRUSTED_PROXY_ISSUER values sharing one key source.
+  const trustedIssuers = config.issuers.length > 0 ? config.issuers.length : config.issuer.length
+  if (config.allowedUsers.length > 0 && trustedIssuers > 1) findings.push(finding('allowed_users_several_issuers', `${trustedIssuers} issuers`))
   if (config.clockTolerance > MAX_CLOCK_TOLERANCE_SECONDS) findings.push(finding('clock_tolerance_large', `${config.clockTolerance} seconds`))
   return findings
 }

@@ -1580,6 +1580,13 @@ export const DOCTOR_CONTRACT = {
       "fix": "Prefer a proxy that signs with a published asymmetric key; otherwise give this application its own secret and keep it out of logs and images."
     },
     {
+      "id": "allowed_users_several_issuers",
+      "severity": "warning",
+      "stage": "static",
+      "message": "TRUSTED_PROXY_ALLOWED_USERS is matched against the subject and email of an assertion from any of the several trusted issuers, but a subject is unique only within its issuer (OpenID Connect Core 1.0 section 2, `sub`), so an entry lets in whoever has that subject at every one of them",
+      "fix": "List verified emails rather than subjects, allow by group, or check the pair of issuer and subject in the application's user resolver (resolveUser / resolve_user); or give each issuer a verifier of its own."
+    },
+    {
       "id": "clock_tolerance_large",
       "severity": "warning",
       "stage": "static",
