@@ -46,8 +46,7 @@ def static_findings(config: TrustedProxyAuthConfig) -> list[Finding]:
         )
     if isinstance(config.key_source, SharedSecretSource):
         findings.append(finding("shared_secret"))
-    # Several trusted issuers: TRUSTED_PROXY_ISSUERS entries, or several TRUSTED_PROXY_ISSUER values sharing one key
-    # source.
+    # Several trusted issuers: entries of `issuers`, or several `issuer` values sharing one key source.
     trusted_issuers = len(config.issuers) if config.issuers else len(config.issuer)
     if config.allowed_users and trusted_issuers > 1:
         findings.append(finding("allowed_users_several_issuers", f"{trusted_issuers} issuers"))
