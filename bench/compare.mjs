@@ -94,7 +94,7 @@ async function serveKeySet(jwks) {
  * Each contender: `fresh()` builds its state for one round (so a cache starts empty), returning `verify(token)`.
  * Our verifiers are not closed after their cell: a long-running server keeps its verifier, and closed verifiers
  * collected before a cell (the heap is collected before each) made the next cells of ours slower (RS256 c=64
- * 0.77-0.96 against 1.04-1.31, repeated 37-52x against 62-65x in four runs each), as if the optimised code of
+ * 0.77-0.96 against 1.04-1.31, repeated 37-52x against 62-65x in five runs and three), as if the optimised code of
  * the verifier's functions were dropped with them. Their refresh timers are unref'd: nothing waits on them.
  */
 async function contendersFor(alg, { jwk, pem, warmup }, keyServer) {
