@@ -2,7 +2,8 @@
 // and express-jwt + jwks-rsa and @fastify/jwt doing the same check (RS256, issuer, audience). Every app runs
 // in a process of its own (http-apps.mjs), started afresh for each round with the other apps of its framework
 // (in an order that turns each round) and measured one at a time; each ratio to the bare framework is the median
-// of the rounds' ratios (with their lowest and highest), requests/s and CPU the medians of the rounds. BENCH_PIN=0: apps not pinned to the last CPU. Each app process also reports
+// of the rounds' ratios (with their lowest and highest), requests/s and CPU the medians of the rounds.
+// BENCH_PIN=0: apps not pinned to the last CPU. Each app process also reports
 // its own CPU time (user + system) over every measurement: CPU µs per request moves far less than requests/s when
 // other work shares the machine, and ours minus bare is what the middleware costs. Markdown on stdout.
 //   BENCH_HTTP_ROUNDS (default 5), BENCH_SECONDS per measurement (default 2), BENCH_CONNECTIONS (default 32),
