@@ -8,8 +8,11 @@
 //   fastify-jwt             @fastify/jwt with the public key (BENCH_PUBLIC_PEM), the same checks
 //   <framework>-noop        the same behind a middleware that does nothing but go on (the framework's own cost of
 //                           any middleware)
-//   <framework>-pair        bare, noop and ours in this one process, each on a port of its own: the first line is
-//                           "<bare port> <noop port> <ours port>" (the same-process comparison of http-throughput.mjs)
+//   hono-protect            ours as the route's only handler (`auth.protect(handler)`): Hono runs a one-handler route
+//                           without composing middleware
+//   <framework>-pair        bare, noop and ours (and hono's protect) in this one process, each on a port of its own:
+//                           the first line is "<bare port> <noop port> <ours port> [<protect port>]" (the
+//                           same-process comparison of http-throughput.mjs)
 import { createServer } from 'node:http'
 
 const app = process.argv[2]
@@ -85,7 +88,8 @@ async function honoApp(variant) {
   const application = new Hono()
   if (variant === 'ours') application.use(await readyAdapter('@mieweb/trusted-proxy-auth-hono'))
   if (variant === 'noop') application.use((_context, next) => next())
-  application.get('/', (context) => context.text(HELLO))
+  const hello = (context) => context.text(HELLO)
+  application.get('/', variant === 'protect' ? (await readyAdapter('@mieweb/trusted-proxy-auth-hono')).protect(hello) : hello)
   return listening(serve({ fetch: application.fetch, port: 0, hostname: '127.0.0.1' }))
 }
 
@@ -101,8 +105,10 @@ async function koaApp(variant) {
 }
 
 const apps = { express: expressApp, fastify: fastifyApp, hono: honoApp, koa: koaApp }
-if (!apps[framework] || !['bare', 'ours', 'jwt', 'noop', 'pair'].includes(variant)) throw new Error(`unknown app ${app}`)
-const servers = variant === 'pair' ? [await apps[framework]('bare'), await apps[framework]('noop'), await apps[framework]('ours')] : [await apps[framework](variant)]
+if (!apps[framework] || !['bare', 'ours', 'jwt', 'noop', 'pair', ...(framework === 'hono' ? ['protect'] : [])].includes(variant)) throw new Error(`unknown app ${app}`)
+const pairVariants = ['bare', 'noop', 'ours', ...(framework === 'hono' ? ['protect'] : [])]
+const servers = []
+for (const each of variant === 'pair' ? pairVariants : [variant]) servers.push(await apps[framework](each))
 process.stdout.write(`${servers.map((server) => server.address().port).join(' ')}\n`)
 process.on('message', (message) => {
   if (message !== 'cpu') return

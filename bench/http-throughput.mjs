@@ -11,7 +11,7 @@
 //   BENCH_PAIR_PROCESSES (default 3), BENCH_PAIR_WINDOWS (default 6) for the same-process table,
 //   BENCH_SMOKE=1: one round of 50 requests per app (only proves the script runs)
 // A second table measures each adapter against its bare framework inside ONE process (http-apps.mjs <framework>-pair:
-// bare, a no-op middleware and ours on three ports, measured in turning 1-s windows, BENCH_PAIR_WINDOWS each, in
+// bare, a no-op middleware and ours on three ports (Hono: and protect(handler) on a fourth), measured in turning 1-s windows, BENCH_PAIR_WINDOWS each, in
 // BENCH_PAIR_PROCESSES fresh processes): processes started alike were seen to differ by 30 % for their whole life (fresh-process figures of one
 // app scatter 16-25 µs CPU per request), which swamps a middleware of 1-2 µs; in one process both apps share that
 // luck, so their ratio is what the middleware costs.
@@ -65,10 +65,11 @@ const FRAMEWORKS = (process.env.BENCH_HTTP_FRAMEWORKS ?? 'express,fastify,hono,k
 const rows = [
   { framework: 'express', peer: { app: 'express-jwt', name: 'express-jwt + jwks-rsa' } },
   { framework: 'fastify', peer: { app: 'fastify-jwt', name: '@fastify/jwt' } },
-  { framework: 'hono', via: '@hono/node-server' },
+  // protect(handler): ours as the route's only handler, which Hono runs without composing middleware.
+  { framework: 'hono', via: '@hono/node-server', extra: { app: 'hono-protect', label: 'hono, `protect(handler)`' } },
   { framework: 'koa' },
 ].filter((row) => FRAMEWORKS.includes(row.framework))
-const appNames = rows.flatMap((row) => [`${row.framework}-bare`, `${row.framework}-noop`, `${row.framework}-ours`, ...(row.peer ? [row.peer.app] : [])])
+const appNames = rows.flatMap((row) => [`${row.framework}-bare`, `${row.framework}-noop`, `${row.framework}-ours`, ...(row.extra ? [row.extra.app] : []), ...(row.peer ? [row.peer.app] : [])])
 
 // Each app on the last CPU, away from the load generator (autocannon runs in this process), when taskset is there:
 // otherwise the two trade places on the cores and the figures move with the scheduler. BENCH_PIN=0 turns it off.
@@ -97,7 +98,7 @@ async function start(app) {
 async function checkAnswers(app, url) {
   const [withAssertion, without] = await Promise.all([fetch(url, { headers: { [HEADER]: token } }), fetch(url)])
   await Promise.all([withAssertion.arrayBuffer(), without.arrayBuffer()])
-  const refusedAsExpected = app.endsWith('-ours') ? without.status === 401 : app.endsWith('-jwt') ? without.status >= 400 && without.status < 500 : without.status === 200
+  const refusedAsExpected = app.endsWith('-ours') || app.endsWith('-protect') ? without.status === 401 : app.endsWith('-jwt') ? without.status >= 400 && without.status < 500 : without.status === 200
   if (withAssertion.status !== 200 || !refusedAsExpected) {
     throw new Error(`${app} at ${url}: ${withAssertion.status} with the assertion, ${without.status} without it`)
   }
@@ -174,16 +175,21 @@ try {
     }
     const peer = row.peer ? [row.peer.name, Math.round(rate(row.peer.app)), ratioCell(row.peer.app), cpu(row.peer.app).toFixed(1)] : ['—', '—', '—', '—']
     console.log(`| ${row.framework}${row.via ? ` (${row.via})` : ''} | ${Math.round(bare)} | ${Math.round(ours)} | **${ratioCell(oursApp)}** | ${ratioCell(`${row.framework}-noop`)} | ${cpuColumns.join(' | ')} | ${peer.join(' | ')} |`)
+    if (row.extra) {
+      const extra = row.extra.app
+      const extraCpu = [cpu(bareApp).toFixed(1), cpu(extra).toFixed(1), (cpu(extra) - cpu(bareApp)).toFixed(1)]
+      console.log(`| ${row.extra.label} | ${Math.round(bare)} | ${Math.round(rate(extra))} | **${ratioCell(extra)}** | — | ${extraCpu.join(' | ')} | — | — | — | — |`)
+    }
   }
   console.log(`\nload average at end: ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`)
 
   console.log('### The same comparison inside one process\n')
-  console.log(`${PAIR_PROCESSES} fresh process(es) per framework, each serving three apps on three ports: bare, behind a no-op middleware (one that only goes on: what any middleware costs in that framework), and ours; ${PAIR_WINDOWS} ${SMOKE ? '50-request' : '1-s'} windows per app, in an order that turns each time; every ratio is the median over the windows of one app ÷ the other's window next to it`)
+  console.log(`${PAIR_PROCESSES} fresh process(es) per framework, each serving three apps on three ports: bare, behind a no-op middleware (one that only goes on: what any middleware costs in that framework), and ours (Hono: and ours as protect(handler) on a fourth); ${PAIR_WINDOWS} ${SMOKE ? '50-request' : '1-s'} windows per app, in an order that turns each time; every ratio is the median over the windows of one app ÷ the other's window next to it`)
   console.log(`load average at start: ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`)
   console.log('| framework | bare (requests/s) | ours (requests/s) | ours ÷ bare | ours ÷ bare per process | no-op middleware ÷ bare | ours ÷ no-op middleware | bare CPU µs/request | no-op CPU µs/request | ours CPU µs/request |')
   console.log('|---|---|---|---|---|---|---|---|---|---|')
-  const PAIR_APPS = ['bare', 'noop', 'ours']
   for (const row of rows) {
+    const PAIR_APPS = ['bare', 'noop', 'ours', ...(row.extra ? [row.extra.app.slice(row.framework.length + 1)] : [])]
     const windows = Object.fromEntries(PAIR_APPS.map((name) => [name, []]))
     const ratios = { oursBare: [], noopBare: [], oursNoop: [] }
     const perProcess = []
@@ -203,6 +209,7 @@ try {
           measured[name] = await measure(server, 1, urls[name])
           windows[name].push(measured[name])
         }
+        if (row.extra) (ratios.extraBare ??= []).push(measured[PAIR_APPS[3]].rate / measured.bare.rate)
         ratios.oursBare.push(measured.ours.rate / measured.bare.rate)
         ratios.noopBare.push(measured.noop.rate / measured.bare.rate)
         ratios.oursNoop.push(measured.ours.rate / measured.noop.rate)
@@ -215,6 +222,10 @@ try {
     const cpuOf = (name) => median(windows[name].map((window) => window.cpuPerRequest)).toFixed(1)
     const cells = [rateOf('bare'), rateOf('ours'), `**${median(ratios.oursBare).toFixed(2)}**`, perProcess.join(' '), median(ratios.noopBare).toFixed(2), median(ratios.oursNoop).toFixed(2), cpuOf('bare'), cpuOf('noop'), cpuOf('ours')]
     console.log(`| ${row.framework}${row.via ? ` (${row.via})` : ''} | ${cells.join(' | ')} |`)
+    if (row.extra) {
+      const name = PAIR_APPS[3]
+      console.log(`| ${row.extra.label} | ${rateOf('bare')} | ${rateOf(name)} | **${median(ratios.extraBare).toFixed(2)}** | — | — | — | ${cpuOf('bare')} | — | ${cpuOf(name)} |`)
+    }
   }
   console.log(`\nload average at end: ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`)
 } finally {

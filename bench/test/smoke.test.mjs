@@ -36,6 +36,7 @@ it('the HTTP throughput table runs (50 requests per app, every adapter, its bare
   for (const framework of ['express', 'fastify', 'hono', 'koa']) {
     expect(freshProcesses).toMatch(new RegExp(`\\| ${framework}[^|]* \\| \\d+ \\| \\d+ \\| \\*\\*[\\d.]+ \\([\\d.]+–[\\d.]+\\)\\*\\* \\| [\\d.]+ \\([\\d.]+–[\\d.]+\\) \\| [\\d.]+ \\| [\\d.]+ \\| -?[\\d.]+ \\|`))
   }
+  expect(freshProcesses).toMatch(/\| hono, `protect\(handler\)` \| \d+ \| \d+ \| \*\*[\d.]+ \([\d.]+–[\d.]+\)\*\* \| — \| [\d.]+ \| [\d.]+ \| -?[\d.]+ \|/)
   expect(freshProcesses).toMatch(/\| express-jwt \+ jwks-rsa \| \d+ \| [\d.]+ \([\d.]+–[\d.]+\) \| [\d.]+ \|/)
   expect(freshProcesses).toMatch(/\| @fastify\/jwt \| \d+ \| [\d.]+ \([\d.]+–[\d.]+\) \| [\d.]+ \|/)
   // The same comparison inside one process: requests/s, ours ÷ bare (overall and per process), the no-op middleware's
@@ -44,4 +45,5 @@ it('the HTTP throughput table runs (50 requests per app, every adapter, its bare
   for (const framework of ['express', 'fastify', 'hono', 'koa']) {
     expect(sameProcess).toMatch(new RegExp(`\\| ${framework}[^|]* \\| \\d+ \\| \\d+ \\| \\*\\*[\\d.]+\\*\\* \\| [\\d. ]+ \\| [\\d.]+ \\| [\\d.]+ \\| [\\d.]+ \\| [\\d.]+ \\| [\\d.]+ \\|`))
   }
+  expect(sameProcess).toMatch(/\| hono, `protect\(handler\)` \| \d+ \| \d+ \| \*\*[\d.]+\*\* \| — \| — \| — \| [\d.]+ \| — \| [\d.]+ \|/)
 })

@@ -4,7 +4,7 @@
  * @module
  */
 export { trustedProxyAuth } from './middleware.js'
-export type { HonoTrustedProxyAuthOptions, TrustedProxyAuthMiddleware } from './middleware.js'
+export type { HonoTrustedProxyAuthOptions, ProtectedHandler, TrustedProxyAuthMiddleware } from './middleware.js'
 export type { TrustedProxyAuthenticatedVariables, TrustedProxyAuthRegister, TrustedProxyAuthVariables, TrustedProxyClaims, TrustedProxyIdentity, TrustedProxyUser } from './variables.js'
 export { getIdentity, getUser } from './identity-access.js'
 export type { VerifierSource } from '@mieweb/trusted-proxy-auth'

@@ -5,14 +5,25 @@ import type { ErrorCode } from '@mieweb/trusted-proxy-auth'
 import type { ConformanceApp, ConformanceAppOptions } from '@mieweb/trusted-proxy-auth-testing/conformance'
 import { getIdentity, getUser, requireIdentity, trustedProxyAuth, TrustedProxyAuthError, type HonoTrustedProxyAuthOptions, type RouteRequirements, type TrustedProxyAuthVariables } from '../src/index.js'
 
-/** The conformance app: the middleware on /whoami only (Hono's per-route opt-in), /health without it. */
-export function buildApp(auth: HonoTrustedProxyAuthOptions, guards: ConformanceAppOptions['guards'] = {}): { app: Hono<{ Variables: TrustedProxyAuthVariables }>; close(): void } {
+/** How the checked routes take the check: the middleware before the handler, or `protect(handler)` as the route's only handler. */
+export type CheckForm = 'middleware' | 'protect'
+
+/**
+ * The conformance app: the check on /whoami and /accessor only (Hono's per-route opt-in), /health without it.
+ * The guarded routes always take the middleware form (a guard goes between the check and the handler).
+ */
+export function buildApp(auth: HonoTrustedProxyAuthOptions, guards: ConformanceAppOptions['guards'] = {}, form: CheckForm = 'middleware'): { app: Hono<{ Variables: TrustedProxyAuthVariables }>; close(): void } {
   const app = new Hono<{ Variables: TrustedProxyAuthVariables }>()
   const middleware = trustedProxyAuth(auth)
   app.get('/health', (c) => c.json({ ok: true }))
-  app.get('/whoami', middleware, (c) => c.json({ user: c.var.user, identity: c.var.trustedIdentity }))
   const accessor = (c: Context): Response => c.json({ subject: getIdentity(c).subject, user: getUser(c) })
-  app.get('/accessor', middleware, accessor)
+  if (form === 'protect') {
+    app.get('/whoami', middleware.protect((c) => c.json({ user: c.var.user, identity: c.var.trustedIdentity })))
+    app.get('/accessor', middleware.protect(accessor))
+  } else {
+    app.get('/whoami', middleware, (c) => c.json({ user: c.var.user, identity: c.var.trustedIdentity }))
+    app.get('/accessor', middleware, accessor)
+  }
   app.get('/bare-accessor', accessor)
   for (const [name, requirements] of Object.entries(guards)) {
     const guard = requireIdentity(requirements as RouteRequirements<Context>)
@@ -23,8 +34,8 @@ export function buildApp(auth: HonoTrustedProxyAuthOptions, guards: ConformanceA
 }
 
 /** Through @hono/node-server on a real socket. */
-export async function createNodeServerApp({ auth, host, guards }: ConformanceAppOptions): Promise<ConformanceApp> {
-  const { app, close } = buildApp(auth as HonoTrustedProxyAuthOptions, guards)
+export async function createNodeServerApp({ auth, host, guards }: ConformanceAppOptions, form: CheckForm = 'middleware'): Promise<ConformanceApp> {
+  const { app, close } = buildApp(auth as HonoTrustedProxyAuthOptions, guards, form)
   const server = await new Promise<ServerType>((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: host }, () => resolve(started))
   })
@@ -41,8 +52,8 @@ export async function createNodeServerApp({ auth, host, guards }: ConformanceApp
 }
 
 /** Through `app.request`, with no socket at all (how Hono runs on fetch runtimes). */
-export async function createInProcessApp({ auth, guards }: ConformanceAppOptions): Promise<ConformanceApp> {
-  const { app, close } = buildApp(auth as HonoTrustedProxyAuthOptions, guards)
+export async function createInProcessApp({ auth, guards }: ConformanceAppOptions, form: CheckForm = 'middleware'): Promise<ConformanceApp> {
+  const { app, close } = buildApp(auth as HonoTrustedProxyAuthOptions, guards, form)
   return {
     url: 'http://app.test',
     fetch: async (url, init) => app.request(url, init),

@@ -3,3 +3,5 @@ import { createAuthError, createInProcessApp, createNodeServerApp } from './app.
 
 runAdapterConformance({ name: 'hono (@hono/node-server)', createApp: createNodeServerApp, createAuthError })
 runAdapterConformance({ name: 'hono (app.request)', transport: 'in-process', createApp: createInProcessApp, createAuthError })
+runAdapterConformance({ name: 'hono protect(handler) (@hono/node-server)', createApp: (options) => createNodeServerApp(options, 'protect'), createAuthError })
+runAdapterConformance({ name: 'hono protect(handler) (app.request)', transport: 'in-process', createApp: (options) => createInProcessApp(options, 'protect'), createAuthError })

@@ -175,3 +175,58 @@ describe('a request accepted at once', () => {
     auth.verifier?.close()
   })
 })
+
+describe('protect(handler): the check as the route\'s only handler', () => {
+  it('on a cache hit returns the handler\'s own Response within the call (no promise of ours), and Hono runs the route without composing', async () => {
+    const auth = trustedProxyAuth({ env: envFor(issuer) })
+    let handlerCalls = 0
+    const handler = (c: Context<{ Variables: TrustedProxyAuthVariables }>): Response => {
+      handlerCalls++
+      return c.text(c.var.user?.subject ?? 'nobody')
+    }
+    const protectedHandler = auth.protect(handler)
+    const app = new Hono<{ Variables: TrustedProxyAuthVariables }>()
+    app.get('/me', protectedHandler)
+    const headers = { 'x-test-assertion': await issuer.sign({ sub: 'protected-user' }) }
+    // The first two verify in full (the cache takes an assertion in at its second success), the third is a hit.
+    for (let i = 0; i < 2; i++) expect(await (await app.request('/me', { headers })).text()).toBe('protected-user')
+    // Hono's dispatch returns a single handler's synchronous Response as it is: a Promise here would mean a composed
+    // route or a promise of ours.
+    const answered = app.fetch(new Request('http://app.test/me', { headers }))
+    expect(answered).toBeInstanceOf(Response)
+    expect(await (answered as Response).text()).toBe('protected-user')
+    expect(handlerCalls).toBe(3)
+    auth.verifier?.close()
+  })
+
+  it('refuses without calling the handler, through onError when given, and a thrown handler error reaches the app\'s onError', async () => {
+    const auth = trustedProxyAuth({ env: envFor(issuer), onError: (error, c) => c.json({ refused: error.code }, 401) })
+    const app = new Hono<{ Variables: TrustedProxyAuthVariables }>()
+    let handlerCalls = 0
+    app.get(
+      '/me',
+      auth.protect((c) => {
+        handlerCalls++
+        return c.text('unreachable')
+      }),
+    )
+    app.get(
+      '/throws',
+      auth.protect(() => {
+        throw new Error('handler failed')
+      }),
+    )
+    app.onError((error, c) => c.text(`app onError: ${error.message}`, 500))
+    const refused = await app.request('/me', { headers: { 'x-test-assertion': await issuer.sign({ aud: 'someone-else' }) } })
+    expect(refused.status).toBe(401)
+    expect(await refused.json()).toEqual({ refused: 'audience_mismatch' })
+    expect(handlerCalls).toBe(0)
+    const headers = { 'x-test-assertion': await issuer.sign() }
+    for (let i = 0; i < 3; i++) {
+      const thrown = await app.request('/throws', { headers })
+      expect(thrown.status).toBe(500)
+      expect(await thrown.text()).toBe('app onError: handler failed')
+    }
+    auth.verifier?.close()
+  })
+})

@@ -31,6 +31,25 @@ describe('Hono types', () => {
     new Hono().get('/me', auth, requireIdentity(), (c) => c.text(c.var.user.subject))
   })
 
+  it('protect(handler) gives the handler the variables, on a plain Hono app and on one that names them', () => {
+    const auth = trustedProxyAuth({ env: {} } as HonoTrustedProxyAuthOptions)
+    new Hono().get(
+      '/me',
+      auth.protect((c) => {
+        expectTypeOf(c.var.user).toEqualTypeOf<TrustedIdentity | null>()
+        expectTypeOf(c.var.trustedIdentity).toEqualTypeOf<TrustedIdentity | null>()
+        return c.text('ok')
+      }),
+    )
+    new Hono<{ Variables: TrustedProxyAuthVariables }>().get(
+      '/users/:id',
+      auth.protect((c) => {
+        expectTypeOf(c.req.param('id')).toEqualTypeOf<string | undefined>()
+        return c.json({ subject: c.var.user?.subject })
+      }),
+    )
+  })
+
   it('getIdentity and getUser give a handler non-null values from any context', () => {
     expectTypeOf(getIdentity).returns.toEqualTypeOf<TrustedIdentity>()
     expectTypeOf(getUser).returns.toEqualTypeOf<TrustedProxyUser>()
