@@ -51,8 +51,11 @@ interface Job {
   readonly resolve: (valid: boolean) => void
 }
 
-/** Who gave the verdicts: this thread (jobs beyond the workers' backlog, or what they had when they ended) or a worker. */
-const counts = { main: 0, worker: 0, bursts: 0, messages: 0 }
+/**
+ * Who gave the verdicts: this thread (jobs beyond the workers' backlog, or what they had when they ended) or a
+ * worker; of this thread's, those a worker handed back for want of the key (`noKey`).
+ */
+const counts = { main: 0, worker: 0, noKey: 0, bursts: 0, messages: 0 }
 
 /** The workers of one start, with their own shared memory and key list: nothing is reused by a successor. */
 class WorkerRun {
@@ -267,6 +270,7 @@ class WorkerRun {
         counts.worker++
         this.answer(slot, job, word === resultWord(number, true))
       } else if (word === NO_VERDICT) {
+        counts.noKey++
         this.verifyHere(job)
       }
     }
@@ -372,7 +376,7 @@ export function stopSignatureWorkers(): void {
   poolVerifications = 0
 }
 
-/** Verdicts given since the process started, by this thread and by the workers; bursts settled; messages from the workers. */
-export function signatureWorkerCounts(): { readonly main: number; readonly worker: number; readonly bursts: number; readonly messages: number } {
+/** Verdicts given since the process started, by this thread (of them, handed back for want of the key) and by the workers; bursts settled; messages from the workers. */
+export function signatureWorkerCounts(): { readonly main: number; readonly worker: number; readonly noKey: number; readonly bursts: number; readonly messages: number } {
   return { ...counts }
 }

@@ -73,6 +73,25 @@ describe('signature workers', () => {
     expect({ answered: after.main - before.main + after.worker - before.worker, workersAnsweredHalf: after.worker - before.worker >= 32 }).toEqual({ answered: 64, workersAnsweredHalf: true })
   })
 
+  it('answer every job once, rightly, over many bursts that reuse the ring', async () => {
+    expect(await startSignatureWorkers()).toBe(true)
+    const pool = jobs(97)
+    const expected = pool.map(({ jws, key, alg }) => nodeSignatureVerifies(jws, key, alg))
+    const before = signatureWorkerCounts()
+    let published = 0
+    // Burst sizes from 1 to 200 (the ring has 256 slots): job numbers run past the ring several times.
+    for (let burst = 0; burst < 40; burst++) {
+      const size = 1 + ((burst * 53) % 200)
+      const picked = Array.from({ length: size }, (_, i) => (burst * 31 + i) % pool.length)
+      const verdicts = await Promise.all(picked.map((index) => verifiedWithWorker(pool[index]!.jws, pool[index]!.key, pool[index]!.alg)))
+      expect(verdicts).toEqual(picked.map((index) => expected[index]))
+      published += size
+    }
+    const after = signatureWorkerCounts()
+    expect(after.main - before.main + after.worker - before.worker).toBe(published)
+    expect(published).toBeGreaterThan(4 * 256)
+  })
+
   it('leave no job unanswered when the workers stop: this thread verifies what they had', async () => {
     expect(await startSignatureWorkers()).toBe(true)
     forceSignaturePath('workers')
