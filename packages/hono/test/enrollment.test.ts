@@ -24,17 +24,23 @@ afterAll(async () => {
   rmSync(directory, { recursive: true, force: true })
 })
 
-it('mounts the enrollment page; protected routes switch from not_enrolled to verifying without a restart', async () => {
+// 'protect': the route takes auth.protect(handler), and the middleware is mounted on the page's path alone (README).
+it.each(['middleware', 'protect'] as const)('mounts the enrollment page; protected routes switch from not_enrolled to verifying without a restart (%s)', async (form) => {
   let code: string | null = null
   const record = (line: string): void => {
     code = /enrollment code ([A-Z0-9]{12})/.exec(line)?.[1] ?? code
   }
   const logger = { debug: () => undefined, info: record, warn: record, error: record }
-  const env = { TRUSTED_PROXY_ENROLLMENT_FILE: join(directory, 'enrollment.json'), TRUSTED_PROXY_ASSERTION_HEADER: 'X-Test-Assertion' }
+  const env = { TRUSTED_PROXY_ENROLLMENT_FILE: join(directory, `enrollment-${form}.json`), TRUSTED_PROXY_ASSERTION_HEADER: 'X-Test-Assertion' }
   const server = new Hono<{ Variables: TrustedProxyAuthVariables }>()
   const auth = trustedProxyAuth({ env, logger, enrollment: true })
-  server.use(auth)
-  server.get('/me', (c) => c.json(c.var.trustedIdentity))
+  if (form === 'middleware') {
+    server.use(auth)
+    server.get('/me', (c) => c.json(c.var.trustedIdentity))
+  } else {
+    server.all('/.well-known/trusted-proxy-auth/enroll/*', auth)
+    server.get('/me', auth.protect((c) => c.json(c.var.trustedIdentity)))
+  }
   const listening = await new Promise<ServerType>((resolve) => {
     const started = serve({ fetch: server.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(started))
   })
