@@ -47,3 +47,9 @@ it('the HTTP throughput table runs (50 requests per app, every adapter, its bare
   }
   expect(sameProcess).toMatch(/\| hono, `protect\(handler\)` \| \d+ \| \d+ \| \*\*[\d.]+\*\* \| — \| — \| — \| [\d.]+ \| — \| [\d.]+ \|/)
 })
+
+it("Hono's in-process hit table runs (every form of the adapter against the bare app and a no-op middleware)", { timeout: 60_000 }, async () => {
+  const output = await run('hono-hit-path.mjs')
+  expect(output).toMatch(/\| bare \| \d+ \| — \|/)
+  for (const app of ['no-op middleware', 'ours, middleware \\(app.use\\)', 'ours, protect\\(handler\\)']) expect(output).toMatch(new RegExp(`\\| ${app} \\| \\d+ \\| -?\\d+ \\|`))
+})

@@ -1,5 +1,5 @@
 import type { Context, Env, Handler, MiddlewareHandler, Next } from 'hono'
-import type { HandlerResponse } from 'hono/types'
+import type { BlankInput, HandlerResponse } from 'hono/types'
 import { env as runtimeEnv } from 'hono/adapter'
 import type { GetConnInfo } from 'hono/conninfo'
 import {
@@ -49,22 +49,27 @@ export type TrustedProxyAuthMiddleware = MiddlewareHandler<{ Variables: TrustedP
   readonly verifier: Verifier | undefined
   /**
    * The same check around one handler, as the route's only handler:
-   * `app.get('/me', auth.protect((c) => c.json(c.var.user)))`. Same answers, variables, options and enrollment
-   * page as the middleware. Why it exists: Hono runs a route with one handler directly and composes a route with
-   * two or more (an async dispatch per handler and an async wrapper); with a synchronous handler that composition
-   * is most of a cached request's cost (bench/: a middleware that does nothing keeps about 88-91 % of a bare hello
-   * route's requests/s). A request accepted at once (keys loaded, or a cache hit) calls `handler` within this
-   * call and returns what it returns: no promise of ours.
+   * `app.get('/me', auth.protect((c) => c.json(c.var.user)))`. Same answers, variables and options as the
+   * middleware; like the middleware mounted on some routes only, it answers the enrollment page only on a route
+   * whose path is the page's. Why it exists: Hono runs a route with one handler directly and composes a route with
+   * two or more (an async dispatch per handler and an async wrapper), which is most of what a middleware costs a
+   * cached request (bench/hono-hit-path.mjs measures both forms). A request accepted at once (keys loaded, or a
+   * cache hit) calls `handler` within this call and returns what it returns; a request that waits (keys loading,
+   * a resolver) or is refused gets a promise of the answer, whatever `R` says (Hono awaits either).
+   * A handler that answers nothing gets Hono's answer for a one-handler route (404), not the middleware form's
+   * "Context is not finalized" error.
+   * `E`: the app's own Env when the handler needs its other variables or bindings (`auth.protect<AppEnv>(…)`).
    */
   protect<E extends Env = { Variables: TrustedProxyAuthVariables }, R extends HandlerResponse<unknown> = HandlerResponse<unknown>>(handler: ProtectedHandler<E, R>): ProtectedHandler<E, R>
 }
 
 /**
- * A handler given to `protect`: the variables typed as after the middleware. Its path parameters are typed
- * `string | undefined`: Hono infers a route's path only for the handlers written in the route itself.
+ * A handler given to `protect`: the variables typed as after the middleware, the app's Env `E` besides. Its path
+ * parameters are typed `string | undefined`: Hono infers a route's path only for the handlers written in the
+ * route itself.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the path and input are the route's, unknown here (Hono's own default)
-export type ProtectedHandler<E extends Env, R extends HandlerResponse<unknown>> = Handler<E & { Variables: TrustedProxyAuthVariables }, any, any, R>
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the path is the route's, unknown here
+export type ProtectedHandler<E extends Env, R extends HandlerResponse<unknown>> = Handler<E & { Variables: TrustedProxyAuthVariables }, any, BlankInput, R>
 
 const ADAPTER_KEYS = ['getConnInfo', 'resolveUser', 'onError'] as const
 

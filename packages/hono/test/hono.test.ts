@@ -199,6 +199,21 @@ describe('protect(handler): the check as the route\'s only handler', () => {
     auth.verifier?.close()
   })
 
+  it("a handler that answers nothing gets Hono's answer for a one-handler route (404), as it would without the check", async () => {
+    const auth = trustedProxyAuth({ env: envFor(issuer) })
+    const protectedApp = new Hono<{ Variables: TrustedProxyAuthVariables }>()
+    const bareApp = new Hono()
+    // @ts-expect-error A handler that returns nothing: the mistake under test.
+    protectedApp.get('/silent', auth.protect(() => undefined))
+    // @ts-expect-error The same mistake without the check.
+    bareApp.get('/silent', () => undefined)
+    const headers = { 'x-test-assertion': await issuer.sign({ sub: 'silent-user' }) }
+    // The first two verify in full (the second waits for nothing: keys in memory), the third is a cache hit.
+    for (let i = 0; i < 3; i++) expect((await protectedApp.request('/silent', { headers })).status).toBe((await bareApp.request('/silent')).status)
+    expect((await bareApp.request('/silent')).status).toBe(404)
+    auth.verifier?.close()
+  })
+
   it('refuses without calling the handler, through onError when given, and a thrown handler error reaches the app\'s onError', async () => {
     const auth = trustedProxyAuth({ env: envFor(issuer), onError: (error, c) => c.json({ refused: error.code }, 401) })
     const app = new Hono<{ Variables: TrustedProxyAuthVariables }>()

@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { hc } from 'hono/client'
 import type { TrustedIdentity } from '@mieweb/trusted-proxy-auth'
 import { describe, expectTypeOf, it } from 'vitest'
 import { getIdentity, getUser, requireIdentity, trustedProxyAuth, type HonoTrustedProxyAuthOptions, type TrustedProxyAuthVariables, type TrustedProxyUser } from '../src/index.js'
@@ -46,6 +47,27 @@ describe('Hono types', () => {
       auth.protect((c) => {
         expectTypeOf(c.req.param('id')).toEqualTypeOf<string | undefined>()
         return c.json({ subject: c.var.user?.subject })
+      }),
+    )
+  })
+
+  it("protect(handler) keeps the route's RPC output type, and takes the app's own Env for its other variables and bindings", () => {
+    const auth = trustedProxyAuth({ env: {} } as HonoTrustedProxyAuthOptions)
+    const _app = new Hono().get(
+      '/status',
+      auth.protect((c) => c.json({ ok: true })),
+    )
+    const client = hc<typeof _app>('http://app.test')
+    expectTypeOf(client.status.$get).returns.resolves.toHaveProperty('json')
+    expectTypeOf<Awaited<ReturnType<Awaited<ReturnType<typeof client.status.$get>>['json']>>>().toEqualTypeOf<{ ok: true }>()
+    type AppEnv = { Bindings: { REGION: string }; Variables: TrustedProxyAuthVariables & { requestId: string } }
+    new Hono<AppEnv>().get(
+      '/where',
+      auth.protect<AppEnv>((c) => {
+        expectTypeOf(c.var.requestId).toEqualTypeOf<string>()
+        expectTypeOf(c.env.REGION).toEqualTypeOf<string>()
+        expectTypeOf(c.var.user).toEqualTypeOf<TrustedIdentity | null>()
+        return c.text(c.env.REGION)
       }),
     )
   })
