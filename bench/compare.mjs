@@ -85,7 +85,9 @@ function floorClaims(token) {
 
 /** A loopback key server for jose's remote key set. */
 async function serveKeySet(jwks) {
-  const server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks)))
+  // connection: close: a client reusing a kept-alive socket the server has just timed out gets ECONNRESET (seen
+  // aborting a run on a slow host); key fetches are few and never timed, so each takes a connection of its own.
+  const server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify(jwks)))
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   return { url: `http://127.0.0.1:${server.address().port}/jwks.json`, close: () => server.close() }
 }

@@ -43,7 +43,9 @@ const token = await new SignJWT({ sub: 'bench', email: 'bench@example.com', name
   .setIssuedAt()
   .setExpirationTime('2h')
   .sign(privateKey)
-const jwks = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })))
+// connection: close: a client reusing a kept-alive socket the server has just timed out gets ECONNRESET (seen
+// aborting a run on a slow host); key fetches are few and never timed, so each takes a connection of its own.
+const jwks = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ keys: [jwk] })))
 await new Promise((resolve) => jwks.listen(0, '127.0.0.1', resolve))
 const jwksUrl = `http://127.0.0.1:${jwks.address().port}/jwks.json`
 

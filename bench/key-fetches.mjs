@@ -27,7 +27,9 @@ const floodTokens = Array.from({ length: FLOOD }, () => withKid(crypto.randomUUI
 let fetches = 0
 const server = createServer((_request, response) => {
   fetches++
-  response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }))
+  // connection: close: a client reusing a kept-alive socket the server has just timed out gets ECONNRESET (seen
+  // aborting a run on a slow host); key fetches are few and never timed, so each takes a connection of its own.
+  response.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ keys: [jwk] }))
 })
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
 const jwksUrl = `http://127.0.0.1:${server.address().port}/jwks.json`

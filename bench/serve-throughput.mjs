@@ -24,7 +24,9 @@ const token = await new SignJWT({ sub: 'bench', email: 'bench@example.com', name
   .setIssuedAt()
   .setExpirationTime('1h')
   .sign(privateKey)
-const jwks = createServer((_req, res) => res.end(JSON.stringify({ keys: [jwk] })))
+// connection: close: a client reusing a kept-alive socket the server has just timed out gets ECONNRESET (seen
+// aborting a run on a slow host); key fetches are few and never timed, so each takes a connection of its own.
+const jwks = createServer((_req, res) => res.writeHead(200, { connection: 'close' }).end(JSON.stringify({ keys: [jwk] })))
 await new Promise((resolve) => jwks.listen(0, '127.0.0.1', resolve))
 
 /** Starts a child that prints its port on the first line of stdout (or as the `port` of a JSON log line). */
