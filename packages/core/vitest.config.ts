@@ -3,9 +3,10 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The files share no mutable module state (no module mocks, fake timers or stubbed globals; each msw server
-    // is closed by its file), so they may share a worker: a third less CPU than importing jose, msw and the
-    // library again for every file.
+    // The files share no mutable module state that decides a test (no module mocks, fake timers or stubbed
+    // globals; each msw server is closed by its file; the signature workers' counters are read as differences
+    // within a file), so they may share a worker: a third less CPU than importing jose, msw and the library
+    // again for every file.
     isolate: false,
     // Watchdogs against a hang, not limits on speed: on a busy 2-core machine key generation, compiling and
     // process starts take many times longer than on a quiet one, and that must never fail a test.
