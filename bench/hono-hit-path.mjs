@@ -11,7 +11,7 @@
 //   BENCH_HIT_ROUNDS (default 7), BENCH_HIT_CALLS (default 100000 per measurement); BENCH_SMOKE=1: a tiny pass
 import { getRequestListener } from '@hono/node-server'
 import { Hono } from 'hono'
-import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { BENCH_AUDIENCE, BENCH_ISSUER, benchIssuer } from './bench-issuer.mjs'
 
 const SMOKE = process.env.BENCH_SMOKE === '1'
 const ROUNDS = Number(process.env.BENCH_HIT_ROUNDS ?? (SMOKE ? 1 : 7))
@@ -21,22 +21,14 @@ const HEADER = 'x-bench-assertion'
 // @hono/node-server puts its lighter Request and Response in the globals when it builds a listener: as under serve().
 getRequestListener(() => new Response(null))
 
-const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true })
-const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'RS256', use: 'sig' }
-const token = await new SignJWT({ sub: 'bench', email: 'bench@example.com', name: 'Bench User', groups: ['a', 'b'] })
-  .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
-  .setIssuer('https://bench.example')
-  .setAudience('bench')
-  .setIssuedAt()
-  .setExpirationTime('2h')
-  .sign(privateKey)
+const { jwk, token } = await benchIssuer()
 const { trustedProxyAuth } = await import('@mieweb/trusted-proxy-auth-hono')
 const auth = trustedProxyAuth({
   env: {
     TRUSTED_PROXY_ASSERTION_HEADER: HEADER,
     TRUSTED_PROXY_JWKS: JSON.stringify({ keys: [jwk] }),
-    TRUSTED_PROXY_ISSUER: 'https://bench.example',
-    TRUSTED_PROXY_AUDIENCE: 'bench',
+    TRUSTED_PROXY_ISSUER: BENCH_ISSUER,
+    TRUSTED_PROXY_AUDIENCE: BENCH_AUDIENCE,
     // The per-request policy runs on every hit too.
     TRUSTED_PROXY_TRUSTED_ADDRESSES: '127.0.0.1',
   },

@@ -17,11 +17,11 @@
 // luck, so their ratio is what the middleware costs.
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:http'
 import { availableParallelism, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose'
+import { exportSPKI } from 'jose'
+import { BENCH_AUDIENCE as AUDIENCE, BENCH_ISSUER as ISSUER, benchIssuer, serveKeySet } from './bench-issuer.mjs'
 
 const SMOKE = process.env.BENCH_SMOKE === '1'
 const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? (SMOKE ? 1 : 5))
@@ -29,24 +29,11 @@ const PAIR_PROCESSES = Number(process.env.BENCH_PAIR_PROCESSES ?? (SMOKE ? 1 : 3
 const PAIR_WINDOWS = Number(process.env.BENCH_PAIR_WINDOWS ?? (SMOKE ? 1 : 6))
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
-const ISSUER = 'https://bench.example'
-const AUDIENCE = 'bench'
 const HEADER = 'x-bench-assertion'
 const appsScript = fileURLToPath(new URL('./http-apps.mjs', import.meta.url))
 
-const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true })
-const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'RS256', use: 'sig' }
-const token = await new SignJWT({ sub: 'bench', email: 'bench@example.com', name: 'Bench User', groups: ['a', 'b'] })
-  .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
-  .setIssuer(ISSUER)
-  .setAudience(AUDIENCE)
-  .setIssuedAt()
-  .setExpirationTime('2h')
-  .sign(privateKey)
-// connection: close: a client reusing a kept-alive socket the server has just timed out gets ECONNRESET (seen
-// aborting a run on a slow host); key fetches are few and never timed, so each takes a connection of its own.
-const jwks = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ keys: [jwk] })))
-await new Promise((resolve) => jwks.listen(0, '127.0.0.1', resolve))
+const { publicKey, jwk, token } = await benchIssuer()
+const jwks = await serveKeySet([jwk])
 const jwksUrl = `http://127.0.0.1:${jwks.address().port}/jwks.json`
 
 const env = {
@@ -117,7 +104,9 @@ async function cpuMicros({ child }) {
 /** One measurement: requests/s, and the app's CPU µs per request over it. */
 async function measure(server, seconds, url = server.url) {
   const cpuBefore = await cpuMicros(server)
-  const result = await autocannon({ url, headers: { [HEADER]: token }, connections: CONNECTIONS, ...(SMOKE ? { amount: 50 } : { duration: seconds }) })
+  // autocannon ends an `amount` run on its next sample tick (1 s by default): a 20 ms tick keeps the smoke run's 50
+  // requests from costing a second each (60 s of the test run for about 70 measurements).
+  const result = await autocannon({ url, headers: { [HEADER]: token }, connections: CONNECTIONS, ...(SMOKE ? { amount: 50, sampleInt: 20 } : { duration: seconds }) })
   const cpu = (await cpuMicros(server)) - cpuBefore
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${server.app}: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
   return { rate: result.requests.total / Math.max(result.duration, 0.001), cpuPerRequest: cpu / Math.max(result.requests.total, 1) }

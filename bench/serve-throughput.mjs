@@ -5,29 +5,17 @@
 // BENCH_SECONDS (default 5), BENCH_CONNECTIONS (default 32), BENCH_AMOUNT (a request count instead of a duration).
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { BENCH_AUDIENCE, BENCH_ISSUER, benchIssuer, serveKeySet } from './bench-issuer.mjs'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const AMOUNT = process.env.BENCH_AMOUNT === undefined ? undefined : Number(process.env.BENCH_AMOUNT)
 const serveBin = fileURLToPath(new URL('../packages/serve/dist/bin.js', import.meta.url))
 
-const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true })
-const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'RS256', use: 'sig' }
-const token = await new SignJWT({ sub: 'bench', email: 'bench@example.com', name: 'Bench User', groups: ['a', 'b'] })
-  .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
-  .setIssuer('https://bench.example')
-  .setAudience('bench')
-  .setIssuedAt()
-  .setExpirationTime('1h')
-  .sign(privateKey)
-// connection: close: a client reusing a kept-alive socket the server has just timed out gets ECONNRESET (seen
-// aborting a run on a slow host); key fetches are few and never timed, so each takes a connection of its own.
-const jwks = createServer((_req, res) => res.writeHead(200, { connection: 'close' }).end(JSON.stringify({ keys: [jwk] })))
-await new Promise((resolve) => jwks.listen(0, '127.0.0.1', resolve))
+const { jwk, token } = await benchIssuer('1h')
+const jwks = await serveKeySet([jwk])
 
 /** Starts a child that prints its port on the first line of stdout (or as the `port` of a JSON log line). */
 async function startChild(args, env) {
@@ -67,8 +55,8 @@ const bare = await startChild(
 const serveEnv = {
   TRUSTED_PROXY_ASSERTION_HEADER: 'X-Bench-Assertion',
   TRUSTED_PROXY_JWKS_URL: `http://127.0.0.1:${jwks.address().port}/jwks`,
-  TRUSTED_PROXY_ISSUER: 'https://bench.example',
-  TRUSTED_PROXY_AUDIENCE: 'bench',
+  TRUSTED_PROXY_ISSUER: BENCH_ISSUER,
+  TRUSTED_PROXY_AUDIENCE: BENCH_AUDIENCE,
   TRUSTED_PROXY_TRUSTED_ADDRESSES: '127.0.0.1',
   TRUSTED_PROXY_SERVE_PORT: '0',
 }
