@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream'
 import { toProblemDetails, type ProblemOptions } from './problem-details.js'
 import type { TrustedIdentity } from './identity.js'
 import type { Verifier, VerifyOptions } from './verifier.js'
+import { verifyRequestNow } from './verify-request-now.js'
 
 /**
  * Header pairs exactly as received. Node's `req.headers` joins repeated custom headers with ", " and
@@ -16,8 +17,10 @@ export function rawHeaderPairs(req: Pick<IncomingMessage, 'rawHeaders'>): Array<
 
 /** Verifies a Node request (HTTP or a WebSocket `upgrade`) with the socket peer as the source address. */
 export function verifyNodeRequest(verifier: Verifier, req: IncomingMessage, options?: VerifyOptions): Promise<TrustedIdentity | null> {
-  // Node's flat rawHeaders list, read in place (every repetition kept apart).
-  return verifier.verifyRequest({ headers: req.rawHeaders, remoteAddress: req.socket.remoteAddress ?? null }, options)
+  // Node's flat rawHeaders list, read in place (every repetition kept apart). Through verifyRequestNow, which holds
+  // a verifier of one's own to the verdict's shape.
+  const verdict = verifyRequestNow(verifier, { headers: req.rawHeaders, remoteAddress: req.socket.remoteAddress ?? null }, options)
+  return verdict instanceof Promise ? verdict : Promise.resolve(verdict)
 }
 
 /**
@@ -60,7 +63,8 @@ export async function authenticateUpgrade(
 ): Promise<UpgradeAuthentication> {
   const remoteAddress = 'remoteAddress' in options ? options.remoteAddress : (req.socket.remoteAddress ?? null)
   try {
-    const identity = await verifier.verifyRequest({ headers: req.rawHeaders, remoteAddress })
+    // verifyRequestNow: a verifier of one's own answering anything but an identity or null is refused, not accepted.
+    const identity = await verifyRequestNow(verifier, { headers: req.rawHeaders, remoteAddress })
     return { authenticated: true, identity }
   } catch (error) {
     rejectUpgrade(socket, error, { problemDetail: verifier.config.problemDetail })

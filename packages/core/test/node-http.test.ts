@@ -1,10 +1,12 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { connect as connectTcp } from 'node:net'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { runInNewContext } from 'node:vm'
 import { envFor, startTestIssuer, type RunningTestIssuer } from '@mieweb/trusted-proxy-auth-testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket, { WebSocketServer } from 'ws'
-import { createVerifier, loadConfig, rejectUpgrade, verifyNodeRequest, type Verifier } from '../src/index.js'
+import { authenticateUpgrade, createVerifier, loadConfig, rejectUpgrade, verifyNodeRequest, type Verifier } from '../src/index.js'
 
 let issuer: RunningTestIssuer
 let appServer: Server
@@ -90,5 +92,24 @@ describe('verifyNodeRequest', () => {
     const token = await sign()
     expect(await rawGet([`X-Assertion: ${token}`])).toBe(200)
     expect(await rawGet([`X-Assertion: ${token}`, `x-assertion: ${token}`])).toBe(401)
+  })
+})
+
+describe('a verifier of its own behind verifyNodeRequest and authenticateUpgrade', () => {
+  // Both used to pass the verifier's answer on as the identity: a verifier answering no verdict let the upgrade in.
+  const request = { rawHeaders: ['X-Assertion', 'a'], socket: { remoteAddress: '127.0.0.1' } } as unknown as IncomingMessage
+  const answering = (answer: () => unknown): Verifier => Object.assign(Object.create(verifier) as Verifier, { verifyRequestNow: answer })
+  const otherRealmUndefined = runInNewContext('() => Promise.resolve(undefined)') as () => unknown
+
+  it.each([
+    ['undefined at once', () => undefined],
+    ['a promise of another realm resolving to undefined', otherRealmUndefined],
+  ])('answering %s: refused', async (_name, answer) => {
+    await expect(verifyNodeRequest(answering(answer), request)).rejects.toThrow(TypeError)
+    let written = ''
+    const socket = { end: (text: string) => (written += text) } as unknown as Duplex
+    const result = await authenticateUpgrade(answering(answer), request, socket)
+    expect(result.authenticated).toBe(false)
+    expect(written).toMatch(/^HTTP\/1\.1 500 /)
   })
 })

@@ -1,6 +1,7 @@
 import { createTestIssuer, envFor, type TestIssuer } from '@mieweb/trusted-proxy-auth-testing'
 import { jwksHandlers } from '@mieweb/trusted-proxy-auth-testing/msw'
 import { setupServer } from 'msw/node'
+import { runInNewContext } from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   acquireVerifier,
@@ -228,6 +229,57 @@ describe('verifyRequestNow', () => {
       },
     } as unknown as Verifier
     await expect(verifyRequestNow(throwing, { headers: [] })).rejects.toMatchObject({ code: 'missing_assertion' })
+  })
+
+  it('holds a verifier of one’s own to the verdict’s shape: what is not an identity, null or a promise of one fails closed', async () => {
+    const identity = { subject: 'from-elsewhere' } as TrustedIdentity
+    // A promise of another realm fails an adapter's `instanceof Promise`: taken as an identity, it let every request in.
+    const otherRealm = runInNewContext('(value, fail) => fail ? Promise.reject(new Error("refused elsewhere")) : Promise.resolve(value)') as (value: unknown, fail: boolean) => unknown
+    const answering = (answer: () => unknown): Verifier => ({ verifyRequest: () => Promise.reject(new Error('not called')), verifyRequestNow: answer }) as unknown as Verifier
+    const cases: Array<[string, () => unknown, 'identity' | 'null' | RegExp]> = [
+      ['a rejecting promise of another realm', () => otherRealm(null, true), /refused elsewhere/],
+      ['a promise of another realm resolving to an identity', () => otherRealm(identity, false), 'identity'],
+      ['a promise of another realm resolving to null', () => otherRealm(null, false), 'null'],
+      ['a rejecting thenable', () => ({ then: (_resolve: unknown, reject: (error: Error) => void) => reject(new Error('refused by a thenable')) }), /refused by a thenable/],
+      ['undefined at once', () => undefined, /neither an identity, null nor a promise/],
+      ['a string at once (never shown)', () => 'eyJhbGciOi.secret.sig', /neither an identity, null nor a promise/],
+      ['false at once', () => false, /neither an identity, null nor a promise/],
+      ['a promise resolving to undefined', () => Promise.resolve(undefined), /neither an identity, null nor a promise/],
+      ['a promise of another realm resolving to a string', () => otherRealm('eyJhbGciOi.secret.sig', false), /neither an identity, null nor a promise/],
+      ['a promise resolving to a thenable-shaped identity', () => Promise.resolve({ then: 1, subject: 'x' }), 'identity'],
+      [
+        'a throw',
+        () => {
+          throw new TrustedProxyAuthError('invalid_signature')
+        },
+        /signature/i,
+      ],
+    ]
+    for (const [name, answer, expected] of cases) {
+      const verdict = verifyRequestNow(answering(answer), { headers: [] })
+      if (expected instanceof RegExp) {
+        expect(verdict, name).toBeInstanceOf(Promise)
+        const error = await (verdict as Promise<unknown>).then(
+          () => new Error('accepted'),
+          (reason: unknown) => reason as Error,
+        )
+        expect(error.message, name).toMatch(expected)
+        expect(error.message, name).not.toContain('secret')
+      } else {
+        const settled = await verdict
+        expect(settled, name).toEqual(expected === 'null' ? null : expected === 'identity' && name.includes('thenable-shaped') ? { then: 1, subject: 'x' } : identity)
+      }
+    }
+    // The built-in verifier's own answers keep their shape: an identity at once on a hit, not a promise.
+    const verifier = createVerifier(loadConfig(env))
+    await verifier.ready()
+    const token = await issuer.sign({}, { now: NOW })
+    await verifier.verifyRequest({ headers: [[HEADER, token]] }, { now: NOW })
+    await verifier.verifyRequest({ headers: [[HEADER, token]] }, { now: NOW })
+    const hit = verifyRequestNow(verifier, { headers: [[HEADER, token]] }, { now: NOW })
+    verifier.close()
+    expect(hit).not.toBeInstanceOf(Promise)
+    expect(hit).toMatchObject({ subject: 'user-1' })
   })
 
   it('builds verify_ok for a debug logger when no listener is given', async () => {

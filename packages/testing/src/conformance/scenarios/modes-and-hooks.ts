@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest'
+import { runInNewContext } from 'node:vm'
+import { afterEach, describe, expect, it } from 'vitest'
 import { coreError } from '../error-contract.js'
 import { expectProblem } from '../problem-assertions.js'
 import type { ConformanceIdentity } from '../types.js'
@@ -30,6 +31,49 @@ export function modeAndHookScenarios(context: SuiteContext): void {
     it('still refuses a present but invalid assertion', async () => {
       const app = await context.start({ mode: 'optional' })
       expectProblem(await app.get('/whoami', { [ASSERTION_HEADER]: await context.issuer.sign(ALICE, { now: Math.floor(Date.now() / 1000) - 3600 }) }), 'expired')
+    })
+  })
+
+  describe('a verifier of its own (the verifier option)', () => {
+    // An adapter tells a verdict to wait for from an identity by `instanceof Promise`: a promise of another realm
+    // (a vm context, a second copy of a library) or another thenable once passed as the identity itself, so every
+    // request went through. The core's verifyRequestNow now makes such answers promises of this realm and refuses
+    // verdicts that are neither an identity nor null.
+    const otherRealm = runInNewContext('(answer) => new Promise((resolve, reject) => answer.then(resolve, reject))') as (answer: Promise<unknown>) => unknown
+    const opened: Array<{ close(): void }> = []
+    afterEach(() => {
+      for (const verifier of opened.splice(0)) verifier.close()
+    })
+    async function ownVerifier(answer: (real: { verifyRequest(request: unknown, options?: unknown): Promise<unknown> }, request: unknown, options: unknown) => unknown) {
+      const { createVerifierFromEnv } = await import('@mieweb/trusted-proxy-auth')
+      const { env: _env, onEvent: _onEvent, ...settings } = context.baseAuth()
+      const real = createVerifierFromEnv(settings as Parameters<typeof createVerifierFromEnv>[0], {})
+      opened.push(real)
+      return Object.assign(Object.create(real) as object, { verifyRequestNow: (request: unknown, options: unknown) => answer(real, request, options) })
+    }
+
+    it('answering with promises of another realm: the same verdicts as the built-in verifier', async () => {
+      const app = await context.start({ verifier: await ownVerifier((real, request, options) => otherRealm(real.verifyRequest(request, options))) }, { replaceAuth: true })
+      const accepted = await app.get('/whoami', { [ASSERTION_HEADER]: await context.issuer.sign(ALICE) })
+      expect(accepted.status).toBe(200)
+      expect(parseWhoAmI(accepted.body).identity?.['subject']).toBe('alice-123')
+      expectProblem(await app.get('/whoami'), 'missing_assertion')
+      expectProblem(await app.get('/whoami', { [ASSERTION_HEADER]: 'garbage' }), 'malformed_assertion')
+    })
+
+    it.each([
+      ['undefined at once', () => undefined],
+      ['a promise of undefined', () => Promise.resolve(undefined)],
+      ['a string at once', () => 'not-an-identity'],
+      ['a promise of another realm resolving to undefined', () => otherRealm(Promise.resolve(undefined))],
+    ])('answering %s: the request is refused as an error, never let through', async (_name, answer) => {
+      const app = await context.start({ verifier: await ownVerifier(answer) }, { replaceAuth: true })
+      const withAssertion: Record<string, string> = { [ASSERTION_HEADER]: await context.issuer.sign(ALICE) }
+      for (const headers of [{}, withAssertion]) {
+        const response = await app.get('/whoami', headers)
+        expect(response.status).toBeGreaterThanOrEqual(500)
+        expect(response.body).not.toContain('alice')
+      }
     })
   })
 
