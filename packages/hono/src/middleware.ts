@@ -15,6 +15,7 @@ import {
   toProblemDetails,
   type EnvInput,
   type ResolvedUser,
+  type RouteRequirements,
   type TrustedProxyAuthError,
   type TrustedProxyAuthOptions,
   type Verifier,
@@ -22,6 +23,7 @@ import {
 } from '@mieweb/trusted-proxy-auth'
 import { requestHeaders } from './node-incoming.js'
 import { peerAddress } from './peer-address.js'
+import { requirementRefusal } from './require-identity.js'
 import type { TrustedProxyAuthVariables, TrustedProxyIdentity, TrustedProxyUser } from './variables.js'
 import type { VerifierSource } from '@mieweb/trusted-proxy-auth'
 
@@ -59,8 +61,15 @@ export type TrustedProxyAuthMiddleware = MiddlewareHandler<{ Variables: TrustedP
    * A handler that answers nothing gets Hono's answer for a one-handler route (404), not the middleware form's
    * "Context is not finalized" error.
    * `E`: the app's own Env when the handler needs its other variables or bindings (`auth.protect<AppEnv>(…)`).
+   * `requirements`: the route's guard (as `requireIdentity(requirements)`, contract/requirements.json), checked
+   * after the verification and before `handler`: 401 `missing_assertion` without an identity, 403
+   * `forbidden_user` for a failed requirement. Nothing placed after `protect` on a route runs, so a guard goes here.
+   * @throws TrustedProxyAuthError `invalid_config` at once for a malformed requirement.
    */
-  protect<E extends Env = { Variables: TrustedProxyAuthVariables }, R extends HandlerResponse<unknown> = HandlerResponse<unknown>>(handler: ProtectedHandler<E, R>): ProtectedHandler<E, R>
+  protect<E extends Env = { Variables: TrustedProxyAuthVariables }, R extends HandlerResponse<unknown> = HandlerResponse<unknown>>(
+    handler: ProtectedHandler<E, R>,
+    requirements?: RouteRequirements<Context<E & { Variables: TrustedProxyAuthVariables }>, TrustedProxyIdentity>,
+  ): ProtectedHandler<E, R>
 }
 
 /**
@@ -150,10 +159,17 @@ export function trustedProxyAuth(options: HonoTrustedProxyAuthOptions = {}): Tru
   const middleware = function trustedProxyAuthMiddleware(c: Context, next: Next) {
     return check(c, next, undefined) as Promise<Response | void>
   } as MiddlewareHandler<{ Variables: TrustedProxyAuthVariables }>
-  const protect = (handler: Handler): Handler =>
-    function trustedProxyAuthProtected(c, next) {
-      return check(c, next, handler) as ReturnType<Handler>
+  const protect = (handler: Handler, requirements?: RouteRequirements<Context, TrustedProxyIdentity>): Handler => {
+    let checked = handler
+    if (requirements !== undefined) {
+      // Built here, so a malformed requirement throws invalid_config when the route is declared.
+      const refusalOf = requirementRefusal(requirements)
+      checked = async (c, next) => (await refusalOf(c)) ?? handler(c, next)
     }
+    return function trustedProxyAuthProtected(c, next) {
+      return check(c, next, checked) as ReturnType<Handler>
+    }
+  }
   Object.defineProperty(middleware, 'protect', { value: protect, enumerable: true })
   return Object.defineProperty(middleware, 'verifier', { get: () => verifier, enumerable: true }) as TrustedProxyAuthMiddleware
 }

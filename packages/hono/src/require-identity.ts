@@ -18,16 +18,31 @@ import type { TrustedProxyAuthenticatedVariables, TrustedProxyIdentity } from '.
  * @throws TrustedProxyAuthError `invalid_config` at once for a malformed requirement.
  */
 export function requireIdentity(requirements: RouteRequirements<Context, TrustedProxyIdentity> = {}): MiddlewareHandler<{ Variables: TrustedProxyAuthenticatedVariables }> {
-  const guard = createRequirementGuard(requirements)
+  const refusalOf = requirementRefusal(requirements)
   return async function trustedProxyRequirement(c, next) {
+    const refusal = await refusalOf(c)
+    if (refusal) return refusal
+    await next()
+    return undefined
+  }
+}
+
+/**
+ * The guard's decision for one request (shared by `requireIdentity` and `auth.protect(handler, requirements)`):
+ * undefined when `c.var.trustedIdentity` meets `requirements`, else the problem response (401 / 403 or the code a
+ * `check` threw). Any other error propagates.
+ * @throws TrustedProxyAuthError `invalid_config` at once for a malformed requirement.
+ */
+export function requirementRefusal(requirements: RouteRequirements<Context, TrustedProxyIdentity>): (c: Context) => Promise<Response | undefined> {
+  const guard = createRequirementGuard(requirements)
+  return async (c) => {
     try {
       await guard(c.get('trustedIdentity'), c)
+      return undefined
     } catch (error) {
       if (!isTrustedProxyAuthError(error)) throw error
       const problem = toProblemDetails(error, undefined, problemOptionsFor(c))
       return new Response(JSON.stringify(problem.body), { status: problem.status, headers: problem.headers })
     }
-    await next()
-    return undefined
   }
 }

@@ -10,7 +10,8 @@ export type CheckForm = 'middleware' | 'protect'
 
 /**
  * The conformance app: the check on /whoami and /accessor only (Hono's per-route opt-in), /health without it.
- * The guarded routes always take the middleware form (a guard goes between the check and the handler).
+ * The guarded routes take the guard the same way: `auth, requireIdentity(requirements), handler`, or
+ * `auth.protect(handler, requirements)`.
  */
 export function buildApp(auth: HonoTrustedProxyAuthOptions, guards: ConformanceAppOptions['guards'] = {}, form: CheckForm = 'middleware'): { app: Hono<{ Variables: TrustedProxyAuthVariables }>; close(): void } {
   const app = new Hono<{ Variables: TrustedProxyAuthVariables }>()
@@ -27,7 +28,9 @@ export function buildApp(auth: HonoTrustedProxyAuthOptions, guards: ConformanceA
   app.get('/bare-accessor', accessor)
   for (const [name, requirements] of Object.entries(guards)) {
     const guard = requireIdentity(requirements as RouteRequirements<Context>)
-    app.get(`/guarded/${name}`, middleware, guard, (c) => c.json({ user: c.var.user, identity: c.var.trustedIdentity }))
+    const whoami = (c: Context<{ Variables: TrustedProxyAuthVariables }>): Response => c.json({ user: c.var.user, identity: c.var.trustedIdentity })
+    if (form === 'protect') app.get(`/guarded/${name}`, middleware.protect(whoami, requirements as RouteRequirements<Context>))
+    else app.get(`/guarded/${name}`, middleware, guard, whoami)
     app.get(`/bare/${name}`, guard, (c) => c.json({ user: c.var.user ?? null, identity: c.var.trustedIdentity ?? null }))
   }
   return { app, close: () => middleware.verifier?.close() }

@@ -177,6 +177,12 @@ describe('a request accepted at once', () => {
 })
 
 describe('protect(handler): the check as the route\'s only handler', () => {
+  it('protect(handler, requirements) refuses a malformed requirement when the route is declared, with invalid_config', () => {
+    const auth = trustedProxyAuth({ env: envFor(issuer) })
+    expect(() => auth.protect((c) => c.text('x'), { groups: { any: [] } })).toThrow(expect.objectContaining({ code: 'invalid_config' }))
+    auth.verifier?.close()
+  })
+
   it('on a cache hit returns the handler\'s own Response within the call (no promise of ours), and Hono runs the route without composing', async () => {
     const auth = trustedProxyAuth({ env: envFor(issuer) })
     let handlerCalls = 0

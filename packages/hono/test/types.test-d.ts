@@ -72,6 +72,23 @@ describe('Hono types', () => {
     )
   })
 
+  it('protect(handler, requirements) takes the route guard, its check typed with the app\'s context', () => {
+    const auth = trustedProxyAuth({ env: {} } as HonoTrustedProxyAuthOptions)
+    type AppEnv = { Variables: TrustedProxyAuthVariables & { tenant: string } }
+    new Hono<AppEnv>().get(
+      '/admin',
+      auth.protect<AppEnv>((c) => c.text(c.var.tenant), {
+        groups: { any: ['admins'] },
+        check: (identity, c) => {
+          expectTypeOf(identity).toEqualTypeOf<TrustedIdentity>()
+          return c.var.tenant === identity.subject
+        },
+      }),
+    )
+    // @ts-expect-error groups take { any } or { all }, not a string
+    auth.protect((c) => c.text('x'), { groups: 'admins' })
+  })
+
   it('getIdentity and getUser give a handler non-null values from any context', () => {
     expectTypeOf(getIdentity).returns.toEqualTypeOf<TrustedIdentity>()
     expectTypeOf(getUser).returns.toEqualTypeOf<TrustedProxyUser>()
