@@ -64,6 +64,7 @@ export type TrustedProxyAuthMiddleware = MiddlewareHandler<{ Variables: TrustedP
    * `requirements`: the route's guard (as `requireIdentity(requirements)`, contract/requirements.json), checked
    * after the verification and before `handler`: 401 `missing_assertion` without an identity, 403
    * `forbidden_user` for a failed requirement. Nothing placed after `protect` on a route runs, so a guard goes here.
+   * With requirements the answer is always a promise (a `check` may be asynchronous).
    * @throws TrustedProxyAuthError `invalid_config` at once for a malformed requirement.
    */
   protect<E extends Env = { Variables: TrustedProxyAuthVariables }, R extends HandlerResponse<unknown> = HandlerResponse<unknown>>(

@@ -43,8 +43,8 @@ export function modeAndHookScenarios(context: SuiteContext): void {
 
   describe('a verifier of its own (the verifier option)', () => {
     // An adapter tells a verdict to wait for from an identity by `instanceof Promise`: a promise of another realm
-    // (a vm context, a second copy of a library) or another thenable once passed as the identity itself, so every
-    // request went through. The core's verifyRequestNow now makes such answers promises of this realm and refuses
+    // (a vm context, a second copy of a library) or another thenable would pass for the identity itself and let
+    // every request through, unless the core's verifyRequestNow makes it a promise of this realm and refuses
     // verdicts that are neither an identity nor null.
     const otherRealm = runInNewContext('(answer) => new Promise((resolve, reject) => answer.then(resolve, reject))') as (answer: Promise<unknown>) => unknown
     const opened: Array<{ close(): void }> = []
