@@ -203,7 +203,8 @@ class Measurement:
 def measure(server: Server, token: str, *, seconds: int | None = None, url: str | None = None) -> Measurement:
     """autocannon against the server, every request carrying the assertion."""
     cpu_before = cpu_seconds(server.process.pid)
-    amount = ["--amount", str(SMOKE_REQUESTS)] if SMOKE else ["--duration", str(seconds or SECONDS)]
+    # A smoke run's few requests would otherwise wait for autocannon's 1-s sample tick each time.
+    amount = ["--amount", str(SMOKE_REQUESTS), "-L", "20"] if SMOKE else ["--duration", str(seconds or SECONDS)]
     command = [
         str(AUTOCANNON), "--json", "--connections", str(CONNECTIONS), *amount,
         "--headers", f"{HEADER.lower()}={token}", url or server.url,
