@@ -52,18 +52,33 @@ export class VerifiedAssertionCache {
   private readonly admission: CacheAdmission
   private hits = 0
   private misses = 0
+  /**
+   * The entry the last lookup found: a proxy that resends one assertion (a session's page and its API calls)
+   * meets it again next, and comparing the text spares the slot key, its hash and the LRU's bookkeeping. Always
+   * an entry the LRU still holds: dropped when the LRU lets it go (eviction, replacement, forget).
+   */
+  private lastFound: Remembered | undefined = undefined
 
   constructor(maxEntries: number) {
-    this.entries = new LRUCache<string, Remembered>({ max: maxEntries })
+    this.entries = new LRUCache<string, Remembered>({
+      max: maxEntries,
+      dispose: (remembered) => {
+        if (remembered === this.lastFound) this.lastFound = undefined
+      },
+    })
     this.admission = new CacheAdmission(maxEntries * ADMISSION_SLOTS_PER_ENTRY)
   }
 
   /** The remembered verification of `token`, if any (counted as a hit or a miss by the caller's verdict). */
   lookup(token: string): CachedVerification | undefined {
+    const last = this.lastFound
+    if (last !== undefined && last.token === token) return last.verification
     // Traffic of assertions seen once (minted per request) never fills the cache: no key cut out and hashed then.
     if (this.entries.size === 0) return undefined
     const remembered = this.entries.get(slotKey(token))
-    return remembered !== undefined && remembered.token === token ? remembered.verification : undefined
+    if (remembered === undefined || remembered.token !== token) return undefined
+    this.lastFound = remembered
+    return remembered.verification
   }
 
   hit(): void {

@@ -222,6 +222,39 @@ describe('verified-assertion cache', () => {
     expect(cache.lookup(remembered)).toBeUndefined()
     expect(cache.counts().size).toBe(0)
   })
+
+  it('answers a lookup of the assertion the last lookup found without the LRU, and lets it go with the LRU entry (eviction, replacement, forget)', () => {
+    const cache = new VerifiedAssertionCache(2)
+    const entry = (name: string) => ({ identity: { subject: name } as never, key: 'sharedSecret' as const, reusableUntil: Number.POSITIVE_INFINITY, issuerEntry: 0, ...NO_WINDOW })
+    // Signatures of their own: the slot is chosen by the end of the text.
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => `header.payload-of-${name}.${name.repeat(86)}`) as [string, string, string]
+    const [entryA, entryB, entryC] = [entry('a'), entry('b'), entry('c')]
+    for (const [token, remembered] of [[a, entryA], [b, entryB]] as const) {
+      cache.remember(token, () => remembered)
+      cache.remember(token, () => remembered)
+    }
+    expect(cache.lookup(a)).toBe(entryA)
+    // Found again from a fresh copy of the text, as every request brings; another text of the same length is not it.
+    expect(cache.lookup([...a].join(''))).toBe(entryA)
+    expect(cache.lookup(`header.payload-of-x.${'a'.repeat(86)}`)).toBeUndefined()
+    expect(cache.lookup(a)).toBe(entryA)
+    // Replaced: the new entry answers, not the one found before.
+    const entryA2 = entry('a2')
+    cache.store(a, entryA2)
+    expect(cache.lookup(a)).toBe(entryA2)
+    // Evicted: b was used after a's last LRU lookup, so c's entry pushes a out; a is then not found at all.
+    expect(cache.lookup(b)).toBe(entryB)
+    cache.remember(c, () => entryC)
+    cache.remember(c, () => entryC)
+    expect(cache.counts().size).toBe(2)
+    expect(cache.lookup(a)).toBeUndefined()
+    expect(cache.lookup(c)).toBe(entryC)
+    // Forgotten: gone at once, though the last lookup found it.
+    cache.forget(c)
+    expect(cache.lookup(c)).toBeUndefined()
+    expect(cache.lookup(b)).toBe(entryB)
+    expect(cache.counts().size).toBe(1)
+  })
 })
 
 /** Whether checkClaimTimes lets `payload` pass at `now`. */

@@ -145,6 +145,50 @@ def test_the_cache_holds_at_most_its_size() -> None:
         assert cache.lookup("assertion-0", NOW, ((True, None),), (config,)) is None
 
 
+def test_the_entry_the_last_lookup_found_answers_again_and_goes_with_the_lru_entry() -> None:
+    """A lookup of the assertion the last lookup found skips the LRU; it never answers once the LRU let the
+    entry go (eviction, replacement, a dropped entry)."""
+    identity = verifier()[0].verify_assertion(KEY.sign(claims()), now=NOW)
+    config = load_config(base_env())
+    cache = VerifiedAssertionCache(2)
+
+    def look(token: str, freshness: tuple[bool, float | None] = (True, None)) -> CachedVerification | None:
+        return cache.lookup(token, NOW, (freshness,), (config,))
+
+    def entry(reusable_until: float = float("inf")) -> CachedVerification:
+        return CachedVerification(identity, None, reusable_until)
+
+    def store(token: str, remembered: CachedVerification) -> None:
+        cache.admits(token)
+        cache.admits(token)
+        cache.remember(token, remembered)
+
+    a, b, c = (f"header.payload-of-{name}.{name * 86}" for name in "abc")
+    entry_a, entry_b, entry_c = entry(), entry(), entry()
+    store(a, entry_a)
+    store(b, entry_b)
+    assert look(a) is entry_a
+    # Found again from a fresh copy of the text, as every request brings; another text is not it.
+    assert look("".join(list(a))) is entry_a
+    assert look(f"header.payload-of-x.{'a' * 86}") is None
+    assert look(a) is entry_a
+    # Replaced: the new entry answers, not the one found before.
+    entry_a2 = entry()
+    cache.remember(a, entry_a2)
+    assert look(a) is entry_a2
+    # Evicted: b was looked up after a, so storing c pushes a out; a is then not found at all.
+    assert look(b) is entry_b
+    store(c, entry_c)
+    assert cache.counts().size == 2
+    assert look(a) is None
+    # Dropped for a reloaded key set (a miss): the entry found last is gone too.
+    assert look(c) is entry_c
+    assert look(c, (True, 1.0)) is None
+    assert look(c) is None
+    assert cache.counts().size == 1
+    assert look(b) is entry_b
+
+
 def test_only_a_second_success_is_taken_in_so_assertions_seen_once_never_fill_the_cache() -> None:
     auth, *_ = verifier()
     repeated = KEY.sign(claims())

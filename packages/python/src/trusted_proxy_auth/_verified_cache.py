@@ -59,6 +59,11 @@ class VerifiedAssertionCache:
         self._lock = threading.Lock()
         self._hits = 0
         self._misses = 0
+        # The assertion the last lookup found and its entry: a proxy that resends one assertion (a session's
+        # page and its API calls) meets it again next, and comparing the text spares hashing it (hundreds of
+        # characters, a new string on every request) and the LRU's bookkeeping. Always an entry the LRU still
+        # holds: cleared whenever an entry is dropped or stored (an eviction happens only on a store).
+        self._last_found: tuple[str, CachedVerification] | None = None
 
     def lookup(
         self,
@@ -82,27 +87,37 @@ class VerifiedAssertionCache:
         lock = self._lock
         lock.acquire()
         try:
-            try:
-                entry = self._entries[token]
-            except KeyError:
-                self._misses += 1
-                return None
+            last_found = self._last_found
+            if last_found is not None and last_found[0] == token:
+                entry = last_found[1]
+            else:
+                try:
+                    entry = self._entries[token]
+                except KeyError:
+                    self._misses += 1
+                    return None
+                self._last_found = (token, entry)
             identity, key_generation, reusable_until, unit, times_pass_from, times_pass_until = entry
             ready, last_success_at = freshness[unit]
             if at >= reusable_until or not ready or last_success_at != key_generation:
-                del self._entries[token]
+                self._drop(token)
                 self._misses += 1
                 return None
             if not times_pass_from <= at <= times_pass_until:
                 try:
                     check_times(identity.claims, identity.expires_at, unit_configs[unit], at)
                 except TrustedProxyAuthError:
-                    del self._entries[token]
+                    self._drop(token)
                     raise
             self._hits += 1
             return entry
         finally:
             lock.release()
+
+    def _drop(self, token: str) -> None:
+        """Forgets `token`'s entry (the lock held)."""
+        del self._entries[token]
+        self._last_found = None
 
     def admits(self, token: str) -> bool:
         """Whether a success of `token` is to be remembered now: true when it succeeded before; else the
@@ -114,6 +129,8 @@ class VerifiedAssertionCache:
         """Remembers an admitted success (`admits`)."""
         with self._lock:
             self._entries[token] = entry
+            # Storing may have evicted the entry the last lookup found, or replaced it.
+            self._last_found = None
 
     def counts(self) -> CacheCounts:
         with self._lock:
