@@ -1,140 +1,157 @@
+import { asStringArray, claimValue } from './claim-value.js'
 import type { TrustedProxyAuthConfig } from './config.js'
 import { numberText, quoted, quotedList } from './detail-text.js'
 import { TrustedProxyAuthError } from './errors.js'
-import { asStringArray, claimValue, type TrustedIdentity } from './identity.js'
-import type { ActiveQuirks } from './quirks/active-quirks.js'
-import { checkClientAudience } from './quirks/alb-client-header.js'
-import { albExpiry, albHeaderClaimTypesValid, albIssuer, checkIssuersAgree } from './quirks/alb-header-claims.js'
-import { checkSigner } from './quirks/alb-signer-header.js'
-import { subjectWithFallback } from './quirks/subject-optional.js'
+import type { QuirkStages } from './quirk-stages.js'
 
-const isString = (value: unknown): value is string => typeof value === 'string'
+type JsonObject = Readonly<Record<string, unknown>>
+
+const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
 function isStringArray(value: unknown): value is string[] {
   if (!Array.isArray(value)) return false
   for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return false
   return true
 }
-const isStringOrStrings = (value: unknown): boolean => isString(value) || isStringArray(value)
-const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
+const isStringOrStrings = (value: unknown): value is string | string[] => typeof value === 'string' || isStringArray(value)
 
-/** A claim type rule: the check and what the detail calls the type it wants. */
-type TypeRule = [name: string, valid: (value: unknown) => boolean, wanted: string]
+const malformed = (detail: string): TrustedProxyAuthError => new TrustedProxyAuthError('malformed_assertion', { detail })
+const notA = (name: string, wanted: string): TrustedProxyAuthError => malformed(`claim ${quoted(name)} is not ${wanted}`)
 const A_NUMBER = 'a number'
 const A_STRING = 'a string'
 const STRINGS = 'a string or an array of strings'
+const missingClaim = (detail: string): TrustedProxyAuthError => new TrustedProxyAuthError('missing_claim', { detail })
 
-const malformed = (detail: string): TrustedProxyAuthError => new TrustedProxyAuthError('malformed_assertion', { detail })
-
-/** The claims the identity is built from once every check passed (the quirks may take them from elsewhere). */
+/** What the claim stages found, every claim type-checked: what the identity is built from. */
 export interface CheckedClaims {
+  /** The subject claim (TRUSTED_PROXY_CLAIM_SUBJECT), or what a quirk's claim_presence plug gave. */
   readonly subject: string
   readonly issuer: string
   /** Frozen (identity.audience as it is); a one-audience array may be shared by every verification under the configuration. */
   readonly audience: readonly string[]
+  /** Seconds since the epoch. */
   readonly expiresAt: number
+  /** `iat` (seconds), when present. */
+  readonly issuedAt: number | undefined
+  /** The email, name and groups claims (TRUSTED_PROXY_CLAIM_EMAIL, _NAME, _GROUPS), when present. */
+  readonly email: string | undefined
+  readonly name: string | undefined
+  readonly groups: string | readonly string[] | undefined
 }
 
-/** The verified protected header and payload. */
-export interface VerifiedContent {
-  readonly header: Record<string, unknown>
-  readonly payload: Record<string, unknown>
-}
+/** Stages claim_types, claim_presence, claim_time and claim_values for one configuration; `now` in seconds. */
+export type ClaimCheck = (header: JsonObject, payload: JsonObject, now: number) => CheckedClaims
 
-/** What the claim stages check under one configuration (its quirks follow from it). */
-interface ClaimRules {
-  readonly types: readonly TypeRule[]
-  /** Header members that must be strings when present, and present (preset aws-alb). */
-  readonly headerMembers: readonly string[]
-  /** Claims that must be present besides iss, exp and the subject, in contract order. */
-  readonly requiredClaims: readonly string[]
-  /** identity.audience of an `aud` string that is one of the configured audiences: frozen once, not per verification. */
-  readonly singleAudiences: ReadonlyMap<string, readonly string[]>
-}
+/**
+ * The claim stages of contract/checks.json under `config`, with the plugs of its preset's quirks: built once per
+ * configuration (everything the configuration decides is settled here), then called for every verification,
+ * reading each claim once.
+ * The check throws TrustedProxyAuthError: `malformed_assertion` (claim_types: a present claim of the wrong JSON
+ * type, never coerced), `missing_claim` (claim_presence), `expired` / `not_yet_valid` (claim_time, see
+ * checkClaimTimes), `issuer_mismatch` / `audience_mismatch` / `claim_mismatch` (claim_values: exact string
+ * comparisons only), each stage in that order and, within a stage, the claims in the contract's order.
+ */
+export function claimCheckFor(config: TrustedProxyAuthConfig, stages: QuirkStages): ClaimCheck {
+  const { claimSubject, claimEmail, claimName, claimGroups, maxAge } = config
+  const issuers = config.issuer
+  // identity.audience of an `aud` string that is one of the configured audiences: frozen once, not per verification.
+  const singleAudiences = new Map(config.audience.map((aud) => [aud, Object.freeze([aud])]))
+  const requiresAud = !stages.audienceOptional
+  const requiresIat = maxAge !== null
+  const requiredNames = config.requiredClaims.map((rule) => rule.name)
+  const requiredValues = config.requiredClaims.filter((rule) => rule.value !== null) as readonly { name: string; value: string }[]
+  const { payloadStrings, headerStrings, headerTypes, issuer: issuerPlug, expiry: expiryPlug, subject: subjectPlug, beforeIssuer, audience: audiencePlug } = stages
 
-/** Built once per configuration: every verification reads them. */
-const claimRulesByConfig = new WeakMap<TrustedProxyAuthConfig, ClaimRules>()
-
-function claimRulesFor(config: TrustedProxyAuthConfig, quirks: ActiveQuirks): ClaimRules {
-  let rules = claimRulesByConfig.get(config)
-  if (rules === undefined) {
-    rules = {
-      types: [
-        ['exp', isFiniteNumber, A_NUMBER],
-        ['nbf', isFiniteNumber, A_NUMBER],
-        ['iat', isFiniteNumber, A_NUMBER],
-        ['iss', isString, A_STRING],
-        ['aud', isStringOrStrings, STRINGS],
-        [config.claimSubject, isString, A_STRING],
-        [config.claimEmail, isString, A_STRING],
-        [config.claimName, isString, A_STRING],
-        [config.claimGroups, isStringOrStrings, STRINGS],
-        ...(quirks.subjectFallbackClaim !== null ? [[quirks.subjectFallbackClaim, isString, A_STRING] as TypeRule] : []),
-      ],
-      headerMembers: [...(quirks.albSigner !== null ? ['signer'] : []), ...(quirks.albClientHeader ? ['client'] : [])],
-      requiredClaims: [...(quirks.noAudClaim ? [] : ['aud']), ...(config.maxAge !== null ? ['iat'] : []), ...config.requiredClaims.map((rule) => rule.name)],
-      singleAudiences: new Map(config.audience.map((aud) => [aud, Object.freeze([aud])])),
+  return function checkClaims(header, payload, now) {
+    // claim_types, in the contract's order: exp, nbf, iat, iss, aud, then the mapped claims.
+    const exp = claimValue(payload, 'exp')
+    if (exp !== undefined && !isFiniteNumber(exp)) throw notA('exp', A_NUMBER)
+    const nbf = claimValue(payload, 'nbf')
+    if (nbf !== undefined && !isFiniteNumber(nbf)) throw notA('nbf', A_NUMBER)
+    const iat = claimValue(payload, 'iat')
+    if (iat !== undefined && !isFiniteNumber(iat)) throw notA('iat', A_NUMBER)
+    const iss = claimValue(payload, 'iss')
+    if (iss !== undefined && typeof iss !== 'string') throw notA('iss', A_STRING)
+    const aud = claimValue(payload, 'aud')
+    if (aud !== undefined && !isStringOrStrings(aud)) throw notA('aud', STRINGS)
+    const subjectClaim = claimValue(payload, claimSubject)
+    if (subjectClaim !== undefined && typeof subjectClaim !== 'string') throw notA(claimSubject, A_STRING)
+    const email = claimValue(payload, claimEmail)
+    if (email !== undefined && typeof email !== 'string') throw notA(claimEmail, A_STRING)
+    const name = claimValue(payload, claimName)
+    if (name !== undefined && typeof name !== 'string') throw notA(claimName, A_STRING)
+    const groups = claimValue(payload, claimGroups)
+    if (groups !== undefined && !isStringOrStrings(groups)) throw notA(claimGroups, STRINGS)
+    for (let i = 0; i < payloadStrings.length; i++) {
+      const value = claimValue(payload, payloadStrings[i]!)
+      if (value !== undefined && typeof value !== 'string') throw notA(payloadStrings[i]!, A_STRING)
     }
-    claimRulesByConfig.set(config, rules)
+    for (let i = 0; i < headerStrings.length; i++) {
+      const value = claimValue(header, headerStrings[i]!)
+      if (value !== undefined && typeof value !== 'string') throw malformed(`header member ${quoted(headerStrings[i]!)} is not ${A_STRING}`)
+    }
+    if (headerTypes !== null) {
+      const problem = headerTypes(header)
+      if (problem !== null) throw malformed(problem)
+    }
+
+    // claim_presence: the first missing claim in the contract's order (errors.json `missing_claim` detail).
+    const issuer = issuerPlug !== null ? issuerPlug(header, payload) : iss
+    const expiresAt = expiryPlug !== null ? expiryPlug(header, payload) : exp
+    let subject = subjectClaim === undefined || subjectClaim === '' ? null : subjectClaim
+    if (subject === null && subjectPlug !== null) subject = subjectPlug(payload)
+    if (issuer === undefined) throw missingClaim('claim "iss" is absent')
+    if (expiresAt === undefined) throw missingClaim('claim "exp" is absent')
+    if (subject === null) throw missingClaim(`claim ${quoted(claimSubject)} is absent or empty`)
+    if (requiresAud && aud === undefined) throw missingClaim('claim "aud" is absent')
+    if (requiresIat && iat === undefined) throw missingClaim('claim "iat" is absent')
+    for (let i = 0; i < requiredNames.length; i++) {
+      if (claimValue(payload, requiredNames[i]!) === undefined) throw missingClaim(`claim ${quoted(requiredNames[i]!)} is absent`)
+    }
+    for (let i = 0; i < headerStrings.length; i++) {
+      if (claimValue(header, headerStrings[i]!) === undefined) throw missingClaim(`header member ${quoted(headerStrings[i]!)} is absent`)
+    }
+
+    claimTimes(expiresAt, nbf, iat, config, now)
+
+    // claim_values: exact string comparisons only.
+    for (let i = 0; i < beforeIssuer.length; i++) beforeIssuer[i]!(header, payload)
+    if (!issuers.includes(issuer)) {
+      throw new TrustedProxyAuthError('issuer_mismatch', { detail: `iss ${quoted(issuer)} is not one of ${quotedList(issuers)}` })
+    }
+    let audience: readonly string[]
+    const single = audiencePlug !== null || typeof aud !== 'string' ? undefined : singleAudiences.get(aud)
+    if (single !== undefined) {
+      // The usual case: one audience, a configured one (so it matches).
+      audience = single
+    } else if (audiencePlug !== null) {
+      audience = Object.freeze(audiencePlug(header, config))
+    } else {
+      audience = Object.freeze(asStringArray(aud))
+      if (!sharesOne(audience, config.audience)) {
+        throw new TrustedProxyAuthError('audience_mismatch', { detail: `aud ${quotedList(audience)} has none of ${quotedList(config.audience)}` })
+      }
+    }
+    for (let i = 0; i < requiredValues.length; i++) {
+      const rule = requiredValues[i]!
+      const value = claimValue(payload, rule.name)
+      const matches = value === rule.value || (Array.isArray(value) && value.includes(rule.value))
+      if (!matches) throw new TrustedProxyAuthError('claim_mismatch', { detail: `claim ${quoted(rule.name)} does not equal or contain ${quoted(rule.value)}` })
+    }
+    return { subject, issuer, audience, expiresAt, issuedAt: iat, email, name, groups }
   }
-  return rules
 }
 
-/** Stage `claim_types`: a present claim of the wrong JSON type is malformed, never coerced. */
-function checkClaimTypes({ header, payload }: VerifiedContent, rules: ClaimRules, quirks: ActiveQuirks): void {
-  // Index loops: no iterator or destructuring per rule on every verification.
-  const types = rules.types
-  for (let i = 0; i < types.length; i++) {
-    const rule = types[i]!
-    const value = claimValue(payload, rule[0])
-    if (value !== undefined && !rule[1](value)) throw malformed(`claim ${quoted(rule[0])} is not ${rule[2]}`)
-  }
-  for (const name of rules.headerMembers) {
-    const value = claimValue(header, name)
-    if (value !== undefined && !isString(value)) throw malformed(`header member ${quoted(name)} is not ${A_STRING}`)
-  }
-  if (quirks.albHeaderClaims && !albHeaderClaimTypesValid(header)) {
-    const iss = claimValue(header, 'iss')
-    throw malformed(iss !== undefined && !isString(iss) ? `header member "iss" is not ${A_STRING}` : `header member "exp" is not ${A_NUMBER}`)
-  }
+/**
+ * Stage `claim_time` on a payload whose claim types were checked (a cache hit's); `now` and the claims are seconds.
+ * @throws TrustedProxyAuthError `expired` (exp not after now - tolerance, or iat older than TRUSTED_PROXY_MAX_AGE
+ * + tolerance) or `not_yet_valid` (nbf or iat after now + tolerance); RFC 7519 sections 4.1.4, 4.1.5.
+ */
+export function checkClaimTimes(payload: JsonObject, expiresAt: number, config: TrustedProxyAuthConfig, now: number): void {
+  claimTimes(expiresAt, claimValue(payload, 'nbf') as number | undefined, claimValue(payload, 'iat') as number | undefined, config, now)
 }
 
-const missingClaim = (detail: string): TrustedProxyAuthError => new TrustedProxyAuthError('missing_claim', { detail })
-
-interface PresentClaims {
-  readonly subject: string
-  readonly issuer: string
-  readonly expiresAt: number
-}
-
-/** Stage `claim_presence`. */
-function checkClaimPresence({ header, payload }: VerifiedContent, config: TrustedProxyAuthConfig, rules: ClaimRules, quirks: ActiveQuirks): PresentClaims {
-  const issuer = quirks.albHeaderClaims ? albIssuer(header, payload) : (claimValue(payload, 'iss') as string | undefined)
-  const expiresAt = quirks.albHeaderClaims ? albExpiry(header, payload) : (claimValue(payload, 'exp') as number | undefined)
-  const subjectClaim = claimValue(payload, config.claimSubject)
-  const subject =
-    quirks.subjectFallbackClaim !== null
-      ? subjectWithFallback(payload, config.claimSubject, quirks.subjectFallbackClaim)
-      : subjectClaim === undefined || subjectClaim === ''
-        ? null
-        : (subjectClaim as string)
-  // The first missing claim in contract order (errors.json `missing_claim` detail).
-  if (issuer === undefined) throw missingClaim('claim "iss" is absent')
-  if (expiresAt === undefined) throw missingClaim('claim "exp" is absent')
-  if (subject === null) throw missingClaim(`claim ${quoted(config.claimSubject)} is absent or empty`)
-  for (const name of rules.requiredClaims) {
-    if (claimValue(payload, name) === undefined) throw missingClaim(`claim ${quoted(name)} is absent`)
-  }
-  for (const name of rules.headerMembers) {
-    if (claimValue(header, name) === undefined) throw missingClaim(`header member ${quoted(name)} is absent`)
-  }
-  return { subject, issuer, expiresAt }
-}
-
-/** Stage `claim_time`; `now` and the claims are seconds. */
-export function checkClaimTimes(payload: Record<string, unknown>, expiresAt: number, config: TrustedProxyAuthConfig, now: number): void {
+function claimTimes(expiresAt: number, nbf: number | undefined, iat: number | undefined, config: TrustedProxyAuthConfig, now: number): void {
   const tolerance = config.clockTolerance
-  const nbf = claimValue(payload, 'nbf') as number | undefined
-  const iat = claimValue(payload, 'iat') as number | undefined
   const n = numberText
   if (expiresAt <= now - tolerance) throw new TrustedProxyAuthError('expired', { detail: `exp ${n(expiresAt)} is not after now ${n(now)} - tolerance ${tolerance} s` })
   if (nbf !== undefined && nbf > now + tolerance) throw new TrustedProxyAuthError('not_yet_valid', { detail: `nbf ${n(nbf)} is after now ${n(now)} + tolerance ${tolerance} s` })
@@ -158,7 +175,7 @@ export const NO_PASSING_TIMES: readonly [number, number] = Object.freeze([Infini
  * Empty (NO_PASSING_TIMES) when a claim is not a finite number or an edge lies beyond 2**40 s. The same rule as
  * Python's `claims.passing_times`.
  */
-export function passingTimes(payload: Record<string, unknown>, expiresAt: number, config: TrustedProxyAuthConfig): readonly [number, number] {
+export function passingTimes(payload: JsonObject, expiresAt: number, config: TrustedProxyAuthConfig): readonly [number, number] {
   const tolerance = config.clockTolerance
   let earliest = -Infinity
   let latest = expiresAt + tolerance
@@ -179,54 +196,4 @@ export function passingTimes(payload: Record<string, unknown>, expiresAt: number
 function sharesOne(values: readonly string[], wanted: readonly string[]): boolean {
   for (let i = 0; i < values.length; i++) if (wanted.includes(values[i]!)) return true
   return false
-}
-
-/** Stage `claim_values`: exact string comparisons only. Returns identity.audience. */
-function checkClaimValues({ header, payload }: VerifiedContent, issuer: string, config: TrustedProxyAuthConfig, rules: ClaimRules, quirks: ActiveQuirks): readonly string[] {
-  if (quirks.albSigner !== null) checkSigner(header, quirks.albSigner)
-  if (quirks.albHeaderClaims) checkIssuersAgree(header, payload)
-  if (!config.issuer.includes(issuer)) {
-    throw new TrustedProxyAuthError('issuer_mismatch', { detail: `iss ${quoted(issuer)} is not one of ${quotedList(config.issuer)}` })
-  }
-  let audience: readonly string[]
-  const aud = payload['aud']
-  const single = quirks.albClientHeader || typeof aud !== 'string' ? undefined : rules.singleAudiences.get(aud)
-  if (single !== undefined) {
-    // The usual case: one audience, a configured one (so it matches).
-    audience = single
-  } else if (quirks.albClientHeader) {
-    audience = Object.freeze(checkClientAudience(header, config))
-  } else {
-    audience = Object.freeze(asStringArray(aud))
-    if (!sharesOne(audience, config.audience)) {
-      throw new TrustedProxyAuthError('audience_mismatch', { detail: `aud ${quotedList(audience)} has none of ${quotedList(config.audience)}` })
-    }
-  }
-  for (const rule of config.requiredClaims) {
-    if (rule.value === null) continue
-    const value = claimValue(payload, rule.name)
-    const matches = value === rule.value || (Array.isArray(value) && value.includes(rule.value))
-    if (!matches) throw new TrustedProxyAuthError('claim_mismatch', { detail: `claim ${quoted(rule.name)} does not equal or contain ${quoted(rule.value)}` })
-  }
-  return audience
-}
-
-/** Stages claim_types, claim_presence, claim_time and claim_values, in that order. */
-export function checkClaims(content: VerifiedContent, config: TrustedProxyAuthConfig, quirks: ActiveQuirks, now: number): CheckedClaims {
-  const rules = claimRulesFor(config, quirks)
-  checkClaimTypes(content, rules, quirks)
-  const { subject, issuer, expiresAt } = checkClaimPresence(content, config, rules, quirks)
-  checkClaimTimes(content.payload, expiresAt, config, now)
-  const audience = checkClaimValues(content, issuer, config, rules, quirks)
-  return { subject, issuer, audience, expiresAt }
-}
-
-/** Stage `user_policy`. */
-export function checkUserPolicy(identity: TrustedIdentity, config: TrustedProxyAuthConfig): void {
-  if (config.allowedUsers.length === 0 && config.allowedGroups.length === 0) return
-  const allowedUser = config.allowedUsers.includes(identity.subject) || (identity.email !== null && identity.emailVerified !== false && config.allowedUsers.includes(identity.email))
-  const allowedGroup = identity.groups.some((group) => config.allowedGroups.includes(group))
-  if (!allowedUser && !allowedGroup) {
-    throw new TrustedProxyAuthError('forbidden_user', { detail: `subject ${quoted(identity.subject)} is in neither TRUSTED_PROXY_ALLOWED_USERS nor TRUSTED_PROXY_ALLOWED_GROUPS` })
-  }
 }

@@ -2,7 +2,6 @@ import type * as NodeBufferModule from 'node:buffer'
 import { base64url } from 'jose'
 import { CHECKS_CONTRACT } from './generated/contract.js'
 import { parseStrictJsonObject } from './json-strict.js'
-import { withoutPadding } from './quirks/padded-base64url.js'
 
 const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
@@ -131,24 +130,27 @@ export interface ParsedCompactJws {
   readonly payload: Readonly<Record<string, unknown>>
   /** The decoded signature. */
   readonly signature: Uint8Array
-  /** The three segments exactly as received (with any padding the paddedBase64url quirk allowed). */
+  /** The three segments exactly as received (with anything a syntax plug took off to decode them, such as padding). */
   readonly segments: readonly [string, string, string]
   /** The JWS signing input (RFC 7515 section 5.2): the header and payload segments as received, with their dot. */
   readonly signingInput: string
 }
 
+/** A quirk's syntax plug (quirk-stages.ts): the text decoded from a segment as received; null when malformed. */
+export type SegmentText = (received: string) => string | null
+
 export interface CompactJwsSyntax {
-  /** Quirk paddedBase64url: accept segments padded with the `=` that complete them. */
-  readonly allowPadding?: boolean
+  /** A quirk's syntax plug (such as segments padded with the `=` that complete them). */
+  readonly segment?: SegmentText
 }
 
 /** Stage `syntax` of contract/checks.json. Returns null when the assertion is malformed. */
 export function parseCompactJws(token: string, syntax: CompactJwsSyntax = {}): ParsedCompactJws | null {
-  return parseCompactJwsText(token, syntax.allowPadding === true)
+  return parseCompactJwsText(token, syntax.segment ?? null)
 }
 
-/** parseCompactJws with the padding quirk as a flag (the verifier's per-call path: no options object). */
-export function parseCompactJwsText(token: string, allowPadding: boolean): ParsedCompactJws | null {
+/** parseCompactJws with the syntax plug as an argument (the verifier's per-call path: no options object). */
+export function parseCompactJwsText(token: string, segmentText: SegmentText | null): ParsedCompactJws | null {
   // A compact JWS is ASCII; UTF-8 measures every wider character as more than one byte (one native pass).
   const asciiChecked = NODE_DECODER !== undefined && NODE_DECODER.byteLength(token, 'utf8') === token.length
   if (NODE_DECODER && !asciiChecked) return null
@@ -160,9 +162,9 @@ export function parseCompactJwsText(token: string, allowPadding: boolean): Parse
   // The header segment met last, compared in place (the usual case), else cut out.
   const received0 = lastHeader !== null && firstDot === lastHeaderSegment.length && token.startsWith(lastHeaderSegment) ? lastHeaderSegment : token.slice(0, firstDot)
   const received: [string, string, string] = [received0, token.slice(firstDot + 1, secondDot), token.slice(secondDot + 1)]
-  const headerSegment = allowPadding ? withoutPadding(received[0]) : received[0]
-  const payloadSegment = allowPadding ? withoutPadding(received[1]) : received[1]
-  const signatureSegment = allowPadding ? withoutPadding(received[2]) : received[2]
+  const headerSegment = segmentText !== null ? segmentText(received[0]) : received[0]
+  const payloadSegment = segmentText !== null ? segmentText(received[1]) : received[1]
+  const signatureSegment = segmentText !== null ? segmentText(received[2]) : received[2]
   if (headerSegment === null || payloadSegment === null || signatureSegment === null) return null
   const signature = decodeCanonicalBase64url(signatureSegment, asciiChecked)
   if (!signature) return null

@@ -1,7 +1,6 @@
 import type { CheckedClaims } from './claims.js'
-import type { TrustedProxyAuthConfig } from './config.js'
+import { claimValue } from './claim-value.js'
 import { deepFreeze } from './deep-freeze.js'
-import { emailVerifiedFrom } from './quirks/email-verified-string.js'
 
 /**
  * The verified identity every adapter exposes (contract/identity.schema.json).
@@ -30,46 +29,30 @@ export interface TrustedIdentity<Claims extends object = Record<string, unknown>
   readonly claims: Readonly<Claims & Record<string, unknown>>
 }
 
-const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key)
-
-export function claimValue(payload: Record<string, unknown>, name: string): unknown {
-  // Read first: an absent claim (most optional ones) then costs no own-property call, which V8 does not inline
-  // here; a value found is kept only when it is the object's own (never one inherited from a prototype).
-  const value = payload[name]
-  return value !== undefined && hasOwn(payload, name) ? value : undefined
-}
-
-export function asStringArray(value: unknown): string[] {
-  if (value === undefined) return []
-  return typeof value === 'string' ? [value] : [...(value as string[])]
-}
-
 const NO_GROUPS: readonly string[] = Object.freeze([])
 
 /**
- * Maps verified claims to the identity (checks.json `identityMapping`); claim types were checked before.
- * Subject, issuer, audience and expiry come from the checks, which apply the preset's quirks.
+ * Maps verified claims to the identity (checks.json `identityMapping`) from what the claim stages read and
+ * checked (claims.ts), so no claim is read twice. `emailVerified`: a quirk's mapping of `email_verified`
+ * (contract/presets.json emailVerifiedString); by default null when absent, true only for the JSON boolean true.
  */
-export function mapIdentity(payload: Record<string, unknown>, checked: CheckedClaims, config: TrustedProxyAuthConfig, emailVerifiedString: boolean): TrustedIdentity {
-  const email = claimValue(payload, config.claimEmail)
-  const name = claimValue(payload, config.claimName)
-  const iat = claimValue(payload, 'iat')
-  // Deeply frozen, as Python's read-only view: a remembered identity is shared by every later cache hit of its
-  // assertion, and a hit's time checks read nbf and iat from these claims.
-  const claims = deepFreeze(payload)
-  const groups = claimValue(claims, config.claimGroups)
+export function mapIdentity(payload: Readonly<Record<string, unknown>>, checked: CheckedClaims, emailVerified: ((value: unknown) => boolean | null) | null): TrustedIdentity {
+  const verified = claimValue(payload, 'email_verified')
+  const groups = checked.groups
   return Object.freeze({
     subject: checked.subject,
-    email: typeof email === 'string' ? email : null,
-    emailVerified: emailVerifiedFrom(claimValue(payload, 'email_verified'), emailVerifiedString),
-    name: typeof name === 'string' ? name : null,
+    email: checked.email ?? null,
+    emailVerified: emailVerified !== null ? emailVerified(verified) : verified === undefined ? null : verified === true,
+    name: checked.name ?? null,
     // An array claim is the frozen claims' own array (no copy to freeze again); claim types were checked before.
-    groups: groups === undefined ? NO_GROUPS : typeof groups === 'string' ? Object.freeze([groups]) : (groups as readonly string[]),
+    groups: groups === undefined ? NO_GROUPS : typeof groups === 'string' ? Object.freeze([groups]) : groups,
     issuer: checked.issuer,
     // Frozen by the checks (a configured audience's array is shared).
     audience: checked.audience,
-    issuedAt: typeof iat === 'number' ? iat : null,
+    issuedAt: checked.issuedAt ?? null,
     expiresAt: checked.expiresAt,
-    claims,
+    // Deeply frozen, as Python's read-only view: a remembered identity is shared by every later cache hit of its
+    // assertion, and a hit's time checks read nbf and iat from these claims.
+    claims: deepFreeze(payload),
   })
 }

@@ -1,7 +1,7 @@
 import type { ConfigProblem } from './errors.js'
 import { PRESETS_CONTRACT } from './generated/contract.js'
 import type { KeySource } from './key-sources/key-source.js'
-import { parseAlbArn } from './quirks/alb-signer-header.js'
+import { parseAlbArn } from './quirks/alb-arn.js'
 import { sharedSecretProblem } from './quirks/shared-secret-hs256.js'
 import { splitList } from './setting-text.js'
 import { keyUrlProblem } from './url-rules.js'

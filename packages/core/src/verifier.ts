@@ -1,5 +1,5 @@
 import { isTrustedPeer } from './addresses.js'
-import { checkClaims, checkClaimTimes, checkUserPolicy, passingTimes } from './claims.js'
+import { checkClaimTimes, claimCheckFor, passingTimes } from './claims.js'
 import { parseCompactJwsText, type ParsedCompactJws } from './compact-jws.js'
 import { loadConfig, type EnvInput, type TrustedProxyAuthConfig, type TrustedProxyAuthOptions } from './config.js'
 import { quoted, quotedList } from './detail-text.js'
@@ -12,10 +12,10 @@ import { KidTemplateKeyStore, kidTemplateKeys } from './key-sources/kid-template
 import { LocalKeyStore } from './key-sources/local-key-store.js'
 import { sharedSecretKeys } from './key-sources/shared-secret-keys.js'
 import { RemoteKeyStore, realScheduler, type KeyStatus, type Scheduler } from './key-store.js'
-import { activeQuirks } from './quirks/active-quirks.js'
-import { isUuidKid } from './quirks/kid-uuid.js'
+import { quirkStagesFor } from './quirks/index.js'
 import { checkRequiredHeaders, extractAssertion, type HeadersInput } from './request-headers.js'
 import { verificationFinished, verificationFinishedSoon, verificationStarted } from './signature-load.js'
+import { checkUserPolicy } from './user-policy.js'
 import { VerifiedAssertionCache, type CacheCounts } from './verified-assertion-cache.js'
 import { eventLogger } from './event-log.js'
 import { effectiveLogLevel, levelFilteredLogger, logsAt, safeLog, type Logger, type LogLevel } from './logger.js'
@@ -88,7 +88,7 @@ interface Verified {
 }
 
 /** The keys the configuration names: a key set (configured or discovered), one key per kid, or a shared secret. */
-function signatureKeysFor(config: TrustedProxyAuthConfig, dependencies: VerifierDependencies, emit: EventListener, kidOptionalTryAll: boolean): SignatureKeys {
+function signatureKeysFor(config: TrustedProxyAuthConfig, dependencies: VerifierDependencies, emit: EventListener, kidlessTriesEveryKey: boolean): SignatureKeys {
   const source = config.keySource
   const fetchKeys = dependencies.fetch ?? globalThis.fetch.bind(globalThis)
   const clock = dependencies.clock ?? Date.now
@@ -105,7 +105,7 @@ function signatureKeysFor(config: TrustedProxyAuthConfig, dependencies: Verifier
     case 'jwksFile':
     case 'inlineJwks': {
       const local = source.kind === 'jwksFile' ? { path: source.path } : { members: source.keys }
-      return jwksKeys(new LocalKeyStore({ ...local, onEvent: emit, clock }), { kidOptionalTryAll })
+      return jwksKeys(new LocalKeyStore({ ...local, onEvent: emit, clock }), { kidlessTriesEveryKey })
     }
     case 'kidTemplate':
       return kidTemplateKeys(new KidTemplateKeyStore({ template: source.template, ...timing, fetch: fetchKeys, onEvent: emit, clock }))
@@ -121,7 +121,7 @@ function signatureKeysFor(config: TrustedProxyAuthConfig, dependencies: Verifier
         random: dependencies.random ?? Math.random,
         scheduler: dependencies.scheduler ?? realScheduler,
       })
-      return jwksKeys(store, { kidOptionalTryAll })
+      return jwksKeys(store, { kidlessTriesEveryKey })
     }
   }
 }
@@ -200,8 +200,13 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
   }
   safeLog(logger, 'info', configurationSummary(config))
   for (const warning of riskySettings(config)) safeLog(logger, 'warn', warning)
-  const quirks = activeQuirks(config)
-  const units = issuerUnits(config).map((unitConfig) => ({ config: unitConfig, keys: signatureKeysFor(unitConfig, dependencies, emit, quirks.kidOptionalTryAll) }))
+  // The preset's quirks plugged into the stages; the stages below never ask which proxy they serve.
+  const stages = quirkStagesFor(config)
+  const units = issuerUnits(config).map((unitConfig) => ({
+    config: unitConfig,
+    keys: signatureKeysFor(unitConfig, dependencies, emit, stages.kidlessTriesEveryKey),
+    checkClaims: claimCheckFor(unitConfig, stages),
+  }))
   for (const unit of units) unit.keys.start()
   const unitByIssuer = new Map(config.issuers.map((entry, index) => [entry.issuer, index]))
   const allIssuers = config.issuers.map((entry) => entry.issuer)
@@ -306,7 +311,7 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     if (token.length > config.maxAssertionBytes || (token.length * 3 > config.maxAssertionBytes && encoder.encode(token).length > config.maxAssertionBytes)) {
       throw fail('assertion_too_large', `longer than ${config.maxAssertionBytes} bytes`)
     }
-    const jws = parseCompactJwsText(token, quirks.paddedBase64url)
+    const jws = parseCompactJwsText(token, stages.segment)
     if (!jws) throw fail('malformed_assertion', 'not a compact JWS (three base64url segments with a JSON object header and payload)')
     const { protectedHeader: header, payload } = jws
     const issuerEntry = selectUnit(payload)
@@ -320,16 +325,17 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     if (kid !== undefined && typeof kid !== 'string') throw fail('malformed_assertion', 'header member "kid" is not a string')
 
     // Stage key_lookup starts here: a kid that would go into a key URL must be a UUID before anything is looked up.
-    if (quirks.kidUuid && !isUuidKid(kid)) throw fail('unknown_key', noKeyDetail(kid, alg))
+    if (stages.kidAccepted !== null && !stages.kidAccepted(kid)) throw fail('unknown_key', noKeyDetail(kid, alg))
     return { jws, alg, kid, issuerEntry }
   }
 
   /** Every stage after the signature (claims, identity, user policy); remembers the success. */
   function afterSignature(token: string, jws: ParsedCompactJws, verifyingKey: VerifyingKey, issuerEntry: number, now: number): TrustedIdentity {
     const { protectedHeader: header, payload } = jws
-    const unitConfig = units[issuerEntry]!.config
-    const checked = checkClaims({ header, payload }, unitConfig, quirks, now)
-    const identity = mapIdentity(payload, checked, unitConfig, quirks.emailVerifiedString)
+    const unit = units[issuerEntry]!
+    const unitConfig = unit.config
+    const checked = unit.checkClaims(header, payload, now)
+    const identity = mapIdentity(payload, checked, stages.emailVerified)
     checkUserPolicy(identity, unitConfig)
     // Only a full success is remembered, until exp (+ tolerance) or the cache's maximum age, whichever is first.
     if (cache?.admits(token)) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadConfig, PRESETS_CONTRACT, TrustedProxyAuthError, type ConfigProblem, type EnvInput, type TrustedProxyAuthOptions } from '../src/index.js'
-import { ALB_ARN_PATTERN } from '../src/quirks/alb-signer-header.js'
+import { ALB_ARN_PATTERN } from '../src/quirks/alb-arn.js'
 
 // contract/presets.json applied by loadConfig: defaults under explicit settings, requires/forbids, the quirks'
 // own settings, and the key URL rules with the exact problem messages the contract gives.

@@ -4,7 +4,7 @@ import { loadConfig } from '../config.js'
 import { TrustedProxyAuthError } from '../errors.js'
 import { readAll, usageError } from './cli-io.js'
 import { EXIT_OK, EXIT_REJECTED } from './output.js'
-import type { CliIo } from './run-cli.js'
+import type { CliIo } from './cli-io.js'
 
 interface DoctorFlags {
   json?: boolean

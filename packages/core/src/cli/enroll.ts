@@ -8,7 +8,7 @@ import { writeEnrollmentRecord } from '../enrollment/record-file.js'
 import { readAll, usageError } from './cli-io.js'
 import { enrollOutput, enrollSummary } from './enroll-output.js'
 import { EXIT_KEYS_UNAVAILABLE, EXIT_OK, EXIT_REJECTED, EXIT_USAGE } from './output.js'
-import type { CliIo } from './run-cli.js'
+import type { CliIo } from './cli-io.js'
 
 interface EnrollFlags {
   preset?: string

@@ -7,23 +7,14 @@ import { createVerifier } from '../verifier.js'
 import { argumentErrorMessage } from './argument-errors.js'
 import { BatchLineError, parseBatchLine, textLines } from './batch-cases.js'
 import { loadCliConfig } from './cli-config.js'
-import { readAll, usageError } from './cli-io.js'
+import { readAll, usageError, type CliIo } from './cli-io.js'
 import { addDoctorCommand } from './doctor.js'
 import { addEnrollCommand } from './enroll.js'
 import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, errorDetail, errorJson, errorSummary, exitCodeFor, identitySummary } from './output.js'
 import { addServeCommand } from './serve.js'
 import { cliVersion } from './version.js'
 
-export interface CliIo {
-  env: Record<string, string | undefined>
-  stdin: AsyncIterable<string | Uint8Array>
-  stdout: (text: string) => void
-  stderr: (text: string) => void
-  /** stdout is a terminal: print a human summary instead of JSON (unless --json). */
-  isTerminal?: boolean
-  /** Asks a person a yes/no question (stdin is a terminal); absent when nobody can answer (`enroll` then needs --yes). */
-  confirm?: (question: string) => Promise<boolean>
-}
+export type { CliIo } from './cli-io.js'
 
 interface VerifyFlags {
   now?: string

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import type { TrustedProxyAuthOptions } from '../config.js'
 import { usageError } from './cli-io.js'
 import { EXIT_USAGE } from './output.js'
-import type { CliIo } from './run-cli.js'
+import type { CliIo } from './cli-io.js'
 
 /** The package that holds the server, so the library itself carries no server dependencies. */
 const SERVE_PACKAGE = '@mieweb/trusted-proxy-auth-serve'

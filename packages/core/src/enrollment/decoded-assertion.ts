@@ -1,5 +1,6 @@
 import { parseCompactJws } from '../compact-jws.js'
 import { ENV_CONTRACT } from '../generated/contract.js'
+import { withoutPadding } from '../quirks/padded-base64url.js'
 
 /** No configuration accepts a longer assertion (TRUSTED_PROXY_MAX_ASSERTION_BYTES `maximum`), so none is decoded. */
 export const LARGEST_ASSERTION_BYTES = (ENV_CONTRACT.variables.find((variable) => variable.name === 'TRUSTED_PROXY_MAX_ASSERTION_BYTES') as { maximum?: number } | undefined)?.maximum ?? 65536
@@ -16,7 +17,7 @@ export interface DecodedAssertion {
  */
 export function decodeAssertion(assertion: string): { decoded: DecodedAssertion } | { problem: 'too_large' | 'malformed' } {
   if (new TextEncoder().encode(assertion).length > LARGEST_ASSERTION_BYTES) return { problem: 'too_large' }
-  const parsed = parseCompactJws(assertion, { allowPadding: true })
+  const parsed = parseCompactJws(assertion, { segment: withoutPadding })
   if (!parsed) return { problem: 'malformed' }
   return { decoded: { header: { ...parsed.protectedHeader }, claims: { ...parsed.payload } } }
 }

@@ -25,11 +25,11 @@ export interface KeySetStore {
 }
 
 /**
- * Keys from a JSON Web Key Set (at a configured URL, found by discovery, in a local file or inline). With the kidOptionalTryAll
- * quirk, a kid-less assertion that no candidate verifies causes one cooldown-bounded refetch, so that a
+ * Keys from a JSON Web Key Set (at a configured URL, found by discovery, in a local file or inline). With `kidlessTriesEveryKey` (a key_lookup plug,
+ * quirk-stages.ts), a kid-less assertion that no candidate verifies causes one cooldown-bounded refetch, so that a
  * rotated key without a kid still works at once.
  */
-export function jwksKeys(store: KeySetStore, options: { kidOptionalTryAll: boolean }): SignatureKeys {
+export function jwksKeys(store: KeySetStore, options: { kidlessTriesEveryKey: boolean }): SignatureKeys {
   const candidatesFor = async (kid: string | undefined, alg: string) => (await store.membersFor(kid)).filter((member) => fitsAlgorithm(member, alg))
   // The members a kid names stay the same array until the key set changes: filtered once per array and alg.
   let lastMembers: readonly PublicJwk[] | null = null
@@ -48,7 +48,7 @@ export function jwksKeys(store: KeySetStore, options: { kidOptionalTryAll: boole
     return members === null ? null : fittingNow(members, alg)
   }
   /** The quirk's refetch after a failed kid-less assertion is the general path's to do. */
-  const refetchMayHelp = (result: { outcome: CandidateOutcome }, kid: string | undefined) => result.outcome !== 'verified' && kid === undefined && options.kidOptionalTryAll
+  const refetchMayHelp = (result: { outcome: CandidateOutcome }, kid: string | undefined) => result.outcome !== 'verified' && kid === undefined && options.kidlessTriesEveryKey
   async function verifyInGeneral(jws: ParsedCompactJws, alg: string, kid: string | undefined): Promise<PublicJwk> {
     let result = await verifyingCandidate(jws, alg, await candidatesFor(kid, alg))
     if (refetchMayHelp(result, kid)) {

@@ -1,30 +1,25 @@
+import type { TrustedProxyAuthConfig } from '../config.js'
 import { quoted } from '../detail-text.js'
 import { TrustedProxyAuthError } from '../errors.js'
-
-/**
- * An Application Load Balancer ARN (quirk albSignerHeader of contract/presets.json). Groups: 1 partition,
- * 3 region, 5 account, 6 name, 7 id.
- */
-export const ALB_ARN_PATTERN = /^arn:(aws|aws-[a-z]+(-[a-z]+)*):elasticloadbalancing:([a-z]{2}(-[a-z]+)+-[0-9]+):([0-9]{12}):loadbalancer\/app\/([A-Za-z0-9-]{1,32})\/([0-9a-f]{1,32})$/
-
-export interface AlbArn {
-  readonly partition: string
-  readonly region: string
-}
-
-/** The partition and region of a valid ALB ARN, or null when `text` is not one. */
-export function parseAlbArn(text: string): AlbArn | null {
-  const match = ALB_ARN_PATTERN.exec(text)
-  if (!match) return null
-  return { partition: match[1]!, region: match[3]! }
-}
+import type { StagePlugs } from '../quirk-stages.js'
 
 /**
  * Stage claim_values, before the issuer: every ALB of a region signs with the same regional keys, so only
  * the `signer` header tells whether this load balancer (and not another customer's) minted the assertion.
+ * `arn` null (a configuration not made by loadConfig, which requires it) matches no signer: fail closed.
+ * @throws TrustedProxyAuthError `issuer_mismatch`.
  */
-export function checkSigner(header: Record<string, unknown>, arn: string): void {
+export function checkSigner(header: Readonly<Record<string, unknown>>, arn: string | null): void {
   if (header['signer'] !== arn) {
     throw new TrustedProxyAuthError('issuer_mismatch', { detail: `header member "signer" ${quoted(header['signer'])} is not TRUSTED_PROXY_AWS_ALB_ARN ${quoted(arn)}` })
   }
+}
+
+/**
+ * The quirk's plug: header `signer` a string (claim_types), present (claim_presence), and equal to
+ * TRUSTED_PROXY_AWS_ALB_ARN before the issuer is checked (claim_values).
+ */
+export function albSignerHeader(_parameters: Readonly<Record<string, unknown>>, config: TrustedProxyAuthConfig): StagePlugs {
+  const arn = config.awsAlbArn
+  return { claimTypes: { headerStrings: ['signer'] }, claimValues: { beforeIssuer: (header) => checkSigner(header, arn) } }
 }

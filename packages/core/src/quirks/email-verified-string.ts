@@ -1,8 +1,14 @@
+import type { StagePlugs } from '../quirk-stages.js'
+
 /**
- * identity.emailVerified: null when `email_verified` is absent; true only for the JSON boolean true, or
- * (quirk emailVerifiedString, Cognito userinfo) also for the exact string "true"; false for anything else.
+ * Quirk emailVerifiedString, identity mapping (Cognito userinfo behind AWS ALB): identity.emailVerified is null
+ * when `email_verified` is absent, true for the JSON boolean true and also for the exact string "true", false for
+ * anything else.
  */
-export function emailVerifiedFrom(value: unknown, acceptString: boolean): boolean | null {
+export function emailVerifiedFromText(value: unknown): boolean | null {
   if (value === undefined) return null
-  return value === true || (acceptString && value === 'true')
+  return value === true || value === 'true'
 }
+
+/** The quirk's plug. */
+export const emailVerifiedString = (): StagePlugs => ({ identity: { emailVerified: emailVerifiedFromText } })

@@ -1,3 +1,5 @@
+import type { StagePlugs } from '../quirk-stages.js'
+
 const UUID = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/
 
 /**
@@ -7,3 +9,6 @@ const UUID = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A
 export function isUuidKid(kid: string | undefined): kid is string {
   return kid !== undefined && UUID.test(kid)
 }
+
+/** The quirk's plug: any other kid (or none) is unknown_key before any key is looked up. */
+export const kidUuid = (): StagePlugs => ({ keyLookup: { kidAccepted: isUuidKid } })

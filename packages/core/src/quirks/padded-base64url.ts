@@ -1,3 +1,5 @@
+import type { StagePlugs } from '../quirk-stages.js'
+
 /**
  * Quirk paddedBase64url, stage syntax: AWS ALB pads its base64url segments with `=`. A segment is the
  * canonical unpadded text, optionally followed by exactly the one or two `=` that bring its length to a
@@ -11,3 +13,6 @@ export function withoutPadding(segment: string): string | null {
   const needed = (4 - (unpadded.length % 4)) % 4
   return (padding === 1 || padding === 2) && padding === needed ? unpadded : null
 }
+
+/** The quirk's plug: segments are decoded without their padding (the signing input keeps it). */
+export const paddedBase64url = (): StagePlugs => ({ syntax: { segment: withoutPadding } })

@@ -1,13 +1,22 @@
-import { claimValue } from '../identity.js'
+import { claimValue } from '../claim-value.js'
+import type { StagePlugs } from '../quirk-stages.js'
 
 /**
- * Quirk subjectOptional, stage claim_presence: Cloudflare Access service tokens carry `sub: ""` and name
- * the caller in another claim. The subject is the subject claim when it is a non-empty string, else the
- * fallback claim when that is a non-empty string, else null (missing_claim). Types were checked before.
+ * Quirk subjectOptional (contract/presets.json): Cloudflare Access service tokens carry `sub: ""` and name the
+ * caller in another claim (parameter `fallbackClaim`). Stage claim_types: the fallback claim, when present, is a
+ * string. Stage claim_presence: when the subject claim is absent or empty, the fallback claim becomes the subject
+ * when it is a non-empty string, else missing_claim. Without a fallback claim named, nothing changes.
  */
-export function subjectWithFallback(payload: Record<string, unknown>, subjectClaim: string, fallbackClaim: string): string | null {
-  const subject = claimValue(payload, subjectClaim)
-  if (subject !== undefined && subject !== '') return subject as string
-  const fallback = claimValue(payload, fallbackClaim)
-  return typeof fallback === 'string' && fallback !== '' ? fallback : null
+export function subjectOptional(parameters: Readonly<Record<string, unknown>>): StagePlugs {
+  const fallbackClaim = parameters['fallbackClaim']
+  if (typeof fallbackClaim !== 'string') return {}
+  return {
+    claimTypes: { payloadStrings: [fallbackClaim] },
+    claimPresence: {
+      subject: (payload) => {
+        const fallback = claimValue(payload, fallbackClaim)
+        return typeof fallback === 'string' && fallback !== '' ? fallback : null
+      },
+    },
+  }
 }

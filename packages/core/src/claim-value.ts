@@ -1,0 +1,18 @@
+const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key)
+
+/**
+ * A member of a parsed JSON object (a payload or a protected header) by name, or undefined when the object has
+ * no such own member: a name like `constructor` never reads what the object inherits.
+ */
+export function claimValue(payload: Readonly<Record<string, unknown>>, name: string): unknown {
+  // Read first: an absent claim (most optional ones) then costs no own-property call, which V8 does not inline
+  // here; a value found is kept only when it is the object's own (never one inherited from a prototype).
+  const value = payload[name]
+  return value !== undefined && hasOwn(payload, name) ? value : undefined
+}
+
+/** A claim that is a string or an array of strings (its type checked before), as an array; [] when absent. */
+export function asStringArray(value: unknown): string[] {
+  if (value === undefined) return []
+  return typeof value === 'string' ? [value] : [...(value as string[])]
+}
