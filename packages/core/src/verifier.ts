@@ -324,7 +324,7 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     const kid = header['kid']
     if (kid !== undefined && typeof kid !== 'string') throw fail('malformed_assertion', 'header member "kid" is not a string')
 
-    // Stage key_lookup starts here: a kid that would go into a key URL must be a UUID before anything is looked up.
+    // Stage key_lookup starts here: a kid a quirk refuses (one that would go into a key URL) fails before any lookup.
     if (stages.kidAccepted !== null && !stages.kidAccepted(kid)) throw fail('unknown_key', noKeyDetail(kid, alg))
     return { jws, alg, kid, issuerEntry }
   }

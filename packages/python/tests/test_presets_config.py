@@ -18,7 +18,7 @@ from trusted_proxy_auth._key_sources.key_source import (
     KidTemplateSource,
     SharedSecretSource,
 )
-from trusted_proxy_auth._quirks.alb_signer_header import ALB_ARN_PATTERN
+from trusted_proxy_auth._quirks.alb_arn import ALB_ARN_PATTERN
 
 ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/example-alb/a4df45643ccf98ac"
 SECRET = "test-only-shared-secret-of-more-than-32-bytes"

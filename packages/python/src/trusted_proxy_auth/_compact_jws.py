@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import binascii
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ._contract import max_json_depth
 from ._json_strict import parse_strict_json_object
-from ._quirks.padded_base64url import without_padding
 
 _BASE64URL_SEGMENT = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
 
@@ -77,18 +77,19 @@ class ParsedCompactJws:
     #: Shared by every assertion with the same header segment: read only.
     protected_header: dict[str, Any]
     payload: dict[str, Any]
-    #: The header and payload segments exactly as received, with any padding the paddedBase64url quirk
-    #: allowed: the proxy signed the padded text.
+    #: The header and payload segments exactly as received, with anything a syntax plug took off to decode
+    #: them (padding): the proxy signed the received text.
     signing_input: bytes
     signature: bytes
 
 
-def parse_compact_jws(token: str, *, allow_padding: bool = False) -> ParsedCompactJws | None:
-    """Returns None when the assertion is malformed. `allow_padding` is quirk paddedBase64url."""
+def parse_compact_jws(token: str, *, segment: Callable[[str], str | None] | None = None) -> ParsedCompactJws | None:
+    """Stage `syntax`: None when the assertion is malformed. `segment`: a quirk's syntax plug (`_quirk_stages`),
+    the text decoded from a segment as received (such as one padded with the `=` that complete it)."""
     segments = token.split(".")
     if len(segments) != 3:
         return None
-    unpadded = [without_padding(segment) for segment in segments] if allow_padding else segments
+    unpadded = segments if segment is None else [segment(received) for received in segments]
     header_segment, payload_segment, signature_segment = unpadded
     if header_segment is None or payload_segment is None or signature_segment is None:
         return None

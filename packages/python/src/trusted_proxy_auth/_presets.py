@@ -18,7 +18,7 @@ from ._key_sources.key_source import (
     SharedSecretSource,
 )
 from ._key_sources.openid_discovery import discovery_url_for
-from ._quirks.alb_signer_header import parse_alb_arn
+from ._quirks.alb_arn import parse_alb_arn
 from ._quirks.shared_secret_hs256 import shared_secret_problem
 from ._text import js_trim
 from ._url_rules import key_url_problem

@@ -8,23 +8,34 @@ the next request for that configuration builds a fresh one."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Protocol, TypeVar, cast
 
 from .config import TrustedProxyAuthConfig
-from .verifier import TrustedProxyAuth
+
+
+class _Closable(Protocol):
+    closed: bool
+
+
+VerifierT = TypeVar("VerifierT", bound=_Closable)
 
 _lock = threading.Lock()
-_shared: dict[tuple[str, str | None], TrustedProxyAuth] = {}
+_shared: dict[tuple[str, str | None], _Closable] = {}
 
 
-def shared_verifier(config: TrustedProxyAuthConfig) -> TrustedProxyAuth:
-    """The verifier every adapter with this effective configuration uses (built on first use)."""
+def shared_verifier(config: TrustedProxyAuthConfig, build: Callable[[TrustedProxyAuthConfig], VerifierT]) -> VerifierT:
+    """The verifier every adapter with this effective configuration uses, built by `build` on first use
+    (TrustedProxyAuth passes itself, so this module needs no import of the verifier)."""
     key = (repr(config), config.shared_secret)
     with _lock:
         verifier = _shared.get(key)
         if verifier is None or verifier.closed:
-            verifier = TrustedProxyAuth(config)
-            _shared[key] = verifier
-        return verifier
+            built = build(config)
+            _shared[key] = built
+            return built
+        # Only TrustedProxyAuth.shared calls this, always with the same build: an entry is what it built.
+        return cast(VerifierT, verifier)
 
 
 def shared_verifier_count() -> int:

@@ -1,5 +1,5 @@
-"""Stages `claim_types`, `claim_presence`, `claim_time`, `claim_values` and `user_policy`, with the rules
-the preset's quirks change (contract/presets.json `quirks`)."""
+"""Stages `claim_types`, `claim_presence`, `claim_time` and `claim_values`, with the plugs of the preset's
+quirks (contract/presets.json `quirks`, `_quirk_stages`)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._contract import setting_name
 from ._detail_text import number_text, quoted, quoted_list
-from ._quirks.active_quirks import ActiveQuirks
-from ._quirks.alb_client_header import check_client_audience
-from ._quirks.alb_header_claims import alb_expiry, alb_header_claim_types_valid, alb_issuer, check_issuers_agree
-from ._quirks.alb_signer_header import check_signer
-from ._quirks.subject_optional import subject_with_fallback
+from ._quirk_stages import QuirkStages
 from .config import TrustedProxyAuthConfig
 from .errors import TrustedProxyAuthError
-from .identity import Identity, as_string_list
 
 
 @dataclass(frozen=True)
 class CheckedClaims:
-    """What the identity is built from once every check passed (the quirks may take it from elsewhere)."""
+    """What the identity is built from once every check passed (a quirk's plug may take it from elsewhere)."""
 
     subject: str
     issuer: str
@@ -55,13 +49,22 @@ _A_STRING = "a string"
 _STRINGS = "a string or an array of strings"
 
 
+def as_string_list(value: object) -> list[str]:
+    """A claim that is a string or an array of strings, as a list; [] when absent."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
 def _malformed(detail: str) -> TrustedProxyAuthError:
     return TrustedProxyAuthError("malformed_assertion", detail=detail)
 
 
 @dataclass(frozen=True, slots=True)
 class _ClaimRules:
-    """What the claim stages check under one configuration (its quirks follow from it)."""
+    """What the claim stages check under one configuration (its quirks' plugs follow from it)."""
 
     #: (claim, type check, what the detail calls the wanted type)
     types: tuple[tuple[str, Callable[[object], bool], str], ...]
@@ -77,7 +80,7 @@ _rules_by_config: dict[int, tuple[TrustedProxyAuthConfig, _ClaimRules]] = {}
 _MAX_REMEMBERED_RULES = 64
 
 
-def _rules_for(config: TrustedProxyAuthConfig, quirks: ActiveQuirks) -> _ClaimRules:
+def _rules_for(config: TrustedProxyAuthConfig, stages: QuirkStages) -> _ClaimRules:
     remembered = _rules_by_config.get(id(config))
     if remembered is not None and remembered[0] is config:
         return remembered[1]
@@ -92,16 +95,12 @@ def _rules_for(config: TrustedProxyAuthConfig, quirks: ActiveQuirks) -> _ClaimRu
         (config.claim_name, _is_string, _A_STRING),
         (config.claim_groups, _is_string_or_strings, _STRINGS),
     ]
-    if quirks.subject_fallback_claim is not None:
-        types.append((quirks.subject_fallback_claim, _is_string, _A_STRING))
+    types.extend((name, _is_string, _A_STRING) for name in stages.payload_strings)
     rules = _ClaimRules(
         types=tuple(types),
-        header_members=(
-            *(("signer",) if quirks.alb_signer is not None else ()),
-            *(("client",) if quirks.alb_client_header else ()),
-        ),
+        header_members=stages.header_strings,
         required=(
-            *(() if quirks.no_aud_claim else ("aud",)),
+            *(() if stages.audience_optional else ("aud",)),
             *(("iat",) if config.max_age is not None else ()),
             *(rule.name for rule in config.required_claims),
         ),
@@ -112,7 +111,7 @@ def _rules_for(config: TrustedProxyAuthConfig, quirks: ActiveQuirks) -> _ClaimRu
     return rules
 
 
-def _check_types(header: dict[str, Any], payload: dict[str, Any], rules: _ClaimRules, quirks: ActiveQuirks) -> None:
+def _check_types(header: dict[str, Any], payload: dict[str, Any], rules: _ClaimRules, stages: QuirkStages) -> None:
     """A present claim of the wrong JSON type is malformed, never coerced."""
     for name, valid, wanted in rules.types:
         if name in payload and not valid(payload[name]):
@@ -120,17 +119,17 @@ def _check_types(header: dict[str, Any], payload: dict[str, Any], rules: _ClaimR
     for name in rules.header_members:
         if name in header and not isinstance(header[name], str):
             raise _malformed(f"header member {quoted(name)} is not {_A_STRING}")
-    if quirks.alb_header_claims and not alb_header_claim_types_valid(header):
-        iss_wrong = "iss" in header and not isinstance(header["iss"], str)
-        wrong = f'"iss" is not {_A_STRING}' if iss_wrong else f'"exp" is not {_A_NUMBER}'
-        raise _malformed(f"header member {wrong}")
+    if stages.header_types is not None:
+        problem = stages.header_types(header)
+        if problem is not None:
+            raise _malformed(problem)
 
 
-def _subject(payload: dict[str, Any], config: TrustedProxyAuthConfig, quirks: ActiveQuirks) -> str | None:
-    if quirks.subject_fallback_claim is not None:
-        return subject_with_fallback(payload, config.claim_subject, quirks.subject_fallback_claim)
+def _subject(payload: dict[str, Any], config: TrustedProxyAuthConfig, stages: QuirkStages) -> str | None:
     subject = payload.get(config.claim_subject)
-    return subject if isinstance(subject, str) and subject != "" else None
+    if isinstance(subject, str) and subject != "":
+        return subject
+    return None if stages.subject is None else stages.subject(payload)
 
 
 def _check_presence(
@@ -138,14 +137,12 @@ def _check_presence(
     payload: dict[str, Any],
     config: TrustedProxyAuthConfig,
     rules: _ClaimRules,
-    quirks: ActiveQuirks,
+    stages: QuirkStages,
 ) -> tuple[str, str, float]:
     """Returns (subject, issuer, expiry)."""
-    if quirks.alb_header_claims:
-        issuer, expires_at = alb_issuer(header, payload), alb_expiry(header, payload)
-    else:
-        issuer, expires_at = payload.get("iss"), payload.get("exp")
-    subject = _subject(payload, config, quirks)
+    issuer = payload.get("iss") if stages.issuer is None else stages.issuer(header, payload)
+    expires_at = payload.get("exp") if stages.expiry is None else stages.expiry(header, payload)
+    subject = _subject(payload, config, stages)
     # The first missing claim in contract order (errors.json `missing_claim` detail).
     if issuer is None:
         raise TrustedProxyAuthError("missing_claim", detail='claim "iss" is absent')
@@ -223,20 +220,18 @@ def _check_values(
     payload: dict[str, Any],
     issuer: str,
     config: TrustedProxyAuthConfig,
-    quirks: ActiveQuirks,
+    stages: QuirkStages,
 ) -> tuple[str, ...]:
     """Exact string comparisons only: no trimming, case folding or URL normalisation. Returns
     identity.audience."""
-    if quirks.alb_signer is not None:
-        check_signer(header, quirks.alb_signer)
-    if quirks.alb_header_claims:
-        check_issuers_agree(header, payload)
+    for check in stages.before_issuer:
+        check(header, payload)
     if issuer not in config.issuer:
         raise TrustedProxyAuthError(
             "issuer_mismatch", detail=f"iss {quoted(issuer)} is not one of {quoted_list(config.issuer)}"
         )
-    if quirks.alb_client_header:
-        audience = check_client_audience(header, config.audience)
+    if stages.audience is not None:
+        audience = stages.audience(header, config.audience)
     else:
         audience = tuple(as_string_list(payload["aud"]))
         if not any(aud in config.audience for aud in audience):
@@ -261,30 +256,17 @@ def check_claims(
     header: dict[str, Any],
     payload: dict[str, Any],
     config: TrustedProxyAuthConfig,
-    quirks: ActiveQuirks,
+    stages: QuirkStages,
     now: float,
 ) -> CheckedClaims:
     """Stages claim_types, claim_presence, claim_time and claim_values, in that order, on the verified
-    protected header and payload."""
-    rules = _rules_for(config, quirks)
-    _check_types(header, payload, rules, quirks)
-    subject, issuer, expires_at = _check_presence(header, payload, config, rules, quirks)
+    protected header and payload, with the plugs of the configuration's quirks (`stages`).
+
+    Raises TrustedProxyAuthError: malformed_assertion, missing_claim, expired / not_yet_valid,
+    issuer_mismatch / audience_mismatch / claim_mismatch (contract/checks.json)."""
+    rules = _rules_for(config, stages)
+    _check_types(header, payload, rules, stages)
+    subject, issuer, expires_at = _check_presence(header, payload, config, rules, stages)
     check_times(payload, expires_at, config, now)
-    audience = _check_values(header, payload, issuer, config, quirks)
+    audience = _check_values(header, payload, issuer, config, stages)
     return CheckedClaims(subject=subject, issuer=issuer, audience=audience, expires_at=expires_at)
-
-
-def check_user_policy(identity: Identity, config: TrustedProxyAuthConfig) -> None:
-    if not config.allowed_users and not config.allowed_groups:
-        return
-    # An email the token itself marks unverified never matches: anyone can claim an address at some IdPs.
-    allowed_user = identity.subject in config.allowed_users or (
-        identity.email is not None and identity.email_verified is not False and identity.email in config.allowed_users
-    )
-    allowed_group = any(group in config.allowed_groups for group in identity.groups)
-    if not allowed_user and not allowed_group:
-        raise TrustedProxyAuthError(
-            "forbidden_user",
-            detail=f"subject {quoted(identity.subject)} is in neither {setting_name('allowedUsers')} nor "
-            f"{setting_name('allowedGroups')}",
-        )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from ._quirks.email_verified_string import email_verified_from
+from .claims import as_string_list
 
 if TYPE_CHECKING:
     from .claims import CheckedClaims
@@ -68,26 +68,27 @@ class _ParsedPayload(dict[str, Any]):
     __slots__ = ()
 
 
-def as_string_list(value: object) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+_ABSENT: Any = object()
 
 
 def map_identity(
-    payload: dict[str, Any], checked: CheckedClaims, config: TrustedProxyAuthConfig, *, email_verified_string: bool
+    payload: dict[str, Any],
+    checked: CheckedClaims,
+    config: TrustedProxyAuthConfig,
+    *,
+    email_verified: Callable[[dict[str, Any]], bool | None] | None = None,
 ) -> Identity:
     """Maps verified claims to the identity (checks.json `identityMapping`); claim types were checked.
-    Subject, issuer, audience and expiry come from the checks, which apply the preset's quirks."""
+    Subject, issuer, audience and expiry come from the checks, which apply the plugs of the preset's quirks;
+    `email_verified` is a quirk's mapping of `email_verified` (by default None when absent, True only for the
+    JSON boolean true)."""
     email = payload.get(config.claim_email)
     name = payload.get(config.claim_name)
     iat = payload.get("iat")
     return Identity(
         subject=checked.subject,
         email=email if isinstance(email, str) else None,
-        email_verified=email_verified_from(payload, email_verified_string),
+        email_verified=_email_verified(payload) if email_verified is None else email_verified(payload),
         name=name if isinstance(name, str) else None,
         groups=tuple(as_string_list(payload.get(config.claim_groups))),
         issuer=checked.issuer,
@@ -97,3 +98,8 @@ def map_identity(
         # A shallow copy: the nested values are the parser's and nobody else's.
         claims=_ParsedPayload(payload),
     )
+
+
+def _email_verified(payload: dict[str, Any]) -> bool | None:
+    value = payload.get("email_verified", _ABSENT)
+    return None if value is _ABSENT else value is True

@@ -29,13 +29,14 @@ from ._key_sources.local_key_store import LocalKeyStore
 from ._key_sources.shared_secret_keys import SharedSecretKeys
 from ._key_store import JITTER, KeyStatus, KeyStore
 from ._logging import event_logger, log_start, logger
-from ._quirks.active_quirks import active_quirks
-from ._quirks.kid_uuid import is_uuid_kid
+from ._quirks.registry import quirk_stages_for
 from ._scheduler import Scheduler
+from ._shared import shared_verifier
 from ._text import utf8_length
+from ._user_policy import check_user_policy
 from ._verified_cache import CacheCounts, CachedVerification, VerifiedAssertionCache
 from .addresses import IPNetwork, is_trusted_peer
-from .claims import check_claims, check_user_policy, passing_times
+from .claims import check_claims, passing_times
 from .config import TrustedProxyAuthConfig, load_config
 from .errors import TrustedProxyAuthError
 from .identity import Identity, map_identity
@@ -94,7 +95,8 @@ class TrustedProxyAuth:
         self.closed = False
         if logs:
             log_start(self.config)
-        self._quirks = active_quirks(self.config)
+        #: The preset's quirks plugged into the stages; the stages never ask which proxy they serve.
+        self._stages = quirk_stages_for(self.config)
         #: One (configuration, keys) per issuer entry: the configuration itself with one key source.
         self._units: list[tuple[TrustedProxyAuthConfig, SignatureKeys]] = [
             (
@@ -134,9 +136,7 @@ class TrustedProxyAuth:
         """The one verifier for this effective configuration (default: the environment's), shared with every
         adapter that asks for the same: one key fetch and one refresh loop however many apps or middlewares
         use it. Its `close()` stops it for all of them."""
-        from ._shared import shared_verifier
-
-        return shared_verifier(config if config is not None else load_config())
+        return shared_verifier(config if config is not None else load_config(), TrustedProxyAuth)
 
     # -- verification -------------------------------------------------------------------------------
 
@@ -329,7 +329,7 @@ class TrustedProxyAuth:
                 on_event=self._emit,
                 clock=clock,
             )
-            return JwksKeys(local, kid_optional_try_all=self._quirks.kid_optional_try_all)
+            return JwksKeys(local, kidless_tries_every_key=self._stages.kidless_tries_every_key)
         if isinstance(source, KidTemplateSource):
             return KidTemplateKeys(KidTemplateKeyStore(source.template, **timing))
         if isinstance(source, (JwksSource, DiscoverySource)):
@@ -340,7 +340,7 @@ class TrustedProxyAuth:
                 **timing,
                 random_source=JITTER.random if random_source is None else random_source,
             )
-            return JwksKeys(store, kid_optional_try_all=self._quirks.kid_optional_try_all)
+            return JwksKeys(store, kidless_tries_every_key=self._stages.kidless_tries_every_key)
         raise TypeError("the configuration names no key source")
 
     def _emit(self, event: dict[str, Any]) -> None:
@@ -393,7 +393,7 @@ class TrustedProxyAuth:
             raise TrustedProxyAuthError(
                 "assertion_too_large", detail=f"longer than {self.config.max_assertion_bytes} bytes"
             )
-        parsed = parse_compact_jws(token, allow_padding=self._quirks.padded_base64url)
+        parsed = parse_compact_jws(token, segment=self._stages.segment)
         if parsed is None:
             raise TrustedProxyAuthError("malformed_assertion", detail=_NOT_COMPACT_JWS)
         unit = self._select_unit(parsed.payload)
@@ -411,9 +411,9 @@ class TrustedProxyAuth:
         kid = header.get("kid")
         if "kid" in header and not isinstance(kid, str):
             raise TrustedProxyAuthError("malformed_assertion", detail='header member "kid" is not a string')
-        # Stage key_lookup starts here: a kid that would go into a key URL must be a UUID before anything
-        # is looked up.
-        if self._quirks.kid_uuid and not is_uuid_kid(kid):
+        # Stage key_lookup starts here: a kid a quirk refuses (one that would go into a key URL) is refused
+        # before anything is looked up.
+        if self._stages.kid_accepted is not None and not self._stages.kid_accepted(kid):
             raise TrustedProxyAuthError("unknown_key", detail=_no_key_detail(kid, alg))
         return parsed, alg, kid, unit
 
@@ -422,9 +422,9 @@ class TrustedProxyAuth:
         config = self._units[unit][0]
         payload = parsed.payload
         checked = check_claims(
-            parsed.protected_header, payload, config, self._quirks, _now_seconds() if now is None else now
+            parsed.protected_header, payload, config, self._stages, _now_seconds() if now is None else now
         )
-        identity = map_identity(payload, checked, config, email_verified_string=self._quirks.email_verified_string)
+        identity = map_identity(payload, checked, config, email_verified=self._stages.email_verified)
         check_user_policy(identity, config)
         return identity
 

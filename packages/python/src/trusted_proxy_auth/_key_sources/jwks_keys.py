@@ -24,12 +24,12 @@ StoreT = TypeVar("StoreT", bound="KeyStore | LocalKeyStore")
 
 
 class JwksKeys(Generic[StoreT]):
-    """With the kidOptionalTryAll quirk, a kid-less assertion that no candidate verifies causes one
-    cooldown-bounded refetch, so that a rotated key without a kid works at once."""
+    """With `kidless_tries_every_key` (a key_lookup plug, `_quirk_stages`), a kid-less assertion that no candidate
+    verifies causes one cooldown-bounded refetch, so that a rotated key without a kid works at once."""
 
-    def __init__(self, store: StoreT, *, kid_optional_try_all: bool) -> None:
+    def __init__(self, store: StoreT, *, kidless_tries_every_key: bool) -> None:
         self.store = store
-        self._kid_optional_try_all = kid_optional_try_all
+        self._kidless_tries_every_key = kidless_tries_every_key
 
     def start(self) -> None:
         self.store.start()
@@ -51,14 +51,14 @@ class JwksKeys(Generic[StoreT]):
 
     def verify(self, jws: ParsedCompactJws, alg: str, kid: str | None) -> None:
         outcome = try_candidates(jws, alg, _fitting(self.store.members_for(kid), alg))
-        if outcome != "verified" and kid is None and self._kid_optional_try_all:
+        if outcome != "verified" and kid is None and self._kidless_tries_every_key:
             self.store.refetch_for_kidless_assertion()
             outcome = try_candidates(jws, alg, _fitting(self.store.members_for(None), alg))
         raise_unless_verified(outcome)
 
     async def averify(self, jws: ParsedCompactJws, alg: str, kid: str | None) -> None:
         outcome = try_candidates(jws, alg, _fitting(await self.store.amembers_for(kid), alg))
-        if outcome != "verified" and kid is None and self._kid_optional_try_all:
+        if outcome != "verified" and kid is None and self._kidless_tries_every_key:
             await self.store.arefetch_for_kidless_assertion()
             outcome = try_candidates(jws, alg, _fitting(await self.store.amembers_for(None), alg))
         raise_unless_verified(outcome)

@@ -3,39 +3,36 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from trusted_proxy_auth._contract import setting_name
 from trusted_proxy_auth._detail_text import quoted
+from trusted_proxy_auth._quirk_stages import QuirkStages
 from trusted_proxy_auth.errors import TrustedProxyAuthError
 
-#: Groups: 1 partition, 3 region, 5 account, 6 name, 7 id.
-ALB_ARN_PATTERN = re.compile(
-    r"arn:(aws|aws-[a-z]+(-[a-z]+)*):elasticloadbalancing:([a-z]{2}(-[a-z]+)+-[0-9]+):([0-9]{12}):"
-    r"loadbalancer/app/([A-Za-z0-9-]{1,32})/([0-9a-f]{1,32})",
-    re.ASCII,
-)
+if TYPE_CHECKING:
+    from trusted_proxy_auth.config import TrustedProxyAuthConfig
 
 
-@dataclass(frozen=True)
-class AlbArn:
-    partition: str
-    region: str
-
-
-def parse_alb_arn(text: str) -> AlbArn | None:
-    """The partition and region of a valid ALB ARN, or None when `text` is not one."""
-    match = ALB_ARN_PATTERN.fullmatch(text)
-    return None if match is None else AlbArn(partition=match.group(1), region=match.group(3))
-
-
-def check_signer(header: dict[str, Any], arn: str) -> None:
-    """Stage claim_values, before the issuer: `signer` must equal the configured ARN exactly."""
+def check_signer(header: dict[str, Any], arn: str | None) -> None:
+    """Stage claim_values, before the issuer: `signer` must equal the configured ARN exactly (raises
+    TrustedProxyAuthError `issuer_mismatch`). `arn` None (a configuration not made by `load_config`, which
+    requires it) matches no signer: fail closed."""
     if header.get("signer") != arn:
         raise TrustedProxyAuthError(
             "issuer_mismatch",
             detail=f'header member "signer" {quoted(header.get("signer"))} '
             f"is not {setting_name('awsAlbArn')} {quoted(arn)}",
         )
+
+
+def alb_signer_header(_parameters: Mapping[str, Any], config: TrustedProxyAuthConfig) -> QuirkStages:
+    """The plug: header `signer` a string (claim_types), present (claim_presence), and equal to
+    the configured ARN (setting awsAlbArn) before the issuer is checked (claim_values)."""
+    arn = config.aws_alb_arn
+
+    def signer_is_ours(header: dict[str, Any], _payload: dict[str, Any]) -> None:
+        check_signer(header, arn)
+
+    return QuirkStages(header_strings=("signer",), before_issuer=(signer_is_ours,))

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from trusted_proxy_auth._quirk_stages import QuirkStages
+
+if TYPE_CHECKING:
+    from trusted_proxy_auth.config import TrustedProxyAuthConfig
 
 _ABSENT: Any = object()
 
 
-def email_verified_from(payload: dict[str, Any], accept_string: bool) -> bool | None:
-    """None when `email_verified` is absent; True only for the JSON boolean true, or (with the quirk) also
-    for the exact string "true"; False for anything else."""
+def email_verified_from_text(payload: dict[str, Any]) -> bool | None:
+    """None when `email_verified` is absent; True for the JSON boolean true and also for the exact string
+    "true"; False for anything else."""
     value = payload.get("email_verified", _ABSENT)
     if value is _ABSENT:
         return None
-    return value is True or (accept_string and value == "true")
+    return value is True or value == "true"
+
+
+def email_verified_string(_parameters: Mapping[str, Any], _config: TrustedProxyAuthConfig) -> QuirkStages:
+    """The plug (identity mapping)."""
+    return QuirkStages(email_verified=email_verified_from_text)

@@ -3,14 +3,25 @@ the caller in another claim."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from trusted_proxy_auth._quirk_stages import QuirkStages
+
+if TYPE_CHECKING:
+    from trusted_proxy_auth.config import TrustedProxyAuthConfig
 
 
-def subject_with_fallback(payload: dict[str, Any], subject_claim: str, fallback_claim: str) -> str | None:
-    """The subject claim when it is a non-empty string, else the fallback claim when that is a non-empty
-    string, else None (missing_claim). Types were checked before."""
-    subject = payload.get(subject_claim)
-    if isinstance(subject, str) and subject != "":
-        return subject
-    fallback = payload.get(fallback_claim)
-    return fallback if isinstance(fallback, str) and fallback != "" else None
+def subject_optional(parameters: Mapping[str, Any], _config: TrustedProxyAuthConfig) -> QuirkStages:
+    """The plugs: the fallback claim (parameter `fallbackClaim`), when present, is a string (claim_types); when the
+    subject claim is absent or empty, the fallback claim becomes the subject when it is a non-empty string, else
+    missing_claim (claim_presence). Without a fallback claim named, nothing changes."""
+    fallback_claim = parameters.get("fallbackClaim")
+    if not isinstance(fallback_claim, str):
+        return QuirkStages()
+
+    def fallback_subject(payload: dict[str, Any]) -> str | None:
+        fallback = payload.get(fallback_claim)
+        return fallback if isinstance(fallback, str) and fallback != "" else None
+
+    return QuirkStages(payload_strings=(fallback_claim,), subject=fallback_subject)

@@ -36,6 +36,7 @@ from trusted_proxy_auth._key_sources.key_source import (
 )
 from trusted_proxy_auth._key_sources.kid_template_keys import MAX_PEM_BYTES
 from trusted_proxy_auth._logging import loggable_url
+from trusted_proxy_auth._quirks.padded_base64url import without_padding
 from trusted_proxy_auth._url_rules import key_url_problem
 from trusted_proxy_auth.config import TrustedProxyAuthConfig, load_config_with_enrollment
 from trusted_proxy_auth.errors import ConfigProblem, TrustedProxyAuthError
@@ -267,7 +268,7 @@ def enrollment_plan(
     token = assertion.strip()
     read = decode_assertion(token)
     decoded = None if isinstance(read, str) else read
-    parsed = None if decoded is None else parse_compact_jws(token, allow_padding=True)
+    parsed = None if decoded is None else parse_compact_jws(token, segment=without_padding)
 
     def report(
         key_set_url: str | None = None, keys: tuple[Any, ...] = (), identity: Identity | None = None

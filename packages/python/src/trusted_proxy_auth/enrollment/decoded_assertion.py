@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from trusted_proxy_auth._compact_jws import parse_compact_jws
 from trusted_proxy_auth._contract import variable_for_option
+from trusted_proxy_auth._quirks.padded_base64url import without_padding
 from trusted_proxy_auth._text import utf8_length
 
 DecodedAssertion = dict[str, dict[str, Any]]
@@ -24,7 +25,7 @@ def decode_assertion(assertion: str) -> DecodedAssertion | Literal["too_large", 
     or why it cannot be read. Never verified: nothing here may decide trust."""
     if utf8_length(assertion) > largest_assertion_bytes():
         return "too_large"
-    parsed = parse_compact_jws(assertion, allow_padding=True)
+    parsed = parse_compact_jws(assertion, segment=without_padding)
     if parsed is None:
         return "malformed"
     return {"header": dict(parsed.protected_header), "claims": dict(parsed.payload)}
