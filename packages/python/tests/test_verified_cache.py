@@ -236,3 +236,54 @@ def test_hits_and_misses_only_ever_grow_while_lookups_are_decided() -> None:
         assert later[0] >= earlier[0], seen
         assert later[1] >= earlier[1], seen
     assert (auth.cache_counts().hits, auth.cache_counts().misses) == (1, 3)
+
+
+def test_a_miss_on_an_assertion_not_held_asks_no_key_set_and_raises_nothing_inside() -> None:
+    # A miss (every assertion minted per request) is decided by a peek: no freshness probe of the key sources, and
+    # no KeyError raised and caught inside the LRU (cachetools' __missing__); a held assertion still takes the
+    # full lookup, probes included, and the counts are the same either way.
+    auth, *_ = verifier()
+    probed: list[int] = []
+    probe = auth._freshness_probes[0]
+
+    def counting_probe() -> tuple[bool, float | None]:
+        probed.append(1)
+        return probe()
+
+    auth._freshness_probes = (counting_probe,)
+    missing: list[object] = []
+    entries = auth._cache._entries  # type: ignore[union-attr]
+    real_missing = type(entries).__missing__
+
+    def counting_missing(self: object, key: object) -> object:
+        missing.append(key)
+        return real_missing(self, key)  # type: ignore[arg-type]
+
+    type(entries).__missing__ = counting_missing  # type: ignore[method-assign]
+    try:
+        token = KEY.sign(claims())
+        headers = [(HEADER.lower().encode(), token.encode())]
+        for _ in range(2):
+            assert outcome(lambda: auth.verify_assertion(token, now=NOW)) == "ok"
+        assert auth._request_hit(headers, "127.0.0.1", now=NOW) is not None
+        assert (probed, missing) == ([1], [])
+        others = [KEY.sign(claims(sub=f"user-{index}")) for index in range(3)]
+        for other in others:
+            auth.verify_assertion(other, now=NOW)
+        assert auth._request_hit([(HEADER.lower().encode(), others[0].encode())], "127.0.0.1", now=NOW) == others[0]
+        assert (probed, missing) == ([1], [])
+        assert (auth.cache_counts().hits, auth.cache_counts().misses) == (1, 6)
+    finally:
+        type(entries).__missing__ = real_missing  # type: ignore[method-assign]
+
+
+def test_may_hold_is_true_exactly_for_what_the_cache_holds() -> None:
+    cache = VerifiedAssertionCache(2)
+    assert cache.may_hold("a") is False
+    identity: Any = object()
+    cache.remember("a", CachedVerification(identity, 1.0, 2.0, 0, 0.0, 1.0))
+    assert cache.may_hold("a") is True
+    assert cache.may_hold("a" + "") is True
+    assert cache.may_hold("b") is False
+    cache.miss()
+    assert cache.counts().misses == 1

@@ -214,6 +214,10 @@ class TrustedProxyAuth:
             cache = self._cache
             if cache is None:
                 return token
+            if not cache.may_hold(token):
+                # Most misses (assertions minted per request): no freshness probe, clock or lookup.
+                cache.miss()
+                return token
             probes = self._freshness_probes
             # Asked before the cache's lock is taken (a key source may read a file or emit events to hooks).
             freshness = (probes[0](),) if len(probes) == 1 else tuple(probe() for probe in probes)
@@ -440,6 +444,10 @@ class TrustedProxyAuth:
         (a time failure is raised like a full verification would, and the entry is dropped)."""
         cache = self._cache
         if cache is None:
+            return None
+        if not cache.may_hold(token):
+            # Most misses (assertions minted per request): no freshness probe, clock or lookup.
+            cache.miss()
             return None
         probes = self._freshness_probes
         # Asked before the cache's lock is taken (a key source may read a file or emit events to hooks).
