@@ -16,3 +16,6 @@ export function asStringArray(value: unknown): string[] {
   if (value === undefined) return []
   return typeof value === 'string' ? [value] : [...(value as string[])]
 }
+
+/** A JSON number that is finite (RFC 7519 NumericDate claims; JSON.parse gives Infinity for an overflowing literal). */
+export const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)

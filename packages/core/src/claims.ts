@@ -1,4 +1,4 @@
-import { asStringArray, claimValue } from './claim-value.js'
+import { asStringArray, claimValue, isFiniteNumber } from './claim-value.js'
 import type { TrustedProxyAuthConfig } from './config.js'
 import { numberText, quoted, quotedList } from './detail-text.js'
 import { TrustedProxyAuthError } from './errors.js'
@@ -6,7 +6,6 @@ import type { QuirkStages } from './quirk-stages.js'
 
 type JsonObject = Readonly<Record<string, unknown>>
 
-const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
 function isStringArray(value: unknown): value is string[] {
   if (!Array.isArray(value)) return false
   for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return false
@@ -59,7 +58,7 @@ export function claimCheckFor(config: TrustedProxyAuthConfig, stages: QuirkStage
   const requiresIat = maxAge !== null
   const requiredNames = config.requiredClaims.map((rule) => rule.name)
   const requiredValues = config.requiredClaims.filter((rule) => rule.value !== null) as readonly { name: string; value: string }[]
-  const { payloadStrings, headerStrings, headerTypes, issuer: issuerPlug, expiry: expiryPlug, subject: subjectPlug, beforeIssuer, audience: audiencePlug } = stages
+  const { payloadStrings, requiredHeaderStrings, headerTypes, issuer: issuerPlug, expiry: expiryPlug, subject: subjectPlug, beforeIssuer, audience: audiencePlug } = stages
 
   return function checkClaims(header, payload, now) {
     // claim_types, in the contract's order: exp, nbf, iat, iss, aud, then the mapped claims.
@@ -85,9 +84,9 @@ export function claimCheckFor(config: TrustedProxyAuthConfig, stages: QuirkStage
       const value = claimValue(payload, payloadStrings[i]!)
       if (value !== undefined && typeof value !== 'string') throw notA(payloadStrings[i]!, A_STRING)
     }
-    for (let i = 0; i < headerStrings.length; i++) {
-      const value = claimValue(header, headerStrings[i]!)
-      if (value !== undefined && typeof value !== 'string') throw malformed(`header member ${quoted(headerStrings[i]!)} is not ${A_STRING}`)
+    for (let i = 0; i < requiredHeaderStrings.length; i++) {
+      const value = claimValue(header, requiredHeaderStrings[i]!)
+      if (value !== undefined && typeof value !== 'string') throw malformed(`header member ${quoted(requiredHeaderStrings[i]!)} is not ${A_STRING}`)
     }
     if (headerTypes !== null) {
       const problem = headerTypes(header)
@@ -107,8 +106,8 @@ export function claimCheckFor(config: TrustedProxyAuthConfig, stages: QuirkStage
     for (let i = 0; i < requiredNames.length; i++) {
       if (claimValue(payload, requiredNames[i]!) === undefined) throw missingClaim(`claim ${quoted(requiredNames[i]!)} is absent`)
     }
-    for (let i = 0; i < headerStrings.length; i++) {
-      if (claimValue(header, headerStrings[i]!) === undefined) throw missingClaim(`header member ${quoted(headerStrings[i]!)} is absent`)
+    for (let i = 0; i < requiredHeaderStrings.length; i++) {
+      if (claimValue(header, requiredHeaderStrings[i]!) === undefined) throw missingClaim(`header member ${quoted(requiredHeaderStrings[i]!)} is absent`)
     }
 
     claimTimes(expiresAt, nbf, iat, config, now)

@@ -22,10 +22,10 @@ export interface StagePlugs {
   readonly claimTypes?: {
     /** Payload claims that must be strings when present (beyond the contract's own). */
     readonly payloadStrings?: readonly string[]
-    /** Header members that must be strings when present (claim_types) and present (claim_presence). */
-    readonly headerStrings?: readonly string[]
+    /** Header members that must be strings when present (claim_types) and must be present (claim_presence). */
+    readonly requiredHeaderStrings?: readonly string[]
     /** The detail of a header member of the wrong type, or null (malformed_assertion). */
-    readonly header?: (header: JsonObject) => string | null
+    readonly headerTypes?: (header: JsonObject) => string | null
   }
   readonly claimPresence?: {
     /** Where the issuer is read (default: payload `iss`); undefined: missing_claim. */
@@ -55,7 +55,7 @@ export interface QuirkStages {
   readonly kidAccepted: ((kid: string | undefined) => boolean) | null
   readonly kidlessTriesEveryKey: boolean
   readonly payloadStrings: readonly string[]
-  readonly headerStrings: readonly string[]
+  readonly requiredHeaderStrings: readonly string[]
   readonly headerTypes: ((header: JsonObject) => string | null) | null
   readonly issuer: ((header: JsonObject, payload: JsonObject) => string | undefined) | null
   readonly expiry: ((header: JsonObject, payload: JsonObject) => number | undefined) | null
@@ -72,7 +72,7 @@ export const NO_QUIRK_STAGES: QuirkStages = Object.freeze({
   kidAccepted: null,
   kidlessTriesEveryKey: false,
   payloadStrings: Object.freeze([]),
-  headerStrings: Object.freeze([]),
+  requiredHeaderStrings: Object.freeze([]),
   headerTypes: null,
   issuer: null,
   expiry: null,
@@ -105,8 +105,8 @@ export function combineStagePlugs(plugs: readonly (readonly [quirk: string, plug
       kidAccepted: single(stages.kidAccepted, plug.keyLookup?.kidAccepted, 'keyLookup.kidAccepted', quirk),
       kidlessTriesEveryKey: stages.kidlessTriesEveryKey || plug.keyLookup?.kidlessTriesEveryKey === true,
       payloadStrings: [...stages.payloadStrings, ...(plug.claimTypes?.payloadStrings ?? [])],
-      headerStrings: [...stages.headerStrings, ...(plug.claimTypes?.headerStrings ?? [])],
-      headerTypes: single(stages.headerTypes, plug.claimTypes?.header, 'claimTypes.header', quirk),
+      requiredHeaderStrings: [...stages.requiredHeaderStrings, ...(plug.claimTypes?.requiredHeaderStrings ?? [])],
+      headerTypes: single(stages.headerTypes, plug.claimTypes?.headerTypes, 'claimTypes.headerTypes', quirk),
       issuer: single(stages.issuer, plug.claimPresence?.issuer, 'claimPresence.issuer', quirk),
       expiry: single(stages.expiry, plug.claimPresence?.expiry, 'claimPresence.expiry', quirk),
       subject: single(stages.subject, plug.claimPresence?.subject, 'claimPresence.subject', quirk),
@@ -119,7 +119,7 @@ export function combineStagePlugs(plugs: readonly (readonly [quirk: string, plug
   return Object.freeze({
     ...stages,
     payloadStrings: Object.freeze([...stages.payloadStrings]),
-    headerStrings: Object.freeze([...stages.headerStrings]),
+    requiredHeaderStrings: Object.freeze([...stages.requiredHeaderStrings]),
     beforeIssuer: Object.freeze([...stages.beforeIssuer]),
   })
 }

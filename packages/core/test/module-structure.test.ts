@@ -137,6 +137,15 @@ describe('quirk plugs', () => {
     expect(() => quirkStagesFor({ ...config, presetQuirks: { someNewQuirk: {} } })).toThrow('quirk someNewQuirk has no plugs in this library')
   })
 
+  it('refuses, when the verifier is built, an albSignerHeader configuration without its ARN (loadConfig never makes one)', () => {
+    const config = loadConfig({ TRUSTED_PROXY_PRESET: 'aws-alb', TRUSTED_PROXY_AWS_ALB_ARN: ALB_ARN, TRUSTED_PROXY_AUDIENCE: 'client-id', TRUSTED_PROXY_ISSUER: 'https://idp.example' })
+    expect(() => quirkStagesFor({ ...config, awsAlbArn: null })).toThrow(expect.objectContaining({ code: 'invalid_config', problems: [{ variable: 'TRUSTED_PROXY_AWS_ALB_ARN', message: 'is required by quirk albSignerHeader' }] }))
+  })
+
+  it('refuses subjectOptional without its fallback claim', () => {
+    expect(() => quirkStagesFor({ ...loadConfig(PLAIN), presetQuirks: { subjectOptional: {} } })).toThrow('quirk subjectOptional needs its fallbackClaim parameter')
+  })
+
   it('refuses two quirks that plug the same single plug', () => {
     const audience = (): readonly string[] => ['a']
     expect(() => combineStagePlugs([['first', { claimValues: { audience } }], ['second', { claimValues: { audience } }]])).toThrow('quirks first and second both plug claimValues.audience')
@@ -145,7 +154,7 @@ describe('quirk plugs', () => {
   it("combines aws-alb's seven quirks in the contract's order: the signer is checked before the issuers are compared", () => {
     const config = loadConfig({ TRUSTED_PROXY_PRESET: 'aws-alb', TRUSTED_PROXY_AWS_ALB_ARN: ALB_ARN, TRUSTED_PROXY_AUDIENCE: 'client-id', TRUSTED_PROXY_ISSUER: 'https://idp.example' })
     const stages = quirkStagesFor(config)
-    expect(stages.headerStrings).toEqual(['signer', 'client'])
+    expect(stages.requiredHeaderStrings).toEqual(['signer', 'client'])
     expect(stages.audienceOptional).toBe(true)
     expect(stages.segment?.('YQ==')).toBe('YQ')
     expect(stages.kidAccepted?.('not-a-uuid')).toBe(false)

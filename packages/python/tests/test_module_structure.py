@@ -5,6 +5,7 @@ the verification stages never import a proxy's quirk by name: the quirks plug in
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,10 @@ from typing import Any
 import pytest
 
 from trusted_proxy_auth import TrustedProxyAuthError, load_config
-from trusted_proxy_auth._contract import presets_contract
+from trusted_proxy_auth._contract import presets_contract, setting_name
 from trusted_proxy_auth._quirk_stages import NO_QUIRK_STAGES, QuirkStages, combine_quirk_stages
 from trusted_proxy_auth._quirks.registry import QUIRK_PLUGS, quirk_stages_for
+from trusted_proxy_auth.claims import check_claims
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "trusted_proxy_auth"
 REGISTRY = "trusted_proxy_auth._quirks.registry"
@@ -179,7 +181,7 @@ def test_aws_alb_plugs_in_contract_order_the_signer_before_the_issuers() -> None
         }
     )
     stages = quirk_stages_for(config)
-    assert stages.header_strings == ("signer", "client")
+    assert stages.required_header_strings == ("signer", "client")
     assert stages.audience_optional is True
     assert stages.segment is not None
     assert stages.segment("YQ==") == "YQ"
@@ -203,3 +205,46 @@ def _run_all(
 ) -> None:
     for check in checks:
         check(header, payload)
+
+
+def test_an_alb_signer_configuration_without_its_arn_is_refused_when_the_stages_are_built() -> None:
+    # load_config never makes one (the preset requires the ARN); one built by hand is a configuration error at
+    # once, not an issuer_mismatch on every request.
+    config = load_config(
+        {
+            "TRUSTED_PROXY_PRESET": "aws-alb",
+            "TRUSTED_PROXY_AWS_ALB_ARN": ALB_ARN,
+            "TRUSTED_PROXY_AUDIENCE": "client-id",
+            "TRUSTED_PROXY_ISSUER": "https://idp.example",
+        }
+    )
+    with pytest.raises(TrustedProxyAuthError) as raised:
+        quirk_stages_for(dataclasses.replace(config, aws_alb_arn=None))
+    assert raised.value.code == "invalid_config"
+    assert [(problem.variable, problem.message) for problem in raised.value.problems or ()] == [
+        (setting_name("awsAlbArn"), "is required by quirk albSignerHeader")
+    ]
+
+
+def test_subject_optional_without_its_fallback_claim_is_refused() -> None:
+    config = load_config(PLAIN)
+    object.__setattr__(config, "preset_quirks", {"subjectOptional": {}})
+    with pytest.raises(TypeError, match="quirk subjectOptional needs its fallbackClaim parameter"):
+        quirk_stages_for(config)
+
+
+def test_claim_rules_follow_the_stages_not_only_the_configuration() -> None:
+    # The same configuration checked without and then with a quirk's plugs: the rules built for the first must not
+    # answer for the second (cloudflare-access's fallback subject).
+    config = load_config(PLAIN)
+    payload = {"iss": "https://idp.example", "aud": "app", "exp": 2_000_000_000, "sub": "", "common_name": "svc"}
+    with pytest.raises(TrustedProxyAuthError) as raised:
+        check_claims({}, payload, config, NO_QUIRK_STAGES, 1_700_000_000)
+    assert raised.value.code == "missing_claim"
+    fallback = quirk_stages_for(
+        dataclasses.replace(config, preset_quirks={"subjectOptional": {"fallbackClaim": "common_name"}})
+    )
+    with pytest.raises(TrustedProxyAuthError) as typed:
+        check_claims({}, {**payload, "common_name": 5}, config, fallback, 1_700_000_000)
+    assert typed.value.code == "malformed_assertion"
+    assert check_claims({}, payload, config, fallback, 1_700_000_000).subject == "svc"

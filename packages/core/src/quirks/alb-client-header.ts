@@ -18,4 +18,4 @@ export function checkClientAudience(header: Readonly<Record<string, unknown>>, c
 }
 
 /** The quirk's plug: header `client` a string (claim_types), present (claim_presence), and the audience (claim_values). */
-export const albClientHeader = (): StagePlugs => ({ claimTypes: { headerStrings: ['client'] }, claimValues: { audience: checkClientAudience } })
+export const albClientHeader = (): StagePlugs => ({ claimTypes: { requiredHeaderStrings: ['client'] }, claimValues: { audience: checkClientAudience } })

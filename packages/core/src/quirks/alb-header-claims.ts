@@ -1,11 +1,9 @@
-import { claimValue } from '../claim-value.js'
+import { claimValue, isFiniteNumber } from '../claim-value.js'
 import { quoted } from '../detail-text.js'
 import { TrustedProxyAuthError } from '../errors.js'
 import type { StagePlugs } from '../quirk-stages.js'
 
 type JsonObject = Readonly<Record<string, unknown>>
-
-const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
 
 /**
  * Quirk albHeaderClaims: ALB puts `iss` and `exp` in the JOSE header; the payload (the IdP's userinfo
@@ -45,7 +43,7 @@ export function checkIssuersAgree(header: JsonObject, payload: JsonObject): void
 
 /** The quirk's plug. */
 export const albHeaderClaims = (): StagePlugs => ({
-  claimTypes: { header: headerClaimTypeProblem },
+  claimTypes: { headerTypes: headerClaimTypeProblem },
   claimPresence: { issuer: albIssuer, expiry: albExpiry },
   claimValues: { beforeIssuer: checkIssuersAgree },
 })

@@ -25,8 +25,8 @@ class QuirkStages:
     kidless_tries_every_key: bool = False
     #: claim_types: payload claims that must be strings when present (beyond the contract's own).
     payload_strings: tuple[str, ...] = ()
-    #: claim_types: header members that must be strings when present; claim_presence: and present.
-    header_strings: tuple[str, ...] = ()
+    #: claim_types: header members that must be strings when present; claim_presence: and must be present.
+    required_header_strings: tuple[str, ...] = ()
     #: claim_types: the detail of a header member of the wrong type, or None (malformed_assertion).
     header_types: Callable[[JsonObject], str | None] | None = None
     #: claim_presence: where the issuer is read (default: payload `iss`); None: missing_claim.
@@ -51,7 +51,7 @@ class QuirkStages:
 #: No quirk: the plain rules of contract/checks.json.
 NO_QUIRK_STAGES = QuirkStages()
 
-_JOINED = ("payload_strings", "header_strings", "before_issuer")
+_JOINED = ("payload_strings", "required_header_strings", "before_issuer")
 _EITHER = ("kidless_tries_every_key", "audience_optional")
 
 

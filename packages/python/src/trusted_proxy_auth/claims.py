@@ -74,16 +74,16 @@ class _ClaimRules:
     required: tuple[str, ...]
 
 
-#: Rules by configuration, built once (every verification reads them); the configuration is kept with its
-#: rules so that an id is never reused for another configuration while the entry lives.
-_rules_by_config: dict[int, tuple[TrustedProxyAuthConfig, _ClaimRules]] = {}
+#: Rules by configuration and its quirks' plugs, built once (every verification reads them); both objects are kept
+#: with their rules so that an id is never reused for another configuration while the entry lives.
+_rules_by_config: dict[tuple[int, int], tuple[TrustedProxyAuthConfig, QuirkStages, _ClaimRules]] = {}
 _MAX_REMEMBERED_RULES = 64
 
 
 def _rules_for(config: TrustedProxyAuthConfig, stages: QuirkStages) -> _ClaimRules:
-    remembered = _rules_by_config.get(id(config))
-    if remembered is not None and remembered[0] is config:
-        return remembered[1]
+    remembered = _rules_by_config.get((id(config), id(stages)))
+    if remembered is not None and remembered[0] is config and remembered[1] is stages:
+        return remembered[2]
     types: list[tuple[str, Callable[[object], bool], str]] = [
         ("exp", _is_finite_number, _A_NUMBER),
         ("nbf", _is_finite_number, _A_NUMBER),
@@ -98,7 +98,7 @@ def _rules_for(config: TrustedProxyAuthConfig, stages: QuirkStages) -> _ClaimRul
     types.extend((name, _is_string, _A_STRING) for name in stages.payload_strings)
     rules = _ClaimRules(
         types=tuple(types),
-        header_members=stages.header_strings,
+        header_members=stages.required_header_strings,
         required=(
             *(() if stages.audience_optional else ("aud",)),
             *(("iat",) if config.max_age is not None else ()),
@@ -107,7 +107,7 @@ def _rules_for(config: TrustedProxyAuthConfig, stages: QuirkStages) -> _ClaimRul
     )
     if len(_rules_by_config) >= _MAX_REMEMBERED_RULES:
         _rules_by_config.clear()
-    _rules_by_config[id(config)] = (config, rules)
+    _rules_by_config[(id(config), id(stages))] = (config, stages, rules)
     return rules
 
 

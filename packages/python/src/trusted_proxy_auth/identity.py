@@ -68,9 +68,6 @@ class _ParsedPayload(dict[str, Any]):
     __slots__ = ()
 
 
-_ABSENT: Any = object()
-
-
 def map_identity(
     payload: dict[str, Any],
     checked: CheckedClaims,
@@ -101,5 +98,4 @@ def map_identity(
 
 
 def _email_verified(payload: dict[str, Any]) -> bool | None:
-    value = payload.get("email_verified", _ABSENT)
-    return None if value is _ABSENT else value is True
+    return payload["email_verified"] is True if "email_verified" in payload else None

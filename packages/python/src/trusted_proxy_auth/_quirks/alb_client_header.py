@@ -28,4 +28,4 @@ def check_client_audience(header: dict[str, Any], audiences: tuple[str, ...]) ->
 
 def alb_client_header(_parameters: Mapping[str, Any], _config: TrustedProxyAuthConfig) -> QuirkStages:
     """The plug: header `client` a string (claim_types), present (claim_presence), and the audience (claim_values)."""
-    return QuirkStages(header_strings=("client",), audience=check_client_audience)
+    return QuirkStages(required_header_strings=("client",), audience=check_client_audience)

@@ -10,15 +10,13 @@ from trusted_proxy_auth._quirk_stages import QuirkStages
 if TYPE_CHECKING:
     from trusted_proxy_auth.config import TrustedProxyAuthConfig
 
-_ABSENT: Any = object()
-
 
 def email_verified_from_text(payload: dict[str, Any]) -> bool | None:
     """None when `email_verified` is absent; True for the JSON boolean true and also for the exact string
     "true"; False for anything else."""
-    value = payload.get("email_verified", _ABSENT)
-    if value is _ABSENT:
+    if "email_verified" not in payload:
         return None
+    value = payload["email_verified"]
     return value is True or value == "true"
 
 

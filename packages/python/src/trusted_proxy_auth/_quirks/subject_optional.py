@@ -15,10 +15,11 @@ if TYPE_CHECKING:
 def subject_optional(parameters: Mapping[str, Any], _config: TrustedProxyAuthConfig) -> QuirkStages:
     """The plugs: the fallback claim (parameter `fallbackClaim`), when present, is a string (claim_types); when the
     subject claim is absent or empty, the fallback claim becomes the subject when it is a non-empty string, else
-    missing_claim (claim_presence). Without a fallback claim named, nothing changes."""
+    missing_claim (claim_presence). Raises TypeError when the preset names no fallback claim (contract/presets.json
+    gives it)."""
     fallback_claim = parameters.get("fallbackClaim")
     if not isinstance(fallback_claim, str):
-        return QuirkStages()
+        raise TypeError("quirk subjectOptional needs its fallbackClaim parameter (contract/presets.json)")
 
     def fallback_subject(payload: dict[str, Any]) -> str | None:
         fallback = payload.get(fallback_claim)
