@@ -156,11 +156,16 @@ def test_no_preset_plugs_nothing() -> None:
     assert quirk_stages_for(load_config(PLAIN)) == NO_QUIRK_STAGES
 
 
-def test_a_quirk_without_plugs_is_refused() -> None:
-    config = load_config(PLAIN)
-    object.__setattr__(config, "preset_quirks", {"someNewQuirk": {}})
-    with pytest.raises(TypeError, match="quirk someNewQuirk has no plugs in this library"):
-        quirk_stages_for(config)
+@pytest.mark.parametrize(
+    ("quirks", "refusal"),
+    [
+        ({"someNewQuirk": {}}, "quirk someNewQuirk has no plugs in this library"),
+        ({"subjectOptional": {}}, "quirk subjectOptional needs its fallbackClaim parameter"),
+    ],
+)
+def test_quirks_the_library_cannot_plug_are_refused(quirks: dict[str, dict[str, object]], refusal: str) -> None:
+    with pytest.raises(TypeError, match=refusal):
+        quirk_stages_for(dataclasses.replace(load_config(PLAIN), preset_quirks=quirks))
 
 
 def test_two_quirks_on_one_single_plug_are_refused() -> None:
@@ -224,13 +229,6 @@ def test_an_alb_signer_configuration_without_its_arn_is_refused_when_the_stages_
     assert [(problem.variable, problem.message) for problem in raised.value.problems or ()] == [
         (setting_name("awsAlbArn"), "is required by quirk albSignerHeader")
     ]
-
-
-def test_subject_optional_without_its_fallback_claim_is_refused() -> None:
-    config = load_config(PLAIN)
-    object.__setattr__(config, "preset_quirks", {"subjectOptional": {}})
-    with pytest.raises(TypeError, match="quirk subjectOptional needs its fallbackClaim parameter"):
-        quirk_stages_for(config)
 
 
 def test_claim_rules_follow_the_stages_not_only_the_configuration() -> None:
