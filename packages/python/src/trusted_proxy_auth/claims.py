@@ -14,22 +14,33 @@ from .config import TrustedProxyAuthConfig
 from .errors import TrustedProxyAuthError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CheckedClaims:
-    """What the identity is built from once every check passed (a quirk's plug may take it from elsewhere)."""
+    """What the claim stages found, every claim type-checked: what the identity is built from (a quirk's plug may
+    take the subject, issuer, expiry or audience from elsewhere)."""
 
     subject: str
     issuer: str
     audience: tuple[str, ...]
+    #: Seconds since the epoch.
     expires_at: float
+    #: `iat` (seconds), when present.
+    issued_at: float | None = None
+    #: The email, name and groups claims (settings claimEmail, claimName, claimGroups), when present.
+    email: str | None = None
+    name: str | None = None
+    groups: tuple[str, ...] = ()
+
+
+#: What a check of one configuration is: (protected header, payload, now in seconds) -> the checked claims.
+ClaimCheck = Callable[[dict[str, Any], dict[str, Any], float], CheckedClaims]
+
+#: A claim the payload does not have (None is JSON null, which a type check refuses).
+_MISSING: Any = object()
 
 
 # The payload comes from json.loads: exactly str, list, int, float, bool, dict or None, never a subclass, so the
 # type itself is compared (cheaper than isinstance, and bool, an int subclass, is then never a number).
-
-
-def _is_string(value: object) -> bool:
-    return type(value) is str
 
 
 def _is_string_or_strings(value: object) -> bool:
@@ -62,108 +73,130 @@ def _malformed(detail: str) -> TrustedProxyAuthError:
     return TrustedProxyAuthError("malformed_assertion", detail=detail)
 
 
-@dataclass(frozen=True, slots=True)
-class _ClaimRules:
-    """What the claim stages check under one configuration (its quirks' plugs follow from it)."""
-
-    #: (claim, type check, what the detail calls the wanted type)
-    types: tuple[tuple[str, Callable[[object], bool], str], ...]
-    #: Header members that must be strings when present, and present (preset aws-alb).
-    header_members: tuple[str, ...]
-    #: Claims that must be present besides iss, exp and the subject, in contract order.
-    required: tuple[str, ...]
+def _not_a(name: str, wanted: str) -> TrustedProxyAuthError:
+    return _malformed(f"claim {quoted(name)} is not {wanted}")
 
 
-#: Rules by configuration and its quirks' plugs, built once (every verification reads them); both objects are kept
-#: with their rules so that an id is never reused for another configuration while the entry lives.
-_rules_by_config: dict[tuple[int, int], tuple[TrustedProxyAuthConfig, QuirkStages, _ClaimRules]] = {}
-_MAX_REMEMBERED_RULES = 64
+def claim_check_for(config: TrustedProxyAuthConfig, stages: QuirkStages) -> ClaimCheck:
+    """The claim stages of contract/checks.json under `config`, with the plugs of its quirks (`stages`): built once
+    per configuration (everything the configuration decides is settled here), then called for every verification,
+    reading each claim once. The same design as the TypeScript core's `claimCheckFor`.
 
-
-def _rules_for(config: TrustedProxyAuthConfig, stages: QuirkStages) -> _ClaimRules:
-    remembered = _rules_by_config.get((id(config), id(stages)))
-    if remembered is not None and remembered[0] is config and remembered[1] is stages:
-        return remembered[2]
-    types: list[tuple[str, Callable[[object], bool], str]] = [
-        ("exp", _is_finite_number, _A_NUMBER),
-        ("nbf", _is_finite_number, _A_NUMBER),
-        ("iat", _is_finite_number, _A_NUMBER),
-        ("iss", _is_string, _A_STRING),
-        ("aud", _is_string_or_strings, _STRINGS),
-        (config.claim_subject, _is_string, _A_STRING),
-        (config.claim_email, _is_string, _A_STRING),
-        (config.claim_name, _is_string, _A_STRING),
-        (config.claim_groups, _is_string_or_strings, _STRINGS),
-    ]
-    types.extend((name, _is_string, _A_STRING) for name in stages.payload_strings)
-    rules = _ClaimRules(
-        types=tuple(types),
-        header_members=stages.required_header_strings,
-        required=(
-            *(() if stages.audience_optional else ("aud",)),
-            *(("iat",) if config.max_age is not None else ()),
-            *(rule.name for rule in config.required_claims),
-        ),
+    The check raises TrustedProxyAuthError: malformed_assertion (claim_types: a present claim of the wrong JSON
+    type, never coerced), missing_claim (claim_presence), expired / not_yet_valid (claim_time), issuer_mismatch /
+    audience_mismatch / claim_mismatch (claim_values: exact string comparisons only), each stage in that order and,
+    within a stage, the claims in the contract's order."""
+    claim_subject, claim_email, claim_name, claim_groups = (
+        config.claim_subject,
+        config.claim_email,
+        config.claim_name,
+        config.claim_groups,
     )
-    if len(_rules_by_config) >= _MAX_REMEMBERED_RULES:
-        _rules_by_config.clear()
-    _rules_by_config[(id(config), id(stages))] = (config, stages, rules)
-    return rules
+    payload_strings = stages.payload_strings
+    header_members = stages.required_header_strings
+    header_types, issuer_plug, expiry_plug, subject_plug = (
+        stages.header_types,
+        stages.issuer,
+        stages.expiry,
+        stages.subject,
+    )
+    required = (
+        *(() if stages.audience_optional else ("aud",)),
+        *(("iat",) if config.max_age is not None else ()),
+        *(rule.name for rule in config.required_claims),
+    )
 
+    def check_claims(header: dict[str, Any], payload: dict[str, Any], now: float) -> CheckedClaims:
+        get = payload.get
+        # claim_types, in the contract's order: exp, nbf, iat, iss, aud, then the mapped claims.
+        exp = get("exp", _MISSING)
+        if exp is not _MISSING and not _is_finite_number(exp):
+            raise _not_a("exp", _A_NUMBER)
+        nbf = get("nbf", _MISSING)
+        if nbf is not _MISSING and not _is_finite_number(nbf):
+            raise _not_a("nbf", _A_NUMBER)
+        iat = get("iat", _MISSING)
+        if iat is not _MISSING and not _is_finite_number(iat):
+            raise _not_a("iat", _A_NUMBER)
+        iss = get("iss", _MISSING)
+        if iss is not _MISSING and type(iss) is not str:
+            raise _not_a("iss", _A_STRING)
+        aud = get("aud", _MISSING)
+        if aud is not _MISSING and not _is_string_or_strings(aud):
+            raise _not_a("aud", _STRINGS)
+        subject_claim = get(claim_subject, _MISSING)
+        if subject_claim is not _MISSING and type(subject_claim) is not str:
+            raise _not_a(claim_subject, _A_STRING)
+        email = get(claim_email, _MISSING)
+        if email is not _MISSING and type(email) is not str:
+            raise _not_a(claim_email, _A_STRING)
+        name = get(claim_name, _MISSING)
+        if name is not _MISSING and type(name) is not str:
+            raise _not_a(claim_name, _A_STRING)
+        groups = get(claim_groups, _MISSING)
+        if groups is not _MISSING and not _is_string_or_strings(groups):
+            raise _not_a(claim_groups, _STRINGS)
+        for extra in payload_strings:
+            value = get(extra, _MISSING)
+            if value is not _MISSING and type(value) is not str:
+                raise _not_a(extra, _A_STRING)
+        for member in header_members:
+            if member in header and not isinstance(header[member], str):
+                raise _malformed(f"header member {quoted(member)} is not {_A_STRING}")
+        if header_types is not None:
+            problem = header_types(header)
+            if problem is not None:
+                raise _malformed(problem)
+        # Every claim read above is now of its type when present: _MISSING stands for absent only.
+        nbf = None if nbf is _MISSING else nbf
+        iat = None if iat is _MISSING else iat
 
-def _check_types(header: dict[str, Any], payload: dict[str, Any], rules: _ClaimRules, stages: QuirkStages) -> None:
-    """A present claim of the wrong JSON type is malformed, never coerced."""
-    for name, valid, wanted in rules.types:
-        if name in payload and not valid(payload[name]):
-            raise _malformed(f"claim {quoted(name)} is not {wanted}")
-    for name in rules.header_members:
-        if name in header and not isinstance(header[name], str):
-            raise _malformed(f"header member {quoted(name)} is not {_A_STRING}")
-    if stages.header_types is not None:
-        problem = stages.header_types(header)
-        if problem is not None:
-            raise _malformed(problem)
+        # claim_presence: the first missing claim in contract order (errors.json `missing_claim` detail).
+        issuer = (None if iss is _MISSING else iss) if issuer_plug is None else issuer_plug(header, payload)
+        expires_at = (None if exp is _MISSING else exp) if expiry_plug is None else expiry_plug(header, payload)
+        subject = subject_claim if subject_claim is not _MISSING and subject_claim != "" else None
+        if subject is None and subject_plug is not None:
+            subject = subject_plug(payload)
+        if issuer is None:
+            raise TrustedProxyAuthError("missing_claim", detail='claim "iss" is absent')
+        if expires_at is None:
+            raise TrustedProxyAuthError("missing_claim", detail='claim "exp" is absent')
+        if subject is None:
+            raise TrustedProxyAuthError("missing_claim", detail=f"claim {quoted(claim_subject)} is absent or empty")
+        for required_name in required:
+            if required_name not in payload:
+                raise TrustedProxyAuthError("missing_claim", detail=f"claim {quoted(required_name)} is absent")
+        for member in header_members:
+            if member not in header:
+                raise TrustedProxyAuthError("missing_claim", detail=f"header member {quoted(member)} is absent")
 
+        _claim_times(expires_at, nbf, iat, config, now)
+        audience = _check_values(header, payload, None if aud is _MISSING else aud, issuer, config, stages)
+        return CheckedClaims(
+            subject=subject,
+            issuer=issuer,
+            audience=audience,
+            expires_at=expires_at,
+            issued_at=iat,
+            email=None if email is _MISSING else email,
+            name=None if name is _MISSING else name,
+            groups=() if groups is _MISSING else tuple(as_string_list(groups)),
+        )
 
-def _subject(payload: dict[str, Any], config: TrustedProxyAuthConfig, stages: QuirkStages) -> str | None:
-    subject = payload.get(config.claim_subject)
-    if isinstance(subject, str) and subject != "":
-        return subject
-    return None if stages.subject is None else stages.subject(payload)
-
-
-def _check_presence(
-    header: dict[str, Any],
-    payload: dict[str, Any],
-    config: TrustedProxyAuthConfig,
-    rules: _ClaimRules,
-    stages: QuirkStages,
-) -> tuple[str, str, float]:
-    """Returns (subject, issuer, expiry)."""
-    issuer = payload.get("iss") if stages.issuer is None else stages.issuer(header, payload)
-    expires_at = payload.get("exp") if stages.expiry is None else stages.expiry(header, payload)
-    subject = _subject(payload, config, stages)
-    # The first missing claim in contract order (errors.json `missing_claim` detail).
-    if issuer is None:
-        raise TrustedProxyAuthError("missing_claim", detail='claim "iss" is absent')
-    if expires_at is None:
-        raise TrustedProxyAuthError("missing_claim", detail='claim "exp" is absent')
-    if subject is None:
-        raise TrustedProxyAuthError("missing_claim", detail=f"claim {quoted(config.claim_subject)} is absent or empty")
-    for name in rules.required:
-        if name not in payload:
-            raise TrustedProxyAuthError("missing_claim", detail=f"claim {quoted(name)} is absent")
-    for name in rules.header_members:
-        if name not in header:
-            raise TrustedProxyAuthError("missing_claim", detail=f"header member {quoted(name)} is absent")
-    return subject, issuer, expires_at
+    return check_claims
 
 
 def check_times(payload: Mapping[str, Any], expires_at: float, config: TrustedProxyAuthConfig, now: float) -> None:
-    """`now` and the claims are seconds since the epoch."""
+    """Stage claim_time on a payload whose claim types were checked (a cache hit's); `now` and the claims are
+    seconds since the epoch. Raises TrustedProxyAuthError `expired` or `not_yet_valid` (RFC 7519 sections 4.1.4,
+    4.1.5)."""
+    _claim_times(expires_at, payload.get("nbf"), payload.get("iat"), config, now)
+
+
+def _claim_times(
+    expires_at: float, nbf: float | None, iat: float | None, config: TrustedProxyAuthConfig, now: float
+) -> None:
     tolerance = config.clock_tolerance
-    nbf = payload.get("nbf")
-    iat = payload.get("iat")
     n = number_text
     if expires_at <= now - tolerance:
         raise TrustedProxyAuthError(
@@ -218,6 +251,7 @@ def passing_times(payload: Mapping[str, Any], expires_at: float, config: Trusted
 def _check_values(
     header: dict[str, Any],
     payload: dict[str, Any],
+    aud: object,
     issuer: str,
     config: TrustedProxyAuthConfig,
     stages: QuirkStages,
@@ -233,7 +267,7 @@ def _check_values(
     if stages.audience is not None:
         audience = stages.audience(header, config.audience)
     else:
-        audience = tuple(as_string_list(payload["aud"]))
+        audience = tuple(as_string_list(aud))
         if not any(aud in config.audience for aud in audience):
             raise TrustedProxyAuthError(
                 "audience_mismatch", detail=f"aud {quoted_list(audience)} has none of {quoted_list(config.audience)}"
@@ -252,6 +286,12 @@ def _check_values(
     return audience
 
 
+#: Compiled checks by configuration and its quirks' plugs (for check_claims; the verifier builds its own per issuer
+#: entry); both objects are kept with their check so that an id is never reused while the entry lives.
+_checks_by_config: dict[tuple[int, int], tuple[TrustedProxyAuthConfig, QuirkStages, ClaimCheck]] = {}
+_MAX_REMEMBERED_CHECKS = 64
+
+
 def check_claims(
     header: dict[str, Any],
     payload: dict[str, Any],
@@ -259,14 +299,12 @@ def check_claims(
     stages: QuirkStages,
     now: float,
 ) -> CheckedClaims:
-    """Stages claim_types, claim_presence, claim_time and claim_values, in that order, on the verified
-    protected header and payload, with the plugs of the configuration's quirks (`stages`).
-
-    Raises TrustedProxyAuthError: malformed_assertion, missing_claim, expired / not_yet_valid,
-    issuer_mismatch / audience_mismatch / claim_mismatch (contract/checks.json)."""
-    rules = _rules_for(config, stages)
-    _check_types(header, payload, rules, stages)
-    subject, issuer, expires_at = _check_presence(header, payload, config, rules, stages)
-    check_times(payload, expires_at, config, now)
-    audience = _check_values(header, payload, issuer, config, stages)
-    return CheckedClaims(subject=subject, issuer=issuer, audience=audience, expires_at=expires_at)
+    """`claim_check_for(config, stages)(header, payload, now)`, the check remembered per configuration and plugs."""
+    remembered = _checks_by_config.get((id(config), id(stages)))
+    if remembered is not None and remembered[0] is config and remembered[1] is stages:
+        return remembered[2](header, payload, now)
+    check = claim_check_for(config, stages)
+    if len(_checks_by_config) >= _MAX_REMEMBERED_CHECKS:
+        _checks_by_config.clear()
+    _checks_by_config[(id(config), id(stages))] = (config, stages, check)
+    return check(header, payload, now)

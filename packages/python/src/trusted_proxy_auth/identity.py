@@ -8,11 +8,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .claims import as_string_list
-
 if TYPE_CHECKING:
     from .claims import CheckedClaims
-    from .config import TrustedProxyAuthConfig
 
 
 @dataclass(frozen=True)
@@ -71,26 +68,21 @@ class _ParsedPayload(dict[str, Any]):
 def map_identity(
     payload: dict[str, Any],
     checked: CheckedClaims,
-    config: TrustedProxyAuthConfig,
     *,
     email_verified: Callable[[dict[str, Any]], bool | None] | None = None,
 ) -> Identity:
-    """Maps verified claims to the identity (checks.json `identityMapping`); claim types were checked.
-    Subject, issuer, audience and expiry come from the checks, which apply the plugs of the preset's quirks;
-    `email_verified` is a quirk's mapping of `email_verified` (by default None when absent, True only for the
-    JSON boolean true)."""
-    email = payload.get(config.claim_email)
-    name = payload.get(config.claim_name)
-    iat = payload.get("iat")
+    """Maps verified claims to the identity (checks.json `identityMapping`) from what the claim stages read and
+    checked (`claims.claim_check_for`), so no claim is read twice. `email_verified` is a quirk's mapping of
+    `email_verified` (by default None when absent, True only for the JSON boolean true)."""
     return Identity(
         subject=checked.subject,
-        email=email if isinstance(email, str) else None,
+        email=checked.email,
         email_verified=_email_verified(payload) if email_verified is None else email_verified(payload),
-        name=name if isinstance(name, str) else None,
-        groups=tuple(as_string_list(payload.get(config.claim_groups))),
+        name=checked.name,
+        groups=checked.groups,
         issuer=checked.issuer,
         audience=checked.audience,
-        issued_at=iat if isinstance(iat, (int, float)) and not isinstance(iat, bool) else None,
+        issued_at=checked.issued_at,
         expires_at=checked.expires_at,
         # A shallow copy: the nested values are the parser's and nobody else's.
         claims=_ParsedPayload(payload),

@@ -36,7 +36,7 @@ from ._text import utf8_length
 from ._user_policy import check_user_policy
 from ._verified_cache import CacheCounts, CachedVerification, VerifiedAssertionCache
 from .addresses import IPNetwork, is_trusted_peer
-from .claims import check_claims, passing_times
+from .claims import claim_check_for, passing_times
 from .config import TrustedProxyAuthConfig, load_config
 from .errors import TrustedProxyAuthError
 from .identity import Identity, map_identity
@@ -112,6 +112,8 @@ class TrustedProxyAuth:
             )
             for unit_config in _issuer_units(self.config)
         ]
+        #: The claim stages of each issuer entry, built once (its configuration and the quirks' plugs settled).
+        self._claim_checks = tuple(claim_check_for(unit_config, self._stages) for unit_config, _ in self._units)
         self._unit_by_issuer = {entry.issuer: index for index, entry in enumerate(self.config.issuers)}
         self._keys = self._units[0][1]
         self._cache = VerifiedAssertionCache(self.config.cache_size) if self.config.cache_size > 0 else None
@@ -425,10 +427,8 @@ class TrustedProxyAuth:
         """Stages claim_types .. user_policy, after the signature verified."""
         config = self._units[unit][0]
         payload = parsed.payload
-        checked = check_claims(
-            parsed.protected_header, payload, config, self._stages, _now_seconds() if now is None else now
-        )
-        identity = map_identity(payload, checked, config, email_verified=self._stages.email_verified)
+        checked = self._claim_checks[unit](parsed.protected_header, payload, _now_seconds() if now is None else now)
+        identity = map_identity(payload, checked, email_verified=self._stages.email_verified)
         check_user_policy(identity, config)
         return identity
 
