@@ -120,6 +120,7 @@ describe('module structure of the core', () => {
 
 describe('quirk plugs', () => {
   const ALB_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/my-alb/0123456789abcdef'
+  const ALB = { TRUSTED_PROXY_PRESET: 'aws-alb', TRUSTED_PROXY_AWS_ALB_ARN: ALB_ARN, TRUSTED_PROXY_AUDIENCE: 'client-id', TRUSTED_PROXY_ISSUER: 'https://idp.example' }
 
   it('has plugs for exactly the quirks of contract/presets.json', () => {
     expect(Object.keys(QUIRK_PLUGS).sort()).toEqual(Object.keys(PRESETS_CONTRACT.quirks).sort())
@@ -138,7 +139,7 @@ describe('quirk plugs', () => {
   })
 
   it('refuses, when the verifier is built, an albSignerHeader configuration without its ARN (loadConfig never makes one)', () => {
-    const config = loadConfig({ TRUSTED_PROXY_PRESET: 'aws-alb', TRUSTED_PROXY_AWS_ALB_ARN: ALB_ARN, TRUSTED_PROXY_AUDIENCE: 'client-id', TRUSTED_PROXY_ISSUER: 'https://idp.example' })
+    const config = loadConfig(ALB)
     expect(() => quirkStagesFor({ ...config, awsAlbArn: null })).toThrow(expect.objectContaining({ code: 'invalid_config', problems: [{ variable: 'TRUSTED_PROXY_AWS_ALB_ARN', message: 'is required by quirk albSignerHeader' }] }))
   })
 
@@ -152,7 +153,7 @@ describe('quirk plugs', () => {
   })
 
   it("combines aws-alb's seven quirks in the contract's order: the signer is checked before the issuers are compared", () => {
-    const config = loadConfig({ TRUSTED_PROXY_PRESET: 'aws-alb', TRUSTED_PROXY_AWS_ALB_ARN: ALB_ARN, TRUSTED_PROXY_AUDIENCE: 'client-id', TRUSTED_PROXY_ISSUER: 'https://idp.example' })
+    const config = loadConfig(ALB)
     const stages = quirkStagesFor(config)
     expect(stages.requiredHeaderStrings).toEqual(['signer', 'client'])
     expect(stages.audienceOptional).toBe(true)

@@ -146,6 +146,12 @@ PLAIN = {
     "TRUSTED_PROXY_AUDIENCE": "app",
 }
 ALB_ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/my-alb/0123456789abcdef"
+ALB = {
+    "TRUSTED_PROXY_PRESET": "aws-alb",
+    "TRUSTED_PROXY_AWS_ALB_ARN": ALB_ARN,
+    "TRUSTED_PROXY_AUDIENCE": "client-id",
+    "TRUSTED_PROXY_ISSUER": "https://idp.example",
+}
 
 
 def test_plugs_for_exactly_the_contract_quirks() -> None:
@@ -177,14 +183,7 @@ def test_two_quirks_on_one_single_plug_are_refused() -> None:
 
 
 def test_aws_alb_plugs_in_contract_order_the_signer_before_the_issuers() -> None:
-    config = load_config(
-        {
-            "TRUSTED_PROXY_PRESET": "aws-alb",
-            "TRUSTED_PROXY_AWS_ALB_ARN": ALB_ARN,
-            "TRUSTED_PROXY_AUDIENCE": "client-id",
-            "TRUSTED_PROXY_ISSUER": "https://idp.example",
-        }
-    )
+    config = load_config(ALB)
     stages = quirk_stages_for(config)
     assert stages.required_header_strings == ("signer", "client")
     assert stages.audience_optional is True
@@ -215,14 +214,7 @@ def _run_all(
 def test_an_alb_signer_configuration_without_its_arn_is_refused_when_the_stages_are_built() -> None:
     # load_config never makes one (the preset requires the ARN); one built by hand is a configuration error at
     # once, not an issuer_mismatch on every request.
-    config = load_config(
-        {
-            "TRUSTED_PROXY_PRESET": "aws-alb",
-            "TRUSTED_PROXY_AWS_ALB_ARN": ALB_ARN,
-            "TRUSTED_PROXY_AUDIENCE": "client-id",
-            "TRUSTED_PROXY_ISSUER": "https://idp.example",
-        }
-    )
+    config = load_config(ALB)
     with pytest.raises(TrustedProxyAuthError) as raised:
         quirk_stages_for(dataclasses.replace(config, aws_alb_arn=None))
     assert raised.value.code == "invalid_config"
