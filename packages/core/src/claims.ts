@@ -1,4 +1,4 @@
-import { asStringArray, claimValue, isFiniteNumber } from './claim-value.js'
+import { asStringArray, claimValue, isFiniteNumber, OBJECT_PROTOTYPE, ownMember } from './claim-value.js'
 import type { TrustedProxyAuthConfig } from './config.js'
 import { numberText, quoted, quotedList } from './detail-text.js'
 import { TrustedProxyAuthError } from './errors.js'
@@ -61,24 +61,25 @@ export function claimCheckFor(config: TrustedProxyAuthConfig, stages: QuirkStage
   const { payloadStrings, requiredHeaderStrings, headerTypes, issuer: issuerPlug, expiry: expiryPlug, subject: subjectPlug, beforeIssuer, audience: audiencePlug } = stages
 
   return function checkClaims(header, payload, now) {
-    // claim_types, in the contract's order: exp, nbf, iat, iss, aud, then the mapped claims.
-    const exp = claimValue(payload, 'exp')
+    // claim_types, in the contract's order: exp, nbf, iat, iss, aud, then the mapped claims. Each read at a
+    // site of its own (ownMember).
+    const exp = ownMember(payload, 'exp', payload['exp'], OBJECT_PROTOTYPE['exp'])
     if (exp !== undefined && !isFiniteNumber(exp)) throw notA('exp', A_NUMBER)
-    const nbf = claimValue(payload, 'nbf')
+    const nbf = ownMember(payload, 'nbf', payload['nbf'], OBJECT_PROTOTYPE['nbf'])
     if (nbf !== undefined && !isFiniteNumber(nbf)) throw notA('nbf', A_NUMBER)
-    const iat = claimValue(payload, 'iat')
+    const iat = ownMember(payload, 'iat', payload['iat'], OBJECT_PROTOTYPE['iat'])
     if (iat !== undefined && !isFiniteNumber(iat)) throw notA('iat', A_NUMBER)
-    const iss = claimValue(payload, 'iss')
+    const iss = ownMember(payload, 'iss', payload['iss'], OBJECT_PROTOTYPE['iss'])
     if (iss !== undefined && typeof iss !== 'string') throw notA('iss', A_STRING)
-    const aud = claimValue(payload, 'aud')
+    const aud = ownMember(payload, 'aud', payload['aud'], OBJECT_PROTOTYPE['aud'])
     if (aud !== undefined && !isStringOrStrings(aud)) throw notA('aud', STRINGS)
-    const subjectClaim = claimValue(payload, claimSubject)
+    const subjectClaim = ownMember(payload, claimSubject, payload[claimSubject], OBJECT_PROTOTYPE[claimSubject])
     if (subjectClaim !== undefined && typeof subjectClaim !== 'string') throw notA(claimSubject, A_STRING)
-    const email = claimValue(payload, claimEmail)
+    const email = ownMember(payload, claimEmail, payload[claimEmail], OBJECT_PROTOTYPE[claimEmail])
     if (email !== undefined && typeof email !== 'string') throw notA(claimEmail, A_STRING)
-    const name = claimValue(payload, claimName)
+    const name = ownMember(payload, claimName, payload[claimName], OBJECT_PROTOTYPE[claimName])
     if (name !== undefined && typeof name !== 'string') throw notA(claimName, A_STRING)
-    const groups = claimValue(payload, claimGroups)
+    const groups = ownMember(payload, claimGroups, payload[claimGroups], OBJECT_PROTOTYPE[claimGroups])
     if (groups !== undefined && !isStringOrStrings(groups)) throw notA(claimGroups, STRINGS)
     for (let i = 0; i < payloadStrings.length; i++) {
       const value = claimValue(payload, payloadStrings[i]!)

@@ -100,10 +100,7 @@ const MAX_REMEMBERED_HEADERS = 64
  * are deeply frozen because every verification that meets the same text shares the object.
  */
 const rememberedHeaders = new Map<string, Readonly<Record<string, unknown>>>()
-/**
- * The header segment met last and its parse: most assertions carry it, and comparing it with the start of the
- * token needs neither the segment cut out nor its hash computed for the map.
- */
+/** The header segment met last and its parse: most assertions carry it, and comparing it needs no hash for the map. */
 let lastHeaderSegment = ''
 let lastHeader: Readonly<Record<string, unknown>> | null = null
 
@@ -159,9 +156,9 @@ export function parseCompactJwsText(token: string, segmentText: SegmentText | nu
   if (firstDot === -1) return null
   const secondDot = token.indexOf('.', firstDot + 1)
   if (secondDot === -1 || token.indexOf('.', secondDot + 1) !== -1) return null
-  // The header segment met last, compared in place (the usual case), else cut out.
-  const received0 = lastHeader !== null && firstDot === lastHeaderSegment.length && token.startsWith(lastHeaderSegment) ? lastHeaderSegment : token.slice(0, firstDot)
-  const received: [string, string, string] = [received0, token.slice(firstDot + 1, secondDot), token.slice(secondDot + 1)]
+  // Cut out and compared with the header met last as a whole (one native comparison): startsWith in place ran
+  // character by character in optimised code, 2,400 instructions more per verification (callgrind).
+  const received: [string, string, string] = [token.slice(0, firstDot), token.slice(firstDot + 1, secondDot), token.slice(secondDot + 1)]
   const headerSegment = segmentText !== null ? segmentText(received[0]) : received[0]
   const payloadSegment = segmentText !== null ? segmentText(received[1]) : received[1]
   const signatureSegment = segmentText !== null ? segmentText(received[2]) : received[2]

@@ -123,6 +123,25 @@ describe('createVerifier', () => {
     expect(Object.isFrozen(identity)).toBe(true)
   })
 
+  it('reads no member Object.prototype was given (prototype pollution) as a claim; a signed claim of the same value is kept', async () => {
+    const prototype = Object.prototype as Record<string, unknown>
+    const polluted = { email: 'admin@example.com', email_verified: true, groups: ['admins'], nbf: NOW + 3_600 }
+    // TRUSTED_PROXY_CLAIM_NAME toString: a name every object inherits a function for.
+    const verifier = createVerifier(loadConfig({ ...env, TRUSTED_PROXY_CACHE_SIZE: '0', TRUSTED_PROXY_CLAIM_NAME: 'toString' }))
+    Object.assign(prototype, polluted)
+    try {
+      const identity = await verifier.verifyAssertion(await sign({ sub: 'user-2' }), { now: NOW })
+      expect(identity).toMatchObject({ subject: 'user-2', email: null, emailVerified: null, name: null, groups: [] })
+      const signed = await verifier.verifyAssertion(await sign({ email: 'admin@example.com', groups: polluted.groups }), { now: NOW })
+      expect(signed).toMatchObject({ email: 'admin@example.com', emailVerified: null })
+      // The very array Object.prototype holds is read only as the payload's own (a parsed payload never holds it).
+      expect(signed.groups).toEqual(['admins'])
+    } finally {
+      for (const name of Object.keys(polluted)) delete prototype[name]
+      verifier.close()
+    }
+  })
+
   it('exposes key health through ready() and status()', async () => {
     const verifier = createVerifier(loadConfig(env))
     await verifier.ready()
