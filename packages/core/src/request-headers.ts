@@ -40,9 +40,21 @@ export function headerPairs(input: HeadersInput): Array<[string, string]> {
   return pairs
 }
 
+let lastName = ''
+let lastLowerName = ''
+
+/** `name` in lower case: the configured names recur on every request, so the last one is remembered. */
+function lowerName(name: string): string {
+  if (name !== lastName) {
+    lastLowerName = name.toLowerCase()
+    lastName = name
+  }
+  return lastLowerName
+}
+
 /** Every value sent under `name` (case-insensitive), each repetition kept apart where the input allows. */
 export function headerValues(input: HeadersInput, name: string): string[] {
-  const wanted = name.toLowerCase()
+  const wanted = lowerName(name)
   if (isHeaders(input)) {
     const value = input.get(wanted)
     return value === null ? [] : [value]
@@ -84,12 +96,14 @@ export function extractAssertion(input: HeadersInput, headerName: string): strin
   if (values.length === 0) return null
   if (values.length > 1) throw new TrustedProxyAuthError('malformed_assertion', { detail: `header ${quoted(headerName)} was sent ${values.length} times` })
   let value = values[0]!
-  if (headerName.toLowerCase() === 'authorization') {
+  if (lowerName(headerName) === 'authorization') {
     const prefix = BEARER.exec(value)
     if (prefix) value = value.slice(prefix[0].length)
     else if (/^bearer$/i.test(value.trim())) value = ''
   }
-  if (value.trim() === '') return null
+  // Blank: trimmed only when it may be (a first character of printable ASCII other than space is never trimmed).
+  const first = value.charCodeAt(0)
+  if (value === '' || ((first <= 0x20 || first >= 0x7f) && value.trim() === '')) return null
   if (value.includes(',')) throw new TrustedProxyAuthError('malformed_assertion', { detail: `header ${quoted(headerName)} holds a comma-joined value` })
   return value
 }

@@ -52,6 +52,18 @@ describe('extractAssertion', () => {
   it('returns null for an absent or blank header', () => {
     expect(extractAssertion([], 'X-A')).toBeNull()
     expect(extractAssertion([['x-a', '   ']], 'X-A')).toBeNull()
+    // Blank by JavaScript's trim: Unicode spaces and the BOM too, however the value starts.
+    for (const blank of ['\u00a0', '\t\u2003 ', '\ufeff', '\u3000\u00a0']) expect(extractAssertion([['x-a', blank]], 'x-a')).toBeNull()
+    expect(extractAssertion([['x-a', '\u00a0a.b.c']], 'x-a')).toBe('\u00a0a.b.c')
+  })
+  it('finds each header by its own name when several names alternate (each lowered once and remembered)', () => {
+    const headers: Array<[string, string]> = [['X-A', 'a.b.c'], ['x-b', 'd.e.f'], ['Authorization', 'Bearer g.h.i']]
+    for (let round = 0; round < 3; round++) {
+      expect(extractAssertion(headers, 'x-a')).toBe('a.b.c')
+      expect(extractAssertion(headers, 'X-B')).toBe('d.e.f')
+      expect(extractAssertion(headers, 'AUTHORIZATION')).toBe('g.h.i')
+      expect(extractAssertion(headers, 'x-c')).toBeNull()
+    }
   })
   it('refuses repeated and comma-joined values instead of picking one', () => {
     expect(codeOf(() => extractAssertion([['x-a', 'a.b.c'], ['X-A', 'd.e.f']], 'x-a'))).toBe('malformed_assertion')
