@@ -53,3 +53,8 @@ it("Hono's in-process hit table runs (every form of the adapter against the bare
   expect(output).toMatch(/\| bare \| \d+ \| — \|/)
   for (const app of ['no-op middleware', 'ours, middleware \\(app.use\\)', 'ours, protect\\(handler\\)']) expect(output).toMatch(new RegExp(`\\| ${app} \\| \\d+ \\| -?\\d+ \\|`))
 })
+
+it('the instruction counts run (the smoke pass runs each contender natively: under callgrind a run takes minutes)', { timeout: 120_000 }, async () => {
+  const output = await run('instructions.mjs', { BENCH_ALGS: 'ES256' })
+  for (const contender of ['floor', 'ours', 'ours-cache-off', 'ours-hit']) expect(output).toContain(`natively: ${contender}: 40 verified`)
+})

@@ -102,7 +102,8 @@ export class VerifiedAssertionCache {
    * success of `token` is to be remembered (noting it when not), and then `store` when it is.
    */
   admits(token: string): boolean {
-    return this.admission.seenBefore(slotKey(token))
+    // The slot key's characters, read in the token itself.
+    return this.admission.seenBefore(token, Math.max(0, token.length - SLOT_KEY_LENGTH))
   }
 
   store(token: string, verification: CachedVerification): void {
