@@ -23,6 +23,28 @@ export async function benchIssuer(lifetime = '2h') {
   return { publicKey, jwk, token }
 }
 
+/**
+ * A fresh key pair for `alg` (kid `<alg>-1`) and `count` distinct assertions it signed (sub `user-<i>`, an email,
+ * two groups; valid for 2 h): the verifier benches' distinct traffic. Resolves to `{ jwk, assertions }`.
+ */
+export async function distinctAssertions(alg, count) {
+  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true })
+  const jwk = { ...(await exportJWK(publicKey)), kid: `${alg}-1`, alg, use: 'sig' }
+  const assertions = []
+  for (let i = 0; i < count; i++) {
+    assertions.push(
+      await new SignJWT({ sub: `user-${i}`, email: `user-${i}@example.com`, groups: ['a', 'b'] })
+        .setProtectedHeader({ alg, kid: jwk.kid, typ: 'JWT' })
+        .setIssuer(BENCH_ISSUER)
+        .setAudience(BENCH_AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime('2h')
+        .sign(privateKey),
+    )
+  }
+  return { jwk, assertions }
+}
+
 /** Serves `{ keys }` on 127.0.0.1 (any path, a free port); resolves to the listening server. */
 export async function serveKeySet(keys) {
   // connection: close: a client reusing a kept-alive socket the server has just timed out gets ECONNRESET (seen

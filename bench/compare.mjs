@@ -10,7 +10,8 @@
 import crypto from 'node:crypto'
 import { createServer } from 'node:http'
 import { loadavg } from 'node:os'
-import { createLocalJWKSet, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose'
+import { createLocalJWKSet, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose'
+import { BENCH_AUDIENCE as AUDIENCE, BENCH_ISSUER as ISSUER, distinctAssertions } from './bench-issuer.mjs'
 import { createVerifier as createFastJwtVerifier } from 'fast-jwt'
 import jsonwebtoken from 'jsonwebtoken'
 import { JwtVerifier } from 'aws-jwt-verify'
@@ -43,8 +44,6 @@ const requestHeaders = (token) => ({
   [HEADER]: token,
 })
 const CONCURRENCIES = [1, 64]
-const ISSUER = 'https://bench.example'
-const AUDIENCE = 'bench'
 const HEADER = 'x-bench-assertion'
 // Never fetched: our verifiers get the key set through an injected fetch.
 const KEYS_URL = 'http://127.0.0.1:2/jwks.json'
@@ -52,22 +51,9 @@ const KEYS_URL = 'http://127.0.0.1:2/jwks.json'
 const now = () => Math.floor(Date.now() / 1000)
 
 async function keysFor(alg) {
-  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true })
-  const jwk = { ...(await exportJWK(publicKey)), kid: `${alg}-1`, alg, use: 'sig' }
-  const tokens = []
   // WARMUP more than measured: each fresh contender verifies those first, unmeasured (keys imported, code
   // optimised), as a long-running server would have.
-  for (let i = 0; i < TOKENS + WARMUP; i++) {
-    tokens.push(
-      await new SignJWT({ sub: `user-${i}`, email: `user-${i}@example.com`, groups: ['a', 'b'] })
-        .setProtectedHeader({ alg, kid: jwk.kid, typ: 'JWT' })
-        .setIssuer(ISSUER)
-        .setAudience(AUDIENCE)
-        .setIssuedAt()
-        .setExpirationTime('2h')
-        .sign(privateKey),
-    )
-  }
+  const { jwk, assertions: tokens } = await distinctAssertions(alg, TOKENS + WARMUP)
   const warmups = tokens.splice(TOKENS)
   return { jwk, tokens, warmup: warmups[0], warmups, pem: crypto.createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) }
 }

@@ -17,15 +17,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { BENCH_AUDIENCE, BENCH_ISSUER, distinctAssertions } from './bench-issuer.mjs'
 
 const SMOKE = process.env.BENCH_SMOKE === '1'
 const ALGORITHMS = (process.env.BENCH_ALGS ?? 'RS256').split(',')
 const WARM = Number(process.env.BENCH_WARM ?? (SMOKE ? 20 : 4000))
 const MEASURED = Number(process.env.BENCH_MEASURED ?? (SMOKE ? 20 : 4000))
 const CONTENDERS = ['floor', 'ours', 'ours-cache-off', 'ours-hit']
-const ISSUER = 'https://bench.example'
-const AUDIENCE = 'bench'
 const child = fileURLToPath(new URL('./instructions-child.mjs', import.meta.url))
 
 console.log('## Instructions per verification (callgrind)\n')
@@ -60,21 +58,8 @@ function countRun(env, outFile) {
 }
 
 async function assertionsFor(alg, count) {
-  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true })
-  const jwk = { ...(await exportJWK(publicKey)), kid: `${alg}-1`, alg, use: 'sig' }
-  const assertions = []
-  for (let i = 0; i < count; i++) {
-    assertions.push(
-      await new SignJWT({ sub: `user-${i}`, email: `user-${i}@example.com`, groups: ['a', 'b'] })
-        .setProtectedHeader({ alg, kid: jwk.kid, typ: 'JWT' })
-        .setIssuer(ISSUER)
-        .setAudience(AUDIENCE)
-        .setIssuedAt()
-        .setExpirationTime('2h')
-        .sign(privateKey),
-    )
-  }
-  return { alg, jwk, issuer: ISSUER, audience: AUDIENCE, assertions }
+  const { jwk, assertions } = await distinctAssertions(alg, count)
+  return { alg, jwk, issuer: BENCH_ISSUER, audience: BENCH_AUDIENCE, assertions }
 }
 
 const directory = mkdtempSync(join(tmpdir(), 'bench-instructions-'))
