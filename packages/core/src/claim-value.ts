@@ -12,22 +12,13 @@ export function claimValue(payload: Readonly<Record<string, unknown>>, name: str
 }
 
 /**
- * What a parsed JSON object inherits: JSON.parse makes plain objects, whose prototype this is (and its own is
- * null). Read at the caller's site with the same name as the member: see ownMember.
+ * claimValue for a member the caller has read itself (`read = object[name]`, at a site of its own): V8 keeps such
+ * loads monomorphic, where claimValue's one shared load meets every claim name and goes megamorphic (about 1,200
+ * instructions more per verification, callgrind). `read` when it is the object's own member, else undefined: so
+ * nothing Object.prototype was given (prototype pollution, data or accessor) passes for a claim.
  */
-export const OBJECT_PROTOTYPE: Readonly<Record<string, unknown>> = Object.prototype as Readonly<Record<string, unknown>>
-
-/**
- * claimValue for a member the caller has read itself, `read = object[name]` and `inherited =
- * OBJECT_PROTOTYPE[name]`, each at a site of its own: V8 keeps such loads monomorphic, where claimValue's one
- * shared load meets every claim name and goes megamorphic (about 2,000 instructions more per verification,
- * callgrind). A read other than what the prototype holds is the object's own (`object` is a plain object, as
- * JSON.parse makes: nothing else is inherited); only an equal one takes the own-property test, so a member
- * that Object.prototype was given (prototype pollution) never passes for a claim. Object.prototype's one
- * accessor, `__proto__`, answers with the reading object's own prototype, so that name always takes the test.
- */
-export function ownMember(object: Readonly<Record<string, unknown>>, name: string, read: unknown, inherited: unknown): unknown {
-  return read === undefined || ((read === inherited || name === '__proto__') && !hasOwn(object, name)) ? undefined : read
+export function ownMember(object: Readonly<Record<string, unknown>>, name: string, read: unknown): unknown {
+  return read !== undefined && hasOwn(object, name) ? read : undefined
 }
 
 /** A claim that is a string or an array of strings (its type checked before), as an array; [] when absent. */

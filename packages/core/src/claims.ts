@@ -1,4 +1,4 @@
-import { asStringArray, claimValue, isFiniteNumber, OBJECT_PROTOTYPE, ownMember } from './claim-value.js'
+import { asStringArray, claimValue, isFiniteNumber, ownMember } from './claim-value.js'
 import type { TrustedProxyAuthConfig } from './config.js'
 import { numberText, quoted, quotedList } from './detail-text.js'
 import { TrustedProxyAuthError } from './errors.js'
@@ -63,23 +63,23 @@ export function claimCheckFor(config: TrustedProxyAuthConfig, stages: QuirkStage
   return function checkClaims(header, payload, now) {
     // claim_types, in the contract's order: exp, nbf, iat, iss, aud, then the mapped claims. Each read at a
     // site of its own (ownMember).
-    const exp = ownMember(payload, 'exp', payload['exp'], OBJECT_PROTOTYPE['exp'])
+    const exp = ownMember(payload, 'exp', payload['exp'])
     if (exp !== undefined && !isFiniteNumber(exp)) throw notA('exp', A_NUMBER)
-    const nbf = ownMember(payload, 'nbf', payload['nbf'], OBJECT_PROTOTYPE['nbf'])
+    const nbf = ownMember(payload, 'nbf', payload['nbf'])
     if (nbf !== undefined && !isFiniteNumber(nbf)) throw notA('nbf', A_NUMBER)
-    const iat = ownMember(payload, 'iat', payload['iat'], OBJECT_PROTOTYPE['iat'])
+    const iat = ownMember(payload, 'iat', payload['iat'])
     if (iat !== undefined && !isFiniteNumber(iat)) throw notA('iat', A_NUMBER)
-    const iss = ownMember(payload, 'iss', payload['iss'], OBJECT_PROTOTYPE['iss'])
+    const iss = ownMember(payload, 'iss', payload['iss'])
     if (iss !== undefined && typeof iss !== 'string') throw notA('iss', A_STRING)
-    const aud = ownMember(payload, 'aud', payload['aud'], OBJECT_PROTOTYPE['aud'])
+    const aud = ownMember(payload, 'aud', payload['aud'])
     if (aud !== undefined && !isStringOrStrings(aud)) throw notA('aud', STRINGS)
-    const subjectClaim = ownMember(payload, claimSubject, payload[claimSubject], OBJECT_PROTOTYPE[claimSubject])
+    const subjectClaim = ownMember(payload, claimSubject, payload[claimSubject])
     if (subjectClaim !== undefined && typeof subjectClaim !== 'string') throw notA(claimSubject, A_STRING)
-    const email = ownMember(payload, claimEmail, payload[claimEmail], OBJECT_PROTOTYPE[claimEmail])
+    const email = ownMember(payload, claimEmail, payload[claimEmail])
     if (email !== undefined && typeof email !== 'string') throw notA(claimEmail, A_STRING)
-    const name = ownMember(payload, claimName, payload[claimName], OBJECT_PROTOTYPE[claimName])
+    const name = ownMember(payload, claimName, payload[claimName])
     if (name !== undefined && typeof name !== 'string') throw notA(claimName, A_STRING)
-    const groups = ownMember(payload, claimGroups, payload[claimGroups], OBJECT_PROTOTYPE[claimGroups])
+    const groups = ownMember(payload, claimGroups, payload[claimGroups])
     if (groups !== undefined && !isStringOrStrings(groups)) throw notA(claimGroups, STRINGS)
     for (let i = 0; i < payloadStrings.length; i++) {
       const value = claimValue(payload, payloadStrings[i]!)

@@ -1,5 +1,5 @@
 import type { CheckedClaims } from './claims.js'
-import { OBJECT_PROTOTYPE, ownMember } from './claim-value.js'
+import { ownMember } from './claim-value.js'
 import { deepFreeze } from './deep-freeze.js'
 
 /**
@@ -37,7 +37,7 @@ const NO_GROUPS: readonly string[] = Object.freeze([])
  * (contract/presets.json emailVerifiedString); by default null when absent, true only for the JSON boolean true.
  */
 export function mapIdentity(payload: Readonly<Record<string, unknown>>, checked: CheckedClaims, emailVerified: ((value: unknown) => boolean | null) | null): TrustedIdentity {
-  const verified = ownMember(payload, 'email_verified', payload['email_verified'], OBJECT_PROTOTYPE['email_verified'])
+  const verified = ownMember(payload, 'email_verified', payload['email_verified'])
   const groups = checked.groups
   return Object.freeze({
     subject: checked.subject,

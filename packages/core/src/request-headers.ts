@@ -103,7 +103,7 @@ export function extractAssertion(input: HeadersInput, headerName: string): strin
   }
   // Blank: trimmed only when it may be (a first character of printable ASCII other than space is never trimmed).
   const first = value.charCodeAt(0)
-  if (value === '' || ((first <= 0x20 || first >= 0x7f) && value.trim() === '')) return null
+  if (value === '' || (!(first > 0x20 && first < 0x7f) && value.trim() === '')) return null
   if (value.includes(',')) throw new TrustedProxyAuthError('malformed_assertion', { detail: `header ${quoted(headerName)} holds a comma-joined value` })
   return value
 }

@@ -55,6 +55,8 @@ describe('extractAssertion', () => {
     // Blank by JavaScript's trim: Unicode spaces and the BOM too, however the value starts.
     for (const blank of ['\u00a0', '\t\u2003 ', '\ufeff', '\u3000\u00a0']) expect(extractAssertion([['x-a', blank]], 'x-a')).toBeNull()
     expect(extractAssertion([['x-a', '\u00a0a.b.c']], 'x-a')).toBe('\u00a0a.b.c')
+    // Outside the declared types, as before the shortcut: a String object that is blank is no assertion.
+    expect(extractAssertion([['x-a', new String('') as unknown as string]], 'x-a')).toBeNull()
   })
   it('finds each header by its own name when several names alternate (each lowered once and remembered)', () => {
     const headers: Array<[string, string]> = [['X-A', 'a.b.c'], ['x-b', 'd.e.f'], ['Authorization', 'Bearer g.h.i']]

@@ -142,6 +142,32 @@ describe('createVerifier', () => {
     }
   })
 
+  it('reads no NaN or accessor Object.prototype was given as a claim (a review found both passing a value comparison)', async () => {
+    const verifier = createVerifier(loadConfig({ ...env, TRUSTED_PROXY_CACHE_SIZE: '0' }))
+    const token = await sign({ sub: 'user-3' })
+    const names = ['email', 'email_verified', 'groups', 'nbf']
+    const inherited = {
+      // NaN is not equal to itself.
+      nan: () => Number.NaN,
+      // A fresh value on every read, and one that differs by the object it is read from.
+      fresh: () => ['admins'],
+      receiverDependent: function (this: unknown) {
+        return this === Object.prototype ? undefined : 'admin@example.com'
+      },
+    }
+    try {
+      for (const [kind, get] of Object.entries(inherited)) {
+        for (const name of names) Object.defineProperty(Object.prototype, name, kind === 'nan' ? { value: get(), configurable: true, writable: true } : { get, configurable: true })
+        const identity = await verifier.verifyAssertion(token, { now: NOW })
+        expect(identity, kind).toMatchObject({ subject: 'user-3', email: null, emailVerified: null, groups: [] })
+        for (const name of names) delete (Object.prototype as Record<string, unknown>)[name]
+      }
+    } finally {
+      for (const name of names) delete (Object.prototype as Record<string, unknown>)[name]
+      verifier.close()
+    }
+  })
+
   it('exposes key health through ready() and status()', async () => {
     const verifier = createVerifier(loadConfig(env))
     await verifier.ready()
