@@ -1,4 +1,5 @@
 import { isTrustedPeer } from './addresses.js'
+import { ownMember } from './claim-value.js'
 import { checkClaimTimes, claimCheckFor, passingTimes } from './claims.js'
 import { parseCompactJwsText, type ParsedCompactJws } from './compact-jws.js'
 import { loadConfig, type EnvInput, type TrustedProxyAuthConfig, type TrustedProxyAuthOptions } from './config.js'
@@ -317,11 +318,12 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     const issuerEntry = selectUnit(payload)
     const { config: unitConfig } = units[issuerEntry]!
 
-    const alg = header['alg']
+    // Own members only, as for claims (ownMember): nothing Object.prototype was given passes for alg or kid.
+    const alg = ownMember(header, 'alg', header['alg'])
     if (typeof alg !== 'string') throw fail('malformed_assertion', 'header member "alg" is missing')
     if (!unitConfig.algorithms.includes(alg)) throw fail('unsupported_algorithm', `alg ${quoted(alg)} is not one of ${quotedList(unitConfig.algorithms)}`)
     if ('b64' in header || 'crit' in header) throw fail('malformed_assertion', 'header member "b64" or "crit" is present')
-    const kid = header['kid']
+    const kid = ownMember(header, 'kid', header['kid'])
     if (kid !== undefined && typeof kid !== 'string') throw fail('malformed_assertion', 'header member "kid" is not a string')
 
     // Stage key_lookup starts here: a kid a quirk refuses (one that would go into a key URL) fails before any lookup.

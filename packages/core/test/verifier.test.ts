@@ -142,6 +142,20 @@ describe('createVerifier', () => {
     }
   })
 
+  it('reads no alg or kid Object.prototype was given as a header member: a header without alg stays malformed', async () => {
+    const verifier = createVerifier(loadConfig({ ...env, TRUSTED_PROXY_CACHE_SIZE: '0' }))
+    const [key] = issuer.keys
+    const withoutAlg = await issuer.signRaw({ kid: key!.kid, typ: 'JWT' }, issuer.claims({}, { now: NOW }), { kid: key!.kid })
+    Object.assign(Object.prototype, { alg: key!.alg, kid: key!.kid })
+    try {
+      await expect(verifier.verifyAssertion(withoutAlg, { now: NOW })).rejects.toMatchObject({ code: 'malformed_assertion', detail: 'header member "alg" is missing' })
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)['alg']
+      delete (Object.prototype as Record<string, unknown>)['kid']
+      verifier.close()
+    }
+  })
+
   it('reads no NaN or accessor Object.prototype was given as a claim (a review found both passing a value comparison)', async () => {
     const verifier = createVerifier(loadConfig({ ...env, TRUSTED_PROXY_CACHE_SIZE: '0' }))
     const token = await sign({ sub: 'user-3' })
