@@ -5,10 +5,7 @@ const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwn
  * no such own member: a name like `constructor` never reads what the object inherits.
  */
 export function claimValue(payload: Readonly<Record<string, unknown>>, name: string): unknown {
-  // Read first: an absent claim (most optional ones) then costs no own-property call, which V8 does not inline
-  // here; a value found is kept only when it is the object's own (never one inherited from a prototype).
-  const value = payload[name]
-  return value !== undefined && hasOwn(payload, name) ? value : undefined
+  return ownMember(payload, name, payload[name])
 }
 
 /**
@@ -18,6 +15,7 @@ export function claimValue(payload: Readonly<Record<string, unknown>>, name: str
  * nothing Object.prototype was given (prototype pollution, data or accessor) passes for a claim.
  */
 export function ownMember(object: Readonly<Record<string, unknown>>, name: string, read: unknown): unknown {
+  // Read first: an absent member (most optional claims) then costs no own-property call.
   return read !== undefined && hasOwn(object, name) ? read : undefined
 }
 
