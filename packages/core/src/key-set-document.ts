@@ -18,10 +18,28 @@ export function parseKeySetDocument(text: string): PublicJwk[] {
   } catch {
     throw new FetchFailure('invalid JSON')
   }
-  const keys = (document as { keys?: unknown } | null)?.keys
-  if (document === null || typeof document !== 'object' || Array.isArray(document) || !Array.isArray(keys) || keys.some((key) => key === null || typeof key !== 'object' || Array.isArray(key))) {
-    throw new FetchFailure('not a JSON Web Key Set')
-  }
+  const keys = keySetMembers(document)
+  if (keys === null || keys.some((key) => key === null)) throw new FetchFailure('not a JSON Web Key Set')
   if ((keys as PublicJwk[]).some(hasPrivateMaterial)) throw new FetchFailure('key set publishes private key material')
   return keys as PublicJwk[]
+}
+
+/**
+ * The `keys` of a parsed key set document (RFC 7517 section 5), each member a keySetMember copy and null where it
+ * is not a JSON object; null when the document is not an object with a `keys` array of its own.
+ */
+export function keySetMembers(document: unknown): (PublicJwk | null)[] | null {
+  if (document === null || typeof document !== 'object' || Array.isArray(document) || !Object.hasOwn(document, 'keys')) return null
+  const keys = (document as { keys: unknown }).keys
+  if (!Array.isArray(keys)) return null
+  return keys.map((key: unknown) => (key !== null && typeof key === 'object' && !Array.isArray(key) ? keySetMember(key) : null))
+}
+
+/**
+ * A key set member as its own enumerable members, frozen, in a record without a prototype: every later read
+ * (ours, jose's JWK import, node:crypto's) sees only what the document published, never a member
+ * Object.prototype was given (prototype pollution: an EC key without `crv` would otherwise take an inherited one).
+ */
+export function keySetMember(member: object): PublicJwk {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, unknown>, member))
 }

@@ -322,7 +322,7 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     const alg = ownMember(header, 'alg', header['alg'])
     if (typeof alg !== 'string') throw fail('malformed_assertion', 'header member "alg" is missing')
     if (!unitConfig.algorithms.includes(alg)) throw fail('unsupported_algorithm', `alg ${quoted(alg)} is not one of ${quotedList(unitConfig.algorithms)}`)
-    if ('b64' in header || 'crit' in header) throw fail('malformed_assertion', 'header member "b64" or "crit" is present')
+    if (Object.hasOwn(header, 'b64') || Object.hasOwn(header, 'crit')) throw fail('malformed_assertion', 'header member "b64" or "crit" is present')
     const kid = ownMember(header, 'kid', header['kid'])
     if (kid !== undefined && typeof kid !== 'string') throw fail('malformed_assertion', 'header member "kid" is not a string')
 

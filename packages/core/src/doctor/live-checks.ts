@@ -3,6 +3,7 @@ import type * as NodeFs from 'node:fs'
 import type { TrustedProxyAuthConfig } from '../config.js'
 import { FetchFailure, fetchKeyDocument } from '../key-fetch.js'
 import { fitsAlgorithm, hasPrivateMaterial, unusableReason, type PublicJwk } from '../key-set.js'
+import { keySetMembers } from '../key-set-document.js'
 import { MAX_DISCOVERY_DOCUMENT_BYTES } from '../key-sources/openid-discovery.js'
 import { keyUrlProblem } from '../url-rules.js'
 import { finding, type Finding } from './findings.js'
@@ -38,15 +39,15 @@ function kidText(member: PublicJwk): string {
 
 /** The key set's members judged as the verifier judges them, plus the allow-list against what they can verify. */
 function keySetFindings(url: string, json: unknown, config: TrustedProxyAuthConfig): Finding[] {
-  if (!isObject(json) || !Array.isArray(json['keys'])) return [finding('keys_not_a_key_set', url)]
+  const members = keySetMembers(json)
+  if (members === null) return [finding('keys_not_a_key_set', url)]
   const findings: Finding[] = []
   const usable: PublicJwk[] = []
-  for (const member of json['keys'] as unknown[]) {
-    if (!isObject(member)) {
+  for (const jwk of members) {
+    if (jwk === null) {
       findings.push(finding('key_unusable', 'a member is not a JSON object'))
       continue
     }
-    const jwk = member as PublicJwk
     if (hasPrivateMaterial(jwk)) {
       findings.push(finding('key_private_material', kidText(jwk)))
       continue
@@ -61,7 +62,7 @@ function keySetFindings(url: string, json: unknown, config: TrustedProxyAuthConf
   if (fitting.length === 0) return [...findings, finding('no_key_for_algorithms', `allowed: ${config.algorithms.join(', ')}`)]
   const missing = config.algorithms.filter((alg) => !fitting.includes(alg))
   if (missing.length > 0) findings.push(finding('algorithms_without_key', `no key for: ${missing.join(', ')}`))
-  findings.push(finding('keys_ok', `${usable.length} usable of ${(json['keys'] as unknown[]).length} keys at ${url}`))
+  findings.push(finding('keys_ok', `${usable.length} usable of ${members.length} keys at ${url}`))
   return findings
 }
 
@@ -106,12 +107,13 @@ export async function liveFindings(config: TrustedProxyAuthConfig, fetchImpl: ty
     const discovered = await fetchJson(url, config, fetchImpl, MAX_DISCOVERY_DOCUMENT_BYTES)
     if ('cause' in discovered) return [finding('keys_unreachable', `${url}: ${discovered.cause}`)]
     if (!isObject(discovered.json)) return [finding('keys_unreachable', `${url}: discovery document is not a JSON object`)]
-    const named = discovered.json['issuer']
+    // Own members only: nothing Object.prototype was given passes for the issuer or the key URL.
+    const named = Object.hasOwn(discovered.json, 'issuer') ? discovered.json['issuer'] : undefined
     if (named !== source.issuer) {
       const what = typeof named === 'string' ? `"${named}"` : 'no issuer'
       return [finding('discovery_issuer_mismatch', `configured "${source.issuer}", document names ${what}`)]
     }
-    const jwksUri = discovered.json['jwks_uri']
+    const jwksUri = Object.hasOwn(discovered.json, 'jwks_uri') ? discovered.json['jwks_uri'] : undefined
     if (typeof jwksUri !== 'string' || keyUrlProblem(jwksUri) !== null) return [finding('keys_unreachable', `${url}: discovery document has no usable jwks_uri`)]
     url = jwksUri
   }

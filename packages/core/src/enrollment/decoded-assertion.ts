@@ -19,5 +19,11 @@ export function decodeAssertion(assertion: string): { decoded: DecodedAssertion 
   if (new TextEncoder().encode(assertion).length > LARGEST_ASSERTION_BYTES) return { problem: 'too_large' }
   const parsed = parseCompactJws(assertion, { segment: withoutPadding })
   if (!parsed) return { problem: 'malformed' }
-  return { decoded: { header: { ...parsed.protectedHeader }, claims: { ...parsed.payload } } }
+  // Copies without a prototype: a display or proposal reads only what the assertion holds, never a member
+  // Object.prototype was given.
+  return { decoded: { header: ownCopy(parsed.protectedHeader), claims: ownCopy(parsed.payload) } }
+}
+
+function ownCopy(members: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.assign(Object.create(null) as Record<string, unknown>, members)
 }

@@ -3,6 +3,7 @@ import type { TrustedProxyAuthConfig } from '../config.js'
 import { quoted } from '../detail-text.js'
 import { FetchFailure, fetchKeyDocument } from '../key-fetch.js'
 import { fitsAlgorithm, hasPrivateMaterial, unusableReason, type PublicJwk } from '../key-set.js'
+import { keySetMembers } from '../key-set-document.js'
 import { MAX_JWKS_BYTES } from '../key-store.js'
 import { jwksUriFromDiscovery, MAX_DISCOVERY_DOCUMENT_BYTES } from '../key-sources/openid-discovery.js'
 import type { EnrolledKey } from './enrollment-types.js'
@@ -54,13 +55,13 @@ export async function probeKeySet(config: TrustedProxyAuthConfig, fetchImpl: typ
   } catch (error) {
     return { reachable: false, cause: causeOf(error), keySetUrl }
   }
-  let members: unknown
+  let members: (PublicJwk | null)[] | null
   try {
-    members = (JSON.parse(text) as { keys?: unknown } | null)?.keys
+    members = keySetMembers(JSON.parse(text))
   } catch {
     return { reachable: false, cause: 'invalid JSON', keySetUrl }
   }
-  if (!Array.isArray(members) || members.some((member) => member === null || typeof member !== 'object' || Array.isArray(member))) {
+  if (members === null || members.some((member) => member === null)) {
     return { reachable: false, cause: 'not a JSON Web Key Set', keySetUrl }
   }
   return { reachable: true, keySetUrl: keySetUrl!, documents, ...(await judgeMembers(members as PublicJwk[], config.algorithms)) }

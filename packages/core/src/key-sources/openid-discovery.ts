@@ -17,7 +17,9 @@ export function jwksUriFromDiscovery(text: string, issuer: string): string {
     throw new FetchFailure('discovery document: invalid JSON')
   }
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw new FetchFailure('discovery document is not a JSON object')
-  const { issuer: documentIssuer, jwks_uri: jwksUri } = metadata as { issuer?: unknown; jwks_uri?: unknown }
+  // Own members only: nothing Object.prototype was given (prototype pollution) passes for the issuer or the key URL.
+  const documentIssuer = Object.hasOwn(metadata, 'issuer') ? (metadata as { issuer: unknown }).issuer : undefined
+  const jwksUri = Object.hasOwn(metadata, 'jwks_uri') ? (metadata as { jwks_uri: unknown }).jwks_uri : undefined
   if (documentIssuer !== issuer) {
     const received = typeof documentIssuer === 'string' ? JSON.stringify(documentIssuer.slice(0, 200)) : 'none'
     throw new FetchFailure(`discovery issuer differs: expected ${JSON.stringify(issuer)}, received ${received}`)

@@ -1,3 +1,4 @@
+import { claimValue } from '../claim-value.js'
 import type { TrustedProxyAuthConfig } from '../config.js'
 import { quoted, quotedList } from '../detail-text.js'
 import { TrustedProxyAuthError } from '../errors.js'
@@ -10,7 +11,7 @@ import type { StagePlugs } from '../quirk-stages.js'
  * @throws TrustedProxyAuthError `audience_mismatch` when `client` is none of TRUSTED_PROXY_AUDIENCE.
  */
 export function checkClientAudience(header: Readonly<Record<string, unknown>>, config: TrustedProxyAuthConfig): string[] {
-  const client = header['client'] as string
+  const client = claimValue(header, 'client') as string
   if (!config.audience.includes(client)) {
     throw new TrustedProxyAuthError('audience_mismatch', { detail: `header member "client" ${quoted(client)} is not one of ${quotedList(config.audience)}` })
   }

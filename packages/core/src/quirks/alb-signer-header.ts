@@ -1,3 +1,4 @@
+import { claimValue } from '../claim-value.js'
 import type { TrustedProxyAuthConfig } from '../config.js'
 import { quoted } from '../detail-text.js'
 import { TrustedProxyAuthError } from '../errors.js'
@@ -9,8 +10,9 @@ import type { StagePlugs } from '../quirk-stages.js'
  * @throws TrustedProxyAuthError `issuer_mismatch`.
  */
 export function checkSigner(header: Readonly<Record<string, unknown>>, arn: string): void {
-  if (header['signer'] !== arn) {
-    throw new TrustedProxyAuthError('issuer_mismatch', { detail: `header member "signer" ${quoted(header['signer'])} is not TRUSTED_PROXY_AWS_ALB_ARN ${quoted(arn)}` })
+  const signer = claimValue(header, 'signer')
+  if (signer !== arn) {
+    throw new TrustedProxyAuthError('issuer_mismatch', { detail: `header member "signer" ${quoted(signer)} is not TRUSTED_PROXY_AWS_ALB_ARN ${quoted(arn)}` })
   }
 }
 
