@@ -48,7 +48,12 @@ const ADMISSION_SLOTS_PER_ENTRY = 4
  * and leaves that entry alone, so it can neither read nor evict what it does not match exactly.
  */
 export class VerifiedAssertionCache {
-  private readonly entries: LRUCache<string, Remembered>
+  /**
+   * Created by the first store: the LRU allocates its tables for every entry up front (about 2 ms for 10,000, the
+   * default), which a verifier that never stores (one CLI verification, traffic of one-time assertions) never pays.
+   */
+  private entries: LRUCache<string, Remembered> | null = null
+  private readonly maxEntries: number
   private readonly admission: CacheAdmission
   private hits = 0
   private misses = 0
@@ -60,12 +65,7 @@ export class VerifiedAssertionCache {
   private lastFound: Remembered | undefined = undefined
 
   constructor(maxEntries: number) {
-    this.entries = new LRUCache<string, Remembered>({
-      max: maxEntries,
-      dispose: (remembered) => {
-        if (remembered === this.lastFound) this.lastFound = undefined
-      },
-    })
+    this.maxEntries = maxEntries
     this.admission = new CacheAdmission(maxEntries * ADMISSION_SLOTS_PER_ENTRY)
   }
 
@@ -74,7 +74,7 @@ export class VerifiedAssertionCache {
     const last = this.lastFound
     if (last !== undefined && last.token === token) return last.verification
     // Traffic of assertions seen once (minted per request) never fills the cache: no key cut out and hashed then.
-    if (this.entries.size === 0) return undefined
+    if (this.entries === null || this.entries.size === 0) return undefined
     const remembered = this.entries.get(slotKey(token))
     if (remembered === undefined || remembered.token !== token) return undefined
     this.lastFound = remembered
@@ -107,15 +107,21 @@ export class VerifiedAssertionCache {
   }
 
   store(token: string, verification: CachedVerification): void {
+    this.entries ??= new LRUCache<string, Remembered>({
+      max: this.maxEntries,
+      dispose: (remembered) => {
+        if (remembered === this.lastFound) this.lastFound = undefined
+      },
+    })
     this.entries.set(slotKey(token), { token, verification })
   }
 
   forget(token: string): void {
     const key = slotKey(token)
-    if (this.entries.peek(key)?.token === token) this.entries.delete(key)
+    if (this.entries?.peek(key)?.token === token) this.entries.delete(key)
   }
 
   counts(): CacheCounts {
-    return { size: this.entries.size, hits: this.hits, misses: this.misses }
+    return { size: this.entries?.size ?? 0, hits: this.hits, misses: this.misses }
   }
 }

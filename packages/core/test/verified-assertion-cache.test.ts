@@ -206,6 +206,18 @@ describe('verified-assertion cache', () => {
     expect(cache.lookup('repeated-assertion')).toBe(entry)
     expect(cache.lookup('once-9999')).toBeUndefined()
   })
+  it('answers alike before its first store (its LRU is created then): no hit, forget is harmless, size 0', () => {
+    const cache = new VerifiedAssertionCache(10)
+    const entry = { identity: {} as never, key: 'sharedSecret' as const, reusableUntil: Number.POSITIVE_INFINITY, issuerEntry: 0, ...NO_WINDOW }
+    expect(cache.lookup('header.payload.signature')).toBeUndefined()
+    cache.forget('header.payload.signature')
+    cache.remember('header.payload.signature', () => entry)
+    expect(cache.counts().size).toBe(0)
+    cache.remember('header.payload.signature', () => entry)
+    expect(cache.counts().size).toBe(1)
+    expect(cache.lookup('header.payload.signature')).toBe(entry)
+  })
+
   it('answers only the very assertion remembered: another one ending in the same characters neither hits nor evicts it', () => {
     const cache = new VerifiedAssertionCache(10)
     const entry = { identity: {} as never, key: 'sharedSecret' as const, reusableUntil: Number.POSITIVE_INFINITY, issuerEntry: 0, ...NO_WINDOW }
