@@ -160,8 +160,16 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
 
-class _JwksHttpServer(ThreadingHTTPServer):
+class LoopbackHTTPServer(ThreadingHTTPServer):
+    """The HTTP server of the tests: one daemon thread per connection, and a listen backlog of 128."""
+
     daemon_threads = True
+    # socketserver's default backlog is 5: a client opening connections faster than the accept loop takes them
+    # (a `verify --batch` run, one verifier per line) had its SYN dropped and retried after 1 s, five times a run.
+    request_queue_size = 128
+
+
+class _JwksHttpServer(LoopbackHTTPServer):
     count = 0
     routes: dict[str, JwksResponse]
 

@@ -10,13 +10,21 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from helpers import SHUTDOWN_POLL_SECONDS, ManualScheduler, SigningKey, b64url, make_key, private_jwk
+from helpers import (
+    SHUTDOWN_POLL_SECONDS,
+    LoopbackHTTPServer,
+    ManualScheduler,
+    SigningKey,
+    b64url,
+    make_key,
+    private_jwk,
+)
 
 from trusted_proxy_auth import TrustedProxyAuth, TrustedProxyAuthError, load_config
 
@@ -147,8 +155,7 @@ def loopback_endpoint(endpoint: Endpoint) -> Iterator[str]:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's signature
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
     # shutdown() waits for the serve loop to look at its flag, which it does once per poll interval (0.5 s by
     # default): a short interval keeps every test's teardown from idling for half a second.
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS}, daemon=True)

@@ -12,11 +12,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
-from helpers import base_env
+from helpers import LoopbackHTTPServer, base_env
 
 from trusted_proxy_auth import TrustedProxyAuth, TrustedProxyAuthError, load_config
 from trusted_proxy_auth._key_fetch import FetchFailure, KeyRequest, afetch_key_document, fetch_key_document
@@ -82,8 +82,7 @@ def streaming_server() -> Iterator[tuple[str, Counting]]:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's signature
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
