@@ -25,7 +25,9 @@ beforeEach(() => {
 
 describe('key material verdicts are remembered by material', () => {
   it('judges the same material once, whatever else the member holds (kid, a fresh object per key set refresh)', () => {
-    const member = publicMember('test-ec-p521')
+    // A key of its own: test files share the module (and its remembered verdicts) when isolation is off.
+    const member = crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' }).publicKey.export({ format: 'jwk' }) as Record<string, unknown>
+    imports.mockClear()
     expect(keyMaterialProblem({ ...member, kid: 'first' })).toBeNull()
     const first = imports.mock.calls.length
     expect(first).toBe(1)
