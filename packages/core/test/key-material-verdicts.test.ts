@@ -2,8 +2,8 @@ import * as crypto from 'node:crypto'
 import type * as NodeCrypto from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { keyMaterialProblem } from '../src/key-material.js'
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import type * as KeyMaterial from '../src/key-material.js'
 
 // Counts OpenSSL imports (the expensive part of judging a key: an EC import multiplies the point by the group order).
 vi.mock('node:crypto', async (importOriginal) => {
@@ -11,6 +11,13 @@ vi.mock('node:crypto', async (importOriginal) => {
   return { ...original, createPublicKey: vi.fn(original.createPublicKey) }
 })
 const imports = vi.mocked(crypto.createPublicKey)
+let keyMaterialProblem: typeof KeyMaterial.keyMaterialProblem
+
+// Loaded afresh: with isolation off, another test file may have loaded key-material.ts with the real node:crypto.
+beforeAll(async () => {
+  vi.resetModules()
+  ;({ keyMaterialProblem } = await import('../src/key-material.js'))
+})
 
 const KEYS_DIR = join(import.meta.dirname, '..', '..', '..', 'test-vectors', 'keys')
 function publicMember(name: string): Record<string, unknown> {
@@ -25,7 +32,7 @@ beforeEach(() => {
 
 describe('key material verdicts are remembered by material', () => {
   it('judges the same material once, whatever else the member holds (kid, a fresh object per key set refresh)', () => {
-    // A key of its own: test files share the module (and its remembered verdicts) when isolation is off.
+    // A key of its own: the count cannot depend on what was judged before.
     const member = crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' }).publicKey.export({ format: 'jwk' }) as Record<string, unknown>
     imports.mockClear()
     expect(keyMaterialProblem({ ...member, kid: 'first' })).toBeNull()
