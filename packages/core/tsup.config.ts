@@ -14,10 +14,12 @@ export default defineConfig([
     clean: true,
     target: 'node20',
   },
+  // The CommonJS types are the ESM ones, byte for byte: package.json's build copies dist/index.d.ts to
+  // dist/index.d.cts rather than have rollup build the same declarations twice (about 9 s of CPU a build).
   {
     entry: { index: 'src/index.ts' },
     format: ['cjs'],
-    dts: { entry: { index: 'src/index.ts' } },
+    dts: false,
     sourcemap: false,
     target: 'node20',
   },
