@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The files share no mutable module state that decides a test (no module mocks, fake timers or stubbed
+    // The files share no mutable module state that decides a test (the one module mock, of node:crypto in
+    // key-material-verdicts.test.ts, loads its module afresh after vi.resetModules; no fake timers or stubbed
     // globals; each msw server is closed by its file; the signature workers' counters are read as differences
     // within a file), so they may share a worker: a third less CPU than importing jose, msw and the library
     // again for every file.

@@ -24,6 +24,11 @@ function member(jwk: Readonly<Record<string, unknown>>, name: string): Uint8Arra
   return typeof value === 'string' ? decodeCanonicalBase64url(value) : null
 }
 
+/** The verdicts of node:crypto's import (the only rule decided by the crypto library, not here). */
+const RSA_IMPORT_REFUSED = 'RSA key does not import'
+const EC_IMPORT_REFUSED = 'EC point is not on the curve'
+const OKP_IMPORT_REFUSED = 'OKP key does not import'
+
 /** Whether node:crypto (OpenSSL) imports the public key; it refuses, for example, an EC point off its curve. */
 function imports(jwk: JsonWebKey): boolean {
   try {
@@ -48,7 +53,7 @@ function rsaProblem(jwk: Readonly<Record<string, unknown>>): string | null {
   // RFC 8017 §3.1: 3 ≤ e ≤ n − 1, e odd. e = 1 makes every message its own signature.
   if (e < 3n || e % 2n === 0n || e >= n) return 'RSA exponent is not odd, at least 3 and below n'
   if (hasRocaFingerprint(n)) return 'RSA modulus has the ROCA fingerprint (CVE-2017-15361)'
-  if (!imports({ kty: 'RSA', n: jwk['n'] as string, e: jwk['e'] as string })) return 'RSA key does not import'
+  if (!imports({ kty: 'RSA', n: jwk['n'] as string, e: jwk['e'] as string })) return RSA_IMPORT_REFUSED
   return null
 }
 
@@ -60,7 +65,7 @@ function ecProblem(jwk: Readonly<Record<string, unknown>>): string | null {
   if (!x || !y) return 'EC x or y is not strict base64url'
   if (x.length !== curve.octets || y.length !== curve.octets) return 'EC x or y is not the curve size'
   if (unsignedInteger(x) >= curve.prime || unsignedInteger(y) >= curve.prime) return 'EC x or y is not below the field prime'
-  if (!imports({ kty: 'EC', crv: jwk['crv'] as string, x: jwk['x'] as string, y: jwk['y'] as string })) return 'EC point is not on the curve'
+  if (!imports({ kty: 'EC', crv: jwk['crv'] as string, x: jwk['x'] as string, y: jwk['y'] as string })) return EC_IMPORT_REFUSED
   return null
 }
 
@@ -69,7 +74,7 @@ function okpProblem(jwk: Readonly<Record<string, unknown>>): string | null {
   const x = member(jwk, 'x')
   if (!x) return 'OKP x is not strict base64url'
   if (x.length !== ED25519_OCTETS) return 'OKP x is not 32 octets'
-  if (!imports({ kty: 'OKP', crv: 'Ed25519', x: jwk['x'] as string })) return 'OKP key does not import'
+  if (!imports({ kty: 'OKP', crv: 'Ed25519', x: jwk['x'] as string })) return OKP_IMPORT_REFUSED
   return null
 }
 
@@ -80,11 +85,16 @@ function okpProblem(jwk: Readonly<Record<string, unknown>>): string | null {
  * whose refusal counts as unusable. The reason names the rule, never key material.
  */
 export function keyMaterialProblem(jwk: Readonly<Record<string, unknown>>): string | null {
-  const material = materialText(jwk)
+  const text = materialText(jwk)
+  // A text longer than any legal material (an RSA-16384 key is about 2,750 characters) is judged, not kept: the
+  // bound on entries then bounds memory too (256 × 4 KiB), whatever a key set publishes.
+  const material = text !== null && text.length <= MAX_REMEMBERED_MATERIAL_CHARACTERS ? text : null
   const known = material === null ? undefined : judged.get(material)
   if (known !== undefined) return known
   const problem = jwk['kty'] === 'RSA' ? rsaProblem(jwk) : jwk['kty'] === 'EC' ? ecProblem(jwk) : jwk['kty'] === 'OKP' ? okpProblem(jwk) : 'unsupported kty'
-  if (material !== null) {
+  // An import's refusal is not remembered: node:crypto reads members such as `d` through the prototype of the JWK
+  // it builds, so a member Object.prototype was given for a while refuses good keys, which must import again after.
+  if (material !== null && (problem === null || !IMPORT_REFUSALS.has(problem))) {
     if (judged.size >= MAX_JUDGED_KEYS) judged.clear()
     judged.set(material, problem)
   }
@@ -93,6 +103,11 @@ export function keyMaterialProblem(jwk: Readonly<Record<string, unknown>>): stri
 
 /** Distinct key materials whose verdict is remembered (forgotten all at once when full). */
 const MAX_JUDGED_KEYS = 256
+const MAX_REMEMBERED_MATERIAL_CHARACTERS = 4096
+const IMPORT_REFUSALS: ReadonlySet<string> = new Set([RSA_IMPORT_REFUSED, EC_IMPORT_REFUSED, OKP_IMPORT_REFUSED])
+
+/** How many key materials have their verdict remembered now (for tests of the bounds). */
+export const rememberedKeyMaterials = (): number => judged.size
 
 /**
  * Verdicts by key material. The rules are a function of the material alone, and importing an EC key makes

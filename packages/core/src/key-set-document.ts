@@ -36,9 +36,10 @@ export function keySetMembers(document: unknown): (PublicJwk | null)[] | null {
 }
 
 /**
- * A key set member as its own enumerable members, frozen, in a record without a prototype: every later read
- * (ours, jose's JWK import, node:crypto's) sees only what the document published, never a member
- * Object.prototype was given (prototype pollution: an EC key without `crv` would otherwise take an inherited one).
+ * A key set member as its own enumerable members, frozen, in a record without a prototype: our reads and jose's
+ * JWK import see only what the document published, never a member Object.prototype was given (prototype
+ * pollution: an EC key without `crv` would otherwise take an inherited one). node:crypto's JWK import builds a
+ * plain object of its own and reads through its prototype; what that lets in (a `d`) only refuses keys.
  */
 export function keySetMember(member: object): PublicJwk {
   return Object.freeze(Object.assign(Object.create(null) as Record<string, unknown>, member))

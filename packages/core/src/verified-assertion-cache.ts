@@ -64,7 +64,9 @@ export class VerifiedAssertionCache {
    */
   private lastFound: Remembered | undefined = undefined
 
+  /** `maxEntries`: a positive integer (TRUSTED_PROXY_CACHE_SIZE); refused here, not at the first store. */
   constructor(maxEntries: number) {
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new TypeError('the cache size must be a positive integer')
     this.maxEntries = maxEntries
     this.admission = new CacheAdmission(maxEntries * ADMISSION_SLOTS_PER_ENTRY)
   }

@@ -12,11 +12,12 @@ vi.mock('node:crypto', async (importOriginal) => {
 })
 const imports = vi.mocked(crypto.createPublicKey)
 let keyMaterialProblem: typeof KeyMaterial.keyMaterialProblem
+let rememberedKeyMaterials: typeof KeyMaterial.rememberedKeyMaterials
 
 // Loaded afresh: with isolation off, another test file may have loaded key-material.ts with the real node:crypto.
 beforeAll(async () => {
   vi.resetModules()
-  ;({ keyMaterialProblem } = await import('../src/key-material.js'))
+  ;({ keyMaterialProblem, rememberedKeyMaterials } = await import('../src/key-material.js'))
 })
 
 const KEYS_DIR = join(import.meta.dirname, '..', '..', '..', 'test-vectors', 'keys')
@@ -52,11 +53,41 @@ describe('key material verdicts are remembered by material', () => {
     expect(keyMaterialProblem(member)).toBeNull()
   })
 
-  it('tells an absent member from every string (no text of the members stands for another set of members)', () => {
-    const member = publicMember('test-ed25519')
-    expect(keyMaterialProblem(member)).toBeNull()
-    expect(keyMaterialProblem({ ...member, crv: undefined })).toBe('unsupported curve')
-    expect(keyMaterialProblem({ ...member, crv: 'null' })).toBe('unsupported curve')
+  it('tells an absent member from every string, and keys of every member the rules read apart (kty, crv, n, e, x)', () => {
+    const okp = publicMember('test-ed25519')
+    expect(keyMaterialProblem(okp)).toBeNull()
+    expect(keyMaterialProblem({ ...okp, x: undefined })).toBe('OKP x is not strict base64url')
+    expect(keyMaterialProblem({ ...okp, x: 'null' })).toBe('OKP x is not 32 octets')
+    expect(keyMaterialProblem({ ...okp, kty: 'EC' })).toBe('unsupported curve')
+    expect(keyMaterialProblem({ ...okp, crv: 'Ed448' })).toBe('unsupported curve')
+    // A member of one name holding what another holds: no text of the members stands for another set of them.
+    expect(keyMaterialProblem({ kty: 'OKP', crv: 'Ed25519', n: okp['x'] })).toBe('OKP x is not strict base64url')
+    const rsa = publicMember('test-rsa-a')
+    expect(keyMaterialProblem(rsa)).toBeNull()
+    expect(keyMaterialProblem({ ...rsa, n: publicMember('test-rsa-1024')['n'] })).toBe('RSA modulus under 2048 bits')
+    expect(keyMaterialProblem({ ...rsa, e: 'AQ' })).toBe('RSA exponent is not odd, at least 3 and below n')
+  })
+
+  it('remembers no refusal of an import: a good RSA key refused while Object.prototype has a d imports once it is gone', () => {
+    const member = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' }) as Record<string, unknown>
+    const prototype = Object.prototype as Record<string, unknown>
+    prototype['d'] = 'AQAB'
+    try {
+      // node:crypto builds the JWK it imports as a plain object and reads d through its prototype: not ours to change.
+      expect(keyMaterialProblem({ ...member })).toBe('RSA key does not import')
+    } finally {
+      delete prototype['d']
+    }
+    expect(keyMaterialProblem({ ...member })).toBeNull()
+  })
+
+  it('keeps no verdict for a text longer than any legal material: memory stays bounded whatever a key set holds', () => {
+    const before = rememberedKeyMaterials()
+    expect(keyMaterialProblem({ kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(1_000_000) })).toBe('OKP x is not 32 octets')
+    expect(rememberedKeyMaterials()).toBe(before)
+    // The largest legal material (an RSA-16384 modulus, about 2,750 characters) is still kept.
+    expect(keyMaterialProblem({ kty: 'RSA', n: 'B'.repeat(2731), e: 'AQAB' })).not.toBeNull()
+    expect(rememberedKeyMaterials()).toBe(before + 1)
   })
 
   it('judges a member with a non-string material member every time, and stays right past its bound (300 materials)', () => {
@@ -66,6 +97,7 @@ describe('key material verdicts are remembered by material', () => {
     const problems = new Set<string | null>()
     for (let i = 0; i < 300; i++) problems.add(keyMaterialProblem({ kty: 'OKP', crv: 'Ed25519', x: Buffer.alloc(31, i).toString('base64url') }))
     expect([...problems]).toEqual(['OKP x is not 32 octets'])
+    expect(rememberedKeyMaterials()).toBeLessThanOrEqual(256)
     expect(keyMaterialProblem(member)).toBeNull()
   })
 })

@@ -100,10 +100,21 @@ describe('operator checks (doctor, enrollment probe)', () => {
     const findings = await liveFindings(config(), fetchAnswering({ [`${ISSUER}/keys`]: { keys: [published] } }))
     expect(findings.map((item) => item.id)).toEqual(['key_unusable', 'no_usable_keys'])
 
+  })
+
+  it('doctor takes neither jwks_uri nor the issuer of a discovery document from Object.prototype', async () => {
+    const { publicKey } = await generateKeyPair('ES256', { extractable: true })
+    const discoveryUrl = `${ISSUER}/.well-known/openid-configuration`
+    const discovery = { ...config(), keySource: { kind: 'discovery', issuer: ISSUER, discoveryUrl } } as TrustedProxyAuthConfig
+    // The key URL serves a good key set: only an inherited jwks_uri (or issuer) would lead there.
+    const keys = { [`${ISSUER}/keys`]: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k' }] } }
     pollute({ jwks_uri: `${ISSUER}/keys` })
-    const discovery = { ...config(), keySource: { kind: 'discovery', issuer: ISSUER, discoveryUrl: `${ISSUER}/.well-known/openid-configuration` } } as TrustedProxyAuthConfig
-    const viaDiscovery = await liveFindings(discovery, fetchAnswering({ [`${ISSUER}/.well-known/openid-configuration`]: { issuer: ISSUER } }))
-    expect(viaDiscovery.map((item) => item.id)).toEqual(['keys_unreachable'])
+    const withoutUri = await liveFindings(discovery, fetchAnswering({ ...keys, [discoveryUrl]: { issuer: ISSUER } }))
+    expect(withoutUri.map((item) => item.id)).toEqual(['keys_unreachable'])
+    delete prototype['jwks_uri']
+    pollute({ issuer: ISSUER })
+    const withoutIssuer = await liveFindings(discovery, fetchAnswering({ ...keys, [discoveryUrl]: { jwks_uri: `${ISSUER}/keys` } }))
+    expect(withoutIssuer.map((item) => item.id)).toEqual(['discovery_issuer_mismatch'])
   })
 
   it('the enrollment probe judges a member without crv unusable', async () => {

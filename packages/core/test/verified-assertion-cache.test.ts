@@ -216,6 +216,8 @@ describe('verified-assertion cache', () => {
     cache.remember('header.payload.signature', () => entry)
     expect(cache.counts().size).toBe(1)
     expect(cache.lookup('header.payload.signature')).toBe(entry)
+    // Its size is still checked when the cache is made, not at the first store (on a request).
+    for (const size of [0, 2.5, -1, Number.POSITIVE_INFINITY]) expect(() => new VerifiedAssertionCache(size)).toThrow(TypeError)
   })
 
   it('answers only the very assertion remembered: another one ending in the same characters neither hits nor evicts it', () => {

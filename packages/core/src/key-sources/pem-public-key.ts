@@ -28,11 +28,12 @@ export async function publicJwkFromPem(text: string, kid: string): Promise<Publi
     } catch {
       continue
     }
-    const member: Record<string, unknown> = {}
-    for (const name of PUBLIC_MEMBERS) if (exported[name] !== undefined) member[name] = exported[name]
+    // Own members only, into a record without a prototype (as keySetMember makes of a key set's members).
+    const member = Object.create(null) as Record<string, unknown>
+    for (const name of PUBLIC_MEMBERS) if (Object.hasOwn(exported, name) && exported[name] !== undefined) member[name] = exported[name]
     if (keyMaterialProblem(member) !== null) throw new FetchFailure('not a usable public key')
     member['kid'] = kid
-    return member
+    return Object.freeze(member)
   }
   throw new FetchFailure('not a supported public key')
 }
