@@ -1,5 +1,6 @@
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
+import { parseBatchLine } from '../src/cli/batch-cases.js'
 import { liveFindings } from '../src/doctor/live-checks.js'
 import { decodeAssertion } from '../src/enrollment/decoded-assertion.js'
 import { probeKeySet } from '../src/enrollment/key-set-probe.js'
@@ -153,5 +154,13 @@ describe('assertion headers', () => {
     expect(() => checkSigner({}, 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/mine/1')).toThrow(expect.objectContaining({ code: 'issuer_mismatch' }))
     const albConfig = { audience: ['app'] } as unknown as TrustedProxyAuthConfig
     expect(() => checkClientAudience({}, albConfig)).toThrow(expect.objectContaining({ code: 'audience_mismatch' }))
+  })
+})
+
+describe('verify --batch lines', () => {
+  it('a line takes no token, now or env from Object.prototype (an inherited now would verify at a chosen time)', () => {
+    pollute({ token: 'inherited', now: NOW, env: { TRUSTED_PROXY_ISSUER: ISSUER }, headers: [['x-a', 'b']], remoteAddress: '10.0.0.1' })
+    expect(parseBatchLine('{}', 1)).toEqual({})
+    expect(parseBatchLine('{"token":"own"}', 2)).toEqual({ token: 'own' })
   })
 })

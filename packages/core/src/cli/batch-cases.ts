@@ -46,7 +46,8 @@ export function parseBatchLine(text: string, lineNumber: number): BatchCase {
     if (!MEMBERS.has(name)) throw new BatchLineError(`${where} has an unknown member "${name.slice(0, 40)}" (allowed: ${[...MEMBERS].join(', ')})`)
   }
   const batchCase: BatchCase = {}
-  const { token, headers, remoteAddress, now, env } = value
+  // Own members only (a copy without a prototype): nothing Object.prototype was given passes for a member.
+  const { token, headers, remoteAddress, now, env } = Object.assign(Object.create(null) as Record<string, unknown>, value)
   if (token !== undefined) {
     if (typeof token !== 'string') throw new BatchLineError(`${where}: "token" must be a string`)
     batchCase.token = token
