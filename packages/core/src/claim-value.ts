@@ -19,6 +19,14 @@ export function ownMember(object: Readonly<Record<string, unknown>>, name: strin
   return read !== undefined && hasOwn(object, name) ? read : undefined
 }
 
+/**
+ * The own enumerable members of `object`, copied into a record without a prototype: every later read of the copy,
+ * plain or destructured, sees only them, never a member Object.prototype was given.
+ */
+export function ownMembersCopy(object: object): Record<string, unknown> {
+  return Object.assign(Object.create(null) as Record<string, unknown>, object)
+}
+
 /** A claim that is a string or an array of strings (its type checked before), as an array; [] when absent. */
 export function asStringArray(value: unknown): string[] {
   if (value === undefined) return []

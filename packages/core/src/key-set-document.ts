@@ -1,3 +1,4 @@
+import { ownMembersCopy } from './claim-value.js'
 import { FetchFailure } from './key-fetch.js'
 import { hasPrivateMaterial, type PublicJwk } from './key-set.js'
 
@@ -42,5 +43,5 @@ export function keySetMembers(document: unknown): (PublicJwk | null)[] | null {
  * plain object of its own and reads through its prototype; what that lets in (a `d`) only refuses keys.
  */
 export function keySetMember(member: object): PublicJwk {
-  return Object.freeze(Object.assign(Object.create(null) as Record<string, unknown>, member))
+  return Object.freeze(ownMembersCopy(member))
 }

@@ -101,7 +101,8 @@ describe('module structure of the core', () => {
   it('detects a circle when there is one', () => {
     const withCircle = new Map(graph)
     withCircle.set('claim-value.ts', [...(graph.get('claim-value.ts') ?? []), 'claims.ts'])
-    expect(importCircles(withCircle)).toContainEqual(['claim-value.ts', 'claims.ts'])
+    // The circle found holds both files, and whatever else then imports its way round (claim-value.ts is imported widely).
+    expect(importCircles(withCircle).some((circle) => circle.includes('claim-value.ts') && circle.includes('claims.ts'))).toBe(true)
   })
 
   it('lets no verification stage import a quirk by name: only quirks/index.ts', () => {

@@ -1,3 +1,4 @@
+import { ownMembersCopy } from '../claim-value.js'
 /**
  * The input of `trusted-proxy-auth verify --batch`: JSON Lines on standard input, one verification per line.
  *
@@ -47,7 +48,7 @@ export function parseBatchLine(text: string, lineNumber: number): BatchCase {
   }
   const batchCase: BatchCase = {}
   // Own members only (a copy without a prototype): nothing Object.prototype was given passes for a member.
-  const { token, headers, remoteAddress, now, env } = Object.assign(Object.create(null) as Record<string, unknown>, value)
+  const { token, headers, remoteAddress, now, env } = ownMembersCopy(value)
   if (token !== undefined) {
     if (typeof token !== 'string') throw new BatchLineError(`${where}: "token" must be a string`)
     batchCase.token = token

@@ -1,3 +1,4 @@
+import { ownMembersCopy } from '../claim-value.js'
 import { parseCompactJws } from '../compact-jws.js'
 import { ENV_CONTRACT } from '../generated/contract.js'
 import { withoutPadding } from '../quirks/padded-base64url.js'
@@ -21,9 +22,5 @@ export function decodeAssertion(assertion: string): { decoded: DecodedAssertion 
   if (!parsed) return { problem: 'malformed' }
   // Copies without a prototype: a display or proposal reads only what the assertion holds, never a member
   // Object.prototype was given.
-  return { decoded: { header: ownCopy(parsed.protectedHeader), claims: ownCopy(parsed.payload) } }
-}
-
-function ownCopy(members: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  return Object.assign(Object.create(null) as Record<string, unknown>, members)
+  return { decoded: { header: ownMembersCopy(parsed.protectedHeader), claims: ownMembersCopy(parsed.payload) } }
 }
