@@ -54,6 +54,10 @@ export function claimCheckFor(config: TrustedProxyAuthConfig, stages: QuirkStage
   const issuers = config.issuer
   // identity.audience of an `aud` string that is one of the configured audiences: frozen once, not per verification.
   const singleAudiences = new Map(config.audience.map((aud) => [aud, Object.freeze([aud])]))
+  // The first configured issuer and audience, compared before any lookup: most configurations have one of each.
+  const firstIssuer = issuers[0]
+  const firstAudience = config.audience[0]
+  const firstSingleAudience = firstAudience === undefined ? undefined : singleAudiences.get(firstAudience)
   const requiresAud = !stages.audienceOptional
   const requiresIat = maxAge !== null
   const requiredNames = config.requiredClaims.map((rule) => rule.name)
@@ -115,11 +119,11 @@ export function claimCheckFor(config: TrustedProxyAuthConfig, stages: QuirkStage
 
     // claim_values: exact string comparisons only.
     for (let i = 0; i < beforeIssuer.length; i++) beforeIssuer[i]!(header, payload)
-    if (!issuers.includes(issuer)) {
+    if (issuer !== firstIssuer && !issuers.includes(issuer)) {
       throw new TrustedProxyAuthError('issuer_mismatch', { detail: `iss ${quoted(issuer)} is not one of ${quotedList(issuers)}` })
     }
     let audience: readonly string[]
-    const single = audiencePlug !== null || typeof aud !== 'string' ? undefined : singleAudiences.get(aud)
+    const single = audiencePlug !== null || typeof aud !== 'string' ? undefined : aud === firstAudience ? firstSingleAudience : singleAudiences.get(aud)
     if (single !== undefined) {
       // The usual case: one audience, a configured one (so it matches).
       audience = single

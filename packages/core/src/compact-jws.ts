@@ -39,24 +39,34 @@ function hasCanonicalTail(segment: string): boolean {
 /** Bytes that `length` base64url characters without padding encode (a length of 4n + 1 encodes none). */
 const decodedLength = (length: number): number => (length >> 2) * 3 + (length & 3 && (length & 3) - 1)
 
+/** What a caller has made sure of a segment's text already: each level includes the one before. */
+export type TextChecked = typeof TEXT_UNCHECKED | typeof TEXT_ASCII | typeof TEXT_ASCII_WITHOUT_BASE64_ONLY
+const TEXT_UNCHECKED = 0
+/** Only ASCII characters (Node's codec reads a wider character by its low byte). */
+const TEXT_ASCII = 1
+/** ASCII, and neither `+` nor `/` (characters of base64 that base64url has not, and Node's base64url decoder takes). */
+const TEXT_ASCII_WITHOUT_BASE64_ONLY = 2
+
 /**
  * Node's decoder on text known to be ASCII, without a pattern match over every character: Node skips a
  * character outside the alphabet (and stops at `=`), and each skipped one leaves fewer bytes than the length
- * promises, so the byte count tells. `+` and `/` it would take (as base64), so they are looked for.
+ * promises, so the byte count tells. `+` and `/` it would take (as base64), so they are looked for unless the
+ * caller did.
  */
-function decodeAsciiBase64url(segment: string, decode: typeof Buffer): Uint8Array | null {
-  if (segment.length % 4 === 1 || segment.includes('+') || segment.includes('/')) return null
+function decodeAsciiBase64url(segment: string, decode: typeof Buffer, checked: TextChecked): Uint8Array | null {
+  if (segment.length % 4 === 1) return null
+  if (checked !== TEXT_ASCII_WITHOUT_BASE64_ONLY && (segment.includes('+') || segment.includes('/'))) return null
   const bytes = decode.from(segment, 'base64url')
   return bytes.length === decodedLength(segment.length) && hasCanonicalTail(segment) ? bytes : null
 }
 
 /**
  * Decodes canonical, unpadded base64url only: the re-encoding must give back the same text.
- * `asciiChecked`: the caller made sure the text is ASCII (Node truncates wider characters to their low byte).
+ * `checked`: what the caller made sure of the text already (TEXT_ASCII and up: Node's codec decodes it directly).
  */
-export function decodeCanonicalBase64url(segment: string, asciiChecked = false): Uint8Array | null {
+export function decodeCanonicalBase64url(segment: string, checked: TextChecked = TEXT_UNCHECKED): Uint8Array | null {
   if (segment === '') return null
-  if (NODE_DECODER && asciiChecked) return decodeAsciiBase64url(segment, NODE_DECODER)
+  if (NODE_DECODER && checked !== TEXT_UNCHECKED) return decodeAsciiBase64url(segment, NODE_DECODER, checked)
   if (!BASE64URL_SEGMENT.test(segment) || segment.length % 4 === 1) return null
   if (NodeBuffer) return hasCanonicalTail(segment) ? NodeBuffer.from(segment, 'base64url') : null
   let bytes: Uint8Array
@@ -81,8 +91,8 @@ function utf8Text(bytes: Uint8Array): string | null {
 }
 
 /** A JSON object segment, parsed strictly and deeply frozen (header or claims: both end up shared). */
-function decodeJsonSegment(segment: string, asciiChecked: boolean): Readonly<Record<string, unknown>> | null {
-  const bytes = decodeCanonicalBase64url(segment, asciiChecked)
+function decodeJsonSegment(segment: string, checked: TextChecked): Readonly<Record<string, unknown>> | null {
+  const bytes = decodeCanonicalBase64url(segment, checked)
   if (!bytes) return null
   const text = utf8Text(bytes)
   if (text === null) return null
@@ -104,14 +114,14 @@ const rememberedHeaders = new Map<string, Readonly<Record<string, unknown>>>()
 let lastHeaderSegment = ''
 let lastHeader: Readonly<Record<string, unknown>> | null = null
 
-function decodeProtectedHeader(segment: string, asciiChecked: boolean): Readonly<Record<string, unknown>> | null {
+function decodeProtectedHeader(segment: string, checked: TextChecked): Readonly<Record<string, unknown>> | null {
   const remembered = rememberedHeaders.get(segment)
   if (remembered !== undefined) {
     lastHeaderSegment = segment
     lastHeader = remembered
     return remembered
   }
-  const header = decodeJsonSegment(segment, asciiChecked)
+  const header = decodeJsonSegment(segment, checked)
   if (!header) return null
   if (rememberedHeaders.size >= MAX_REMEMBERED_HEADERS) rememberedHeaders.clear()
   rememberedHeaders.set(segment, header)
@@ -151,6 +161,13 @@ export function parseCompactJwsText(token: string, segmentText: SegmentText | nu
   // A compact JWS is ASCII; UTF-8 measures every wider character as more than one byte (one native pass).
   const asciiChecked = NODE_DECODER !== undefined && NODE_DECODER.byteLength(token, 'utf8') === token.length
   if (NODE_DECODER && !asciiChecked) return null
+  // `+` and `/` looked for once in the whole token rather than in each segment (two native scans, not four), when
+  // the segments are the token's own text (a syntax plug may change it).
+  let checked: TextChecked = asciiChecked ? TEXT_ASCII : TEXT_UNCHECKED
+  if (asciiChecked && segmentText === null) {
+    if (token.includes('+') || token.includes('/')) return null
+    checked = TEXT_ASCII_WITHOUT_BASE64_ONLY
+  }
   // Exactly two dots, found with indexOf: split would build an array only to be taken apart again.
   const firstDot = token.indexOf('.')
   if (firstDot === -1) return null
@@ -163,11 +180,11 @@ export function parseCompactJwsText(token: string, segmentText: SegmentText | nu
   const payloadSegment = segmentText !== null ? segmentText(received[1]) : received[1]
   const signatureSegment = segmentText !== null ? segmentText(received[2]) : received[2]
   if (headerSegment === null || payloadSegment === null || signatureSegment === null) return null
-  const signature = decodeCanonicalBase64url(signatureSegment, asciiChecked)
+  const signature = decodeCanonicalBase64url(signatureSegment, checked)
   if (!signature) return null
-  const protectedHeader = headerSegment === lastHeaderSegment && lastHeader !== null ? lastHeader : decodeProtectedHeader(headerSegment, asciiChecked)
+  const protectedHeader = headerSegment === lastHeaderSegment && lastHeader !== null ? lastHeader : decodeProtectedHeader(headerSegment, checked)
   if (!protectedHeader) return null
-  const payload = decodeJsonSegment(payloadSegment, asciiChecked)
+  const payload = decodeJsonSegment(payloadSegment, checked)
   if (!payload) return null
   // A slice of the token, not a new concatenation: the same characters, no copy until they are encoded.
   const signingInput = token.slice(0, secondDot)

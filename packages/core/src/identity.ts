@@ -1,6 +1,5 @@
 import type { CheckedClaims } from './claims.js'
 import { ownMember } from './claim-value.js'
-import { deepFreeze } from './deep-freeze.js'
 
 /**
  * The verified identity every adapter exposes (contract/identity.schema.json).
@@ -35,6 +34,8 @@ const NO_GROUPS: readonly string[] = Object.freeze([])
  * Maps verified claims to the identity (checks.json `identityMapping`) from what the claim stages read and
  * checked (claims.ts), so no claim is read twice. `emailVerified`: a quirk's mapping of `email_verified`
  * (contract/presets.json emailVerifiedString); by default null when absent, true only for the JSON boolean true.
+ * `payload`: deeply frozen already, as parseCompactJws gives it (its strict JSON walk freezes every object and
+ * array in it): it becomes `claims` as it is, without a second walk or an `Object.isFrozen` test per verification.
  */
 export function mapIdentity(payload: Readonly<Record<string, unknown>>, checked: CheckedClaims, emailVerified: ((value: unknown) => boolean | null) | null): TrustedIdentity {
   const verified = ownMember(payload, 'email_verified', payload['email_verified'])
@@ -51,8 +52,8 @@ export function mapIdentity(payload: Readonly<Record<string, unknown>>, checked:
     audience: checked.audience,
     issuedAt: checked.issuedAt ?? null,
     expiresAt: checked.expiresAt,
-    // Deeply frozen, as Python's read-only view: a remembered identity is shared by every later cache hit of its
-    // assertion, and a hit's time checks read nbf and iat from these claims.
-    claims: deepFreeze(payload),
+    // Deeply frozen (by the parser), as Python's read-only view: a remembered identity is shared by every later
+    // cache hit of its assertion, and a hit's time checks read nbf and iat from these claims.
+    claims: payload,
   })
 }

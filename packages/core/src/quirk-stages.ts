@@ -14,7 +14,7 @@ export interface StagePlugs {
     readonly segment: (received: string) => string | null
   }
   readonly keyLookup?: {
-    /** false: unknown_key before any key lookup, cache or fetch. */
+    /** false: unknown_key before any key lookup, cache or fetch. A function of the kid alone: the verifier keeps its verdict with the header's. */
     readonly kidAccepted?: (kid: string | undefined) => boolean
     /** An assertion without `kid` may be verified by any key of the set (refetched once when none does). */
     readonly kidlessTriesEveryKey?: boolean

@@ -305,6 +305,14 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     )
   }
 
+  // The header policy's verdict on the protected header that last passed it, and under which issuer entry. A parsed
+  // header is one frozen object per distinct segment text (compact-jws.ts), shared by every assertion that carries
+  // it, so the same object under the same entry passes with the same alg and kid: its members are not read again.
+  let passedHeader: Readonly<Record<string, unknown>> | null = null
+  let passedHeaderEntry = -1
+  let passedAlg = ''
+  let passedKid: string | undefined
+
   /** Stages assertion_size, syntax and header_policy; the parsed assertion with its alg and kid. */
   function parseAssertion(token: string): { jws: ParsedCompactJws; alg: string; kid: string | undefined; issuerEntry: number } {
     if (token === '') throw missingAssertion()
@@ -316,6 +324,7 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
     if (!jws) throw fail('malformed_assertion', 'not a compact JWS (three base64url segments with a JSON object header and payload)')
     const { protectedHeader: header, payload } = jws
     const issuerEntry = selectUnit(payload)
+    if (header === passedHeader && issuerEntry === passedHeaderEntry) return { jws, alg: passedAlg, kid: passedKid, issuerEntry }
     const { config: unitConfig } = units[issuerEntry]!
 
     // Own members only, as for claims (ownMember): nothing Object.prototype was given passes for alg or kid.
@@ -328,6 +337,10 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
 
     // Stage key_lookup starts here: a kid a quirk refuses (one that would go into a key URL) fails before any lookup.
     if (stages.kidAccepted !== null && !stages.kidAccepted(kid)) throw fail('unknown_key', noKeyDetail(kid, alg))
+    passedHeader = header
+    passedHeaderEntry = issuerEntry
+    passedAlg = alg
+    passedKid = kid
     return { jws, alg, kid, issuerEntry }
   }
 

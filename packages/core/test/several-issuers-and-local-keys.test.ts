@@ -152,6 +152,26 @@ describe('TRUSTED_PROXY_ISSUERS', () => {
     verifier.close()
   })
 
+  it('judges one protected header under each entry by that entry\'s algorithms, however often it passed under another', async () => {
+    const config = loadConfig({
+      ...base,
+      TRUSTED_PROXY_ISSUERS: JSON.stringify([
+        { issuer: a.issuer, jwks: a.jwks() },
+        { issuer: b.issuer, jwks: { keys: [...a.jwks().keys, ...b.jwks().keys] }, algorithms: ['RS256'] },
+      ]),
+    })
+    const verifier = createVerifier(config, { logger: silent })
+    // Both signed by A's key: the very same header segment (alg, kid, typ), so the same parsed header object.
+    const underA = await a.sign({ jti: '1' }, { now: NOW })
+    const underB = await a.sign({ jti: '2', iss: b.issuer }, { now: NOW })
+    expect(underB.split('.')[0]).toBe(underA.split('.')[0])
+    for (let i = 0; i < 2; i++) {
+      expect(await outcome(verifier.verifyAssertion(underA, { now: NOW }))).toBe('ok')
+      expect(await outcome(verifier.verifyAssertion(underB, { now: NOW }))).toMatch(/^unsupported_algorithm: alg "ES256" is not one of "RS256"/)
+    }
+    verifier.close()
+  })
+
   it('loads from the config file (the array and key set as JSON values) and from code options', async () => {
     const path = join(dir, 'config.json')
     const entries = [

@@ -123,6 +123,28 @@ describe('createVerifier', () => {
     expect(Object.isFrozen(identity)).toBe(true)
   })
 
+  it('hands out identities whose claims are frozen all the way down, on the general path, without waiting and on a cache hit', async () => {
+    const verifier = createVerifier(loadConfig(env))
+    const claims = { groups: ['a', 'b'], profile: { roles: ['admin'], org: { id: 7 } } }
+    const frozenThroughout = (identity: { claims: Record<string, unknown> }): void => {
+      const profile = identity.claims['profile'] as { roles: string[]; org: { id: number } }
+      expect(Object.isFrozen(identity)).toBe(true)
+      expect(Object.isFrozen(identity.claims)).toBe(true)
+      expect(Object.isFrozen(identity.claims['groups'])).toBe(true)
+      expect(Object.isFrozen(profile)).toBe(true)
+      expect(Object.isFrozen(profile.roles)).toBe(true)
+      expect(Object.isFrozen(profile.org)).toBe(true)
+      expect(() => profile.roles.push('root')).toThrow(TypeError)
+    }
+    // The first verification loads the keys (general path); the next answers without waiting; the cache takes an
+    // assertion in from its second success, so the third is a hit.
+    frozenThroughout(await verifier.verifyAssertion(await sign({ ...claims, sub: 'first' }), { now: NOW }))
+    const token = await sign(claims)
+    for (let i = 0; i < 3; i++) frozenThroughout(await verifier.verifyAssertion(token, { now: NOW }))
+    expect(verifier.cacheCounts().hits).toBe(1)
+    verifier.close()
+  })
+
   it('reads no member Object.prototype was given (prototype pollution) as a claim; a signed claim of the same value is kept', async () => {
     const prototype = Object.prototype as Record<string, unknown>
     const polluted = { email: 'admin@example.com', email_verified: true, groups: ['admins'], nbf: NOW + 3_600 }

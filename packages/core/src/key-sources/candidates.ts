@@ -41,6 +41,23 @@ function nodeKeyVerifies(jws: ParsedCompactJws, nodeKey: NodeKeyObject, alg: str
   return verifiedWithWorker(jws, nodeKey, alg) ?? nodeSignatureVerifiesInPool(jws, nodeKey, alg)
 }
 
+// The member and alg looked up last, and their node:crypto key: one key signs nearly everything a verifier sees. What
+// importedKey stored for a member and alg stays (two imports racing store equal keys), so the answer stays true.
+let lastMember: PublicJwk | null = null
+let lastAlg = ''
+let lastNodeKey: NodeKeyObject | null = null
+
+/** The node:crypto key of `member` for `alg` when it is imported already (and remembered as the last one); else null. */
+function importedNodeKey(member: PublicJwk, alg: string): NodeKeyObject | null {
+  const nodeKey = importedKeys.get(member)?.get(alg)?.nodeKey ?? null
+  if (nodeKey !== null) {
+    lastMember = member
+    lastAlg = alg
+    lastNodeKey = nodeKey
+  }
+  return nodeKey
+}
+
 /** The node:crypto keys of `candidates` for `alg` when every one is imported already; null otherwise. */
 function importedNodeKeys(alg: string, candidates: readonly PublicJwk[]): NodeKeyObject[] | null {
   const keys: NodeKeyObject[] = []
@@ -63,7 +80,7 @@ export function verifyingCandidateNow(jws: ParsedCompactJws, alg: string, candid
   if (candidates.length === 1) {
     // The usual case (a kid names one key): no array of keys built per verification.
     const member = candidates[0]!
-    const nodeKey = importedKeys.get(member)?.get(alg)?.nodeKey
+    const nodeKey = member === lastMember && alg === lastAlg ? lastNodeKey : importedNodeKey(member, alg)
     if (!nodeKey) return null
     return nodeSignatureVerifies(jws, nodeKey, alg) ? { outcome: 'verified', member } : INVALID_SIGNATURE
   }
