@@ -422,7 +422,7 @@ export function loadConfigWithEnrollment(
       continue
     }
     const text = merged[variable.name]
-    let value: unknown = text === undefined ? variable.default : parseValue(variable, text, problems)
+    let value: unknown = text === undefined ? settingDefault(variable.default) : parseValue(variable, text, problems)
     if (variable.type === 'cidr-list' && Array.isArray(value) && value.length === 0) value = []
     if (variable.required && !replaced.has(variable.name) && isEmpty(value) && !(text !== undefined && value === undefined)) {
       problems.push({ variable: variable.name, message: 'is required' })
@@ -472,6 +472,24 @@ export function loadConfigWithEnrollment(
   // A fresh object, not `settings`: settings added one by one under computed names leave V8 an object in
   // dictionary mode, where every read (several on each verification) is a hash lookup; a copy has fast properties.
   const config = { ...enumerable }
+  for (const value of Object.values(config)) freezeSetting(value)
   Object.defineProperty(config, 'sharedSecret', { value: sharedSecret || null, enumerable: false })
   return Object.freeze(config) as unknown as TrustedProxyAuthConfig
 }
+
+/**
+ * Freezes a setting's arrays and plain objects in place, all the way down. A verifier settles what it reads from
+ * its configuration when it is made, so a configuration that could still change would no longer say what the
+ * verifier does. (Contract defaults are copied before they become settings: see settingDefault.)
+ */
+function freezeSetting(value: unknown): void {
+  if (value === null || typeof value !== 'object') return
+  const prototype: unknown = Object.getPrototypeOf(value)
+  // Other objects (the address of a parsed range) are the library's own and left as they are.
+  if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) return
+  for (const member of Object.values(value)) freezeSetting(member)
+  Object.freeze(value)
+}
+
+/** A variable's contract default as a setting of its own: an array copied, so that freezing it leaves the contract's. */
+const settingDefault = (value: unknown): unknown => (Array.isArray(value) ? [...(value as unknown[])] : value)

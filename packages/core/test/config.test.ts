@@ -35,6 +35,37 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true)
   })
 
+  it('hands out a configuration frozen all the way down, whose defaults no caller can change for the next one', () => {
+    const unfrozen: string[] = []
+    const walk = (value: unknown, path: string): void => {
+      if (value === null || typeof value !== 'object') return
+      const prototype: unknown = Object.getPrototypeOf(value)
+      if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) return
+      if (!Object.isFrozen(value)) unfrozen.push(path)
+      for (const [name, member] of Object.entries(value)) walk(member, `${path}.${name}`)
+    }
+    const key = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k1', key_ops: ['verify'] }
+    const configs = [
+      loadConfig({ ...base, TRUSTED_PROXY_REQUIRED_CLAIMS: 'tenant=acme', TRUSTED_PROXY_REQUIRED_HEADERS: 'X-Proxy=yes', TRUSTED_PROXY_TRUSTED_ADDRESSES: '10.0.0.0/8', TRUSTED_PROXY_ALLOWED_USERS: 'a,b' }),
+      loadConfig({
+        TRUSTED_PROXY_ASSERTION_HEADER: 'X-Assertion',
+        TRUSTED_PROXY_AUDIENCE: 'app',
+        TRUSTED_PROXY_ISSUERS: JSON.stringify([
+          { issuer: 'https://a.example', jwks: { keys: [key] }, algorithms: ['ES256'] },
+          { issuer: 'https://b.example', jwks_url: 'https://b.example/jwks.json', audience: ['app', 'other'] },
+        ]),
+      }),
+      loadConfig({ TRUSTED_PROXY_ASSERTION_HEADER: 'X-Assertion', TRUSTED_PROXY_ISSUER: 'https://a.example', TRUSTED_PROXY_AUDIENCE: 'app', TRUSTED_PROXY_JWKS: JSON.stringify({ keys: [key] }) }),
+      loadConfig({ TRUSTED_PROXY_PRESET: 'cloudflare-access', TRUSTED_PROXY_ISSUER: 'https://example-team.cloudflareaccess.com', TRUSTED_PROXY_AUDIENCE: 'aud-tag' }),
+    ]
+    configs.forEach((config, index) => walk(config, `config${index}`))
+    expect(unfrozen).toEqual([])
+    const first = configs[0]!
+    expect(() => (first.algorithms as string[]).push('HS256')).toThrow(TypeError)
+    // A default taken by one configuration is not the contract's own array: the next configuration gets it whole.
+    expect(loadConfig(base).algorithms).toEqual(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])
+  })
+
   it('splits comma lists, trimming items and dropping empty ones', () => {
     const config = loadConfig({ ...base, TRUSTED_PROXY_ISSUER: ' a , b,,c ', TRUSTED_PROXY_REQUIRED_CLAIMS: 'tenant=acme, email_verified' })
     expect(config.issuer).toEqual(['a', 'b', 'c'])

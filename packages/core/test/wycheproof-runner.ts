@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { decodeCanonicalBase64url, type ParsedCompactJws } from '../src/compact-jws.js'
 import { CHECKS_CONTRACT, ENV_CONTRACT } from '../src/generated/contract.js'
 import { parseStrictJsonObject } from '../src/json-strict.js'
-import { tryCandidates, verifyingCandidateNow, verifyingCandidateSoon } from '../src/key-sources/candidates.js'
+import { LastImportedKey, tryCandidates, verifyingCandidateNow, verifyingCandidateSoon } from '../src/key-sources/candidates.js'
 import { POOL_THRESHOLD, verificationFinished, verificationStarted } from '../src/signature-load.js'
 import { forceSignaturePath, signatureWorkerCounts, startSignatureWorkers, stopSignatureWorkers } from '../src/signature-workers.js'
 import { fitsAlgorithm, unusableReason, type PublicJwk } from '../src/key-set.js'
@@ -65,7 +65,7 @@ async function signatureOutcome(parsed: ParsedCompactJws, alg: string, candidate
   }
   // The general path imports the keys; a key whose import failed is never answered without waiting.
   const general = await tryCandidates(parsed, alg, candidates)
-  return verifyingCandidateNow(parsed, alg, candidates)?.outcome ?? general
+  return verifyingCandidateNow(parsed, alg, candidates, new LastImportedKey())?.outcome ?? general
 }
 
 /** Runs `work` with signatures checked on `path`: a worker thread takes every job, or the thread pool does. */

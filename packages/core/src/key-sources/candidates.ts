@@ -41,21 +41,28 @@ function nodeKeyVerifies(jws: ParsedCompactJws, nodeKey: NodeKeyObject, alg: str
   return verifiedWithWorker(jws, nodeKey, alg) ?? nodeSignatureVerifiesInPool(jws, nodeKey, alg)
 }
 
-// The member and alg looked up last, and their node:crypto key: one key signs nearly everything a verifier sees. What
-// importedKey stored for a member and alg stays (two imports racing store equal keys), so the answer stays true.
-let lastMember: PublicJwk | null = null
-let lastAlg = ''
-let lastNodeKey: NodeKeyObject | null = null
+/**
+ * The member and alg a key source looked up last and their node:crypto key: one key signs nearly everything a
+ * verifier sees, so the next lookup is a comparison. One per key source (not per process), so that keys leave
+ * memory with their verifier. What importedKey stored for a member and alg stays (two imports racing store equal
+ * keys), so a remembered answer stays true.
+ */
+export class LastImportedKey {
+  member: PublicJwk | null = null
+  alg = ''
+  nodeKey: NodeKeyObject | null = null
 
-/** The node:crypto key of `member` for `alg` when it is imported already (and remembered as the last one); else null. */
-function importedNodeKey(member: PublicJwk, alg: string): NodeKeyObject | null {
-  const nodeKey = importedKeys.get(member)?.get(alg)?.nodeKey ?? null
-  if (nodeKey !== null) {
-    lastMember = member
-    lastAlg = alg
-    lastNodeKey = nodeKey
+  /** The node:crypto key of `member` for `alg` when it is imported already; else null. */
+  nodeKeyFor(member: PublicJwk, alg: string): NodeKeyObject | null {
+    if (member === this.member && alg === this.alg) return this.nodeKey
+    const nodeKey = importedKeys.get(member)?.get(alg)?.nodeKey ?? null
+    if (nodeKey !== null) {
+      this.member = member
+      this.alg = alg
+      this.nodeKey = nodeKey
+    }
+    return nodeKey
   }
-  return nodeKey
 }
 
 /** The node:crypto keys of `candidates` for `alg` when every one is imported already; null otherwise. */
@@ -74,13 +81,18 @@ function importedNodeKeys(alg: string, candidates: readonly PublicJwk[]): NodeKe
  * node:crypto available and few verifications in flight (so the signature is checked on this thread).
  * null when it cannot answer now; the caller then awaits verifyingCandidateSoon or verifyingCandidate.
  */
-export function verifyingCandidateNow(jws: ParsedCompactJws, alg: string, candidates: readonly PublicJwk[]): { outcome: CandidateOutcome; member?: PublicJwk } | null {
+export function verifyingCandidateNow(
+  jws: ParsedCompactJws,
+  alg: string,
+  candidates: readonly PublicJwk[],
+  last: LastImportedKey,
+): { outcome: CandidateOutcome; member?: PublicJwk } | null {
   if (candidates.length === 0) return { outcome: 'no_candidate' }
   if (useThreadPool()) return null
   if (candidates.length === 1) {
     // The usual case (a kid names one key): no array of keys built per verification.
     const member = candidates[0]!
-    const nodeKey = member === lastMember && alg === lastAlg ? lastNodeKey : importedNodeKey(member, alg)
+    const nodeKey = last.nodeKeyFor(member, alg)
     if (!nodeKey) return null
     return nodeSignatureVerifies(jws, nodeKey, alg) ? { outcome: 'verified', member } : INVALID_SIGNATURE
   }

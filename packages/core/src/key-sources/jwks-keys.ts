@@ -2,7 +2,7 @@ import type { ParsedCompactJws } from '../compact-jws.js'
 import { TrustedProxyAuthError } from '../errors.js'
 import { fitsAlgorithm, type PublicJwk } from '../key-set.js'
 import type { KeyStatus } from '../key-store.js'
-import { verifyingCandidate, verifyingCandidateNow, verifyingCandidateSoon, type CandidateOutcome } from './candidates.js'
+import { LastImportedKey, verifyingCandidate, verifyingCandidateNow, verifyingCandidateSoon, type CandidateOutcome } from './candidates.js'
 import type { SignatureKeys } from './key-source.js'
 
 function verifiedMember({ outcome, member }: { outcome: CandidateOutcome; member?: PublicJwk }): PublicJwk {
@@ -43,6 +43,7 @@ export function jwksKeys(store: KeySetStore, options: { kidlessTriesEveryKey: bo
     }
     return lastFitting
   }
+  const lastImported = new LastImportedKey()
   const candidatesNow = (kid: string | undefined, alg: string): readonly PublicJwk[] | null => {
     const members = store.membersNow(kid)
     return members === null ? null : fittingNow(members, alg)
@@ -71,7 +72,7 @@ export function jwksKeys(store: KeySetStore, options: { kidlessTriesEveryKey: bo
     },
     verifyNow(jws, alg, kid) {
       const candidates = candidatesNow(kid, alg)
-      const result = candidates && verifyingCandidateNow(jws, alg, candidates)
+      const result = candidates && verifyingCandidateNow(jws, alg, candidates, lastImported)
       if (!result || refetchMayHelp(result, kid)) return null
       return verifiedMember(result)
     },

@@ -6,7 +6,7 @@ import { fitsAlgorithm, unusableReason, type PublicJwk } from '../key-set.js'
 import type { KeyStatus } from '../key-store.js'
 import { holdsKey } from '../key-identity.js'
 import { isUuidKid } from '../quirks/kid-uuid.js'
-import { tryCandidates, verifyingCandidateNow, verifyingCandidateSoon } from './candidates.js'
+import { LastImportedKey, tryCandidates, verifyingCandidateNow, verifyingCandidateSoon } from './candidates.js'
 import { publicJwkFromPem } from './pem-public-key.js'
 import type { SignatureKeys } from './key-source.js'
 
@@ -200,6 +200,7 @@ export class KidTemplateKeyStore {
 
 /** Stages key_lookup and signature for keys published one per kid. */
 export function kidTemplateKeys(store: KidTemplateKeyStore): SignatureKeys {
+  const lastImported = new LastImportedKey()
   async function verifyInGeneral(jws: ParsedCompactJws, alg: string, kid: string | undefined): Promise<PublicJwk> {
     // Only a UUID may reach the key URL (quirk kidUuid); checked again here because this is where it matters.
     if (!isUuidKid(kid)) throw new TrustedProxyAuthError('unknown_key')
@@ -229,7 +230,7 @@ export function kidTemplateKeys(store: KidTemplateKeyStore): SignatureKeys {
       const member = store.keyNow(kid)
       if (member === null) return null
       if (unusableReason(member) !== null || !fitsAlgorithm(member, alg)) throw new TrustedProxyAuthError('unknown_key')
-      const result = verifyingCandidateNow(jws, alg, [member])
+      const result = verifyingCandidateNow(jws, alg, [member], lastImported)
       if (result === null) return null
       if (result.outcome !== 'verified') throw new TrustedProxyAuthError(result.outcome === 'no_candidate' ? 'unknown_key' : 'invalid_signature')
       return member
