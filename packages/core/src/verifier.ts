@@ -396,25 +396,20 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
   }
 
   /**
-   * Runs `work` and emits verify_ok or verify_failed: an acceptance decided at once is returned as it is, anything
-   * else (waiting, or any rejection) as a promise. Never throws.
+   * Verifies `request` and emits verify_ok or verify_failed: an acceptance decided at once is returned as it is,
+   * anything else (waiting, or any rejection) as a promise. Never throws. Takes the request itself, not a closure
+   * over it: nothing is allocated for a cache hit but its answer.
    */
-  function observeNow(work: () => Verified | null | Promise<Verified | null>): TrustedIdentity | null | Promise<TrustedIdentity | null> {
+  function observeRequest(request: RequestLike, options: VerifyOptions | undefined): TrustedIdentity | null | Promise<TrustedIdentity | null> {
     let answer: Verified | null | Promise<Verified | null>
     try {
-      answer = work()
+      answer = requestVerification(request, options)
     } catch (error) {
       reportFailure(error)
       return Promise.reject(error)
     }
     if (answer instanceof Promise) return answer.then(verifiedOk, verifyFailed)
     return verifiedOk(answer)
-  }
-
-  /** observeNow, always as a promise (verifyAssertion and verifyRequest): the very same verdict and events. */
-  function observe(work: () => Verified | null | Promise<Verified | null>): Promise<TrustedIdentity | null> {
-    const answer = observeNow(work)
-    return answer instanceof Promise ? answer : Promise.resolve(answer)
   }
 
   const currentTime = (options?: VerifyOptions): number => options?.now ?? Date.now() / 1000
@@ -436,7 +431,7 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
 
   return {
     config,
-    // observe() inlined: the busiest entry point builds no closure per call; the same verdict and events.
+    // observeRequest's handling for a bare assertion: the same verdict and events.
     verifyAssertion: (token, options) => {
       let answer: Verified | Promise<Verified>
       try {
@@ -448,8 +443,12 @@ export function createVerifier(config: TrustedProxyAuthConfig, dependencies: Ver
       if (answer instanceof Promise) return answer.then(verifiedOk, verifyFailed) as Promise<TrustedIdentity>
       return Promise.resolve(verifiedOk(answer) as TrustedIdentity)
     },
-    verifyRequest: (request, options) => observe(() => requestVerification(request, options)),
-    verifyRequestNow: (request, options) => observeNow(() => requestVerification(request, options)),
+    verifyRequest: (request, options) => {
+      // observeRequest, always as a promise: the very same verdict and events.
+      const answer = observeRequest(request, options)
+      return answer instanceof Promise ? answer : Promise.resolve(answer)
+    },
+    verifyRequestNow: observeRequest,
     ready: async (options) => {
       await Promise.all(units.map((unit) => unit.keys.ready((options?.timeout ?? config.jwksTimeout) * 1000)))
     },
