@@ -33,8 +33,6 @@ const argumentsByKey = new WeakMap<NodeKeyObject, Map<string, NodeVerifyArgument
 
 /** node:crypto's digest and key options for a JWS `alg` (RFC 7518 section 3); null for anything else or without node:crypto. */
 export function nodeVerifyArguments(key: NodeKeyObject, alg: string): NodeVerifyArguments | null {
-  // One key and alg sign nearly everything a verifier sees: the last answer first, no map lookups.
-  if (key === lastKey && alg === lastAlg) return lastArguments
   let byAlg = argumentsByKey.get(key)
   if (byAlg === undefined) {
     byAlg = new Map()
@@ -45,15 +43,8 @@ export function nodeVerifyArguments(key: NodeKeyObject, alg: string): NodeVerify
     prepared = verifyArgumentsFor(key, alg)
     byAlg.set(alg, prepared)
   }
-  lastKey = key
-  lastAlg = alg
-  lastArguments = prepared
   return prepared
 }
-
-let lastKey: NodeKeyObject | null = null
-let lastAlg = ''
-let lastArguments: NodeVerifyArguments | null = null
 
 function verifyArgumentsFor(key: NodeKeyObject, alg: string): NodeVerifyArguments | null {
   const crypto = nodeCrypto
@@ -91,7 +82,11 @@ function signingInput(jws: ParsedCompactJws): Uint8Array {
 
 /** Verifies on the calling thread: the fastest way for one verification at a time. */
 export function nodeSignatureVerifies(jws: ParsedCompactJws, key: NodeKeyObject, alg: string): boolean {
-  const verifyArguments = nodeVerifyArguments(key, alg)
+  return nodeSignatureVerifiesWith(jws, nodeVerifyArguments(key, alg))
+}
+
+/** nodeSignatureVerifies with the arguments prepared already (nodeVerifyArguments); false for null. */
+export function nodeSignatureVerifiesWith(jws: ParsedCompactJws, verifyArguments: NodeVerifyArguments | null): boolean {
   return verifyArguments !== null && nodeVerify(verifyArguments, signingInput(jws), jws.signature)
 }
 

@@ -2,7 +2,7 @@ import type { ParsedCompactJws } from '../compact-jws.js'
 import { importPublicKey, signatureVerifies } from '../jws-signature.js'
 import type { PublicJwk } from '../key-set.js'
 import { useThreadPool } from '../signature-load.js'
-import { nodeSignatureVerifies, nodeSignatureVerifiesInPool, toNodeKey, type NodeKeyObject } from '../node-signature.js'
+import { nodeSignatureVerifies, nodeSignatureVerifiesInPool, nodeSignatureVerifiesWith, nodeVerifyArguments, toNodeKey, type NodeKeyObject, type NodeVerifyArguments } from '../node-signature.js'
 import { verifiedWithWorker } from '../signature-workers.js'
 
 /** What trying the candidate keys gave: one verified, none was usable, or usable ones all failed. */
@@ -42,26 +42,31 @@ function nodeKeyVerifies(jws: ParsedCompactJws, nodeKey: NodeKeyObject, alg: str
 }
 
 /**
- * The member and alg a key source looked up last and their node:crypto key: one key signs nearly everything a
- * verifier sees, so the next lookup is a comparison. One per key source (not per process), so that keys leave
- * memory with their verifier. What importedKey stored for a member and alg stays (two imports racing store equal
- * keys), so a remembered answer stays true.
+ * The member and alg a key source verified with last, their node:crypto key and its prepared verify arguments: one
+ * key signs nearly everything a verifier sees, so the next lookup is a comparison. One per key source (not per
+ * process), so that keys leave memory with their verifier. What importedKey stored for a member and alg stays
+ * (two imports racing store equal keys), so a remembered answer stays true.
  */
 export class LastImportedKey {
-  member: PublicJwk | null = null
-  alg = ''
-  nodeKey: NodeKeyObject | null = null
+  private member: PublicJwk | null = null
+  private alg = ''
+  private verifyArguments: NodeVerifyArguments | null = null
 
-  /** The node:crypto key of `member` for `alg` when it is imported already; else null. */
-  nodeKeyFor(member: PublicJwk, alg: string): NodeKeyObject | null {
-    if (member === this.member && alg === this.alg) return this.nodeKey
-    const nodeKey = importedKeys.get(member)?.get(alg)?.nodeKey ?? null
-    if (nodeKey !== null) {
+  /**
+   * node:crypto's verify arguments for `member` and `alg`: undefined while its key is not imported, null when
+   * node:crypto has none for the alg (nodeVerifyArguments).
+   */
+  argumentsFor(member: PublicJwk, alg: string): NodeVerifyArguments | null | undefined {
+    if (member === this.member && alg === this.alg) return this.verifyArguments
+    const nodeKey = importedKeys.get(member)?.get(alg)?.nodeKey
+    if (!nodeKey) return undefined
+    const verifyArguments = nodeVerifyArguments(nodeKey, alg)
+    if (verifyArguments !== null) {
       this.member = member
       this.alg = alg
-      this.nodeKey = nodeKey
+      this.verifyArguments = verifyArguments
     }
-    return nodeKey
+    return verifyArguments
   }
 }
 
@@ -92,9 +97,9 @@ export function verifyingCandidateNow(
   if (candidates.length === 1) {
     // The usual case (a kid names one key): no array of keys built per verification.
     const member = candidates[0]!
-    const nodeKey = last.nodeKeyFor(member, alg)
-    if (!nodeKey) return null
-    return nodeSignatureVerifies(jws, nodeKey, alg) ? { outcome: 'verified', member } : INVALID_SIGNATURE
+    const verifyArguments = last.argumentsFor(member, alg)
+    if (verifyArguments === undefined) return null
+    return nodeSignatureVerifiesWith(jws, verifyArguments) ? { outcome: 'verified', member } : INVALID_SIGNATURE
   }
   const keys = importedNodeKeys(alg, candidates)
   if (!keys) return null
