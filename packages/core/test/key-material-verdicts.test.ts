@@ -2,8 +2,8 @@ import * as crypto from 'node:crypto'
 import type * as NodeCrypto from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import type * as KeyMaterial from '../src/key-material.js'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { keyMaterialProblem, rememberedKeyMaterials } from '../src/key-material.js'
 
 // Counts OpenSSL imports (the expensive part of judging a key: an EC import multiplies the point by the group order).
 vi.mock('node:crypto', async (importOriginal) => {
@@ -11,14 +11,6 @@ vi.mock('node:crypto', async (importOriginal) => {
   return { ...original, createPublicKey: vi.fn(original.createPublicKey) }
 })
 const imports = vi.mocked(crypto.createPublicKey)
-let keyMaterialProblem: typeof KeyMaterial.keyMaterialProblem
-let rememberedKeyMaterials: typeof KeyMaterial.rememberedKeyMaterials
-
-// Loaded afresh: with isolation off, another test file may have loaded key-material.ts with the real node:crypto.
-beforeAll(async () => {
-  vi.resetModules()
-  ;({ keyMaterialProblem, rememberedKeyMaterials } = await import('../src/key-material.js'))
-})
 
 const KEYS_DIR = join(import.meta.dirname, '..', '..', '..', 'test-vectors', 'keys')
 function publicMember(name: string): Record<string, unknown> {
