@@ -73,6 +73,20 @@ if command -v go >/dev/null 2>&1; then
   provider_stamp=$(cat field/oidc-provider/go.mod field/oidc-provider/go.sum field/oidc-provider/*.go | sha256sum | cut -c1-16)
   go_tool oidc-provider "$provider_stamp" \
     bash -c "cd field/oidc-provider && go build -trimpath -o '$TOOLS_BIN/oidc-provider' ."
+  # Wycheproof's JOSE vectors (docs/wycheproof.md): the C2SP/wycheproof repository at a pinned commit, as the Go
+  # module proxy serves it (the Go standard library's own tests take it the same way). .tools/wycheproof links to
+  # the module cache's read-only copy, licence included; the test runners look there after ../shared/wycheproof.
+  WYCHEPROOF_MODULE=github.com/C2SP/wycheproof@v0.0.0-20250901140545-b51abcfb8daf
+  if [[ "$(cat .tools/.wycheproof.version 2>/dev/null)" != "$WYCHEPROOF_MODULE" || ! -f .tools/wycheproof/testvectors_v1/json_web_signature_test.json ]]; then
+    echo "install-tools: downloading $WYCHEPROOF_MODULE"
+    wycheproof_dir=$(cd "$TOOLS_BIN" && GOFLAGS=-mod=mod go mod download -json "$WYCHEPROOF_MODULE" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    if [[ -f "$wycheproof_dir/testvectors_v1/json_web_signature_test.json" ]]; then
+      ln -sfn "$wycheproof_dir" .tools/wycheproof
+      echo "$WYCHEPROOF_MODULE" >.tools/.wycheproof.version
+    else
+      echo "install-tools: $WYCHEPROOF_MODULE has no testvectors_v1; the Wycheproof tests will be skipped" >&2
+    fi
+  fi
 else
   echo "install-tools: go is not installed; the field tests will be skipped (they print which tool is missing)" >&2
 fi

@@ -14,8 +14,14 @@ import { forceSignaturePath, signatureWorkerCounts, startSignatureWorkers, stopS
 import { fitsAlgorithm, unusableReason, type PublicJwk } from '../src/key-set.js'
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..')
-/** The Wycheproof checkout (or a copy of its testvectors_v1 folder's parent): WYCHEPROOF_DIR, else ../shared/wycheproof. */
-export const WYCHEPROOF_DIR = process.env['WYCHEPROOF_DIR'] || join(REPO_ROOT, '..', 'shared', 'wycheproof')
+/**
+ * The Wycheproof checkout (the parent of its testvectors_v1 folder): WYCHEPROOF_DIR; else ../shared/wycheproof when
+ * it holds the vectors; else .tools/wycheproof, the pinned copy scripts/install-tools.sh takes from the Go module proxy.
+ */
+export const WYCHEPROOF_DIR =
+  process.env['WYCHEPROOF_DIR'] ||
+  [join(REPO_ROOT, '..', 'shared', 'wycheproof'), join(REPO_ROOT, '.tools', 'wycheproof')].find((dir) => existsSync(join(dir, 'testvectors_v1'))) ||
+  join(REPO_ROOT, '.tools', 'wycheproof')
 export const WYCHEPROOF_FILES = ['json_web_signature_test.json', 'json_web_key_test.json'] as const
 export type WycheproofFile = (typeof WYCHEPROOF_FILES)[number]
 

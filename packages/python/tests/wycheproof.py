@@ -19,8 +19,14 @@ from trusted_proxy_auth._key_set import KeyMember, fits_algorithm, unusable_reas
 from trusted_proxy_auth._key_sources.candidates import try_candidates
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-#: The Wycheproof checkout (the parent of its testvectors_v1 folder): WYCHEPROOF_DIR, else ../shared/wycheproof.
-WYCHEPROOF_DIR = Path(os.environ.get("WYCHEPROOF_DIR") or REPO_ROOT.parent / "shared" / "wycheproof")
+_WYCHEPROOF_CANDIDATES = (REPO_ROOT.parent / "shared" / "wycheproof", REPO_ROOT / ".tools" / "wycheproof")
+#: The Wycheproof checkout (the parent of its testvectors_v1 folder): WYCHEPROOF_DIR; else ../shared/wycheproof
+#: when it holds the vectors; else .tools/wycheproof, the pinned copy scripts/install-tools.sh takes from the Go
+#: module proxy.
+WYCHEPROOF_DIR = Path(
+    os.environ.get("WYCHEPROOF_DIR")
+    or next((path for path in _WYCHEPROOF_CANDIDATES if (path / "testvectors_v1").is_dir()), _WYCHEPROOF_CANDIDATES[1])
+)
 WYCHEPROOF_FILES = ("json_web_signature_test.json", "json_web_key_test.json")
 
 #: TRUSTED_PROXY_ALGORITHMS's default: every asymmetric algorithm the verifier supports.
